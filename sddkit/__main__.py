@@ -1,0 +1,3 @@
+from sddkit.cli import main
+
+main()

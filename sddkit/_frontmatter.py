@@ -1,0 +1,267 @@
+"""Front matter: read with a safe, bounded YAML loader; write by editing key lines only.
+
+We split the front matter ourselves rather than through python-frontmatter: we need
+the line numbers of every error, a BOM and CRLF endings kept, duplicate keys and
+YAML aliases refused, and a size bound, none of which it offers. Writing never
+re-serialises the block: :func:`set_keys` rewrites only the lines of the keys it
+sets, so comments, key order, quoting and the body stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import FrontMatterError
+from .markers import split_lines
+
+#: Front matter larger than this is refused (a guard against YAML bombs and mistakes).
+MAX_FRONT_MATTER = 64 * 1024
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loader that refuses duplicate keys and aliases, and keeps dates as strings."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases are not allowed in front matter", node.start_mark
+            )
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "a mapping key must be a plain value", key_node.start_mark
+                    ) from None
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"duplicate key '{key}'",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark
+                # forget it so the real construction below does not see an "alias"
+                self.constructed_objects.pop(key_node, None)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str, path: Path | None, first_line: int = 1) -> Any:
+    """Parse YAML safely; errors name ``path`` and the file line (``first_line`` = line 1 of text)."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + mark.line if mark is not None else first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise FrontMatterError(f"invalid YAML: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(f"invalid YAML: {exc}", path, first_line) from None
+    except RecursionError:
+        raise FrontMatterError("invalid YAML: nested too deeply", path, first_line) from None
+
+
+@dataclass(frozen=True)
+class Split:
+    """Where the front matter is: line indexes (0-based) of the two ``---`` lines."""
+
+    open: int
+    close: int
+    lines: list[str]
+
+    @property
+    def yaml_text(self) -> str:
+        text = "".join(self.lines[self.open + 1 : self.close])
+        return text.lstrip("\ufeff")
+
+
+def _is_delimiter(line: str, closing: bool = False) -> bool:
+    stripped = line.lstrip("\ufeff").rstrip("\r\n").rstrip(" \t")
+    return stripped == "---" or (closing and stripped == "...")
+
+
+def split(text: str, path: Path | None = None) -> Split | None:
+    """Locate the front matter block, or None when the text has none."""
+    lines = split_lines(text)
+    if not lines or not _is_delimiter(lines[0]):
+        return None
+    size = 0
+    for index in range(1, len(lines)):
+        if _is_delimiter(lines[index], closing=True):
+            return Split(0, index, lines)
+        size += len(lines[index])
+        if size > MAX_FRONT_MATTER:
+            raise FrontMatterError(
+                f"front matter is larger than {MAX_FRONT_MATTER // 1024} KiB; refusing to parse it",
+                path,
+                1,
+            )
+    raise FrontMatterError("front matter opened with '---' is never closed", path, 1)
+
+
+def parse(text: str, path: Path | None = None) -> dict[str, Any] | None:
+    """The front matter mapping, or None when there is none. Not a mapping is an error."""
+    found = split(text, path)
+    if found is None:
+        return None
+    data = load_yaml(found.yaml_text, path, first_line=2)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise FrontMatterError(
+            f"front matter must be a mapping of keys to values, found {type(data).__name__}",
+            path,
+            2,
+        )
+    return data
+
+
+def body(text: str, path: Path | None = None) -> str:
+    """The text after the closing ``---`` line (the whole text when there is no front matter)."""
+    found = split(text, path)
+    if found is None:
+        return text.lstrip("\ufeff")
+    return "".join(found.lines[found.close + 1 :])
+
+
+def body_line_offset(text: str, path: Path | None = None) -> int:
+    """How many lines precede the body (0 without front matter)."""
+    found = split(text, path)
+    return 0 if found is None else found.close + 1
+
+
+def normalised_body(text: str) -> str:
+    """The body as hashed: BOM removed, line endings normalised to ``\\n``."""
+    return body(text).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def body_sha256(text: str) -> str:
+    return hashlib.sha256(normalised_body(text).encode("utf-8")).hexdigest()
+
+
+# --- writing ---------------------------------------------------------------------------
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,/@+()-]*$")
+
+
+def render_value(value: Any) -> str:
+    """A value as one line of YAML that reads back as exactly ``value``."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        if (
+            _PLAIN_SAFE.match(value)
+            and not value.endswith(" ")
+            and yaml.safe_load(value) == value
+        ):
+            return value
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        inner = ", ".join(f"{render_value(str(k))}: {render_value(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(render_value(v) for v in value) + "]"
+    raise TypeError(f"cannot render {type(value).__name__} as front matter")
+
+
+def _comment_start(value_part: str) -> int:
+    """Index of a trailing ``#`` comment in a one-line YAML value, or -1."""
+    quote: str | None = None
+    for i, ch in enumerate(value_part):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'" and (i == 0 or value_part[i - 1] in " \t[{,:"):
+            quote = ch
+        elif ch == "#" and (i == 0 or value_part[i - 1] in " \t"):
+            return i
+    return -1
+
+
+def _key_line(line: str, key: str) -> re.Match[str] | None:
+    return re.match(rf"^({re.escape(key)}|'{re.escape(key)}'|\"{re.escape(key)}\")[ \t]*:(?=\s|$)",
+                    line)
+
+
+def _continues(line: str) -> bool:
+    """Whether ``line`` belongs to the value of the key above it."""
+    return line[:1] in (" ", "\t") or (line.startswith("-") and not line.startswith("---"))
+
+
+def set_keys(text: str, updates: dict[str, Any], path: Path | None = None) -> str:
+    """``text`` with the given top-level keys set; every other byte unchanged.
+
+    A key already holding an equal value is left alone; a missing key is added at
+    the end of the block; a one-line value keeps its trailing comment.
+    """
+    found = split(text, path)
+    if found is None:
+        raise FrontMatterError("no front matter to update (the file must start with '---')", path, 1)
+    current = parse(text, path) or {}
+    lines = list(found.lines)
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    close = found.close
+    for key, value in updates.items():
+        if key in current and current[key] == value and type(current[key]) is type(value):
+            continue
+        rendered = render_value(value)
+        for index in range(found.open + 1, close):
+            match = _key_line(lines[index], key)
+            if match is None:
+                continue
+            end = index + 1
+            while end < close and (
+                _continues(lines[end])
+                or (lines[end].strip() == "" and end + 1 < close and _continues(lines[end + 1]))
+            ):
+                end += 1
+            line = lines[index]
+            ending = "\r\n" if line.endswith("\r\n") else ("\n" if line.endswith("\n") else "")
+            rest = line[match.end() : len(line) - len(ending)]
+            gap = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
+            value_part = rest[len(gap) :] if rest.strip() else ""
+            tail = ""
+            if end == index + 1:
+                hash_at = _comment_start(value_part)
+                if hash_at > 0:
+                    before = value_part[:hash_at]
+                    spacing = before[len(before.rstrip(" \t")) :]
+                    tail = spacing + value_part[hash_at:]
+                elif hash_at == 0 and value_part:
+                    tail = " " + value_part
+            new_line = f"{line[: match.end()]}{gap}{rendered}{tail}{ending or newline}"
+            lines[index : end] = [new_line]
+            close -= end - index - 1
+            break
+        else:
+            if lines[close - 1 : close] and not lines[close - 1].endswith("\n"):
+                lines[close - 1] += newline
+            lines.insert(close, f"{key}: {rendered}{newline}")
+            close += 1
+    return "".join(lines)

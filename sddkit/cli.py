@@ -1,0 +1,118 @@
+"""The ``sdd`` command: the root group, global options and the one error boundary.
+
+Sub-commands are imported lazily: ``sdd next`` loads only the modules it uses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import SddkitError
+
+#: name -> (module:attribute, one-line help). The help is here so that
+#: ``sdd --help`` lists every command without importing any of them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("sddkit.commands.init:init", "Create AGENTS.ctx/ and the agents' pointer block."),
+    "open": ("sddkit.commands.open:open_", "Session-start briefing: rules, contexts, next step."),
+    "ctx": ("sddkit.commands.ctx:ctx", "List, create and show contexts."),
+    "new": ("sddkit.commands.project:new", "Scaffold a new SDD project."),
+    "status": ("sddkit.commands.project:status", "All projects, or one project's phases."),
+    "ready": ("sddkit.commands.project:ready", "Mark the current draft as ready for review."),
+    "approve": ("sddkit.commands.project:approve", "Approve the phase in review (a person's act)."),
+    "reopen": ("sddkit.commands.project:reopen", "Reopen a reviewed or approved phase."),
+    "block": ("sddkit.commands.project:block", "Mark a project blocked, with a reason."),
+    "unblock": ("sddkit.commands.project:unblock", "Clear a project's blocked mark."),
+    "next": ("sddkit.commands.tasks:next_", "The next step: a gate action or the next task."),
+    "done": ("sddkit.commands.tasks:done", "Check a task off."),
+    "undo": ("sddkit.commands.tasks:undo", "Uncheck a task."),
+    "inventory": ("sddkit.commands.inventory:inventory", "Rebuild (or --check) the inventory."),
+    "check": ("sddkit.commands.check:check", "Check gates, drift, tasks, contexts, contracts."),
+    "contracts": ("sddkit.commands.contracts:contracts", "Service contracts: new, check, graph."),
+    "agents": ("sddkit.commands.agents:agents", "Pointer blocks in each agent's instruction file."),
+    "mcp": ("sddkit.commands.mcp:mcp", "Serve the same operations over MCP (stdio)."),
+}
+
+
+@dataclass
+class Options:
+    """Global options, carried in ``ctx.obj``."""
+
+    root: Path | None = None
+
+
+class SddGroup(click.Group):
+    """A group that imports its commands on demand and owns the error boundary."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name in COMMANDS if self._available(name)]
+
+    def _available(self, name: str) -> bool:
+        module = COMMANDS[name][0].split(":")[0]
+        return importlib.util.find_spec(module) is not None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None or not self._available(cmd_name):
+            return None
+        module_name, attr = entry[0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SddkitError as exc:
+            click.echo(f"sdd: {exc.located(Path.cwd())}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("sdd: interrupted", err=True)
+            ctx.exit(130)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"sdd: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(1)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+@click.group(cls=SddGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Repository root (default: nearest folder above holding AGENTS.ctx/).",
+)
+@click.version_option(version=None, package_name="sddkit", prog_name="sdd", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None) -> None:
+    """sddkit: spec-driven development in plain Markdown under AGENTS.ctx/.
+
+    Start a session with `sdd open` and `sdd next`.
+    """
+    ctx.obj = Options(root=root)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (``sdd`` and ``sddkit``)."""
+    try:
+        cli.main(args=argv, prog_name="sdd")
+    except KeyboardInterrupt:  # pragma: no cover - click maps most of these itself
+        sys.exit(130)

@@ -1,0 +1,156 @@
+"""Contexts: ``AGENTS.ctx/CONTEXT.md`` (level 1) and ``AGENTS.ctx/<name>/CONTEXT.md`` (level 2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import _frontmatter, markers
+from ._fileio import read_text
+from .errors import FrontMatterError, SddkitError
+from .names import RESERVED_CONTEXTS, check_slug, shown
+from .workspace import CONTEXT_FILE, Workspace
+
+TABLE_BLOCK = "contexts"
+
+
+@dataclass(frozen=True)
+class Context:
+    name: str
+    description: str
+    includes: tuple[str, ...]
+    path: Path
+    text: str
+
+    @property
+    def body(self) -> str:
+        return _frontmatter.body(self.text, self.path)
+
+
+def check_context_name(name: str) -> str:
+    return check_slug(name, "context", RESERVED_CONTEXTS)
+
+
+def load_context_file(
+    path: Path, expected_name: str | None = None, text: str | None = None
+) -> Context:
+    """Read one CONTEXT.md (or parse ``text`` as it) and validate its front matter."""
+    if text is None:
+        text = read_text(path)
+    data = _frontmatter.parse(text, path)
+    if data is None:
+        raise FrontMatterError(
+            "CONTEXT.md must start with front matter (---, name, description, ---)", path, 1
+        )
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise FrontMatterError("front matter needs 'name' (a string)", path, 2)
+    if expected_name is not None and name != expected_name:
+        raise FrontMatterError(
+            f"front matter says name '{shown(name)}' but the folder is '{expected_name}'", path, 2
+        )
+    description = data.get("description", "")
+    if description is None:
+        description = ""
+    if not isinstance(description, str) or "\n" in description.strip():
+        raise FrontMatterError("'description' must be one line of text", path, 2)
+    includes = data.get("includes", [])
+    if includes is None:
+        includes = []
+    if isinstance(includes, str):
+        includes = [part.strip() for part in includes.split(",") if part.strip()]
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        raise FrontMatterError("'includes' must be a list of context names", path, 2)
+    return Context(name, description.strip(), tuple(includes), path, text)
+
+
+def context_names(ws: Workspace) -> list[str]:
+    """Folders under AGENTS.ctx/ that hold a CONTEXT.md, sorted."""
+    try:
+        entries = sorted(ws.ctx.iterdir())
+    except FileNotFoundError:
+        return []
+    return [
+        p.name
+        for p in entries
+        if p.is_dir() and p.name not in RESERVED_CONTEXTS and (p / CONTEXT_FILE).exists()
+    ]
+
+
+def list_contexts(ws: Workspace) -> list[Context]:
+    return [load_context_file(ws.context_file(name), name) for name in context_names(ws)]
+
+
+def load_root(ws: Workspace) -> Context:
+    path = ws.root_context
+    if not path.exists():
+        raise SddkitError("missing; run `sdd init` to recreate it", path)
+    return load_context_file(path)
+
+
+def get_context(ws: Workspace, name: str, known: list[str] | None = None) -> Context:
+    known = context_names(ws) if known is None else known
+    if name not in known:
+        listing = ", ".join(known) or "none yet"
+        raise SddkitError(f"unknown context '{shown(name)}'; known contexts: {listing}")
+    return load_context_file(ws.context_file(name), name)
+
+
+def resolve(ws: Workspace, names: list[str]) -> list[Context]:
+    """The named contexts with their ``includes`` opened first, in order, each once.
+
+    An unknown name or a cycle of includes is an error naming the file at fault.
+    """
+    known = context_names(ws)
+    cache: dict[str, Context] = {}
+    ordered: list[Context] = []
+    done: set[str] = set()
+
+    def visit(name: str, trail: tuple[str, ...], via: Context | None) -> None:
+        if name in trail:
+            cycle = " -> ".join((*trail[trail.index(name) :], name))
+            raise SddkitError(f"includes form a cycle: {cycle}", via.path if via else None, 2)
+        if name in done:
+            return
+        if name not in known:
+            if via is not None:
+                raise SddkitError(
+                    f"includes unknown context '{shown(name)}'; known contexts: "
+                    f"{', '.join(known) or 'none'}",
+                    via.path,
+                    2,
+                )
+            get_context(ws, name, known)
+        ctx = cache.get(name) or load_context_file(ws.context_file(name), name)
+        cache[name] = ctx
+        for child in ctx.includes:
+            visit(child, (*trail, name), ctx)
+        done.add(name)
+        ordered.append(ctx)
+
+    for name in names:
+        visit(name, (), None)
+    return ordered
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").strip()
+
+
+def render_table(contexts: list[Context]) -> str:
+    """The contexts table of the root CONTEXT.md (deterministic: sorted by name)."""
+    rows = ["| Context | Description | Includes |", "|---|---|---|"]
+    for ctx in sorted(contexts, key=lambda c: c.name):
+        includes = ", ".join(ctx.includes)
+        rows.append(f"| [{ctx.name}]({ctx.name}/{CONTEXT_FILE}) | {_cell(ctx.description)} | "
+                    f"{_cell(includes)} |")
+    return "\n".join(rows) + "\n"
+
+
+def table_in_file(ws: Workspace, text: str) -> str | None:
+    return markers.block_content(text, TABLE_BLOCK, ws.root_context)
+
+
+def updated_root_text(ws: Workspace, root_text: str, contexts: list[Context]) -> str:
+    """The root CONTEXT.md with its contexts table regenerated."""
+    return markers.replace_block(root_text, TABLE_BLOCK, render_table(contexts), ws.root_context)

@@ -1,0 +1,180 @@
+"""The gate state machine: phase documents, their front matter, drift and staleness.
+
+Pure functions over text and front matter; nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import _frontmatter
+from .errors import FrontMatterError
+from .markers import split_lines
+from .workspace import PHASES
+
+STATUSES = ("draft", "review", "approved")
+HEX64 = re.compile(r"[0-9a-f]{64}")
+#: The front matter keys every phase document carries, in the order the templates write them.
+GATE_KEYS = (
+    "approved_by",
+    "approved_at",
+    "approved_sha256",
+    "approved_commit",
+    "based_on",
+)
+
+_CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
+_DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
+
+
+def gate_hash(phase: str, text: str) -> str:
+    """The hash an approval pins: the body, BOM removed, line endings normalised.
+
+    For ``tasks`` the check boxes and done marks are left out, so that checking a task
+    during implementation does not reopen the tasks gate; any other edit does.
+    """
+    import hashlib
+
+    body = _frontmatter.normalised_body(text)
+    if phase == "tasks":
+        body = _DONE_MARK.sub("", _CHECKBOX.sub(r"\1[ ]", body))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def key_line(text: str, key: str) -> int:
+    """The 1-based line of top-level ``key`` in the front matter (2 when absent)."""
+    for index, line in enumerate(split_lines(text)[1:], start=2):
+        if line.startswith(f"{key}:") or line.startswith(f"{key} :"):
+            return index
+        if line.rstrip() in ("---", "..."):
+            break
+    return 2
+
+
+def phase_index(phase: str) -> int:
+    return PHASES.index(phase)
+
+
+@dataclass
+class PhaseDoc:
+    """One phase document as read from disk, validated."""
+
+    project: str
+    phase: str
+    path: Path
+    text: str
+    meta: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return str(self.meta.get("status", "draft"))
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+    @property
+    def approved_sha256(self) -> str | None:
+        value = self.meta.get("approved_sha256")
+        return value if isinstance(value, str) else None
+
+    @property
+    def based_on(self) -> dict[str, str | None]:
+        value = self.meta.get("based_on") or {}
+        return dict(value) if isinstance(value, dict) else {}
+
+    @property
+    def current_hash(self) -> str:
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = gate_hash(self.phase, self.text)
+            self.__dict__["_hash"] = cached
+        return cached
+
+    @property
+    def changed(self) -> bool:
+        """Approved, but the body no longer hashes to what was approved."""
+        return self.approved and self.approved_sha256 != self.current_hash
+
+    def line_of(self, key: str) -> int:
+        return key_line(self.text, key)
+
+
+def _type_error(doc_path: Path, text: str, key: str, wanted: str, value: Any) -> FrontMatterError:
+    return FrontMatterError(
+        f"'{key}' must be {wanted}, found {type(value).__name__} {value!r:.40}",
+        doc_path,
+        key_line(text, key),
+    )
+
+
+def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: str) -> None:
+    """Refuse a phase document whose front matter has the wrong shape (SDD-001)."""
+    claimed = meta.get("phase")
+    if claimed != phase:
+        if claimed in PHASES:
+            raise FrontMatterError(
+                f"{path.name} claims phase '{claimed}', which belongs to {claimed}.md; "
+                f"set 'phase: {phase}'",
+                path,
+                key_line(text, "phase"),
+            )
+        raise FrontMatterError(
+            f"'phase' must be '{phase}' (one of {', '.join(PHASES)}), found {claimed!r:.40}",
+            path,
+            key_line(text, "phase"),
+        )
+    status = meta.get("status")
+    if status not in STATUSES:
+        raise FrontMatterError(
+            f"'status' must be one of {', '.join(STATUSES)}, found {status!r:.40}",
+            path,
+            key_line(text, "status"),
+        )
+    named = meta.get("project")
+    if named is not None and named != project:
+        raise FrontMatterError(
+            f"'project' says {named!r:.40} but the folder is '{project}'",
+            path,
+            key_line(text, "project"),
+        )
+    for key in ("approved_by", "approved_at", "approved_commit", "title", "created", "notes"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            raise _type_error(path, text, key, "a string or null", value)
+    sha = meta.get("approved_sha256")
+    if sha is not None and not (isinstance(sha, str) and HEX64.fullmatch(sha)):
+        raise _type_error(path, text, "approved_sha256", "a sha256 hex digest or null", sha)
+    based = meta.get("based_on")
+    if based is not None:
+        if not isinstance(based, dict) or not all(
+            k in PHASES and (v is None or isinstance(v, str)) for k, v in based.items()
+        ):
+            raise _type_error(path, text, "based_on", "a mapping {phase: sha256}", based)
+    priority = meta.get("priority")
+    if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
+        raise _type_error(path, text, "priority", "a whole number", priority)
+    blocked = meta.get("blocked")
+    if blocked not in (None, False) and not isinstance(blocked, str):
+        raise _type_error(path, text, "blocked", "a reason (string) or null", blocked)
+    if status == "approved" and sha is None:
+        raise FrontMatterError(
+            "status is 'approved' but 'approved_sha256' is missing; approve with `sdd approve`",
+            path,
+            key_line(text, "status"),
+        )
+
+
+def load_doc(path: Path, text: str, project: str, phase: str) -> PhaseDoc:
+    meta = _frontmatter.parse(text, path)
+    if meta is None:
+        raise FrontMatterError(
+            "a phase document must start with front matter (---, project, phase, status, ---)",
+            path,
+            1,
+        )
+    validate(path, text, meta, project, phase)
+    return PhaseDoc(project, phase, path, text, meta)

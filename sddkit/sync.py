@@ -1,0 +1,40 @@
+"""Regenerate the managed blocks derived from the files: the contexts table and the inventory."""
+
+from __future__ import annotations
+
+from ._fileio import Transaction
+from .contexts import TABLE_BLOCK, Context, context_names, load_context_file, render_table
+from .errors import SddkitError
+from .markers import replace_block
+from .workspace import Workspace
+
+
+def staged_contexts(ws: Workspace, tx: Transaction) -> list[Context]:
+    """Every context as the transaction sees it: on disk, or written earlier in ``tx``."""
+    names = set(context_names(ws))
+    for path in tx.pending:
+        if path.name == "CONTEXT.md" and path.parent.parent == ws.ctx:
+            names.add(path.parent.name)
+    out = []
+    for name in sorted(names):
+        path = ws.context_file(name)
+        out.append(load_context_file(path, name, tx.read(path)))
+    return out
+
+
+def refresh_contexts_table(ws: Workspace, tx: Transaction) -> None:
+    text = tx.read(ws.root_context)
+    if text is None:
+        raise SddkitError("missing; run `sdd init` to recreate it", ws.root_context)
+    table = render_table(staged_contexts(ws, tx))
+    tx.write(ws.root_context, replace_block(text, TABLE_BLOCK, table, ws.root_context))
+
+
+def refresh(ws: Workspace, tx: Transaction) -> None:
+    """Bring every derived block up to date within ``tx``."""
+    refresh_contexts_table(ws, tx)
+    try:
+        from .inventory import refresh_inventory
+    except ImportError:  # pragma: no cover - until the inventory exists
+        return
+    refresh_inventory(ws, tx)

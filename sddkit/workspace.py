@@ -1,0 +1,92 @@
+"""The repository sddkit works in: finding its root and the paths inside ``AGENTS.ctx/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import NotInitialised, SddkitError
+from .names import check_slug
+
+CTX_DIR = "AGENTS.ctx"
+CONTEXT_FILE = "CONTEXT.md"
+PHASES = ("constitution", "spec", "plan", "tasks")
+
+
+def find_root(start: Path | None = None, override: Path | str | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding ``AGENTS.ctx/``; ``override`` wins."""
+    if override is not None:
+        root = Path(override).expanduser()
+        if not root.is_dir():
+            raise NotInitialised(f"--root {override}: no such directory")
+        if not (root / CTX_DIR).is_dir():
+            raise NotInitialised(
+                f"{root}: no {CTX_DIR}/ here; run `sdd init --root {override}` to create it"
+            )
+        return root.absolute()
+    here = (start or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        if (folder / CTX_DIR).is_dir():
+            return folder
+    raise NotInitialised(
+        f"no {CTX_DIR}/ in {here} or any folder above it; run `sdd init` at the repository root"
+    )
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Paths of one repository's ``AGENTS.ctx/``."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, start: Path | None = None, override: Path | str | None = None) -> Workspace:
+        return cls(find_root(start, override))
+
+    @property
+    def ctx(self) -> Path:
+        return self.root / CTX_DIR
+
+    @property
+    def root_context(self) -> Path:
+        return self.ctx / CONTEXT_FILE
+
+    @property
+    def sdd_context(self) -> Path:
+        return self.ctx / "sdd" / CONTEXT_FILE
+
+    @property
+    def assets(self) -> Path:
+        return self.ctx / "sdd" / "assets"
+
+    @property
+    def local_templates(self) -> Path:
+        return self.ctx / "sdd" / "templates"
+
+    @property
+    def contracts(self) -> Path:
+        return self.ctx / "contracts"
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the root, in POSIX form, for messages and output."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def context_file(self, name: str) -> Path:
+        return self.ctx / name / CONTEXT_FILE
+
+    def project_dir(self, name: str) -> Path:
+        check_slug(name, "project")
+        return self.assets / name
+
+    def project_names(self) -> list[str]:
+        """Every folder under ``sdd/assets/`` (sorted), valid slug or not."""
+        try:
+            entries = sorted(p.name for p in self.assets.iterdir() if p.is_dir())
+        except FileNotFoundError:
+            return []
+        except NotADirectoryError:
+            raise SddkitError("expected a directory", self.assets) from None
+        return entries

@@ -40,21 +40,21 @@ def _environment(folder: Path, sandboxed: bool) -> Any:
     return env
 
 
-def render(name: str, local_dir: Path | None = None, **values: Any) -> str:
+def render(template: str, local_dir: Path | None = None, **values: Any) -> str:
     """Render template ``name``; a repository-local override wins and is sandboxed."""
     import jinja2
     import jinja2.sandbox
 
     folder = shipped_dir()
     sandboxed = False
-    if local_dir is not None and (local_dir / name).is_file():
+    if local_dir is not None and (local_dir / template).is_file():
         folder, sandboxed = local_dir, True
-    path = folder / name
+    path = folder / template
     try:
-        template = _environment(folder, sandboxed).get_template(name)
-        return str(template.render(**values))
+        loaded = _environment(folder, sandboxed).get_template(template)
+        return str(loaded.render(**values))
     except jinja2.TemplateNotFound:
-        raise SddkitError(f"template '{name}' not found", folder) from None
+        raise SddkitError(f"template '{template}' not found", folder) from None
     except jinja2.TemplateSyntaxError as exc:
         raise SddkitError(f"template syntax error: {exc.message}", path, exc.lineno) from None
     except jinja2.sandbox.SecurityError as exc:

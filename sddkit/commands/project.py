@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._fileio import Transaction, transaction
+from ..sync import refresh
+from ..workspace import PHASES, Workspace
+from . import dry_run_option, json_option, print_json, workspace
+
+
+def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transaction], Any]) -> Any:
+    """Stage changes, regenerate the derived blocks, then write them (or print the diff)."""
+    ws = workspace(ctx)
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        result = stage(ws, tx)
+        refresh(ws, tx)
+    if dry_run:
+        click.echo(tx.diff(), nl=False)
+        return None
+    return result
+
+
+@click.command()
+@click.argument("project")
+@click.option("--title", default=None, help="Human title (default: the project name).")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Seed the project from an existing plan document (kept verbatim as source.md).",
+)
+@dry_run_option
+@click.pass_context
+def new(ctx: click.Context, project: str, title: str | None, source: Path | None,
+        dry_run: bool) -> None:
+    """Scaffold a project: AGENTS.ctx/sdd/assets/PROJECT/constitution.md (draft)."""
+    from ..gates import new_project
+
+    path = _run(ctx, dry_run, lambda ws, tx: new_project(ws, tx, project, title, source))
+    if path is not None:
+        ws = workspace(ctx)
+        click.echo(f"created {ws.rel(path)}")
+        if source is not None:
+            click.echo(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
+                       "seeds the spec and plan drafts")
+        click.echo(f"Next: write the constitution, then `sdd ready {project}`.")
+
+
+@click.command()
+@click.argument("project")
+@dry_run_option
+@click.pass_context
+def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
+    """Mark the current draft of PROJECT ready for review (refused while it is incomplete)."""
+    from ..gates import ready as stage
+
+    doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project))
+    if doc is not None:
+        click.echo(f"{doc.phase} of {project} is in review; a person approves it with "
+                   f"`sdd approve {project}`.")
+
+
+@click.command()
+@click.argument("project")
+@click.option("--by", default=None, help="Who approves (default: git config user.name).")
+@click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@dry_run_option
+@click.pass_context
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
+    """Approve the phase of PROJECT in review. A person's act: agents never approve."""
+    from ..gates import approve as stage
+
+    result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
+    if result is None:
+        return
+    ws = workspace(ctx)
+    forced = " (forced)" if result.forced else ""
+    click.echo(f"approved {result.doc.phase} of {project} by {result.by} at {result.at}{forced}")
+    if result.scaffolded is not None:
+        click.echo(f"created {ws.rel(result.scaffolded)} (draft): the next phase")
+    elif result.doc.phase == "tasks":
+        click.echo(f"Implementation can start: `sdd next {project}`.")
+
+
+@click.command()
+@click.argument("project")
+@click.argument("phase", type=click.Choice(PHASES))
+@click.option("--reason", required=True, help="Why the phase is reopened (recorded).")
+@dry_run_option
+@click.pass_context
+def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: bool) -> None:
+    """Reopen a phase in review or approved: back to draft; later phases become stale."""
+    from ..gates import reopen as stage
+
+    doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, phase, reason))
+    if doc is not None:
+        later = PHASES[PHASES.index(phase) + 1 :]
+        stale = f"; {', '.join(later)} must be approved again" if later else ""
+        click.echo(f"{phase} of {project} is draft again{stale}.")
+
+
+@click.command()
+@click.argument("project")
+@click.option("--reason", required=True, help="What blocks the project.")
+@dry_run_option
+@click.pass_context
+def block(ctx: click.Context, project: str, reason: str, dry_run: bool) -> None:
+    """Mark PROJECT blocked (kept in its constitution's front matter)."""
+    from ..gates import set_blocked
+
+    if _run(ctx, dry_run, lambda ws, tx: set_blocked(ws, tx, project, reason)) is not None:
+        click.echo(f"{project} is blocked: {' '.join(reason.split())}")
+
+
+@click.command()
+@click.argument("project")
+@dry_run_option
+@click.pass_context
+def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
+    """Clear PROJECT's blocked mark."""
+    from ..gates import set_blocked
+
+    if _run(ctx, dry_run, lambda ws, tx: set_blocked(ws, tx, project, None)) is not None:
+        click.echo(f"{project} is no longer blocked.")
+
+
+@click.command()
+@click.argument("project", required=False)
+@json_option
+@click.pass_context
+def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
+    """Every project (state, phase, progress), or one project's phases in detail."""
+    from ..status import project_detail, project_summary
+
+    ws = workspace(ctx)
+    if project is None:
+        data = project_summary(ws)
+        if as_json:
+            print_json(data)
+            return
+        rows = data["projects"]
+        if not rows:
+            click.echo("No projects yet: `sdd new NAME` starts one.")
+            return
+        width = max(len(r["project"]) for r in rows)
+        for r in rows:
+            flags = f"  [{', '.join(r['flags'])}]" if r["flags"] else ""
+            click.echo(f"{r['project']:<{width}}  {r['state']:<17} {r['phase']:<12} "
+                       f"{r['progress']}{flags}")
+        return
+    data = project_detail(ws, project)
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{data['project']}: {data['state']} (phase {data['phase']}) — {data['title']}")
+    if data["blocked"]:
+        click.echo(f"  blocked: {data['blocked']}")
+    for p in data["phases"]:
+        flags = f"  [{', '.join(p['flags'])}]" if p["flags"] else ""
+        who = f" by {p['approved_by']} at {p['approved_at']}" if p["approved_by"] else ""
+        click.echo(f"  {p['phase']:<12} {p['status'] or '-':<9}{who}{flags}")
+    tasks = data["tasks"]
+    if tasks["total"]:
+        click.echo(f"  tasks: {tasks['done']}/{tasks['total']} done")
+    click.echo(f"Next: {data['next']}")

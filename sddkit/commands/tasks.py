@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import click
+
+from .._fileio import transaction
+from ..sync import refresh
+from . import dry_run_option, json_option, print_json, workspace
+
+
+@click.command("next")
+@click.argument("project", required=False)
+@json_option
+@click.pass_context
+def next_(ctx: click.Context, project: str | None, as_json: bool) -> None:
+    """The next step: a gate action, or the next task with its file, line and checks."""
+    from ..nextstep import next_step, to_json, to_text
+    from ..project import load_project, load_projects
+
+    ws = workspace(ctx)
+    if project is not None:
+        named = load_project(ws, project)
+        step = next_step(ws, [named], named)
+    else:
+        step = next_step(ws, load_projects(ws))
+    if as_json:
+        print_json(to_json(ws, step))
+    else:
+        click.echo(to_text(ws, step), nl=False)
+
+
+def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit: bool) -> None:
+    from ..complete import Completion, commit_message
+
+    assert isinstance(done, Completion)
+    if dry_run:
+        click.echo(tx.diff(), nl=False)  # type: ignore[attr-defined]
+        return
+    click.echo(done.message)
+    if commit and done.changed:
+        from .._git import commit_paths
+
+        ws = workspace(ctx)
+        sha = commit_paths(ws.root, [done.project.docs["tasks"].path, ws.sdd_context],
+                           commit_message(done))
+        click.echo(f"committed {sha[:7]}: {commit_message(done)}")
+
+
+@click.command()
+@click.argument("task")
+@click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
+@click.option("--commit", is_flag=True, help="Also commit the changed files with git.")
+@click.option("--force", is_flag=True, help="Check it even if its dependencies are open.")
+@dry_run_option
+@click.pass_context
+def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
+         dry_run: bool) -> None:
+    """Check TASK off (T003, 2.1 or #3): flips its box and appends a done mark."""
+    from ..complete import complete
+
+    ws = workspace(ctx)
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        result = complete(ws, tx, task, project, force)
+        if result.changed:
+            refresh(ws, tx)
+    _finish(ctx, result, dry_run, tx, commit)
+
+
+@click.command()
+@click.argument("task")
+@click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
+@dry_run_option
+@click.pass_context
+def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> None:
+    """Uncheck TASK (removes its done mark)."""
+    from ..complete import undo as stage
+
+    ws = workspace(ctx)
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        result = stage(ws, tx, task, project)
+        if result.changed:
+            refresh(ws, tx)
+    _finish(ctx, result, dry_run, tx, False)

@@ -1,0 +1,125 @@
+"""``sdd done`` / ``sdd undo``: flip one checkbox in an approved tasks document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ._fileio import Transaction
+from .errors import GateError, SddkitError, TaskError
+from .names import shown
+from .project import Project, load_project, load_projects
+from .workspace import Workspace
+
+
+@dataclass
+class Completion:
+    project: Project
+    task: Any  # tasks.Task
+    changed: bool
+    message: str
+
+
+def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> tuple[Project, Any]:
+    if project_name is not None:
+        project = load_project(ws, project_name, tx.read)
+        candidates = [project]
+    else:
+        candidates = [p for p in load_projects(ws, tx.read) if p.tasks is not None]
+    hits = [(p, p.tasks.get(ref)) for p in candidates if p.tasks is not None]
+    hits = [(p, t) for p, t in hits if t is not None]
+    if project_name is None and len(hits) > 1:
+        implementing = [(p, t) for p, t in hits if p.implementing]
+        hits = implementing if len(implementing) == 1 else hits
+    if len(hits) > 1:
+        names = ", ".join(p.name for p, _t in hits)
+        raise TaskError(f"task '{shown(ref)}' exists in several projects ({names}); add --project")
+    if not hits:
+        if project_name is not None:
+            project = candidates[0]
+            if project.tasks is None:
+                raise GateError(
+                    f"{project.name} has no tasks document yet (phase {project.current_phase})"
+                )
+            near = project.tasks.nearest(ref)
+            hint = f"; nearest: {', '.join(near)}" if near else ""
+            raise TaskError(
+                f"no task '{shown(ref)}' in {project.name}{hint}", project.docs["tasks"].path
+            )
+        raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
+    return hits[0]
+
+
+def _gate(project: Project) -> None:
+    doc = project.docs["tasks"]
+    if not project.implementing:
+        phase = project.current_phase
+        why = (
+            f"tasks of {project.name} is {doc.status}" if phase == "tasks"
+            else f"{phase} of {project.name} is not approved (or changed since approval)"
+        )
+        raise GateError(f"{why}: tasks can be checked off only once every phase is approved",
+                        doc.path)
+
+
+def today_mark(ws: Workspace) -> str:
+    from ._git import head_sha
+
+    date = datetime.now(timezone.utc).date().isoformat()
+    sha = head_sha(ws.root)
+    return f"{date} {sha[:7]}" if sha else date
+
+
+def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
+             force: bool = False) -> Completion:
+    from .tasks import set_done
+
+    project, task = _find(ws, tx, ref, project_name)
+    _gate(project)
+    tasks = project.tasks
+    assert tasks is not None
+    if task.state == "done":
+        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+    if not task.is_leaf:
+        open_children = [c for c in task.children if not tasks.is_done(tasks.get(c))]
+        if open_children:
+            raise TaskError(
+                f"{task.key} has open subtasks ({', '.join(open_children)}); check those first",
+                project.docs["tasks"].path,
+                task.line,
+            )
+    if not force:
+        waiting = [d for d in task.depends if tasks.get(d) is None or not tasks.is_done(tasks.get(d))]
+        if waiting:
+            raise TaskError(
+                f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "
+                "(or --force)",
+                project.docs["tasks"].path,
+                task.line,
+            )
+        if task.blocked:
+            raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
+                            project.docs["tasks"].path, task.line)
+    doc = project.docs["tasks"]
+    tx.write(doc.path, set_done(doc.text, task, today_mark(ws)))
+    return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
+
+
+def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:
+    from .tasks import set_undone
+
+    project, task = _find(ws, tx, ref, project_name)
+    _gate(project)
+    if task.state != "done":
+        return Completion(project, task, False, f"{task.key} of {project.name} is not done")
+    doc = project.docs["tasks"]
+    tx.write(doc.path, set_undone(doc.text, task))
+    return Completion(project, task, True, f"{task.key} of {project.name} is open again")
+
+
+def commit_message(done: Completion) -> str:
+    return f"sdd: {done.project.name} {done.task.key} done"
+
+
+__all__ = ["Completion", "SddkitError", "commit_message", "complete", "undo"]

@@ -1,0 +1,265 @@
+"""The gate transitions: new, ready, approve, reopen, block. Each stages its writes in a transaction."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import _frontmatter
+from ._fileio import Transaction, read_text
+from .errors import GateError, SddkitError
+from .names import check_slug
+from .phases import PhaseDoc, phase_index
+from .project import Project, load_project
+from .rendering import render
+from .review import problems
+from .workspace import PHASES, Workspace
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _load(ws: Workspace, tx: Transaction, name: str) -> Project:
+    return load_project(ws, name, tx.read)
+
+
+def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> Path:
+    path = project.path / f"{phase}.md"
+    source = ""
+    source_name = ""
+    seed = project.constitution.meta.get("source")
+    if phase in ("spec", "plan") and isinstance(seed, str) and seed:
+        seed_path = project.path / seed
+        seed_text = tx.read(seed_path)
+        if seed_text is not None:
+            source, source_name = _frontmatter.body(seed_text).strip("\n"), seed
+    tx.write(
+        path,
+        render(
+            f"{phase}.md.j2",
+            ws.local_templates,
+            project=project.name,
+            title=project.title,
+            source=source,
+            source_name=source_name,
+        ),
+    )
+    return path
+
+
+def new_project(
+    ws: Workspace, tx: Transaction, name: str, title: str | None, source: Path | None
+) -> Path:
+    """Scaffold ``constitution.md`` (draft); ``source`` is kept verbatim as ``source.md``."""
+    check_slug(name, "project")
+    folder = ws.assets / name
+    if folder.exists() or folder.is_symlink():
+        raise SddkitError(f"project '{name}' already exists", folder)
+    seed_text = None
+    if source is not None:
+        seed_text = read_text(source)
+        if title is None:
+            for line in _frontmatter.body(seed_text).splitlines():
+                if line.startswith("# "):
+                    title = line[2:].strip()
+                    break
+    title = title or name
+    if "\n" in title or "\r" in title:
+        raise SddkitError("--title must be one line")
+    text = render(
+        "constitution.md.j2",
+        ws.local_templates,
+        project=name,
+        title=title,
+        created=utc_now().date().isoformat(),
+    )
+    if seed_text is not None:
+        text = _frontmatter.set_keys(text, {"source": "source.md"}, folder / "constitution.md")
+        tx.write(folder / "source.md", seed_text)
+    path = folder / "constitution.md"
+    tx.write(path, text)
+    return path
+
+
+def _refuse_if_gates_closed(project: Project, phase: str) -> None:
+    """An earlier phase that has drifted or gone stale must be re-approved first."""
+    for earlier in PHASES[: phase_index(phase)]:
+        doc = project.docs.get(earlier)
+        if doc is None or not doc.approved:
+            raise GateError(
+                f"{earlier} of {project.name} is not approved; it must be approved before {phase}"
+            )
+        if doc.changed:
+            raise GateError(
+                f"{earlier} of {project.name} changed since approval: run `sdd ready "
+                f"{project.name}` and have it approved again before {phase}",
+                doc.path,
+            )
+        if project.stale(earlier):
+            raise GateError(
+                f"{earlier} of {project.name} is stale (an earlier phase was re-approved): "
+                f"run `sdd ready {project.name}` and have it approved again",
+                doc.path,
+            )
+
+
+def _needs_review(project: Project) -> PhaseDoc:
+    phase = project.current_phase
+    doc = project.docs.get(phase)
+    if doc is None:  # pragma: no cover - approval always scaffolds the next document
+        raise GateError(f"{phase} of {project.name} does not exist yet")
+    return doc
+
+
+def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
+    """draft (or approved-but-changed/stale) -> review, when the document is complete."""
+    project = _load(ws, tx, name)
+    if project.implementing:
+        raise GateError(f"every phase of {name} is approved; nothing to mark ready")
+    doc = _needs_review(project)
+    if doc.status == "review":
+        raise GateError(
+            f"{doc.phase} of {name} is already in review; a person approves it with "
+            f"`sdd approve {name}`"
+        )
+    _refuse_if_gates_closed(project, doc.phase)
+    found = problems(doc)
+    if found:
+        first = found[0]
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise GateError(
+            f"{doc.phase} of {name} is not ready: {first.message}{more}", doc.path, first.line
+        )
+    if doc.phase == "tasks":
+        tasks = project.tasks
+        if tasks is None or not tasks.tasks:
+            raise GateError(f"tasks of {name} has no tasks (- [ ] T001 ...)", doc.path)
+        if tasks.problems:
+            issue = tasks.problems[0]
+            raise GateError(f"tasks of {name} is not ready: {issue.message}", doc.path, issue.line)
+    tx.write(doc.path, _frontmatter.set_keys(doc.text, {"status": "review"}, doc.path))
+    return doc
+
+
+@dataclass
+class Approval:
+    doc: PhaseDoc
+    by: str
+    at: str
+    sha256: str
+    commit: str | None
+    scaffolded: Path | None
+    forced: bool
+
+
+def approver(root: Path, by: str | None) -> str:
+    if by:
+        return by
+    from ._git import user_name
+
+    name = user_name(root)
+    if name:
+        return name
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return os.environ.get("USER") or "unknown"
+
+
+def approve(
+    ws: Workspace, tx: Transaction, name: str, by: str | None = None, force: bool = False
+) -> Approval:
+    """review -> approved; records who, when, hash, commit and based_on; scaffolds the next phase."""
+    project = _load(ws, tx, name)
+    if project.implementing:
+        raise GateError(f"every phase of {name} is already approved")
+    doc = _needs_review(project)
+    _refuse_if_gates_closed(project, doc.phase)
+    if doc.status != "review" and not force:
+        if doc.status == "draft":
+            raise GateError(
+                f"{doc.phase} of {name} is draft: run `sdd ready {name}` first", doc.path
+            )
+        raise GateError(
+            f"{doc.phase} of {name} needs re-approval but is not in review: run "
+            f"`sdd ready {name}` first",
+            doc.path,
+        )
+    from ._git import head_sha
+
+    who = approver(ws.root, by)
+    when = iso(utc_now())
+    sha = doc.current_hash
+    commit = head_sha(ws.root)
+    based_on = {
+        earlier: project.docs[earlier].approved_sha256 for earlier in PHASES[: phase_index(doc.phase)]
+    }
+    updates: dict[str, object] = {
+        "status": "approved",
+        "approved_by": who,
+        "approved_at": when,
+        "approved_sha256": sha,
+        "approved_commit": commit,
+        "based_on": based_on,
+    }
+    forced = force and doc.status != "review"
+    if forced:
+        updates["approval_forced"] = f"from {doc.status}"
+    elif "approval_forced" in doc.meta:
+        updates["approval_forced"] = None
+    tx.write(doc.path, _frontmatter.set_keys(doc.text, updates, doc.path))
+    scaffolded = None
+    position = phase_index(doc.phase)
+    if position + 1 < len(PHASES):
+        following = PHASES[position + 1]
+        if following not in project.docs:
+            scaffolded = _scaffold(ws, tx, project, following)
+    return Approval(doc, who, when, sha, commit, scaffolded, forced)
+
+
+def reopen(ws: Workspace, tx: Transaction, name: str, phase: str, reason: str) -> PhaseDoc:
+    """review/approved -> draft; the later phases become stale."""
+    if phase not in PHASES:
+        raise SddkitError(f"unknown phase '{phase}'; phases: {', '.join(PHASES)}")
+    if not reason.strip():
+        raise SddkitError("--reason must say why the phase is reopened")
+    project = _load(ws, tx, name)
+    doc = project.docs.get(phase)
+    if doc is None:
+        raise GateError(f"{phase} of {name} does not exist yet")
+    if doc.status == "draft":
+        raise GateError(f"{phase} of {name} is already draft", doc.path)
+    updates = {
+        "status": "draft",
+        "approved_by": None,
+        "approved_at": None,
+        "approved_sha256": None,
+        "approved_commit": None,
+        "based_on": {},
+        "reopened_reason": " ".join(reason.split()),
+        "reopened_at": iso(utc_now()),
+    }
+    tx.write(doc.path, _frontmatter.set_keys(doc.text, updates, doc.path))
+    return doc
+
+
+def set_blocked(ws: Workspace, tx: Transaction, name: str, reason: str | None) -> PhaseDoc:
+    project = _load(ws, tx, name)
+    doc = project.constitution
+    if reason is not None:
+        reason = " ".join(reason.split())
+        if not reason:
+            raise SddkitError("--reason must say what blocks the project")
+    elif not project.blocked:
+        raise GateError(f"{name} is not blocked")
+    tx.write(doc.path, _frontmatter.set_keys(doc.text, {"blocked": reason}, doc.path))
+    return doc

@@ -1,0 +1,138 @@
+"""Is a phase document ready for review? Placeholders, empty sections, open questions.
+
+Used by ``sdd ready`` (refuse) and ``sdd check`` (SDD-007, SDD-008).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import _frontmatter
+from .markers import split_lines
+from .phases import PhaseDoc
+
+#: The level-2 sections each phase must have, non-empty (as the shipped templates lay out).
+REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
+    "constitution": ("Foundations", "Amendments"),
+    "spec": (
+        "Behaviour",
+        "Inputs and outputs",
+        "Behaviour per case",
+        "Edge cases",
+        "Error handling",
+        "Acceptance criteria",
+        "Open questions",
+    ),
+    "plan": (
+        "Files to create or modify",
+        "Choices and rationale",
+        "Dependencies and order",
+        "Contracts",
+        "Risks",
+    ),
+    "tasks": (),
+}
+OPEN_QUESTIONS = "Open questions"
+PLACEHOLDER = "<!-- fill:"
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_OPEN_BOX = re.compile(r"^\s*[-*+]\s+\[ \]")
+_SUPPRESS = re.compile(r"<!--\s*sddkit:ignore\s+([A-Z]+-\d+)(\s+--\s*\S.*?)?\s*-->")
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str  # SDD-007 (open questions) or SDD-008 (placeholders / empty sections)
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    level: int
+    line: int  # 1-based file line of the heading
+    content: list[tuple[int, str]]  # (file line, text) up to the next heading of <= level
+
+
+def sections(text: str) -> list[Section]:
+    """The headings of the body (outside code fences) with their content lines."""
+    offset = _frontmatter.body_line_offset(text)
+    lines = split_lines(text)
+    heads: list[tuple[int, int, str]] = []
+    fence: str | None = None
+    for index in range(offset, len(lines)):
+        line = lines[index].rstrip("\r\n")
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker[0] * 3
+            elif line.strip().startswith(fence):
+                fence = None
+            continue
+        if fence is None:
+            match = _HEADING.match(line)
+            if match:
+                heads.append((index, len(match.group(1)), match.group(2).strip()))
+    out = []
+    for pos, (index, level, title) in enumerate(heads):
+        end = len(lines)
+        for later, later_level, _t in heads[pos + 1 :]:
+            if later_level <= level:
+                end = later
+                break
+        content = [(i + 1, lines[i].rstrip("\r\n")) for i in range(index + 1, end)]
+        out.append(Section(title, level, index + 1, content))
+    return out
+
+
+def _suppressed(text: str) -> dict[int, set[str]]:
+    """Lines carrying ``<!-- sddkit:ignore RULE -- reason -->`` (a reason is required)."""
+    out: dict[int, set[str]] = {}
+    for number, line in enumerate(split_lines(text), start=1):
+        for match in _SUPPRESS.finditer(line):
+            if match.group(2):
+                out.setdefault(number, set()).add(match.group(1))
+    return out
+
+
+def problems(doc: PhaseDoc) -> list[Problem]:
+    """Everything that keeps ``doc`` from being ready for review."""
+    text = doc.text
+    found: list[Problem] = []
+    offset = _frontmatter.body_line_offset(text)
+    for number, line in enumerate(split_lines(text), start=1):
+        if number > offset and PLACEHOLDER in line:
+            found.append(
+                Problem("SDD-008", number, "unfilled template placeholder <!-- fill: ... -->")
+            )
+    by_title = {}
+    for section in sections(text):
+        if section.level == 2:
+            by_title.setdefault(section.title.lower(), section)
+    for title in REQUIRED_SECTIONS.get(doc.phase, ()):
+        section = by_title.get(title.lower())
+        if section is None:
+            found.append(Problem("SDD-008", offset + 1, f"required section '## {title}' missing"))
+            continue
+        substance = _COMMENT.sub("", "\n".join(t for _n, t in section.content)).strip()
+        if not substance:
+            found.append(Problem("SDD-008", section.line, f"section '## {title}' is empty"))
+    if doc.phase == "spec":
+        section = by_title.get(OPEN_QUESTIONS.lower())
+        if section is not None:
+            for number, line in section.content:
+                if _OPEN_BOX.match(line):
+                    found.append(
+                        Problem(
+                            "SDD-007",
+                            number,
+                            "unresolved open question: settle it and check it ([x]) with the "
+                            "answer",
+                        )
+                    )
+    suppressed = _suppressed(text)
+    return [p for p in found if p.rule not in suppressed.get(p.line, set())]

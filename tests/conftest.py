@@ -1,0 +1,119 @@
+"""Shared fixtures: an isolated environment, real git repositories, and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sddkit.cli import cli
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Ada Tester",
+    "GIT_AUTHOR_EMAIL": "ada@example.com",
+    "GIT_COMMITTER_NAME": "Ada Tester",
+    "GIT_COMMITTER_EMAIL": "ada@example.com",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's HOME, git config or sddkit variables."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for key in list(os.environ):
+        if key.startswith("SDDKIT_"):
+            monkeypatch.delenv(key)
+    for key, value in GIT_IDENTITY.items():
+        monkeypatch.setenv(key, value)
+    (home / ".gitconfig").write_text("[user]\n\tname = Ada Tester\n\temail = ada@example.com\n"
+                                     "[init]\n\tdefaultBranch = main\n")
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
+    return out.stdout
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    """An empty git repository with one commit."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README.md").write_text("# demo\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-q", "-m", "initial")
+    return repo
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def sdd() -> Invoke:
+    """Run the CLI in-process against a root: ``sdd(root, "next", "--json")``."""
+    runner = CliRunner()
+
+    def invoke(root: Path, *args: str, input: str | None = None) -> Result:
+        return runner.invoke(cli, ["--root", str(root), *args], input=input, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def initialised(git_repo: Path, sdd: Invoke) -> Path:
+    """A git repository after ``sdd init``, committed."""
+    result = sdd(git_repo, "init", "--root", str(git_repo))
+    assert result.exit_code == 0, result.stderr
+    git(git_repo, "add", "-A")
+    git(git_repo, "commit", "-q", "-m", "sdd init")
+    return git_repo
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (outside .git) with its sha256: to prove nothing changed."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if ".git" in path.relative_to(root).parts:
+            continue
+        if path.is_symlink():
+            out[path.relative_to(root).as_posix()] = "link:" + os.readlink(path)
+        elif path.is_file():
+            out[path.relative_to(root).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+        elif path.is_dir():
+            out[path.relative_to(root).as_posix() + "/"] = "dir"
+    return out
+
+
+def sdd_executable() -> str:
+    """The installed ``sdd`` next to this interpreter (for end-to-end subprocess runs)."""
+    candidate = Path(sys.executable).parent / "sdd"
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("sdd")
+    assert found, "the sdd console script is not installed"
+    return found
+
+
+@pytest.fixture
+def run_sdd() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
+    exe = sdd_executable()
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            check: bool = False) -> subprocess.CompletedProcess[str]:
+        full_env = {**os.environ, **(env or {})}
+        return subprocess.run([exe, *args], cwd=cwd, env=full_env, capture_output=True,
+                              text=True, check=check, timeout=120)
+
+    yield run

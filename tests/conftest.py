@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 import shutil
 import subprocess
@@ -117,3 +118,36 @@ def run_sdd() -> Iterator[Callable[..., subprocess.CompletedProcess[str]]]:
                               text=True, check=check, timeout=120)
 
     yield run
+
+
+FILL = re.compile(r"<!-- fill:.*?-->", re.DOTALL)
+
+
+def fill(path: Path, tasks: str | None = None) -> None:
+    """Complete a scaffolded phase document the way an author would."""
+    text = path.read_text()
+    if tasks is not None:
+        head, _sep, _rest = text.partition("## Phase 1")
+        text = head + tasks
+    text = text.replace("- [ ] <!-- fill: a question", "- [x] Settled: <!-- fill: a question")
+    text = FILL.sub("Filled in.", text)
+    path.write_text(text)
+
+
+def walk_to(root: Path, invoke: Invoke, project: str, upto: str = "tasks",
+            tasks: str | None = None) -> None:
+    """Create ``project`` and approve every phase up to and including ``upto``."""
+    assets = root / "AGENTS.ctx" / "sdd" / "assets" / project
+    if not assets.exists():
+        result = invoke(root, "new", project)
+        assert result.exit_code == 0, result.stderr
+    for phase in ("constitution", "spec", "plan", "tasks"):
+        doc = assets / f"{phase}.md"
+        if "status: approved" in doc.read_text():
+            continue
+        fill(doc, tasks if phase == "tasks" else None)
+        for step in ("ready", "approve"):
+            result = invoke(root, step, project, *(["--by", "Grace"] if step == "approve" else []))
+            assert result.exit_code == 0, (phase, step, result.stderr)
+        if phase == upto:
+            return

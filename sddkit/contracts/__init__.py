@@ -1,0 +1,22 @@
+"""Service contracts (DESIGN.md section 8): load, check and graph ``AGENTS.ctx/contracts/``.
+
+``check_contracts`` is what ``sdd contracts check`` and ``sdd check`` call.
+"""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..workspace import Workspace
+from .check import check
+from .load import ContractSet, load_contracts
+
+__all__ = ["ContractSet", "check", "check_contracts", "load_contracts"]
+
+
+def check_contracts(ws: Workspace, strict: bool = False) -> list[Finding]:
+    """Every contract finding of ``ws``, sorted; [] when it has no contracts.
+
+    With ``strict``, CON-011 (a missing runtime contract) is an error instead of a warning.
+    Loading problems are CON-001 findings, never exceptions.
+    """
+    return check(load_contracts(ws), strict=strict)

@@ -1,0 +1,227 @@
+"""Read each part of a contract (runtime, provides.*, depends_on.*) from its YAML nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from ..names import SLUG
+from ._reader import Fields, Reader, T, line_of
+from .model import (
+    PII_LEVELS,
+    WRITE_PATHS,
+    Call,
+    ConsumedEvent,
+    Contract,
+    DataNeed,
+    DatasetRead,
+    ExposedData,
+    Idempotency,
+    Operation,
+    ProvidedDataset,
+    PublishedEvent,
+    Retry,
+    Runtime,
+)
+
+#: Most retries a contract may declare.
+MAX_RETRIES = 100
+
+
+def _lines(fields: Fields) -> dict[str, int]:
+    return {key: line for key, (_node, line) in fields.items()}
+
+
+def _runtime(r: Reader, node: yaml.Node, where: str) -> Runtime | None:
+    f = r.fields(node, where, ("port", "health", "readiness", "config", "secrets"))
+    if f is None:
+        return None
+    return Runtime(
+        line=line_of(node),
+        lines=_lines(f),
+        port=r.get(f, where, "port", lambda n, w: r.integer(n, w, 1, 65535)),
+        health=r.get(f, where, "health", r.url_path),
+        readiness=r.get(f, where, "readiness", r.url_path),
+        config=r.get(f, where, "config", r.names) or (),
+        secrets=r.get(f, where, "secrets", r.free_text),
+    )
+
+
+def _idempotency(r: Reader, node: yaml.Node, where: str) -> Idempotency | None:
+    f = r.fields(node, where, ("key", "stable_across_retries", "window"),
+                 required=("key", "stable_across_retries"))
+    key = r.get(f, where, "key", r.text) if f is not None else None
+    if f is None or key is None:
+        return None
+    return Idempotency(
+        line=line_of(node),
+        lines=_lines(f),
+        key=key,
+        stable_across_retries=bool(r.get(f, where, "stable_across_retries", r.boolean)),
+        window=r.get(f, where, "window", r.duration),
+    )
+
+
+def _operation(r: Reader, node: yaml.Node, where: str) -> Operation | None:
+    f = r.fields(node, where, ("name", "latency", "idempotency"), required=("name",))
+    name = r.get(f, where, "name", r.text) if f is not None else None
+    if f is None or name is None:
+        return None
+    lines = _lines(f)
+    latency = (r.latency(f["latency"][0], f"{where}.latency", "latency", lines)
+               if "latency" in f else {})
+    return Operation(line=line_of(node), lines=lines, name=name, latency=latency,
+                     idempotency=r.get(f, where, "idempotency",
+                                       lambda n, w: _idempotency(r, n, w)))
+
+
+def _published(r: Reader, node: yaml.Node, where: str) -> PublishedEvent | None:
+    f = r.fields(node, where, ("topic", "dedup_key", "via"), required=("topic",))
+    topic = r.get(f, where, "topic", r.text) if f is not None else None
+    if f is None or topic is None:
+        return None
+    return PublishedEvent(line=line_of(node), lines=_lines(f), topic=topic,
+                          dedup_key=r.get(f, where, "dedup_key", r.dedup_key),
+                          via=r.get(f, where, "via", lambda n, w: r.choice(n, w, WRITE_PATHS)))
+
+
+def _dataset(r: Reader, node: yaml.Node, where: str) -> ProvidedDataset | None:
+    f = r.fields(node, where, ("name", "via", "freshness"), required=("name",))
+    name = r.get(f, where, "name", r.text) if f is not None else None
+    if f is None or name is None:
+        return None
+    return ProvidedDataset(line=line_of(node), lines=_lines(f), name=name,
+                           via=r.get(f, where, "via", r.text),
+                           freshness=r.get(f, where, "freshness", r.duration))
+
+
+def _exposed(r: Reader, node: yaml.Node, where: str) -> ExposedData | None:
+    f = r.fields(node, where, ("name", "pii", "access"), required=("name", "access"))
+    name = r.get(f, where, "name", r.text) if f is not None else None
+    if f is None or name is None:
+        return None
+    return ExposedData(line=line_of(node), lines=_lines(f), name=name,
+                       pii=r.get(f, where, "pii", lambda n, w: r.choice(n, w, PII_LEVELS)),
+                       access=r.get(f, where, "access", r.names) or ())
+
+
+def _retry(r: Reader, node: yaml.Node, where: str) -> Retry | None:
+    f = r.fields(node, where, ("max", "reuses_request_id"), required=("max",))
+    most = r.get(f, where, "max", lambda n, w: r.integer(n, w, 0, MAX_RETRIES)) if f else None
+    if f is None or most is None:
+        return None
+    reuses = r.get(f, where, "reuses_request_id", r.boolean)
+    if most > 0 and reuses is None:
+        if "reuses_request_id" not in f:
+            r.problem(line_of(node), f"{where}: missing required key 'reuses_request_id' "
+                      "(required when max > 0)", "say whether a retry sends the same request id")
+        return None
+    return Retry(line=line_of(node), lines=_lines(f), max=most, reuses_request_id=bool(reuses))
+
+
+def _call(r: Reader, node: yaml.Node, where: str) -> Call | None:
+    allowed = ("service", "operation", "latency_budget", "timeout", "retry")
+    f = r.fields(node, where, allowed, required=("service", "operation"))
+    if f is None:
+        return None
+    service, operation = r.get(f, where, "service", r.slug), r.get(f, where, "operation", r.text)
+    if service is None or operation is None:
+        return None
+    lines = _lines(f)
+    budget = (r.latency(f["latency_budget"][0], f"{where}.latency_budget", "latency_budget", lines)
+              if "latency_budget" in f else {})
+    return Call(line=line_of(node), lines=lines, service=service, operation=operation,
+                latency_budget=budget, timeout=r.get(f, where, "timeout", r.duration),
+                retry=r.get(f, where, "retry", lambda n, w: _retry(r, n, w)))
+
+
+def _consumed(r: Reader, node: yaml.Node, where: str) -> ConsumedEvent | None:
+    f = r.fields(node, where, ("topic", "dedup_key"), required=("topic",))
+    topic = r.get(f, where, "topic", r.text) if f is not None else None
+    if f is None or topic is None:
+        return None
+    return ConsumedEvent(line=line_of(node), lines=_lines(f), topic=topic,
+                         dedup_key=r.get(f, where, "dedup_key", r.dedup_key))
+
+
+def _read(r: Reader, node: yaml.Node, where: str) -> DatasetRead | None:
+    f = r.fields(node, where, ("service", "name", "freshness_required"),
+                 required=("service", "name"))
+    if f is None:
+        return None
+    service, name = r.get(f, where, "service", r.slug), r.get(f, where, "name", r.text)
+    if service is None or name is None:
+        return None
+    return DatasetRead(line=line_of(node), lines=_lines(f), service=service, name=name,
+                       freshness_required=r.get(f, where, "freshness_required", r.duration))
+
+
+def _need(r: Reader, node: yaml.Node, where: str) -> DataNeed | None:
+    f = r.fields(node, where, ("service", "name", "access_level"),
+                 required=("service", "name", "access_level"))
+    if f is None:
+        return None
+    service, name = r.get(f, where, "service", r.slug), r.get(f, where, "name", r.text)
+    level = r.get(f, where, "access_level", r.text)
+    if service is None or name is None or level is None:
+        return None
+    return DataNeed(line=line_of(node), lines=_lines(f), service=service, name=name,
+                    access_level=level)
+
+
+SECTIONS = ("operations", "events", "datasets", "data")
+TOP_KEYS = ("service", "owner", "write_path", "runtime", "provides", "depends_on")
+
+
+def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract | None:
+    """The contract in a composed YAML document (None when it is not a mapping)."""
+    top = r.fields(root, "the contract", TOP_KEYS, required=("service",))
+    if top is None:
+        return None
+    service = path.stem
+    if not SLUG.fullmatch(service):
+        r.problem(0, f"file name '{path.name}' is not <service>.yaml with a service slug",
+                  "rename it: lowercase letters, digits and hyphens")
+    declared = r.get(top, "", "service", r.slug)
+    if declared is not None and declared != service:
+        r.problem(top["service"][1], f"service '{declared}' differs from the file name {path.name}",
+                  f"rename the file to {declared}.yaml or set service: {service}")
+    empty: Fields = {}
+    provides = r.get(top, "", "provides", lambda n, w: r.fields(n, w, SECTIONS)) or empty
+    depends = r.get(top, "", "depends_on", lambda n, w: r.fields(n, w, SECTIONS)) or empty
+    p, d = "provides", "depends_on"
+    return Contract(
+        line=top["service"][1] if "service" in top else 1,
+        lines=_lines(top),
+        service=service,
+        path=path,
+        rel=rel,
+        clean=not r.findings,
+        owner=r.get(top, "", "owner", r.text),
+        write_path=r.get(top, "", "write_path", lambda n, w: r.choice(n, w, WRITE_PATHS)),
+        runtime=r.get(top, "", "runtime", lambda n, w: _runtime(r, n, w)),
+        operations=r.unique(_section(r, provides, p, "operations", _operation),
+                            lambda o: o.name, "operation"),
+        events=r.unique(_section(r, provides, p, "events", _published),
+                        lambda e: e.topic, "published topic"),
+        datasets=r.unique(_section(r, provides, p, "datasets", _dataset),
+                          lambda s: s.name, "dataset"),
+        data=r.unique(_section(r, provides, p, "data", _exposed), lambda x: x.name, "data"),
+        calls=r.unique(_section(r, depends, d, "operations", _call),
+                       lambda c: f"{c.service}.{c.operation}", "call"),
+        consumes=r.unique(_section(r, depends, d, "events", _consumed),
+                          lambda e: e.topic, "consumed topic"),
+        reads=r.unique(_section(r, depends, d, "datasets", _read),
+                       lambda s: f"{s.service}.{s.name}", "dataset read"),
+        needs=r.unique(_section(r, depends, d, "data", _need),
+                       lambda x: f"{x.service}.{x.name}", "data need"),
+    )
+
+
+def _section(r: Reader, fields: Fields, where: str, name: str,
+             build: Callable[[Reader, yaml.Node, str], T | None]) -> list[T]:
+    if name not in fields:
+        return []
+    return r.entries(fields[name][0], f"{where}.{name}", lambda n, w: build(r, n, w))

@@ -1,0 +1,127 @@
+"""Load ``AGENTS.ctx/contracts/*.yaml`` with a strict schema (docs/contracts.md).
+
+Nothing here raises for a bad file. Each problem (unreadable file, bad YAML, not a mapping,
+an unknown key, a wrong type, a bad duration, a file name that differs from ``service``)
+becomes a CON-001 finding with the file and line, and loading goes on with what is valid.
+A contract with such problems is marked ``clean=False``: the cross-checks do not use it as
+a provider, so one typo does not cascade into many findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from .._fileio import read_text
+from ..errors import SddkitError
+from ..findings import Finding
+from ..workspace import Workspace
+from ._reader import RULE, Reader
+from ._sections import read_contract
+from .model import Contract
+
+#: A contract file larger than this is refused (a guard against mistakes).
+MAX_CONTRACT = 256 * 1024
+
+
+@dataclass
+class ContractSet:
+    """Every contract of a workspace, the CON-001 findings, and the files that did not load."""
+
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    unloadable: set[str] = field(default_factory=set)
+    files: int = 0
+
+    def known(self, service: str) -> bool:
+        """Whether a contract file exists for ``service`` (whether it loaded or not)."""
+        return service in self.contracts or service in self.unloadable
+
+
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """A safe loader that keeps dates as text (``2026-11-21`` is a string, not a date).
+
+    Duplicate keys and aliases are refused while reading the nodes (see :mod:`._reader`),
+    as ``_frontmatter`` does for front matter.
+    """
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
+
+def _mark_line(mark: Any) -> int:
+    return int(mark.line) + 1 if mark is not None else 1
+
+
+def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]:
+    """One contract file: the contract (None when nothing could be read) and its CON-001s."""
+    r = Reader(rel)
+    try:
+        text = read_text(path)
+    except SddkitError as exc:
+        r.problem(exc.line or 0, f"cannot read the contract: {exc.message}")
+        return None, r.findings
+    if len(text.encode("utf-8")) > MAX_CONTRACT:
+        r.problem(0, f"larger than {MAX_CONTRACT // 1024} KiB; refusing to parse it")
+        return None, r.findings
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                r.problem(_mark_line(event.start_mark),
+                          "YAML anchors and aliases are not allowed in a contract",
+                          "write the values out in full")
+                return None, r.findings
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        r.problem(_mark_line(mark),
+                  f"invalid YAML: {exc.problem or exc.context or 'cannot parse'}")
+        return None, r.findings
+    except (yaml.YAMLError, RecursionError) as exc:
+        r.problem(1, f"invalid YAML: {exc or 'nested too deeply'}")
+        return None, r.findings
+    if root is None:
+        r.problem(1, "the contract is empty", "start with `service: <name>`; see docs/contracts.md")
+        return None, r.findings
+    contract = read_contract(r, root, path, rel)
+    if contract is not None and contract.clean and r.findings:
+        contract = replace(contract, clean=False)
+    return contract, r.findings
+
+
+def load_contracts(ws: Workspace) -> ContractSet:
+    """Every ``AGENTS.ctx/contracts/*.yaml``, in file name order."""
+    result = ContractSet()
+    folder = ws.contracts
+    if not folder.exists():
+        return result
+    if not folder.is_dir():
+        result.findings.append(Finding(ws.rel(folder), 0, RULE, "error",
+                                       "expected a folder of <service>.yaml files, found a file"))
+        return result
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if path.suffix == ".yml":
+            result.findings.append(Finding(ws.rel(path), 0, RULE, "error",
+                                           "contract files end in .yaml; this one is not read",
+                                           f"rename it to {path.stem}.yaml"))
+            continue
+        if path.suffix != ".yaml":
+            continue
+        result.files += 1
+        contract, findings = load_contract(path, ws.rel(path))
+        result.findings.extend(findings)
+        if contract is None:
+            result.unloadable.add(path.stem)
+        else:
+            result.contracts[contract.service] = contract
+    return result

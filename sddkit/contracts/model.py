@@ -1,0 +1,187 @@
+"""The service contract model: plain frozen dataclasses, every value with its file line.
+
+One ``AGENTS.ctx/contracts/<service>.yaml`` becomes one :class:`Contract`. Each entity
+keeps the line it starts on (``line``) and the line of each of its keys (``lines``), so
+that a finding can point at the exact line it is about. Loading is in :mod:`.load`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Latency percentiles a contract may state.
+PERCENTILES = ("p50", "p90", "p95", "p99")
+#: ``<number><unit>``: ``200ms``, ``3.2s``, ``5m``, ``1h``.
+DURATION = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?)(?P<unit>ms|s|m|h)")
+UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+#: Ways a service writes its events: through an outbox table, or straight to the broker.
+WRITE_PATHS = ("outbox", "direct")
+#: PII levels of exposed data, least to most sensitive.
+PII_LEVELS = ("none", "minimal", "low", "medium", "high")
+#: An access list entry that grants everyone.
+ANY_ACCESS = "any"
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A duration as written (``text``) and in milliseconds (``ms``)."""
+
+    ms: float
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def shown(self) -> str:
+        """The text, with milliseconds added when the unit is not already ms: ``3.2s (3200ms)``."""
+        if self.text.endswith("ms"):
+            return self.text
+        return f"{self.text} ({self.ms:g}ms)"
+
+
+def parse_duration(text: str) -> Duration:
+    """``<number><unit>`` as a :class:`Duration`; ValueError for anything else."""
+    match = DURATION.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    return Duration(float(match["number"]) * UNIT_MS[match["unit"]], text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Located:
+    """Where an entity is: the line it starts on and the line of each of its keys."""
+
+    line: int
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def at(self, key: str) -> int:
+        """The line of ``key`` (``latency.p95`` for a nested one), else the entity's line."""
+        return self.lines.get(key, self.line)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runtime(Located):
+    port: int | None = None
+    health: str | None = None
+    readiness: str | None = None
+    config: tuple[str, ...] = ()
+    secrets: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Idempotency(Located):
+    key: str
+    stable_across_retries: bool = False
+    window: Duration | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation(Located):
+    """``provides.operations[]``: an operation other services may call synchronously."""
+
+    name: str
+    latency: Mapping[str, Duration] = field(default_factory=dict)
+    idempotency: Idempotency | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedEvent(Located):
+    topic: str
+    dedup_key: frozenset[str] | None = None
+    via: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProvidedDataset(Located):
+    name: str
+    via: str | None = None
+    freshness: Duration | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExposedData(Located):
+    name: str
+    pii: str | None = None
+    access: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retry(Located):
+    max: int
+    reuses_request_id: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class Call(Located):
+    """``depends_on.operations[]``: a synchronous call to another service's operation."""
+
+    service: str
+    operation: str
+    latency_budget: Mapping[str, Duration] = field(default_factory=dict)
+    timeout: Duration | None = None
+    retry: Retry | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsumedEvent(Located):
+    topic: str
+    dedup_key: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatasetRead(Located):
+    service: str
+    name: str
+    freshness_required: Duration | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataNeed(Located):
+    service: str
+    name: str
+    access_level: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contract(Located):
+    """One service's contract. ``clean`` is False when loading it found schema problems."""
+
+    service: str
+    path: Path
+    rel: str
+    clean: bool = True
+    owner: str | None = None
+    write_path: str | None = None
+    runtime: Runtime | None = None
+    operations: tuple[Operation, ...] = ()
+    events: tuple[PublishedEvent, ...] = ()
+    datasets: tuple[ProvidedDataset, ...] = ()
+    data: tuple[ExposedData, ...] = ()
+    calls: tuple[Call, ...] = ()
+    consumes: tuple[ConsumedEvent, ...] = ()
+    reads: tuple[DatasetRead, ...] = ()
+    needs: tuple[DataNeed, ...] = ()
+
+    def where(self, line: int) -> str:
+        """``rel:line``, for naming this file inside another file's finding."""
+        return f"{self.rel}:{line}"
+
+    def operation(self, name: str) -> Operation | None:
+        return next((op for op in self.operations if op.name == name), None)
+
+    def dataset(self, name: str) -> ProvidedDataset | None:
+        return next((ds for ds in self.datasets if ds.name == name), None)
+
+    def exposed(self, name: str) -> ExposedData | None:
+        return next((d for d in self.data if d.name == name), None)
+
+
+def show_key(key: frozenset[str] | None) -> str:
+    """A dedup key for messages: ``order_id`` or ``[a, b]`` (sorted), ``none`` when unset."""
+    if not key:
+        return "none"
+    names = sorted(key)
+    return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"

@@ -284,3 +284,11 @@ def test_contracts_help_lists_the_commands() -> None:
     assert result.exit_code == 0
     for name in ("new", "check", "graph"):
         assert f"  {name} " in result.stdout
+
+
+def test_the_docs_describe_every_rule_with_a_bad_and_a_good_example() -> None:
+    text = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
+    sections = text.split("\n### ")[1:]
+    assert [s.split()[0] for s in sections] == [f"CON-{i:03d}" for i in range(1, 13)]
+    for section in sections:
+        assert "Bad" in section and "Good" in section, section.splitlines()[0]

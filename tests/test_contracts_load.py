@@ -257,6 +257,25 @@ def test_aliases_are_refused(tmp_path: Path) -> None:
     assert f.line == 2 and "anchors and aliases" in f.message
 
 
+def test_custom_tags_are_refused(tmp_path: Path) -> None:
+    f = only(load_one(tmp_path, "service: risk\nowner: !team risk-team\n"))
+    assert f.line == 2 and "YAML tag !team is not allowed" in f.message
+
+
+def test_unreadable_standard_tags_are_a_wrong_type(tmp_path: Path) -> None:
+    text = ("service: risk\nowner: !!python/object:os.system x\n"
+            "runtime: {port: !!int abc, health: !!str /h}\n")
+    findings = load_one(tmp_path, text)
+    assert [(f.line, f.rule) for f in findings] == [(2, "CON-001"), (3, "CON-001")]
+    assert "tagged tag:yaml.org,2002:python/object:os.system" in findings[0].message
+    assert "runtime.port must be a whole number" in findings[1].message
+
+
+def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
+    text = "\ufeffservice: risk\r\nruntime: {port: 1, health: /h}\r\n"
+    assert load_one(tmp_path, text.encode("utf-8")) == []
+
+
 def test_not_utf8(tmp_path: Path) -> None:
     f = only(load_one(tmp_path, b"service: risk\nowner: \xff\n"))
     assert f.line == 2 and "UTF-8" in f.message

@@ -23,6 +23,9 @@ NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}")
 URL_PATH = re.compile(r"/\S*")
 RULE = "CON-001"
 T = TypeVar("T")
+CORE_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+#: The value of a scalar whose explicit tag cannot be read (``!!int abc``).
+INVALID = object()
 #: key -> (value node, line of the key)
 Fields = dict[str, tuple[yaml.Node, int]]
 
@@ -36,6 +39,8 @@ def kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
+    if node.tag not in CORE_TAGS:
+        return f"'{node.value}' tagged {node.tag}"
     return f"'{node.value}'" if node.value else "an empty value"
 
 
@@ -57,10 +62,13 @@ class Reader:
         self.findings.append(Finding(self.rel, line, RULE, "error", message, hint))
 
     def scalar(self, node: yaml.Node) -> Any:
-        """The Python value of a scalar node (None for a collection)."""
+        """The Python value of a scalar node; None for a collection, INVALID for a bad tag."""
         if not isinstance(node, yaml.ScalarNode):
             return None
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+            return INVALID
 
     def is_null(self, node: yaml.Node) -> bool:
         return isinstance(node, yaml.ScalarNode) and self.scalar(node) is None

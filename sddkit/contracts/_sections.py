@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -192,13 +193,12 @@ def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract 
     provides = r.get(top, "", "provides", lambda n, w: r.fields(n, w, SECTIONS)) or empty
     depends = r.get(top, "", "depends_on", lambda n, w: r.fields(n, w, SECTIONS)) or empty
     p, d = "provides", "depends_on"
-    return Contract(
+    contract = Contract(
         line=top["service"][1] if "service" in top else 1,
         lines=_lines(top),
         service=service,
         path=path,
         rel=rel,
-        clean=not r.findings,
         owner=r.get(top, "", "owner", r.text),
         write_path=r.get(top, "", "write_path", lambda n, w: r.choice(n, w, WRITE_PATHS)),
         runtime=r.get(top, "", "runtime", lambda n, w: _runtime(r, n, w)),
@@ -218,6 +218,7 @@ def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract 
         needs=r.unique(_section(r, depends, d, "data", _need),
                        lambda x: f"{x.service}.{x.name}", "data need"),
     )
+    return replace(contract, clean=not r.findings)
 
 
 def _section(r: Reader, fields: Fields, where: str, name: str,

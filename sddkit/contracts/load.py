@@ -9,7 +9,7 @@ a provider, so one typo does not cascade into many findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +23,8 @@ from ._reader import RULE, Reader
 from ._sections import read_contract
 from .model import Contract
 
+#: Explicit tags a contract may use (``!!str 8080``); any other tag is refused.
+STANDARD_TAGS = "tag:yaml.org,2002:"
 #: A contract file larger than this is refused (a guard against mistakes).
 MAX_CONTRACT = 256 * 1024
 
@@ -79,6 +81,11 @@ def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]
                           "YAML anchors and aliases are not allowed in a contract",
                           "write the values out in full")
                 return None, r.findings
+            tag = getattr(event, "tag", None)
+            if tag and not str(tag).startswith(STANDARD_TAGS) and tag != "!":
+                r.problem(_mark_line(event.start_mark),
+                          f"YAML tag {tag} is not allowed in a contract", "remove the tag")
+                return None, r.findings
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -91,10 +98,7 @@ def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]
     if root is None:
         r.problem(1, "the contract is empty", "start with `service: <name>`; see docs/contracts.md")
         return None, r.findings
-    contract = read_contract(r, root, path, rel)
-    if contract is not None and contract.clean and r.findings:
-        contract = replace(contract, clean=False)
-    return contract, r.findings
+    return read_contract(r, root, path, rel), r.findings
 
 
 def load_contracts(ws: Workspace) -> ContractSet:

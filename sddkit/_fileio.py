@@ -162,24 +162,50 @@ class Transaction:
     root: Path
     pending: dict[Path, str] = field(default_factory=dict)
     originals: dict[Path, str | None] = field(default_factory=dict)
+    #: Files to delete at commit (see :meth:`delete`); never also in ``pending``.
+    removals: set[Path] = field(default_factory=set)
 
     def _key(self, path: Path) -> Path:
         return path if path.is_absolute() else self.root / path
 
     def read(self, path: Path) -> str | None:
         key = self._key(path)
+        if key in self.removals:
+            return None
         if key in self.pending:
             return self.pending[key]
         if key not in self.originals:
             self.originals[key] = read_text(key) if os.path.lexists(key) else None
         return self.originals[key]
 
+    def is_pending(self, path: Path) -> bool:
+        """Whether ``path`` was written (staged) earlier in this transaction."""
+        return self._key(path) in self.pending
+
     def write(self, path: Path, text: str) -> None:
         key = self._key(path)
         if key not in self.originals:
             self.read(key)
         inside_root(self.root, key)
+        self.removals.discard(key)
         self.pending[key] = text
+
+    def delete(self, path: Path) -> None:
+        """Stage the deletion of an existing regular file inside the root (no-op when absent).
+
+        Refused like a write for a path leaving the root, a symlink or a non-file. At
+        commit the file is removed only if its bytes are still the ones read here.
+        """
+        key = self._key(path)
+        self.read(key)
+        self.pending.pop(key, None)  # a file created earlier in this transaction: not written
+        if self.originals[key] is not None:
+            _check_deletable(self.root, key)
+            self.removals.add(key)
+
+    def deletions(self) -> list[Path]:
+        """Every file this transaction deletes, sorted."""
+        return sorted(self.removals)
 
     def changes(self) -> list[tuple[Path, str | None, str]]:
         """(path, old text or None, new text) for every file that really changes, sorted."""
@@ -195,10 +221,7 @@ class Transaction:
         """A unified diff of every pending change, paths relative to the root."""
         chunks: list[str] = []
         for key, old, new in self.changes():
-            try:
-                rel = key.relative_to(self.root).as_posix()
-            except ValueError:
-                rel = key.as_posix()
+            rel = self._rel(key)
             chunks.extend(
                 difflib.unified_diff(
                     (old or "").splitlines(keepends=True),
@@ -207,16 +230,52 @@ class Transaction:
                     tofile=f"b/{rel}",
                 )
             )
+        for key in self.deletions():
+            old = self.originals.get(key) or ""
+            chunks.extend(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True), [],
+                    fromfile=f"a/{self._rel(key)}", tofile="/dev/null",
+                )
+            )
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
                        for line in chunks)
 
+    def _rel(self, key: Path) -> str:
+        try:
+            return key.relative_to(self.root).as_posix()
+        except ValueError:
+            return key.as_posix()
+
     def commit(self) -> list[Path]:
-        """Write every changed file atomically; return the paths written."""
+        """Write every changed file atomically, then delete the removals; return the paths."""
         written = []
         for key, _old, new in self.changes():
             if atomic_write(self.root, key, new):
                 written.append(key)
+        for key in self.deletions():
+            if safe_delete(self.root, key, self.originals.get(key)):
+                written.append(key)
         return written
+
+
+def _check_deletable(root: Path, path: Path) -> None:
+    """Refuse to delete anything but a regular file (not a symlink) inside ``root``."""
+    inside_root(root, path)  # resolves every symlink on the way
+    st = path.lstat()
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafePath("not a regular file; refusing to delete it", path)
+
+
+def safe_delete(root: Path, path: Path, expected: str | None) -> bool:
+    """Delete ``path`` if it still holds exactly ``expected``; False when it is already gone."""
+    if not os.path.lexists(path):
+        return False
+    _check_deletable(root, path)
+    if expected is None or path.read_bytes() != expected.encode("utf-8"):
+        raise SddkitError("changed on disk while sdd was working; not deleted, run again", path)
+    path.unlink()
+    return True
 
 
 @contextmanager

@@ -16,60 +16,85 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import FrontMatterError
 from .markers import split_lines
 
 #: Front matter larger than this is refused (a guard against YAML bombs and mistakes).
 MAX_FRONT_MATTER = 64 * 1024
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LOADERS: dict[str, Any] = {}
 
 
-class _Loader(_Base):  # type: ignore[misc]
-    """Safe loader that refuses duplicate keys and aliases, and keeps dates as strings."""
+def text_dates_loader() -> Any:
+    """PyYAML's safe loader (the C one when available) that reads dates as plain strings.
 
-    yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _Base.yaml_implicit_resolvers.items()
-    }
+    Built on first use, so PyYAML is imported only when some YAML is actually parsed.
+    """
+    if "base" in _LOADERS:
+        return _LOADERS["base"]
+    import yaml
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases are not allowed in front matter", node.start_mark
-            )
-        return super().construct_object(node, deep=deep)
+    safe: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, Any] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    hash(key)
-                except TypeError:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping key must be a plain value", key_node.start_mark
-                    ) from None
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None,
-                        None,
-                        f"duplicate key '{key}'",
-                        key_node.start_mark,
-                    )
-                seen[key] = key_node.start_mark
-                # forget it so the real construction below does not see an "alias"
-                self.constructed_objects.pop(key_node, None)
-        return super().construct_mapping(node, deep=deep)
+    class TextDatesLoader(safe):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers = {
+            first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in safe.yaml_implicit_resolvers.items()
+        }
+
+    _LOADERS["base"] = TextDatesLoader
+    return TextDatesLoader
+
+
+def _loader() -> Any:
+    """The front-matter loader: safe, dates as text, duplicate keys and aliases refused."""
+    if "strict" in _LOADERS:
+        return _LOADERS["strict"]
+    import yaml
+
+    base: Any = text_dates_loader()
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        """Refuses duplicate keys and aliases."""
+
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            if node in self.constructed_objects:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "anchors and aliases are not allowed in front matter",
+                    node.start_mark,
+                )
+            return super().construct_object(node, deep=deep)
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        hash(key)
+                    except TypeError:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, "a mapping key must be a plain value", key_node.start_mark
+                        ) from None
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key '{key}'", key_node.start_mark
+                        )
+                    seen.add(key)
+                    # forget it so the real construction below does not see an "alias"
+                    self.constructed_objects.pop(key_node, None)
+            return super().construct_mapping(node, deep=deep)
+
+    _LOADERS["strict"] = Loader
+    return Loader
 
 
 def load_yaml(text: str, path: Path | None, first_line: int = 1) -> Any:
     """Parse YAML safely; errors name ``path`` and the file line (``first_line`` = line 1 of text)."""
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        return yaml.load(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + mark.line if mark is not None else first_line
@@ -175,6 +200,8 @@ def render_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
+        import yaml
+
         if (
             _PLAIN_SAFE.match(value)
             and not value.endswith(" ")

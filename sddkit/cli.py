@@ -74,6 +74,14 @@ class SddGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
+            return self._invoke(ctx)
+        finally:
+            cache = sys.modules.get("sddkit._cache")
+            if cache is not None:
+                cache.flush()
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
             return super().invoke(ctx)
         except SddkitError as exc:
             click.echo(f"sdd: {exc.located(Path.cwd())}", err=True)

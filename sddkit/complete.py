@@ -23,10 +23,10 @@ class Completion:
 
 def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> tuple[Project, Any]:
     if project_name is not None:
-        project = load_project(ws, project_name, tx.read)
+        project = load_project(ws, project_name, tx)
         candidates = [project]
     else:
-        candidates = [p for p in load_projects(ws, tx.read) if p.tasks is not None]
+        candidates = [p for p in load_projects(ws, tx) if p.tasks is not None]
     hits = [(p, p.tasks.get(ref)) for p in candidates if p.tasks is not None]
     hits = [(p, t) for p, t in hits if t is not None]
     if project_name is None and len(hits) > 1:

@@ -27,7 +27,7 @@ def iso(moment: datetime) -> str:
 
 
 def _load(ws: Workspace, tx: Transaction, name: str) -> Project:
-    return load_project(ws, name, tx.read)
+    return load_project(ws, name, tx)
 
 
 def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> Path:

@@ -45,13 +45,11 @@ def short_next(project: Project) -> str:
     if state == "completed":
         return "-"
     if state == "implementing":
-        from .tasks import next_task
-
-        assert project.tasks is not None
-        found = next_task(project.tasks)
-        if found.task is None:
+        summary = project.task_summary
+        assert summary is not None
+        if summary.next_key is None:
             return "all remaining tasks blocked"
-        return f"{found.task.key} {found.task.text}"
+        return f"{summary.next_key} {summary.next_text}"
     phase = project.current_phase
     doc = project.docs.get(phase)
     if doc is not None and doc.changed:
@@ -100,16 +98,12 @@ def render(projects: list[Project]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def pending_names(ws: Workspace, tx: Transaction) -> set[str]:
-    return {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
-
-
 def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     """Regenerate the inventory block inside ``tx`` (sees the transaction's own writes)."""
     text = tx.read(ws.sdd_context)
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
-    projects = load_projects(ws, tx.read, pending_names(ws, tx))
+    projects = load_projects(ws, tx)
     tx.write(ws.sdd_context, markers.replace_block(text, BLOCK, render(projects), ws.sdd_context))
 
 

@@ -76,15 +76,12 @@ def gate_step(ws: Workspace, project: Project) -> Step:
 
 
 def task_step(ws: Workspace, project: Project) -> Step:
-    from .tasks import next_task
-
-    tasks = project.tasks
-    assert tasks is not None
-    found = next_task(tasks)
+    found = project.task_summary  # the next task without parsing, when the cache has it
+    assert found is not None
     name = project.name
     if found.all_done:
         return Step("done", project, f"every task of {name} is done", None, "tasks")
-    if found.task is None:
+    if found.next is None:
         reasons = "; ".join(f"{t.key} {why}" for t, why in found.skipped[:5])
         return Step(
             "blocked",
@@ -94,7 +91,7 @@ def task_step(ws: Workspace, project: Project) -> Step:
             "tasks",
             skipped=found.skipped,
         )
-    task = found.task
+    task = found.next
     return Step(
         "task",
         project,

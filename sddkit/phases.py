@@ -60,13 +60,27 @@ def phase_index(phase: str) -> int:
 
 @dataclass
 class PhaseDoc:
-    """One phase document as read from disk, validated."""
+    """One phase document as read from disk, validated.
+
+    ``raw`` is the file's text, or None when the document came from the parse cache:
+    :attr:`text` then reads the file on first use (only writes and checks need it).
+    """
 
     project: str
     phase: str
     path: Path
-    text: str
+    raw: str | None
     meta: dict[str, Any]
+    cached_hash: str | None = None
+    summary: Any = None  # tasks.TaskSummary for a tasks document, when known
+
+    @property
+    def text(self) -> str:
+        if self.raw is None:
+            from ._fileio import read_text
+
+            self.raw = read_text(self.path)
+        return self.raw
 
     @property
     def status(self) -> str:
@@ -88,11 +102,9 @@ class PhaseDoc:
 
     @property
     def current_hash(self) -> str:
-        cached = self.__dict__.get("_hash")
-        if cached is None:
-            cached = gate_hash(self.phase, self.text)
-            self.__dict__["_hash"] = cached
-        return cached
+        if self.cached_hash is None:
+            self.cached_hash = gate_hash(self.phase, self.text)
+        return self.cached_hash
 
     @property
     def changed(self) -> bool:

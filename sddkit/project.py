@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import _cache
 from ._fileio import inside_root, read_text
 from .errors import SddkitError, UnsafePath
 from .names import SLUG, check_slug, shown
@@ -16,7 +18,8 @@ from .phases import PhaseDoc, load_doc, phase_index
 from .workspace import PHASES, Workspace
 
 if TYPE_CHECKING:
-    from .tasks import TaskList
+    from ._fileio import Transaction
+    from .tasks import TaskList, TaskSummary
 
 #: Derived states, in the order the inventory lists them.
 STATES = ("implementing", "awaiting-approval", "drafting", "blocked", "completed")
@@ -111,9 +114,23 @@ class Project:
         return parse_tasks(doc.text, doc.path)
 
     @property
+    def task_summary(self) -> TaskSummary | None:
+        """Progress, next task and latest done date (from the cache when it has them)."""
+        doc = self.docs.get("tasks")
+        if doc is None:
+            return None
+        if doc.summary is None:
+            from .tasks import summarise
+
+            assert self.tasks is not None
+            doc.summary = summarise(self.tasks)
+        summary: TaskSummary = doc.summary
+        return summary
+
+    @property
     def progress(self) -> tuple[int, int]:
-        tasks = self.tasks
-        return tasks.progress() if tasks is not None else (0, 0)
+        summary = self.task_summary
+        return (summary.done, summary.total) if summary is not None else (0, 0)
 
     @property
     def state(self) -> str:
@@ -138,33 +155,65 @@ class Project:
             value = doc.meta.get("approved_at")
             if isinstance(value, str):
                 dates += _DATE.findall(value)
-        tasks = self.tasks
-        if tasks is not None:
-            for task in tasks.tasks:
-                if task.done_mark:
-                    dates += _DATE.findall(task.done_mark)
+        summary = self.task_summary
+        if summary is not None and summary.last_done:
+            dates.append(summary.last_done)
         return max(dates) if dates else ""
 
 
-Reader = Callable[[Path], "str | None"]
-
-
-def _read_disk(path: Path) -> str | None:
-    if not path.exists() and not path.is_symlink():
+def _load_doc(
+    ws: Workspace, path: Path, name: str, phase: str, tx: Transaction | None
+) -> PhaseDoc | None:
+    """One phase document: staged in ``tx``, from the parse cache, or parsed from disk."""
+    if tx is not None and tx.is_pending(path):
+        text = tx.read(path)
+        return None if text is None else load_doc(path, text, name, phase)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            inside_root(ws.root, path)  # a dangling link: say where it points
         return None
-    return read_text(path)
+    except NotADirectoryError:
+        return None
+    if path.is_symlink():
+        inside_root(ws.root, path)
+    cache = _cache.for_root(ws.root) if stat.S_ISREG(st.st_mode) else None
+    key = f"{name}/{phase}"
+    if cache is not None:
+        hit = cache.get(key, _cache.signature(st))
+        if hit is not None:
+            meta, digest, summary = hit
+            doc = PhaseDoc(name, phase, path, None, meta, digest)
+            if summary is not None:
+                from .tasks import TaskSummary
+
+                doc.summary = TaskSummary.from_tuple(summary)
+            return doc
+    text = tx.read(path) if tx is not None else read_text(path)
+    if text is None:  # pragma: no cover - raced with a deletion
+        return None
+    doc = load_doc(path, text, name, phase)
+    if cache is not None:
+        summary_tuple = None
+        if phase == "tasks":
+            from .tasks import parse_tasks, summarise
+
+            doc.summary = summarise(parse_tasks(text, path))
+            summary_tuple = doc.summary.to_tuple()
+        cache.put(key, _cache.signature(st), (doc.meta, doc.current_hash, summary_tuple))
+    return doc
 
 
-def load_project(ws: Workspace, name: str, read: Reader | None = None) -> Project:
+def load_project(ws: Workspace, name: str, tx: Transaction | None = None) -> Project:
     """Read and validate one project. Unknown names list the known ones.
 
-    ``read`` returns a file's text or None when it does not exist (a transaction's
-    view of the files); by default the disk is read.
+    With ``tx``, documents staged in the transaction are read as staged.
     """
-    read = read or _read_disk
     check_slug(name, "project")
     path = ws.assets / name
-    if not path.is_dir() and read(path / "constitution.md") is None:
+    constitution = path / "constitution.md"
+    if not path.is_dir() and not (tx is not None and tx.is_pending(constitution)):
         known = [n for n in ws.project_names() if SLUG.fullmatch(n)]
         listing = ", ".join(known) if known else "none yet (create one with `sdd new NAME`)"
         raise SddkitError(f"unknown project '{shown(name)}'; known projects: {listing}")
@@ -179,10 +228,8 @@ def load_project(ws: Workspace, name: str, read: Reader | None = None) -> Projec
     missing: str | None = None
     for phase in PHASES:
         doc_path = path / f"{phase}.md"
-        if doc_path.is_symlink() or doc_path.exists():
-            inside_root(ws.root, doc_path)
-        text = read(doc_path)
-        if text is None:
+        doc = _load_doc(ws, doc_path, name, phase, tx)
+        if doc is None:
             missing = missing or phase
             continue
         if missing is not None:
@@ -191,7 +238,7 @@ def load_project(ws: Workspace, name: str, read: Reader | None = None) -> Projec
                 f"restore it, e.g. `git checkout -- {ws.rel(path / (missing + '.md'))}`",
                 path / f"{missing}.md",
             )
-        project.docs[phase] = load_doc(doc_path, text, name, phase)
+        project.docs[phase] = doc
     if "constitution" not in project.docs:
         raise SddkitError(
             "project folder has no constitution.md; recreate it with `sdd new` or restore it",
@@ -200,19 +247,21 @@ def load_project(ws: Workspace, name: str, read: Reader | None = None) -> Projec
     return project
 
 
-def load_projects(ws: Workspace, read: Reader | None = None, extra: set[str] | None = None
-                  ) -> list[Project]:
+def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]:
     """Every project, sorted by name. A folder that is not a valid slug is an error.
 
-    ``extra`` adds names not on disk yet (created earlier in the same transaction).
+    With ``tx``, projects created earlier in the transaction are included.
     """
+    names = set(ws.project_names())
+    if tx is not None:
+        names |= {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
     projects = []
-    for name in sorted(set(ws.project_names()) | (extra or set())):
+    for name in sorted(names):
         if not SLUG.fullmatch(name):
             raise SddkitError(
                 "project folder name is not a valid slug; rename it (lowercase letters, digits, "
                 "hyphens)",
                 ws.assets / name,
             )
-        projects.append(load_project(ws, name, read))
+        projects.append(load_project(ws, name, tx))
     return projects

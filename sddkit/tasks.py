@@ -14,15 +14,16 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING, Any
 
 from . import _frontmatter
 from .errors import TaskError
 from .markers import split_lines
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 TASK_STATES = ("todo", "in-progress", "done")
 _STATES = {" ": "todo", "-": "in-progress", "x": "done", "X": "done"}
@@ -221,6 +222,8 @@ def parse_tasks(text: str, path: Path | None = None) -> TaskList:
     offset = _frontmatter.body_line_offset(text, path)
     # markdown-it ends a line at a bare "\r" too; split_lines (our line numbers) does not
     source = _frontmatter.body(text, path).replace("\r\n", "\n").replace("\r", " ")
+    from markdown_it import MarkdownIt  # imported here: read paths served from the cache skip it
+
     tokens = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).parse(source)
     # markdown-it stops reading at its nesting limit; say so rather than lose tasks
     if deep := next((t for t in tokens if t.level >= _MAX_NESTING - 1), None):
@@ -414,3 +417,83 @@ def set_undone(text: str, task: Task) -> str:
         content = content[: mark.start()] + content[mark.end() :]
     lines[task.line - 1] = content + ending
     return "".join(lines)
+
+
+# --- summary (what the inventory and status need, small enough to cache) ----------------
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """What ``sdd next``, the inventory and ``sdd status`` need of a list, without parsing it:
+    progress, the latest done date, and the next task with the open tasks skipped before it.
+    """
+
+    done: int
+    total: int
+    last_done: str
+    next: Task | None
+    skipped: list[tuple[Task, str]]
+    all_done: bool
+    problems: int
+
+    @property
+    def next_key(self) -> str | None:
+        return self.next.key if self.next else None
+
+    @property
+    def next_text(self) -> str | None:
+        return self.next.text if self.next else None
+
+    def to_tuple(self) -> tuple[object, ...]:
+        """Plain values only (for the parse cache)."""
+        return (
+            self.done,
+            self.total,
+            self.last_done,
+            _task_tuple(self.next) if self.next else None,
+            [(_task_tuple(task), why) for task, why in self.skipped],
+            self.all_done,
+            self.problems,
+        )
+
+    @classmethod
+    def from_tuple(cls, data: tuple[Any, ...]) -> TaskSummary:
+        done, total, last_done, nxt, skipped, all_done, problems = data
+        return cls(
+            done,
+            total,
+            last_done,
+            _task_from(nxt) if nxt else None,
+            [(_task_from(task), why) for task, why in skipped],
+            all_done,
+            problems,
+        )
+
+
+_TASK_FIELDS = tuple(f.name for f in fields(Task))
+
+
+def _task_tuple(task: Task) -> tuple[Any, ...]:
+    return tuple(getattr(task, name) for name in _TASK_FIELDS)
+
+
+def _task_from(values: tuple[Any, ...]) -> Task:
+    return Task(**dict(zip(_TASK_FIELDS, values)))
+
+
+_MARK_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def summarise(tasks: TaskList) -> TaskSummary:
+    done, total = tasks.progress()
+    dates = [m for task in tasks.tasks if task.done_mark for m in _MARK_DATE.findall(task.done_mark)]
+    found = next_task(tasks)
+    return TaskSummary(
+        done,
+        total,
+        max(dates) if dates else "",
+        found.task,
+        found.skipped,
+        found.all_done,
+        len(tasks.problems),
+    )

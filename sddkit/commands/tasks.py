@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import click
 
-from .._fileio import transaction
-from ..sync import refresh
 from . import dry_run_option, json_option, print_json, workspace
 
 
@@ -55,7 +53,9 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit:
 def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
          dry_run: bool) -> None:
     """Check TASK off (T003, 2.1 or #3): flips its box and appends a done mark."""
+    from .._fileio import transaction
     from ..complete import complete
+    from ..sync import refresh
 
     ws = workspace(ctx)
     with transaction(ws.root, dry_run=dry_run) as tx:
@@ -72,7 +72,9 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 @click.pass_context
 def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> None:
     """Uncheck TASK (removes its done mark)."""
+    from .._fileio import transaction
     from ..complete import undo as stage
+    from ..sync import refresh
 
     ws = workspace(ctx)
     with transaction(ws.root, dry_run=dry_run) as tx:

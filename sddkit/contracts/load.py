@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
 from .._fileio import read_text
+from .._frontmatter import text_dates_loader
 from ..errors import SddkitError
 from ..findings import Finding
 from ..workspace import Workspace
@@ -43,22 +44,6 @@ class ContractSet:
         return service in self.contracts or service in self.unloadable
 
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[misc]
-    """A safe loader that keeps dates as text (``2026-11-21`` is a string, not a date).
-
-    Duplicate keys and aliases are refused while reading the nodes (see :mod:`._reader`),
-    as ``_frontmatter`` does for front matter.
-    """
-
-    yaml_implicit_resolvers: ClassVar[dict[Any, Any]] = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in _Base.yaml_implicit_resolvers.items()
-    }
-
-
 def _mark_line(mark: Any) -> int:
     return int(mark.line) + 1 if mark is not None else 1
 
@@ -75,7 +60,7 @@ def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]
         r.problem(0, f"larger than {MAX_CONTRACT // 1024} KiB; refusing to parse it")
         return None, r.findings
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=text_dates_loader()):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 r.problem(_mark_line(event.start_mark),
                           "YAML anchors and aliases are not allowed in a contract",
@@ -86,7 +71,7 @@ def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]
                 r.problem(_mark_line(event.start_mark),
                           f"YAML tag {tag} is not allowed in a contract", "remove the tag")
                 return None, r.findings
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=text_dates_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         r.problem(_mark_line(mark),

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 2
+VERSION = 3
 _RACY_NS = 2_000_000_000
 _open: dict[Path, Cache] = {}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +93,17 @@ class SddGroup(click.Group):
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"sdd: {where}{exc.strerror or exc}", err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug, not a user mistake: one line, unless debugging
+            if os.environ.get("SDDKIT_DEBUG"):
+                raise
+            click.echo(
+                f"sdd: internal error: {type(exc).__name__}: {exc} (a bug in sddkit; run with "
+                "SDDKIT_DEBUG=1 for the traceback and report it)",
+                err=True,
+            )
             ctx.exit(1)
 
 

@@ -68,11 +68,15 @@ class PhaseDoc:
 
     project: str
     phase: str
-    path: Path
+    file: str  # the path as a string: a Path object is made only when asked for
     raw: str | None
     meta: dict[str, Any]
     cached_hash: str | None = None
     summary: Any = None  # tasks.TaskSummary for a tasks document, when known
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def text(self) -> str:
@@ -189,4 +193,4 @@ def load_doc(path: Path, text: str, project: str, phase: str) -> PhaseDoc:
             1,
         )
     validate(path, text, meta, project, phase)
-    return PhaseDoc(project, phase, path, text, meta)
+    return PhaseDoc(project, phase, str(path), text, meta)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -59,23 +60,32 @@ class Project:
         return str(value) if value else None
 
     # --- gates -----------------------------------------------------------------------
+    @cached_property
+    def _gates(self) -> dict[str, tuple[bool, bool]]:
+        """phase -> (stale, clean), computed once: the documents do not change once loaded."""
+        out: dict[str, tuple[bool, bool]] = {}
+        for position, phase in enumerate(PHASES):
+            doc = self.docs.get(phase)
+            stale = False
+            if doc is not None and doc.approved:
+                based = doc.based_on
+                for earlier in PHASES[:position]:
+                    prev = self.docs.get(earlier)
+                    current = prev.approved_sha256 if prev is not None and prev.approved else None
+                    if current is None or based.get(earlier) != current:
+                        stale = True
+                        break
+            clean = doc is not None and doc.approved and not stale and not doc.changed
+            out[phase] = (stale, clean)
+        return out
+
     def stale(self, phase: str) -> bool:
         """Approved, but an earlier phase's approval is not the one it was based on."""
-        doc = self.docs.get(phase)
-        if doc is None or not doc.approved:
-            return False
-        based = doc.based_on
-        for earlier in PHASES[: phase_index(phase)]:
-            prev = self.docs.get(earlier)
-            current = prev.approved_sha256 if prev is not None and prev.approved else None
-            if current is None or based.get(earlier) != current:
-                return True
-        return False
+        return self._gates[phase][0]
 
     def clean(self, phase: str) -> bool:
         """Approved, unchanged since approval, and not stale: its gate is open."""
-        doc = self.docs.get(phase)
-        return doc is not None and doc.approved and not doc.changed and not self.stale(phase)
+        return self._gates[phase][1]
 
     @property
     def current_phase(self) -> str:
@@ -161,48 +171,119 @@ class Project:
         return max(dates) if dates else ""
 
 
-def _load_doc(
-    ws: Workspace, path: Path, name: str, phase: str, tx: Transaction | None
-) -> PhaseDoc | None:
-    """One phase document: staged in ``tx``, from the parse cache, or parsed from disk."""
-    if tx is not None and tx.is_pending(path):
-        text = tx.read(path)
-        return None if text is None else load_doc(path, text, name, phase)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        if path.is_symlink():
-            inside_root(ws.root, path)  # a dangling link: say where it points
-        return None
-    except NotADirectoryError:
-        return None
-    if path.is_symlink():
-        inside_root(ws.root, path)
-    cache = _cache.for_root(ws.root) if stat.S_ISREG(st.st_mode) else None
-    key = f"{name}/{phase}"
-    if cache is not None:
-        hit = cache.get(key, _cache.signature(st))
-        if hit is not None:
-            meta, digest, summary = hit
-            doc = PhaseDoc(name, phase, path, None, meta, digest)
-            if summary is not None:
-                from .tasks import TaskSummary
+class _Loader:
+    """Loads the documents of many projects: one cache lookup per file, one stat per file."""
 
-                doc.summary = TaskSummary.from_tuple(summary)
-            return doc
-    text = tx.read(path) if tx is not None else read_text(path)
-    if text is None:  # pragma: no cover - raced with a deletion
-        return None
-    doc = load_doc(path, text, name, phase)
-    if cache is not None:
-        summary_tuple = None
-        if phase == "tasks":
-            from .tasks import parse_tasks, summarise
+    def __init__(self, ws: Workspace, tx: Transaction | None) -> None:
+        self.ws = ws
+        self.tx = tx
+        self.cache = _cache.for_root(ws.root)
+        self.assets = str(ws.assets)
+        if os.path.islink(self.assets):
+            inside_root(ws.root, ws.assets)
 
-            doc.summary = summarise(parse_tasks(text, path))
-            summary_tuple = doc.summary.to_tuple()
-        cache.put(key, _cache.signature(st), (doc.meta, doc.current_hash, summary_tuple))
-    return doc
+    def doc(self, folder: str, name: str, phase: str) -> PhaseDoc | None:
+        """One phase document: staged in ``tx``, from the parse cache, or parsed from disk."""
+        file = f"{folder}{os.sep}{phase}.md"
+        tx = self.tx
+        if tx is not None and tx.is_pending(Path(file)):
+            text = tx.read(Path(file))
+            return None if text is None else load_doc(Path(file), text, name, phase)
+        try:
+            st = os.lstat(file)
+            if stat.S_ISLNK(st.st_mode):
+                inside_root(self.ws.root, Path(file))  # a link leaving the root is refused
+                st = os.stat(file)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        cache = self.cache if stat.S_ISREG(st.st_mode) else None
+        key = f"{name}/{phase}"
+        sig = _cache.signature(st)
+        if cache is not None:
+            hit = cache.get(key, sig)
+            if hit is not None:
+                try:
+                    meta, digest, summary = hit
+                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest))
+                    if summary is not None:
+                        from .tasks import TaskSummary
+
+                        doc.summary = TaskSummary.from_tuple(summary)
+                    return doc
+                except (TypeError, ValueError):  # an entry of another shape: parse the file
+                    pass
+        path = Path(file)
+        text = tx.read(path) if tx is not None else read_text(path)
+        if text is None:  # pragma: no cover - raced with a deletion
+            return None
+        doc = load_doc(path, text, name, phase)
+        if cache is not None:
+            summary_tuple = None
+            if phase == "tasks":
+                from .tasks import parse_tasks, summarise
+
+                doc.summary = summarise(parse_tasks(text, path))
+                summary_tuple = doc.summary.to_tuple()
+            meta = {sys.intern(k): v for k, v in doc.meta.items()}  # smaller, faster cache
+            cache.put(key, sig, (meta, doc.current_hash, summary_tuple))
+        return doc
+
+    def project(self, name: str) -> Project:
+        ws, tx = self.ws, self.tx
+        check_slug(name, "project")
+        path = ws.assets / name
+        try:
+            st = os.lstat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            st = None
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            try:
+                inside_root(ws.root, path)
+            except UnsafePath:
+                raise UnsafePath(
+                    "project folder resolves outside the repository (a symlink?); refusing to "
+                    "read it",
+                    path,
+                ) from None
+            st = os.stat(path) if path.exists() else None
+        pending = tx is not None and tx.is_pending(path / "constitution.md")
+        if (st is None or not stat.S_ISDIR(st.st_mode)) and not pending:
+            raise SddkitError(f"unknown project '{shown(name)}'; {known_listing(ws, name)}")
+        project = Project(name, path)
+        missing: str | None = None
+        folder = str(path)
+        for phase in PHASES:
+            doc = self.doc(folder, name, phase)
+            if doc is None:
+                missing = missing or phase
+                continue
+            if missing is not None:
+                raise SddkitError(
+                    f"{missing}.md is missing but {phase}.md exists (deleted by hand?); "
+                    f"restore it, e.g. `git checkout -- {ws.rel(path / (missing + '.md'))}`",
+                    path / f"{missing}.md",
+                )
+            project.docs[phase] = doc
+        if "constitution" not in project.docs:
+            raise SddkitError(
+                "project folder has no constitution.md; recreate it with `sdd new` or restore it",
+                path,
+            )
+        return project
+
+
+def known_listing(ws: Workspace, name: str, limit: int = 8) -> str:
+    """"known projects: a, b" — or the nearest few when there are many."""
+    known = [n for n in ws.project_names() if SLUG.fullmatch(n)]
+    if not known:
+        return "no projects yet (create one with `sdd new NAME`)"
+    if len(known) <= limit:
+        return f"known projects: {', '.join(known)}"
+    import difflib
+
+    near = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"nearest: {', '.join(near)}; " if near else ""
+    return f"{hint}{len(known)} projects in all (`sdd status` lists them)"
 
 
 def load_project(ws: Workspace, name: str, tx: Transaction | None = None) -> Project:
@@ -210,41 +291,7 @@ def load_project(ws: Workspace, name: str, tx: Transaction | None = None) -> Pro
 
     With ``tx``, documents staged in the transaction are read as staged.
     """
-    check_slug(name, "project")
-    path = ws.assets / name
-    constitution = path / "constitution.md"
-    if not path.is_dir() and not (tx is not None and tx.is_pending(constitution)):
-        known = [n for n in ws.project_names() if SLUG.fullmatch(n)]
-        listing = ", ".join(known) if known else "none yet (create one with `sdd new NAME`)"
-        raise SddkitError(f"unknown project '{shown(name)}'; known projects: {listing}")
-    try:
-        inside_root(ws.root, path)
-    except UnsafePath:
-        raise UnsafePath(
-            "project folder resolves outside the repository (a symlink?); refusing to read it",
-            path,
-        ) from None
-    project = Project(name, path)
-    missing: str | None = None
-    for phase in PHASES:
-        doc_path = path / f"{phase}.md"
-        doc = _load_doc(ws, doc_path, name, phase, tx)
-        if doc is None:
-            missing = missing or phase
-            continue
-        if missing is not None:
-            raise SddkitError(
-                f"{missing}.md is missing but {phase}.md exists (deleted by hand?); "
-                f"restore it, e.g. `git checkout -- {ws.rel(path / (missing + '.md'))}`",
-                path / f"{missing}.md",
-            )
-        project.docs[phase] = doc
-    if "constitution" not in project.docs:
-        raise SddkitError(
-            "project folder has no constitution.md; recreate it with `sdd new` or restore it",
-            path,
-        )
-    return project
+    return _Loader(ws, tx).project(name)
 
 
 def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]:
@@ -256,6 +303,7 @@ def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]
     if tx is not None:
         names |= {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
     projects = []
+    loader = _Loader(ws, tx)
     for name in sorted(names):
         if not SLUG.fullmatch(name):
             raise SddkitError(
@@ -263,5 +311,5 @@ def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]
                 "hyphens)",
                 ws.assets / name,
             )
-        projects.append(load_project(ws, name, tx))
+        projects.append(loader.project(name))
     return projects

@@ -37,6 +37,7 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
             monkeypatch.delenv(key)
     for key, value in GIT_IDENTITY.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SDDKIT_DEBUG", "1")  # a bug shows its traceback in the tests
     (home / ".gitconfig").write_text("[user]\n\tname = Ada Tester\n\temail = ada@example.com\n"
                                      "[init]\n\tdefaultBranch = main\n")
 

@@ -1,0 +1,49 @@
+"""``sdd mcp``: serve the same operations as the CLI over MCP (stdio)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import SddkitError
+from ..workspace import find_root
+from . import root_option
+
+INSTALL_HINT = "sdd mcp needs the MCP SDK: install it with pip install 'sddkit[mcp]'"
+
+
+@click.command()
+@click.option(
+    "--root",
+    "local_root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Repository root (default: found from the folder the server starts in).",
+)
+@click.pass_context
+def mcp(ctx: click.Context, local_root: Path | None) -> None:
+    """Serve open_context, status, next_step, complete_task, check and contracts_check
+    over MCP on stdio, and each context as a resource (sddkit://context/NAME).
+
+    There is no approval tool: approving a phase is a person's act (`sdd approve`).
+    Register it with your agent, e.g. `claude mcp add sddkit -- sdd mcp`.
+    """
+    root = local_root or root_option(ctx)
+    try:
+        from ..mcp_server import serve
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] not in ("mcp", "mcp_types", "pydantic"):
+            raise
+        click.echo(f"sdd: {INSTALL_HINT}", err=True)
+        ctx.exit(1)
+    if root is not None:
+        root = find_root(override=root)  # a wrong --root is an error now, not at the first call
+    start = Path.cwd()
+    try:
+        where = str(find_root(start, root))
+    except SddkitError:  # not initialised yet: every tool says how to fix it
+        where = f"{start} (no AGENTS.ctx/ yet: run `sdd init`)"
+    click.echo(f"sdd mcp: serving {where} over stdio; no approval tool (a person approves)",
+               err=True)
+    serve(start, root)

@@ -1,0 +1,346 @@
+"""The MCP adapter: the same core functions as the CLI, served over stdio with the official SDK.
+
+Only ``sdd mcp`` imports this module, and only this module imports ``mcp``.
+
+Tools return the CLI's ``--json`` shapes (docs/json.md) as structured content, with the
+same JSON as text. An :class:`SddkitError` comes back as a tool error carrying its one-line
+message; the server keeps running. There is no approval tool: approving a phase is a
+person's act (``sdd approve`` in a terminal), and the server's instructions say so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
+from pydantic import Field
+
+from ._fileio import read_text
+from .errors import SddkitError
+from .workspace import Workspace
+
+DONE_SCHEMA = "sddkit.done/1"
+CHECK_SCHEMA = "sddkit.check/1"
+CONTRACTS_CHECK_SCHEMA = "sddkit.contracts.check/1"
+CONTEXT_URI = "sddkit://context/{name}"
+ROOT_URI = "sddkit://context"
+
+INSTRUCTIONS = """\
+sddkit keeps this repository's shared context and its spec-driven projects in AGENTS.ctx/.
+Start every session with open_context (the rules, the contexts, the projects) and next_step,
+then do the step it gives. A task is done when its verify: check passes; then call
+complete_task, which marks it exactly as `sdd done` does.
+Approving a phase is a person's act. This server has no approval tool and no agent approves:
+when next_step says a phase awaits approval, stop and ask the person to run
+`sdd approve PROJECT` in a terminal.
+Each context's CONTEXT.md is also a resource: sddkit://context/NAME."""
+
+#: Every tool's result: the documented JSON object (also sent as text).
+Result = Annotated[CallToolResult, dict[str, Any]]
+Names = Annotated[
+    list[str] | None,
+    Field(description="Contexts to open (composites open what they include); none: the overview."),
+]
+ProjectName = Annotated[
+    str | None, Field(description="A project name; omitted: every project.")
+]
+TaskRef = Annotated[str, Field(description="The task: an id such as T003 or 2.1, or #3.")]
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+
+
+def _ok(data: dict[str, Any]) -> CallToolResult:
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+
+
+def _error(message: str) -> CallToolResult:
+    return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
+
+
+class Locator:
+    """Finds the repository root for each call: ``--root``, else from the server's cwd.
+
+    Looked up per call, so a repository initialised after the server started is found.
+    """
+
+    def __init__(self, start: Path, root: Path | None = None) -> None:
+        self.start = start.absolute()
+        self.root = root
+
+    def workspace(self) -> Workspace:
+        return Workspace.find(self.start, self.root)
+
+    def run(self, action: Callable[[Workspace], dict[str, Any]]) -> CallToolResult:
+        """``action`` on the workspace; a refusal or bad input becomes a one-line tool error."""
+        try:
+            ws = self.workspace()
+        except SddkitError as exc:
+            return _error(exc.located(self.start))
+        try:
+            return _ok(action(ws))
+        except SddkitError as exc:
+            return _error(exc.located(ws.root))  # paths relative to the repository root
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            return _error(f"{where}{exc.strerror or exc}")
+
+
+# --- the operations (plain functions over the core, shared with the tests) ----------------
+
+
+def open_data(ws: Workspace, names: list[str]) -> dict[str, Any]:
+    from .briefing import build, to_json
+
+    return to_json(ws, build(ws, names))
+
+
+def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
+    from .status import project_detail, project_summary
+
+    return project_detail(ws, project) if project else project_summary(ws)
+
+
+def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
+    from .nextstep import next_step, to_json
+    from .project import load_project, load_projects
+
+    if project:
+        named = load_project(ws, project)
+        return to_json(ws, next_step(ws, [named], named))
+    return to_json(ws, next_step(ws, load_projects(ws)))
+
+
+def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
+    """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
+    from ._fileio import transaction
+    from .complete import complete
+    from .sync import refresh
+
+    with transaction(ws.root) as tx:
+        result = complete(ws, tx, task, project, force)
+        if result.changed:
+            refresh(ws, tx)
+        files = [ws.rel(path) for path, _old, _new in tx.changes()]
+    name = result.project.name
+    return {
+        "schema": DONE_SCHEMA,
+        "project": name,
+        "task": result.task.key,
+        "text": result.task.text,
+        "changed": result.changed,
+        "message": result.message,
+        "files": files,
+        "next": next_data(ws, name),
+    }
+
+
+class Unavailable(SddkitError):
+    """A feature whose module is missing from this installation."""
+
+
+def check_data(ws: Workspace, projects: list[str] | None, strict: bool) -> dict[str, Any]:
+    """What ``sdd check --json`` prints (its report's own JSON when the module offers it)."""
+    try:
+        from . import checks
+    except ImportError as exc:
+        raise Unavailable(
+            f"check is unavailable: this installation of sddkit has no `sdd check` ({exc})"
+        ) from None
+    report = getattr(checks, "check_workspace", None)
+    if report is not None:
+        data: dict[str, Any] = report(ws, projects or None, strict).to_json()
+        return data
+    run_checks = getattr(checks, "run_checks", None)
+    if run_checks is None:
+        raise Unavailable("check is unavailable: sddkit.checks has no run_checks")
+    findings = run_checks(ws, projects or None, strict)
+    return {"schema": CHECK_SCHEMA, "findings": [f.to_json() for f in findings]}
+
+
+def contracts_check_data(ws: Workspace, strict: bool) -> dict[str, Any]:
+    try:
+        from .contracts import check_contracts
+    except ImportError as exc:
+        raise Unavailable(
+            "contracts_check is unavailable: this installation of sddkit has no "
+            f"`sdd contracts check` ({exc})"
+        ) from None
+    findings = check_contracts(ws, strict)
+    return {"schema": CONTRACTS_CHECK_SCHEMA, "findings": [f.to_json() for f in findings]}
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+class SddkitServer(MCPServer[Any]):
+    """An MCPServer whose resource list is the repository's contexts, read when asked."""
+
+    def __init__(self, locator: Locator) -> None:
+        from . import __version__
+
+        super().__init__(
+            name="sddkit",
+            title="sddkit",
+            description="Spec-driven development in plain Markdown under AGENTS.ctx/.",
+            instructions=INSTRUCTIONS,
+            version=str(__version__),
+            log_level="WARNING",
+        )
+        self.locator = locator
+
+    async def list_resources(self) -> list[Resource]:
+        from .contexts import list_contexts
+
+        listed = await super().list_resources()
+        try:
+            contexts = list_contexts(self.locator.workspace())
+        except SddkitError:
+            return listed
+        return listed + [
+            Resource(
+                uri=CONTEXT_URI.format(name=c.name),
+                name=f"context:{c.name}",
+                title=f"{c.name} context",
+                description=c.description or None,
+                mime_type="text/markdown",
+            )
+            for c in contexts
+        ]
+
+
+def build_server(locator: Locator) -> SddkitServer:
+    """The server with its tools and resources; nothing runs until :func:`serve`."""
+    server = SddkitServer(locator)
+    _add_tools(server, locator)
+    _add_resources(server, locator)
+    return server
+
+
+def _add_tools(server: SddkitServer, locator: Locator) -> None:
+    run = locator.run
+
+    @server.tool(
+        name="open_context",
+        title="Session briefing",
+        description="The session-start briefing (like `sdd open`): the root rules, the list of "
+        "contexts, each named context's text, and for `sdd` the projects and the next step. "
+        "Returns sddkit.open/1.",
+        annotations=READ_ONLY,
+    )
+    def open_context(names: Names = None) -> Result:
+        return run(lambda ws: open_data(ws, list(names or [])))
+
+    @server.tool(
+        name="status",
+        title="Project status",
+        description="Every project's state, or one project's phases, flags and progress "
+        "(like `sdd status`). Returns sddkit.status/1.",
+        annotations=READ_ONLY,
+    )
+    def status(project: ProjectName = None) -> Result:
+        return run(lambda ws: status_data(ws, project))
+
+    @server.tool(
+        name="next_step",
+        title="Next step",
+        description="The next step (like `sdd next`): a document to write, a phase awaiting a "
+        "person's approval, or the next task with its file, line and verify checks. "
+        "Returns sddkit.next/1.",
+        annotations=READ_ONLY,
+    )
+    def next_step(project: ProjectName = None) -> Result:
+        return run(lambda ws: next_data(ws, project))
+
+    @server.tool(
+        name="complete_task",
+        title="Check a task off",
+        description="Mark a task done once its verify checks pass, exactly as `sdd done` does "
+        "(flips its box, appends the done mark, refreshes the inventory). Refused while the "
+        "tasks phase is not approved or its dependencies are open. Returns sddkit.done/1 "
+        "with the next step. It cannot approve anything: approval is a person's act.",
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True,
+            open_world_hint=False,
+        ),
+    )
+    def complete_task(
+        task: TaskRef,
+        project: Annotated[str | None, Field(description="The project (needed when ids repeat).")]
+        = None,
+        force: Annotated[bool, Field(description="Check it even if its dependencies are open.")]
+        = False,
+    ) -> Result:
+        return run(lambda ws: complete_data(ws, task, project, force))
+
+    @server.tool(
+        name="check",
+        title="Check the repository",
+        description="Every `sdd check` rule over AGENTS.ctx/: gates, drift, staleness, tasks, "
+        "contexts, contracts. Returns sddkit.check/1.",
+        annotations=READ_ONLY,
+    )
+    def check(
+        projects: Annotated[
+            list[str] | None, Field(description="Only these projects; omitted: all.")
+        ] = None,
+        strict: Annotated[bool, Field(description="Report warnings as failures.")] = False,
+    ) -> Result:
+        return run(lambda ws: check_data(ws, projects, strict))
+
+    @server.tool(
+        name="contracts_check",
+        title="Check the service contracts",
+        description="Cross-check every service contract in AGENTS.ctx/contracts/ (like "
+        "`sdd contracts check`). Returns sddkit.contracts.check/1.",
+        annotations=READ_ONLY,
+    )
+    def contracts_check(
+        strict: Annotated[bool, Field(description="A missing runtime block is an error.")]
+        = False,
+    ) -> Result:
+        return run(lambda ws: contracts_check_data(ws, strict))
+
+
+def _add_resources(server: SddkitServer, locator: Locator) -> None:
+    @server.resource(
+        ROOT_URI,
+        name="context:root",
+        title="Root context",
+        description="AGENTS.ctx/CONTEXT.md: how this repository works, its rules, its contexts.",
+        mime_type="text/markdown",
+    )
+    def root_context() -> str:
+        try:
+            return read_text(locator.workspace().root_context)
+        except SddkitError as exc:
+            raise ResourceNotFoundError(str(exc)) from None
+
+    @server.resource(
+        CONTEXT_URI,
+        name="context",
+        title="A context",
+        description="AGENTS.ctx/NAME/CONTEXT.md: one domain's rules.",
+        mime_type="text/markdown",
+    )
+    def context(name: str) -> str:
+        from .contexts import get_context
+
+        try:
+            ws = locator.workspace()
+        except SddkitError as exc:
+            raise ResourceError(exc.message) from None
+        try:
+            return get_context(ws, name).text
+        except SddkitError as exc:
+            raise ResourceNotFoundError(exc.located(ws.root)) from None
+
+
+def serve(start: Path, root: Path | None = None) -> None:
+    """Run the server on stdin/stdout until the client closes it."""
+    build_server(Locator(start, root)).run("stdio")

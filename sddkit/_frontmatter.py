@@ -36,8 +36,8 @@ def text_dates_loader() -> Any:
 
     safe: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class TextDatesLoader(safe):  # type: ignore[misc, valid-type]
-        yaml_implicit_resolvers = {
+    class TextDatesLoader(safe):  # type: ignore[misc]
+        yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
             first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
             for first, resolvers in safe.yaml_implicit_resolvers.items()
         }
@@ -54,7 +54,7 @@ def _loader() -> Any:
 
     base: Any = text_dates_loader()
 
-    class Loader(base):  # type: ignore[misc, valid-type]
+    class Loader(base):  # type: ignore[misc]
         """Refuses duplicate keys and aliases."""
 
         def construct_object(self, node: Any, deep: bool = False) -> Any:

@@ -107,12 +107,6 @@ class SddGroup(click.Group):
             ctx.exit(1)
 
 
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 @click.group(cls=SddGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--root",

@@ -63,6 +63,11 @@ def _gate(project: Project) -> None:
                         doc.path)
 
 
+def _done(tasks: Any, ref: str) -> bool:
+    task = tasks.get(ref)
+    return task is not None and bool(tasks.is_done(task))
+
+
 def today_mark(ws: Workspace) -> str:
     from ._git import head_sha
 
@@ -82,7 +87,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     if task.state == "done":
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
     if not task.is_leaf:
-        open_children = [c for c in task.children if not tasks.is_done(tasks.get(c))]
+        open_children = [c for c in task.children if not _done(tasks, c)]
         if open_children:
             raise TaskError(
                 f"{task.key} has open subtasks ({', '.join(open_children)}); check those first",
@@ -90,7 +95,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
                 task.line,
             )
     if not force:
-        waiting = [d for d in task.depends if tasks.get(d) is None or not tasks.is_done(tasks.get(d))]
+        waiting = [d for d in task.depends if not _done(tasks, d)]
         if waiting:
             raise TaskError(
                 f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "

@@ -238,7 +238,7 @@ def reopen(ws: Workspace, tx: Transaction, name: str, phase: str, reason: str) -
         raise GateError(f"{phase} of {name} does not exist yet")
     if doc.status == "draft":
         raise GateError(f"{phase} of {name} is already draft", doc.path)
-    updates = {
+    updates: dict[str, object] = {
         "status": "draft",
         "approved_by": None,
         "approved_at": None,

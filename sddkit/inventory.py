@@ -11,7 +11,7 @@ from typing import Any
 
 from . import markers
 from ._fileio import Transaction, read_text
-from .errors import SddkitError
+from .errors import MarkerError, SddkitError
 from .project import STATES, Project, load_projects
 from .workspace import Workspace
 
@@ -112,7 +112,7 @@ def is_current(ws: Workspace) -> tuple[bool, str]:
     text = read_text(ws.sdd_context)
     current = markers.block_content(text, BLOCK, ws.sdd_context)
     if current is None:
-        raise markers.MarkerError(
+        raise MarkerError(
             f"managed block '{BLOCK}' not found: add the lines {markers.start_marker(BLOCK)} and "
             f"{markers.end_marker(BLOCK)}",
             ws.sdd_context,

@@ -165,11 +165,11 @@ def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: s
     if sha is not None and not (isinstance(sha, str) and HEX64.fullmatch(sha)):
         raise _type_error(path, text, "approved_sha256", "a sha256 hex digest or null", sha)
     based = meta.get("based_on")
-    if based is not None:
-        if not isinstance(based, dict) or not all(
-            k in PHASES and (v is None or isinstance(v, str)) for k, v in based.items()
-        ):
-            raise _type_error(path, text, "based_on", "a mapping {phase: sha256}", based)
+    if based is not None and (
+        not isinstance(based, dict)
+        or not all(k in PHASES and (v is None or isinstance(v, str)) for k, v in based.items())
+    ):
+        raise _type_error(path, text, "based_on", "a mapping {phase: sha256}", based)
     priority = meta.get("priority")
     if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
         raise _type_error(path, text, "priority", "a whole number", priority)

@@ -15,7 +15,7 @@ from . import _cache
 from ._fileio import inside_root, read_text
 from .errors import SddkitError, UnsafePath
 from .names import SLUG, check_slug, shown
-from .phases import PhaseDoc, load_doc, phase_index
+from .phases import PhaseDoc, load_doc
 from .workspace import PHASES, Workspace
 
 if TYPE_CHECKING:

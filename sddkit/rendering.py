@@ -43,7 +43,7 @@ def _environment(folder: Path, sandboxed: bool) -> Any:
 def render(template: str, local_dir: Path | None = None, **values: Any) -> str:
     """Render template ``name``; a repository-local override wins and is sandboxed."""
     import jinja2
-    import jinja2.sandbox
+    import jinja2.exceptions
 
     folder = shipped_dir()
     sandboxed = False
@@ -57,7 +57,7 @@ def render(template: str, local_dir: Path | None = None, **values: Any) -> str:
         raise SddkitError(f"template '{template}' not found", folder) from None
     except jinja2.TemplateSyntaxError as exc:
         raise SddkitError(f"template syntax error: {exc.message}", path, exc.lineno) from None
-    except jinja2.sandbox.SecurityError as exc:
+    except jinja2.exceptions.SecurityError as exc:
         raise SddkitError(f"template refused by the sandbox: {exc}", path) from None
     except jinja2.UndefinedError as exc:
         raise SddkitError(f"template uses an undefined value: {exc.message}", path) from None

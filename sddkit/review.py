@@ -109,22 +109,22 @@ def problems(doc: PhaseDoc) -> list[Problem]:
             found.append(
                 Problem("SDD-008", number, "unfilled template placeholder <!-- fill: ... -->")
             )
-    by_title = {}
+    by_title: dict[str, Section] = {}
     for section in sections(text):
         if section.level == 2:
             by_title.setdefault(section.title.lower(), section)
     for title in REQUIRED_SECTIONS.get(doc.phase, ()):
-        section = by_title.get(title.lower())
-        if section is None:
+        required = by_title.get(title.lower())
+        if required is None:
             found.append(Problem("SDD-008", offset + 1, f"required section '## {title}' missing"))
             continue
-        substance = _COMMENT.sub("", "\n".join(t for _n, t in section.content)).strip()
+        substance = _COMMENT.sub("", "\n".join(t for _n, t in required.content)).strip()
         if not substance:
-            found.append(Problem("SDD-008", section.line, f"section '## {title}' is empty"))
+            found.append(Problem("SDD-008", required.line, f"section '## {title}' is empty"))
     if doc.phase == "spec":
-        section = by_title.get(OPEN_QUESTIONS.lower())
-        if section is not None:
-            for number, line in section.content:
+        questions = by_title.get(OPEN_QUESTIONS.lower())
+        if questions is not None:
+            for number, line in questions.content:
                 if _OPEN_BOX.match(line):
                     found.append(
                         Problem(

@@ -478,7 +478,7 @@ def _task_tuple(task: Task) -> tuple[Any, ...]:
 
 
 def _task_from(values: tuple[Any, ...]) -> Task:
-    return Task(**dict(zip(_TASK_FIELDS, values)))
+    return Task(**dict(zip(_TASK_FIELDS, values, strict=True)))
 
 
 _MARK_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

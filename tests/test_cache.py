@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import Invoke, walk_to
 
 from sddkit import _cache

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import Invoke, fill, git, tree_digest, walk_to
 
 TASKS = """## Phase 1: core

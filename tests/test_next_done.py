@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import Invoke, git, sdd_executable, tree_digest, walk_to
 
 TASKS = """## Phase 1: core

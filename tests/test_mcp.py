@@ -49,7 +49,7 @@ def server_env() -> dict[str, str]:
 async def session(cwd: Path, *args: str) -> AsyncIterator[ClientSession]:
     params = StdioServerParameters(command=sdd_executable(), args=["mcp", *args], cwd=str(cwd),
                                    env=server_env())
-    with open(os.devnull, "w") as errlog:  # noqa: PTH123 - the SDK wants a text file object
+    with open(os.devnull, "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write), \
                 ClientSession(read, write) as client:
             await client.initialize()

@@ -1,0 +1,160 @@
+"""``sdd check``: every rule of DESIGN.md section 7 over the whole ``AGENTS.ctx/``.
+
+One module per rule family, each returning :class:`~sddkit.findings.Finding` values.
+Bad user files never raise here: a project that cannot be loaded is an SDD-001 finding
+(its other rules are skipped), a broken managed block is an SDD-006 finding. Rule ids are
+stable and documented in docs/rules.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SddkitError
+from ..findings import Finding
+from ..names import SLUG, check_slug, shown
+from ..project import Project
+from ..workspace import Workspace
+from . import contexts, frontmatter, gates, generated, references, review, suppress, tasks
+from .rules import ERROR, RULES, WARNING
+
+__all__ = ["RULES", "SCHEMA", "Report", "check_workspace", "run_checks"]
+
+SCHEMA = "sddkit.check/1"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``sdd check`` found, sorted, and what it looked at."""
+
+    findings: list[Finding]
+    projects: int
+    contexts: int
+    #: findings silenced by ``<!-- sddkit:ignore RULE -- reason -->``
+    suppressed: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == WARNING)
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors or (strict and self.warnings))
+
+    def summary(self) -> str:
+        if not self.findings:
+            return f"all clear: {_count(self.projects, 'project')}, " \
+                   f"{_count(self.contexts, 'context')}"
+        return (f"{_count(self.errors, 'error')}, {_count(self.warnings, 'warning')} in "
+                f"{_count(self.projects, 'project')}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "findings": [f.to_json() for f in self.findings],
+            "summary": {
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "suppressed": self.suppressed,
+                "projects": self.projects,
+                "contexts": self.contexts,
+            },
+        }
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _selected(ws: Workspace, projects: list[str] | None, findings: list[Finding]
+              ) -> list[str]:
+    try:
+        on_disk = ws.project_names()
+    except SddkitError as exc:  # sdd/assets is a file, say
+        findings.append(frontmatter.unreadable(ws, exc, ws.rel(ws.assets)))
+        on_disk = []
+    if not projects:
+        return on_disk
+    for name in projects:
+        check_slug(name, "project")
+        if name not in on_disk:
+            known = [n for n in on_disk if SLUG.fullmatch(n)]
+            raise SddkitError(f"unknown project '{shown(name)}'; known projects: "
+                              f"{', '.join(known) or 'none'}")
+    return sorted(set(projects))
+
+
+def _contracts(ws: Workspace, strict: bool) -> list[Finding]:
+    try:
+        from ..contracts import check_contracts
+    except ImportError:  # the contracts package is optional until it lands
+        return []
+    try:
+        return list(check_contracts(ws, strict=strict))
+    except SddkitError as exc:
+        path = ws.rel(exc.path) if exc.path is not None else ws.rel(ws.contracts)
+        return [Finding(path, exc.line or 0, "CON-001", ERROR, exc.message)]
+
+
+def _project_rules(ws: Workspace, project: Project, history: gates.History,
+                   resolver: references.Resolver, texts: dict[str, str]) -> list[Finding]:
+    for doc in project.docs.values():
+        if "sddkit:ignore" in doc.text:  # only these can suppress (or be SDD-011)
+            texts[ws.rel(doc.path)] = doc.text
+    return [
+        *gates.check(ws, project, history),
+        *tasks.check(ws, project),
+        *review.check(ws, project),
+        *references.check(ws, project, resolver),
+    ]
+
+
+def check_workspace(ws: Workspace, projects: list[str] | None = None,
+                    strict: bool = False) -> Report:
+    """Run every rule; with ``projects``, only those projects' rules (no repository-wide ones).
+
+    Raises only for bad arguments (an unknown or invalid project name).
+    """
+    findings: list[Finding] = []
+    names = _selected(ws, projects, findings)
+    texts: dict[str, str] = {}
+    loaded: list[Project] = []
+    complete = not findings  # the projects folder could be listed
+    history = gates.History(ws)
+    resolver = references.Resolver(ws)
+    for name in names:
+        project, problems = frontmatter.load(ws, name)
+        findings += problems
+        if project is None:
+            complete = False
+            continue
+        try:
+            found = _project_rules(ws, project, history, resolver, texts)
+        except SddkitError as exc:  # e.g. a task list nested too deeply to read
+            findings.append(frontmatter.unreadable(ws, exc, ws.rel(project.path)))
+            complete = False
+            continue
+        loaded.append(project)
+        findings += found
+    findings += history.findings()  # the git history, asked once for every project
+    count = 0
+    if not projects:
+        report = contexts.check(ws)
+        count = report.count
+        findings += report.findings
+        texts.update(report.texts)
+        findings += generated.check(ws, loaded if complete else None, report.contexts,
+                                    report.registration, report.root_text)
+        findings += _contracts(ws, strict)
+    kept, suppressed = suppress.apply(findings, texts)
+    return Report(sorted(set(kept)), len(names), count, suppressed)
+
+
+def run_checks(ws: Workspace, projects: list[str] | None = None,
+               strict: bool = False) -> list[Finding]:
+    """Every finding, sorted by path, line and rule; paths relative to the root (POSIX)."""
+    return check_workspace(ws, projects, strict).findings

@@ -1,0 +1,246 @@
+"""SDD-009: ``test: path::name`` references in a spec that point at nothing.
+
+Looked for in the spec's "Edge cases" and "Acceptance criteria" sections (outside code
+fences and HTML comments). A reference is a path with a ``/``, a file extension or a
+``::``; for a ``.py`` file each ``::`` part must name a function or class in it (read
+with :mod:`ast`: the file is never imported or run). Until the project's last task is
+done a reference may point at a test still to be written: a warning; then an error.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import SddkitError
+from ..findings import Finding
+from ..project import Project
+from ..review import sections
+from ..workspace import Workspace
+from .rules import ERROR, WARNING
+
+RULE = "SDD-009"
+SECTIONS = ("edge cases", "acceptance criteria")
+_TEST = re.compile(r"(?<![\w/-])tests?:[ \t]*", re.IGNORECASE)
+_TOKEN = re.compile(r"[ \t]*(?:,|and\b)?[ \t]*(`?)([^\s`,;]+)\1")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,7}$")
+_PARAMS = re.compile(r"\[.*\]$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@dataclass(frozen=True)
+class Reference:
+    line: int
+    text: str
+
+    @property
+    def path(self) -> str:
+        return self.text.split("::")[0]
+
+    @property
+    def names(self) -> list[str]:
+        return [_PARAMS.sub("", part) for part in self.text.split("::")[1:]]
+
+
+def _looks_like_reference(token: str) -> bool:
+    if "://" in token:
+        return False
+    path = token.split("::")[0]
+    return bool(path) and ("::" in token or "/" in path or bool(_EXTENSION.search(path)))
+
+
+def references(text: str) -> list[Reference]:
+    """Every ``test:`` reference of the spec's edge cases and acceptance criteria."""
+    found = []
+    for section in sections(text):
+        if section.level != 2 or section.title.lower() not in SECTIONS:
+            continue
+        fence: str | None = None
+        comment = False
+        for number, line in section.content:
+            match = _FENCE.match(line)
+            if match:
+                marker = match.group(1)[0] * 3
+                fence = marker if fence is None else (None if line.strip().startswith(fence)
+                                                      else fence)
+                continue
+            if fence is not None:
+                continue
+            visible, comment = _without_comments(line, comment)
+            found += [Reference(number, token) for token in _tokens(visible)]
+    return found
+
+
+def _without_comments(line: str, inside: bool) -> tuple[str, bool]:
+    out: list[str] = []
+    rest = line
+    while rest:
+        if inside:
+            end = rest.find("-->")
+            if end == -1:
+                return "".join(out), True
+            rest, inside = rest[end + 3:], False
+        else:
+            start = rest.find("<!--")
+            if start == -1:
+                out.append(rest)
+                break
+            out.append(rest[:start] + " ")
+            rest, inside = rest[start + 4:], True
+    return "".join(out), inside
+
+
+def _tokens(line: str) -> list[str]:
+    out = []
+    for match in _TEST.finditer(line):
+        position = match.end()
+        while True:
+            token = _TOKEN.match(line, position)
+            if token is None:
+                break
+            value = token.group(2).rstrip(".:)")
+            if not _looks_like_reference(value):
+                break
+            out.append(value)
+            position = token.end()
+    return out
+
+
+@dataclass
+class _Module:
+    """The names a Python file defines, for pytest node ids."""
+
+    names: set[str] = field(default_factory=set)
+    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+
+
+def _module(path: Path) -> _Module | str:
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except SyntaxError as exc:
+        return f"cannot be read as Python (line {exc.lineno}: {exc.msg})"
+    except (OSError, ValueError) as exc:
+        return f"cannot be read ({exc})"
+    module = _Module()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            module.names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            module.names.add(node.name)
+            module.classes[node.name] = node
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            module.names.update((alias.asname or alias.name).split(".")[0]
+                                for alias in node.names)
+        elif isinstance(node, ast.Assign):
+            module.names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return module
+
+
+def _member(module: _Module, cls: ast.ClassDef, name: str, depth: int = 0
+            ) -> ast.AST | bool | None:
+    """``name`` inside ``cls`` or its bases in the file; True when a base is elsewhere."""
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
+                node.name == name:
+            return node
+        if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return True
+    for base in cls.bases:
+        if isinstance(base, ast.Name) and base.id in module.classes and depth < 20:
+            found = _member(module, module.classes[base.id], name, depth + 1)
+            if found is not None:
+                return found
+        elif not (isinstance(base, ast.Name) and base.id == "object"):
+            return True  # defined outside this file: cannot tell, so do not complain
+    return None
+
+
+def _missing_name(module: _Module, names: list[str]) -> str | None:
+    """What of ``names`` (a node id after the path) the file does not define."""
+    if names[0] not in module.names:
+        return f"no test '{names[0]}'"
+    scope: ast.AST | bool | None = module.classes.get(names[0])
+    for name in names[1:]:
+        if not isinstance(scope, ast.ClassDef):
+            return None
+        found = _member(module, scope, name)
+        if found is None:
+            return f"no '{name}' in class {scope.name}"
+        scope = found
+    return None
+
+
+class Resolver:
+    """Resolves references against the files; each path is looked at once per run."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.root = ws.root.resolve()
+        self._paths: dict[str, Path | str] = {}
+        self._modules: dict[Path, _Module | str] = {}
+
+    def _target(self, path: str) -> Path | str:
+        """The file ``path`` names, or what is wrong with it (cached)."""
+        cached = self._paths.get(path)
+        if cached is not None:
+            return cached
+        relative = Path(path)
+        result: Path | str
+        if relative.is_absolute():
+            result = "use a path relative to the repository root"
+        else:
+            try:
+                target = (self.ws.root / relative).resolve()
+            except (OSError, RuntimeError):
+                target = None
+            if target is None:
+                result = "cannot be resolved"
+            elif target != self.root and self.root not in target.parents:
+                result = "points outside the repository"
+            elif not target.exists():
+                result = "does not exist"
+            else:
+                result = target
+        self._paths[path] = result
+        return result
+
+    def problem(self, ref: Reference) -> str | None:
+        target = self._target(ref.path)
+        if target == "does not exist":
+            return f"{ref.path} does not exist (referenced as '{ref.text}')"
+        if isinstance(target, str):
+            return f"'{ref.text}' {target}"
+        if not ref.names or target.suffix != ".py" or not target.is_file():
+            return None
+        module = self._modules.get(target)
+        if module is None:
+            module = self._modules[target] = _module(target)
+        if isinstance(module, str):
+            return f"{ref.path} {module}"
+        missing = _missing_name(module, ref.names)
+        return f"{ref.path} has {missing} (referenced as '{ref.text}')" if missing else None
+
+
+def check(ws: Workspace, project: Project, resolver: Resolver) -> list[Finding]:
+    doc = project.docs.get("spec")
+    if doc is None:
+        return []
+    done, total = project.progress
+    finished = project.implementing and done == total
+    severity = ERROR if finished else WARNING
+    hint = ("write the test or fix the reference" if finished else
+            "fix the reference, or write the test during implementation; an error once "
+            "every task is done")
+    found = []
+    try:
+        refs = references(doc.text)
+    except SddkitError:  # pragma: no cover - the document loaded, so its front matter parses
+        return []
+    for ref in refs:
+        problem = resolver.problem(ref)
+        if problem is not None:
+            found.append(Finding(ws.rel(doc.path), ref.line, RULE, severity, problem, hint))
+    return found

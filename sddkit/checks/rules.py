@@ -1,0 +1,21 @@
+"""The rule ids of ``sdd check``: stable, documented in docs/rules.md."""
+
+from __future__ import annotations
+
+#: id -> what it means, in a few words. CON-xxx rules live in sddkit/contracts/.
+RULES: dict[str, str] = {
+    "SDD-001": "front matter or project cannot be read",
+    "SDD-002": "gate order: a phase exists or was created while an earlier one is not approved",
+    "SDD-003": "changed since approval",
+    "SDD-004": "stale approval: an earlier phase was approved again since",
+    "SDD-005": "tasks: duplicate id, unknown dependency, dependency cycle",
+    "SDD-006": "inventory or contexts table out of date, or its managed block broken",
+    "SDD-007": "spec in review or approved with unresolved open questions",
+    "SDD-008": "document in review or approved with empty sections or placeholders",
+    "SDD-009": "a test or file referenced by the spec does not exist",
+    "SDD-010": "context problem: unregistered, missing, unknown or cyclic includes",
+    "SDD-011": "suppression without a reason",
+}
+
+ERROR = "error"
+WARNING = "warning"

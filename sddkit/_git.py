@@ -117,14 +117,17 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     return found
 
 
-def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None]:
+def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | None:
     """The text of each (commit, path), None where the file did not exist at that commit.
 
-    One ``git cat-file --batch`` process answers them all. Outside git: all None.
+    One ``git cat-file --batch`` process answers them all. None when git cannot be asked
+    (outside git, git missing or failing): the answer is unknown, not "missing".
     """
-    top = _toplevel(root) if wanted else None
+    if not wanted:
+        return []
+    top = _toplevel(root)
     if top is None:
-        return [None] * len(wanted)
+        return None
     names: list[str | None] = []
     for commit, path in wanted:
         try:
@@ -134,13 +137,14 @@ def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None]:
         names.append(f"{commit}:{rel}" if rel and "\n" not in rel else None)
     asked = [name for name in names if name is not None]
     out = _run_git(top, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in asked).encode())
+    if out is None:
+        return None
     answers: list[str | None] = []
     position = 0
     for _name in asked:
-        if out is None:
-            answers.append(None)
-            continue
         end = out.find(b"\n", position)
+        if end == -1:  # pragma: no cover - git answers every line it is asked
+            return None
         header = out[position:end].split()
         position = end + 1
         if len(header) == 3 and header[2].isdigit():  # "<sha> <type> <size>", then content

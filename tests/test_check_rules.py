@@ -629,3 +629,29 @@ def test_moment() -> None:
     assert moment("2026-11-21T10:00:00Z") == moment("2026-11-21T11:00:00+01:00")
     assert moment("2026-11-21T10:00:00") == moment("2026-11-21T10:00:00Z")
     assert moment("yesterday") is None and moment(None) is None and moment(5) is None
+
+
+def test_git_history_helpers(git_repo: Path, tmp_path: Path) -> None:
+    from sddkit._git import added_commits, files_at
+
+    folder = git_repo / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("first\n")
+    _commit(git_repo, "a", "2020-01-01T00:00:00+00:00")
+    first = git(git_repo, "rev-parse", "HEAD").strip()
+    (folder / "a.md").write_text("second\n")
+    (folder / "b.md").write_text("b\n")
+    _commit(git_repo, "b")
+    added = added_commits(git_repo, folder)
+    assert added is not None
+    assert added[(folder / "a.md").resolve()] == (first, "2020-01-01T00:00:00+00:00")
+    assert added[(folder / "b.md").resolve()][0] != first
+    assert (git_repo / "README.md").resolve() not in added  # outside the folder asked about
+    texts = files_at(git_repo, [(first, folder / "a.md"), (first, folder / "b.md"),
+                                (first, folder), ("HEAD", folder / "a.md")])
+    assert texts == ["first\n", None, None, "second\n"]
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert added_commits(plain, plain) is None
+    assert files_at(plain, [(first, plain / "x")]) is None
+    assert files_at(plain, []) == []

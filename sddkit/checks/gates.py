@@ -77,6 +77,8 @@ class History:
         from .._git import files_at
 
         texts = files_at(self.ws.root, [(s.commit, s.prev_path) for s in self.suspects])
+        if texts is None:  # git cannot tell: no finding rather than a guess
+            return []
         found = []
         for suspect, text in zip(self.suspects, texts, strict=True):
             state = _status(text, suspect.prev_path)

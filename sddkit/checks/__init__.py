@@ -13,8 +13,8 @@ from typing import Any
 
 from ..errors import SddkitError
 from ..findings import Finding
-from ..names import SLUG, check_slug, shown
-from ..project import Project
+from ..names import check_slug, shown
+from ..project import Project, known_listing
 from ..workspace import Workspace
 from . import contexts, frontmatter, gates, generated, references, review, suppress, tasks
 from .rules import ERROR, RULES, WARNING
@@ -82,9 +82,7 @@ def _selected(ws: Workspace, projects: list[str] | None, findings: list[Finding]
     for name in projects:
         check_slug(name, "project")
         if name not in on_disk:
-            known = [n for n in on_disk if SLUG.fullmatch(n)]
-            raise SddkitError(f"unknown project '{shown(name)}'; known projects: "
-                              f"{', '.join(known) or 'none'}")
+            raise SddkitError(f"unknown project '{shown(name)}'; {known_listing(ws, name)}")
     return sorted(set(projects))
 
 

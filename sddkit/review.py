@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from . import _frontmatter
+from ._markdown import code_lines
 from .markers import split_lines
 from .phases import PhaseDoc
 
@@ -35,11 +36,9 @@ REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
 }
 OPEN_QUESTIONS = "Open questions"
 PLACEHOLDER = "<!-- fill:"
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _OPEN_BOX = re.compile(r"^\s*[-*+]\s+\[ \]")
-_SUPPRESS = re.compile(r"<!--\s*sddkit:ignore\s+([A-Z]+-\d+)(\s+--\s*\S.*?)?\s*-->")
 
 
 @dataclass(frozen=True)
@@ -62,21 +61,13 @@ def sections(text: str) -> list[Section]:
     offset = _frontmatter.body_line_offset(text)
     lines = split_lines(text)
     heads: list[tuple[int, int, str]] = []
-    fence: str | None = None
+    in_code = code_lines(lines[offset:])
     for index in range(offset, len(lines)):
-        line = lines[index].rstrip("\r\n")
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match.group(1)
-            if fence is None:
-                fence = marker[0] * 3
-            elif line.strip().startswith(fence):
-                fence = None
+        if in_code[index - offset]:
             continue
-        if fence is None:
-            match = _HEADING.match(line)
-            if match:
-                heads.append((index, len(match.group(1)), match.group(2).strip()))
+        match = _HEADING.match(lines[index].rstrip("\r\n"))
+        if match:
+            heads.append((index, len(match.group(1)), match.group(2).strip()))
     out = []
     for pos, (index, level, title) in enumerate(heads):
         end = len(lines)
@@ -86,16 +77,6 @@ def sections(text: str) -> list[Section]:
                 break
         content = [(i + 1, lines[i].rstrip("\r\n")) for i in range(index + 1, end)]
         out.append(Section(title, level, index + 1, content))
-    return out
-
-
-def _suppressed(text: str) -> dict[int, set[str]]:
-    """Lines carrying ``<!-- sddkit:ignore RULE -- reason -->`` (a reason is required)."""
-    out: dict[int, set[str]] = {}
-    for number, line in enumerate(split_lines(text), start=1):
-        for match in _SUPPRESS.finditer(line):
-            if match.group(2):
-                out.setdefault(number, set()).add(match.group(1))
     return out
 
 
@@ -134,5 +115,7 @@ def problems(doc: PhaseDoc) -> list[Problem]:
                             "answer",
                         )
                     )
-    suppressed = _suppressed(text)
+    from .suppressions import scan  # the same grammar `sdd check` honours
+
+    suppressed = scan("", text).lines
     return [p for p in found if p.rule not in suppressed.get(p.line, set())]

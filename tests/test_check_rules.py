@@ -616,7 +616,7 @@ def test_reference_syntax(line: str, refs: list[str]) -> None:
     ("`<!-- sddkit:ignore SDD-008 -->`", set(), None),
 ])
 def test_suppression_syntax(comment: str, rules: set[str], bad: str | None) -> None:
-    from sddkit.checks.suppress import scan
+    from sddkit.suppressions import scan
 
     result = scan("x.md", f"# t\n\ntext {comment}\n")
     assert result.lines.get(3, set()) == rules

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import suppressions as suppress
 from ..errors import SddkitError
 from ..findings import Finding
 from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
-from . import contexts, frontmatter, gates, generated, references, review, suppress, tasks
+from . import contexts, frontmatter, gates, generated, references, review, tasks
 from .rules import ERROR, RULES, WARNING
 
 __all__ = ["RULES", "SCHEMA", "Report", "check_workspace", "run_checks"]

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._markdown import code_lines
 from ..errors import SddkitError
 from ..findings import Finding
 from ..project import Project
@@ -27,7 +28,6 @@ _TEST = re.compile(r"(?<![\w/-])tests?:[ \t]*", re.IGNORECASE)
 _TOKEN = re.compile(r"[ \t]*(?:,|and\b)?[ \t]*(`?)([^\s`,;]+)\1")
 _EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{1,7}$")
 _PARAMS = re.compile(r"\[.*\]$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,10 @@ def references(text: str) -> list[Reference]:
     for section in sections(text):
         if section.level != 2 or section.title.lower() not in SECTIONS:
             continue
-        fence: str | None = None
         comment = False
-        for number, line in section.content:
-            match = _FENCE.match(line)
-            if match:
-                marker = match.group(1)[0] * 3
-                fence = marker if fence is None else (None if line.strip().startswith(fence)
-                                                      else fence)
-                continue
-            if fence is not None:
+        in_code = code_lines([line for _n, line in section.content])
+        for (number, line), code in zip(section.content, in_code, strict=True):
+            if code:
                 continue
             visible, comment = _without_comments(line, comment)
             found += [Reference(number, token) for token in _tokens(visible)]

@@ -11,16 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..findings import Finding
-from ..markers import split_lines
-from .rules import ERROR
+from ._markdown import code_lines
+from .findings import Finding
+from .markers import split_lines
+
+ERROR = "error"
 
 RULE = "SDD-011"
 _ANY = re.compile(r"<!--\s*sddkit:ignore\b(.*?)-->", re.DOTALL)
 _VALID = re.compile(r"\s+([A-Z]+-\d+)\s+--\s*(\S.*?)\s*$", re.DOTALL)
 _RULE_ONLY = re.compile(r"\s+([A-Z]+-\d+)\s*(?:--\s*)?$")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 @dataclass
@@ -35,16 +36,11 @@ def scan(rel: str, text: str) -> Suppressions:
     out = Suppressions()
     if "sddkit:ignore" not in text:
         return out
-    fence: str | None = None
-    for number, raw in enumerate(split_lines(text), start=1):
+    lines = split_lines(text)
+    in_code = code_lines(lines)
+    for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
-        match = _FENCE.match(line)
-        if match:
-            marker = match.group(1)[0] * 3
-            fence = marker if fence is None else (None if line.strip().startswith(fence)
-                                                  else fence)
-            continue
-        if fence is not None or "sddkit:ignore" not in line:
+        if in_code[number - 1] or "sddkit:ignore" not in line:
             continue
         for comment in _ANY.finditer(_CODE_SPAN.sub("", line)):
             inner = comment.group(1)

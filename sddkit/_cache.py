@@ -22,26 +22,29 @@ from typing import Any
 
 VERSION = 3
 _RACY_NS = 2_000_000_000
-_open: dict[Path, Cache] = {}
+_open: dict[tuple[Path, str], Cache] = {}
 
 
 def signature(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def location(root: Path) -> Path:
+def location(root: Path, kind: str = "parse") -> Path:
+    """``parse``: what ``next``/``status``/``open`` need; ``check``: what only ``sdd check`` needs
+    (kept apart so the hot commands load a smaller file)."""
+    name = "cache" if kind == "parse" else f"{kind}-cache"
     git_dir = root / ".git"
     if git_dir.is_dir():
-        return git_dir / f"sddkit-cache-v{VERSION}"
+        return git_dir / f"sddkit-{name}-v{VERSION}"
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return base / f"{digest}-v{VERSION}"
+    return base / f"{digest}-{name}-v{VERSION}"
 
 
 class Cache:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
-        self.path = location(root)
+        self.path = location(root, kind)
         self.entries: dict[str, tuple[Any, ...]] = {}
         self.dirty = False
         try:
@@ -85,14 +88,14 @@ class Cache:
             pass
 
 
-def for_root(root: Path) -> Cache | None:
+def for_root(root: Path, kind: str = "parse") -> Cache | None:
     """The cache of this repository (None when disabled)."""
     if os.environ.get("SDDKIT_NO_CACHE"):
         return None
-    key = root.absolute()
+    key = (root.absolute(), kind)
     cache = _open.get(key)
     if cache is None:
-        cache = _open[key] = Cache(key)
+        cache = _open[key] = Cache(key[0], kind)
     return cache
 
 

@@ -128,13 +128,29 @@ def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | N
     top = _toplevel(root)
     if top is None:
         return None
-    names: list[str | None] = []
+    rels: list[tuple[str, str]] = []
     for commit, path in wanted:
         try:
-            rel = path.resolve().relative_to(top).as_posix()
+            rels.append((commit, path.resolve().relative_to(top).as_posix()))
         except ValueError:
-            rel = ""
-        names.append(f"{commit}:{rel}" if rel and "\n" not in rel else None)
+            rels.append((commit, ""))
+    # `cat-file <commit>:<path>` walks the tree for every name, which is slow for a folder
+    # of thousands of projects: list each commit's tree once, then ask for blobs by id.
+    blobs: dict[str, dict[str, str]] = {}
+    for commit in sorted({c for c, rel in rels if rel}):
+        folders = sorted({rel.rsplit("/", 1)[0] for c, rel in rels if c == commit and "/" in rel})
+        listing = _run_git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                           *(folders or ["."]))
+        if listing is None:
+            return None
+        found: dict[str, str] = {}
+        for entry in listing.split(b"\0"):
+            meta, _tab, name = entry.partition(b"\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                found[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+        blobs[commit] = found
+    names: list[str | None] = [blobs.get(c, {}).get(rel) if rel else None for c, rel in rels]
     asked = [name for name in names if name is not None]
     out = _run_git(top, "cat-file", "--batch", stdin="".join(f"{n}\n" for n in asked).encode())
     if out is None:

@@ -73,6 +73,7 @@ class PhaseDoc:
     meta: dict[str, Any]
     cached_hash: str | None = None
     summary: Any = None  # tasks.TaskSummary for a tasks document, when known
+    sig: tuple[int, int, int, int] | None = None  # the file's stat signature (cache key)
 
     @property
     def path(self) -> Path:

@@ -204,7 +204,7 @@ class _Loader:
             if hit is not None:
                 try:
                     meta, digest, summary = hit
-                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest))
+                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), sig=sig)
                     if summary is not None:
                         from .tasks import TaskSummary
 
@@ -217,6 +217,7 @@ class _Loader:
         if text is None:  # pragma: no cover - raced with a deletion
             return None
         doc = load_doc(path, text, name, phase)
+        doc.sig = sig
         if cache is not None:
             summary_tuple = None
             if phase == "tasks":

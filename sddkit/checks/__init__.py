@@ -18,6 +18,7 @@ from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
 from . import contexts, frontmatter, gates, generated, references, review, tasks
+from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
 __all__ = ["RULES", "SCHEMA", "Report", "check_workspace", "run_checks"]
@@ -102,7 +103,7 @@ def _contracts(ws: Workspace, strict: bool) -> list[Finding]:
 def _project_rules(ws: Workspace, project: Project, history: gates.History,
                    resolver: references.Resolver, texts: dict[str, str]) -> list[Finding]:
     for doc in project.docs.values():
-        if "sddkit:ignore" in doc.text:  # only these can suppress (or be SDD-011)
+        if facts(ws, doc).has_ignore:  # only these can suppress (or be SDD-011)
             texts[ws.rel(doc.path)] = doc.text
     return [
         *gates.check(ws, project, history),

@@ -104,10 +104,38 @@ def _tokens(line: str) -> list[str]:
 
 @dataclass
 class _Module:
-    """The names a Python file defines, for pytest node ids."""
+    """The names a Python file defines, for pytest node ids, as plain data (cacheable).
+
+    ``classes`` maps a class's dotted name ("A", "A.Inner") to the names it defines or
+    inherits from bases in the same file, or to None when a base is defined elsewhere
+    (then any member may exist, so nothing is reported).
+    """
 
     names: set[str] = field(default_factory=set)
-    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    classes: dict[str, list[str] | None] = field(default_factory=dict)
+
+
+def _class_members(node: ast.ClassDef, qualified: str, local: dict[str, ast.ClassDef],
+                   out: dict[str, list[str] | None], depth: int = 0) -> list[str] | None:
+    members: list[str] = []
+    for child in node.body:
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            members.append(child.name)
+        elif isinstance(child, ast.ClassDef):
+            members.append(child.name)
+            out[f"{qualified}.{child.name}"] = _class_members(
+                child, f"{qualified}.{child.name}", local, out, depth + 1)
+        elif isinstance(child, ast.Assign):
+            members += [t.id for t in child.targets if isinstance(t, ast.Name)]
+    for base in node.bases:
+        if isinstance(base, ast.Name) and base.id in local and depth < 20:
+            inherited = _class_members(local[base.id], base.id, local, {}, depth + 1)
+            if inherited is None:
+                return None
+            members += inherited
+        elif not (isinstance(base, ast.Name) and base.id == "object"):
+            return None  # defined outside this file: cannot tell, so do not complain
+    return members
 
 
 def _module(path: Path) -> _Module | str:
@@ -118,12 +146,13 @@ def _module(path: Path) -> _Module | str:
     except (OSError, ValueError) as exc:
         return f"cannot be read ({exc})"
     module = _Module()
+    local = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             module.names.add(node.name)
         elif isinstance(node, ast.ClassDef):
             module.names.add(node.name)
-            module.classes[node.name] = node
+            module.classes[node.name] = _class_members(node, node.name, local, module.classes)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             module.names.update((alias.asname or alias.name).split(".")[0]
                                 for alias in node.names)
@@ -132,38 +161,44 @@ def _module(path: Path) -> _Module | str:
     return module
 
 
-def _member(module: _Module, cls: ast.ClassDef, name: str, depth: int = 0
-            ) -> ast.AST | bool | None:
-    """``name`` inside ``cls`` or its bases in the file; True when a base is elsewhere."""
-    for node in cls.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and \
-                node.name == name:
-            return node
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return True
-    for base in cls.bases:
-        if isinstance(base, ast.Name) and base.id in module.classes and depth < 20:
-            found = _member(module, module.classes[base.id], name, depth + 1)
-            if found is not None:
-                return found
-        elif not (isinstance(base, ast.Name) and base.id == "object"):
-            return True  # defined outside this file: cannot tell, so do not complain
-    return None
+def _cached_module(ws: Workspace, path: Path) -> _Module | str:
+    """:func:`_module`, through the check cache (keyed by the file's signature)."""
+    from .. import _cache
+
+    cache = _cache.for_root(ws.root, "check")
+    try:
+        sig = _cache.signature(path.stat())
+    except OSError:
+        cache = None
+    key = f"py:{path}"
+    if cache is not None:
+        hit = cache.get(key, sig)
+        if hit is not None:
+            if isinstance(hit, str):
+                return hit
+            names, classes = hit
+            return _Module(set(names), dict(classes))
+    module = _module(path)
+    if cache is not None:
+        value = module if isinstance(module, str) else (sorted(module.names), module.classes)
+        cache.put(key, sig, value)
+    return module
 
 
 def _missing_name(module: _Module, names: list[str]) -> str | None:
     """What of ``names`` (a node id after the path) the file does not define."""
     if names[0] not in module.names:
         return f"no test '{names[0]}'"
-    scope: ast.AST | bool | None = module.classes.get(names[0])
+    scope = names[0]
     for name in names[1:]:
-        if not isinstance(scope, ast.ClassDef):
+        if scope not in module.classes:
+            return None  # not a class defined here: cannot tell
+        members = module.classes[scope]
+        if members is None:
             return None
-        found = _member(module, scope, name)
-        if found is None:
-            return f"no '{name}' in class {scope.name}"
-        scope = found
+        if name not in members:
+            return f"no '{name}' in class {scope.rsplit('.', 1)[-1]}"
+        scope = f"{scope}.{name}"
     return None
 
 
@@ -211,7 +246,7 @@ class Resolver:
             return None
         module = self._modules.get(target)
         if module is None:
-            module = self._modules[target] = _module(target)
+            module = self._modules[target] = _cached_module(self.ws, target)
         if isinstance(module, str):
             return f"{ref.path} {module}"
         missing = _missing_name(module, ref.names)
@@ -229,8 +264,10 @@ def check(ws: Workspace, project: Project, resolver: Resolver) -> list[Finding]:
             "fix the reference, or write the test during implementation; an error once "
             "every task is done")
     found = []
+    from .facts import facts
+
     try:
-        refs = references(doc.text)
+        refs = [Reference(line, text) for line, text in facts(ws, doc).references]
     except SddkitError:  # pragma: no cover - the document loaded, so its front matter parses
         return []
     for ref in refs:

@@ -8,8 +8,8 @@ from dataclasses import replace
 from ..findings import Finding
 from ..phases import PhaseDoc
 from ..project import Project
-from ..review import problems
 from ..workspace import Workspace
+from .facts import facts
 from .rules import ERROR
 
 _HINTS = {
@@ -19,7 +19,7 @@ _HINTS = {
 _IGNORE = re.compile(r"<!--\s*sddkit:ignore\b.*?-->")
 
 
-def _unsuppressed(doc: PhaseDoc) -> PhaseDoc:
+def unsuppressed(doc: PhaseDoc) -> PhaseDoc:
     """``doc`` with its suppression comments blanked (same lines): ``sdd check`` applies
     suppressions itself, for every rule alike, and counts them."""
     if "sddkit:ignore" not in doc.text:
@@ -32,7 +32,7 @@ def check(ws: Workspace, project: Project) -> list[Finding]:
     for doc in project.docs.values():
         if doc.status not in ("review", "approved"):
             continue
-        for problem in problems(_unsuppressed(doc)):
+        for problem in facts(ws, doc).problems:
             found.append(Finding(ws.rel(doc.path), problem.line, problem.rule, ERROR,
                                  f"{doc.phase} is {doc.status}: {problem.message}",
                                  _HINTS.get(problem.rule, "")))

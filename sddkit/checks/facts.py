@@ -1,0 +1,54 @@
+"""What ``sdd check`` learns from one document's text alone, cached by the file's signature.
+
+The readiness problems, the ``test:`` references and whether the document carries a
+suppression depend only on the document's bytes; on a repository of thousands of
+projects, reading them from the check cache instead of re-scanning every document is
+most of ``sdd check``'s time (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import _cache
+from ..phases import PhaseDoc
+from ..review import Problem, problems
+from ..workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Facts:
+    has_ignore: bool
+    problems: list[Problem]  # readiness problems (SDD-007/008), suppression comments blanked
+    references: list[tuple[int, str]]  # (line, reference text) of a spec's `test:` entries
+
+
+def _compute(doc: PhaseDoc) -> Facts:
+    from .references import references
+    from .review import unsuppressed
+
+    text = doc.text
+    has_ignore = "sddkit:ignore" in text
+    found = problems(unsuppressed(doc)) if doc.status in ("review", "approved") else []
+    refs = [(r.line, r.text) for r in references(text)] if doc.phase == "spec" else []
+    return Facts(has_ignore, found, refs)
+
+
+def facts(ws: Workspace, doc: PhaseDoc) -> Facts:
+    cache = _cache.for_root(ws.root, "check") if doc.sig is not None else None
+    key = f"{doc.project}/{doc.phase}/{doc.status}"
+    if cache is not None and doc.sig is not None:
+        hit = cache.get(key, doc.sig)
+        if hit is not None:
+            try:
+                has_ignore, found, refs = hit
+                return Facts(bool(has_ignore), [Problem(*p) for p in found],
+                             [(int(n), str(t)) for n, t in refs])
+            except (TypeError, ValueError):
+                pass
+    result = _compute(doc)
+    if cache is not None and doc.sig is not None:
+        cache.put(key, doc.sig, (result.has_ignore,
+                                 [(p.rule, p.line, p.message) for p in result.problems],
+                                 result.references))
+    return result

@@ -17,8 +17,9 @@ from .workspace import Workspace
 
 BLOCK = "inventory"
 HEADER = "| Project | Phase | Status | Progress | Next | Updated | Notes |"
-#: How many projects of each active state ``sdd open sdd`` lists in full.
-BRIEFING_LIMIT = 15
+#: How many projects of each active state ``sdd open sdd`` lists in full (the briefing stays
+#: under 8 KB at any size; ``sdd status`` lists everything).
+BRIEFING_LIMITS = {"implementing": 6, "awaiting-approval": 4, "drafting": 3}
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,10 @@ def summary(ws: Workspace, full: bool) -> dict[str, Any]:
     for project in projects:
         counts[project.state] += 1
     step = next_step(ws, projects)
-    active = [p for p in sorted(projects, key=sort_key)
-              if p.state in ("implementing", "awaiting-approval", "drafting")]
+    ranked = sorted(projects, key=lambda p: (-p.priority, p.name))  # the order `next` follows
     listed: list[Project] = []
-    for state in ("implementing", "awaiting-approval", "drafting"):
-        listed += [p for p in active if p.state == state][:BRIEFING_LIMIT]
+    for state, limit in BRIEFING_LIMITS.items():
+        listed += [p for p in ranked if p.state == state][:limit]
     rows = [row(p) for p in listed] if full else []
     text = ["## Projects", ""]
     text.append(

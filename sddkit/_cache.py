@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 3
+VERSION = 4
 _RACY_NS = 2_000_000_000
 _open: dict[tuple[Path, str], Cache] = {}
 
@@ -56,14 +56,16 @@ class Cache:
         except (OSError, EOFError, ValueError, TypeError):
             pass
 
-    def get(self, key: str, sig: tuple[int, int, int, int]) -> Any:
+    def get(self, key: str, sig: Any) -> Any:
         entry = self.entries.get(key)
         if entry is not None and entry[0] == sig:
             return entry[1]
         return None
 
-    def put(self, key: str, sig: tuple[int, int, int, int], value: Any) -> None:
-        if time.time_ns() - sig[1] < _RACY_NS:
+    def put(self, key: str, sig: Any, value: Any, mtime_ns: int | None = None) -> None:
+        """Remember ``value`` for ``key`` at ``sig``, unless the file (newest: ``mtime_ns``,
+        by default ``sig[1]``) changed too recently for its timestamp to be trusted."""
+        if time.time_ns() - (sig[1] if mtime_ns is None else mtime_ns) < _RACY_NS:
             self.entries.pop(key, None)
             return
         self.entries[key] = (sig, value)

@@ -107,13 +107,13 @@ def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
 
 
 def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
-    from .nextstep import next_step, to_json
-    from .project import load_project, load_projects
+    from .index import row_of, rows
+    from .nextstep import next_step, project_step, to_json
+    from .project import load_project
 
     if project:
-        named = load_project(ws, project)
-        return to_json(ws, next_step(ws, [named], named))
-    return to_json(ws, next_step(ws, load_projects(ws)))
+        return to_json(ws, project_step(ws, row_of(load_project(ws, project))))
+    return to_json(ws, next_step(ws, rows(ws)))
 
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .project import Project
+from .index import ProjectRow
 from .workspace import Workspace
 
 SCHEMA = "sddkit.next/1"
@@ -14,138 +14,99 @@ SCHEMA = "sddkit.next/1"
 @dataclass
 class Step:
     kind: str  # "task" | "write" | "approve" | "blocked" | "done" | "none"
-    project: Project | None
+    project: ProjectRow | None
     message: str
     command: str | None = None
     phase: str | None = None
     task: Any = None  # tasks.Task
     skipped: list[tuple[Any, str]] = field(default_factory=list)
-    others: list[Project] = field(default_factory=list)
+    others: list[ProjectRow] = field(default_factory=list)
 
 
-def order(projects: list[Project]) -> list[Project]:
-    """Higher ``priority`` first, then name."""
-    return sorted(projects, key=lambda p: (-p.priority, p.name))
+def _doc_rel(ws: Workspace, row: ProjectRow, phase: str) -> str:
+    return ws.rel(ws.assets / row.name / f"{phase}.md")
 
 
-def gate_step(ws: Workspace, project: Project) -> Step:
+def gate_step(ws: Workspace, row: ProjectRow) -> Step:
     """The gate action a project not yet in implementation waits for."""
-    name = project.name
-    phase = project.current_phase
-    doc = project.docs.get(phase)
-    if project.blocked:
-        return Step("blocked", project, f"{name} is blocked: {project.blocked}",
-                    f"sdd unblock {name}", phase)
-    if doc is None:  # pragma: no cover - approval scaffolds the next document
-        return Step("write", project, f"{phase} of {name} does not exist yet", None, phase)
-    rel = ws.rel(doc.path)
-    if doc.changed:
-        return Step(
-            "write",
-            project,
-            f"{phase} of {name} changed since approval: review the change in {rel} (or revert "
-            f"it), then `sdd ready {name}` for re-approval",
-            f"sdd ready {name}",
-            phase,
-        )
-    if project.stale(phase):
-        return Step(
-            "write",
-            project,
-            f"{phase} of {name} is stale: an earlier phase was approved again; bring {rel} up "
-            f"to date, then `sdd ready {name}`",
-            f"sdd ready {name}",
-            phase,
-        )
-    if doc.status == "review":
-        return Step(
-            "approve",
-            project,
-            f"{phase} of {name} awaits approval by a person (`sdd approve {name}`); "
-            "agents do not approve",
-            f"sdd approve {name}",
-            phase,
-        )
-    return Step(
-        "write",
-        project,
-        f"{phase} of {name} is draft: write {rel}, then `sdd ready {name}`",
-        f"sdd ready {name}",
-        phase,
-    )
+    name, phase = row.name, row.phase
+    if row.blocked:
+        return Step("blocked", row, f"{name} is blocked: {row.blocked}", f"sdd unblock {name}",
+                    phase)
+    rel = _doc_rel(ws, row, phase)
+    if f"changed-since-approval:{phase}" in row.flags:
+        message = (f"{phase} of {name} changed since approval: review the change in {rel} (or "
+                   f"revert it), then `sdd ready {name}` for re-approval")
+        return Step("write", row, message, f"sdd ready {name}", phase)
+    if f"stale:{phase}" in row.flags:
+        message = (f"{phase} of {name} is stale: an earlier phase was approved again; bring "
+                   f"{rel} up to date, then `sdd ready {name}`")
+        return Step("write", row, message, f"sdd ready {name}", phase)
+    if row.next_kind == "approve":
+        message = (f"{phase} of {name} awaits approval by a person (`sdd approve {name}`); "
+                   "agents do not approve")
+        return Step("approve", row, message, f"sdd approve {name}", phase)
+    return Step("write", row, f"{phase} of {name} is draft: write {rel}, then `sdd ready {name}`",
+                f"sdd ready {name}", phase)
 
 
-def task_step(ws: Workspace, project: Project) -> Step:
-    found = project.task_summary  # the next task without parsing, when the cache has it
+def task_step(ws: Workspace, row: ProjectRow) -> Step:
+    found = row.task_summary  # the next task without parsing the list, from the row
     assert found is not None
-    name = project.name
+    name = row.name
     if found.all_done:
-        return Step("done", project, f"every task of {name} is done", None, "tasks")
+        return Step("done", row, f"every task of {name} is done", None, "tasks")
     if found.next is None:
         reasons = "; ".join(f"{t.key} {why}" for t, why in found.skipped[:5])
-        return Step(
-            "blocked",
-            project,
-            f"no task of {name} can start: {reasons}",
-            None,
-            "tasks",
-            skipped=found.skipped,
-        )
+        return Step("blocked", row, f"no task of {name} can start: {reasons}", None, "tasks",
+                    skipped=found.skipped)
     task = found.next
-    return Step(
-        "task",
-        project,
-        f"{task.key} {task.text}",
-        f"sdd done {task.key} --project {name}",
-        "tasks",
-        task=task,
-        skipped=found.skipped,
-    )
+    return Step("task", row, f"{task.key} {task.text}", f"sdd done {task.key} --project {name}",
+                "tasks", task=task, skipped=found.skipped)
 
 
-def next_step(ws: Workspace, projects: list[Project], named: Project | None = None) -> Step:
-    """The step for ``named``, or the most urgent one across ``projects``."""
-    if named is not None:
-        step = task_step(ws, named) if named.implementing and not named.blocked else gate_step(
-            ws, named
-        )
-        return step
+def project_step(ws: Workspace, row: ProjectRow) -> Step:
+    """The step of one project."""
+    if row.implementing and not row.blocked:
+        return task_step(ws, row)
+    return gate_step(ws, row)
+
+
+def next_step(ws: Workspace, projects: list[ProjectRow]) -> Step:
+    """The most urgent step across ``projects`` (their rows): no document is read."""
     if not projects:
         return Step("none", None, "no projects yet: start one with `sdd new NAME`", "sdd new NAME")
-    ranked = order(projects)
-    implementing = [p for p in ranked if p.implementing and not p.blocked]
-    steps: list[Step] = []
-    for project in implementing:
-        step = task_step(ws, project)
-        if step.kind == "task":
-            step.others = [p for p in implementing if p is not project and p.state != "completed"]
+    ranked = sorted(projects, key=lambda r: (-r.priority, r.name))
+    implementing = [r for r in ranked if r.implementing and not r.blocked]
+    for row in implementing:
+        if row.next_kind == "task":
+            step = task_step(ws, row)
+            step.others = [r for r in implementing if r is not row and r.state != "completed"]
             return step
-        steps.append(step)
-    gates = [gate_step(ws, p) for p in ranked if not p.implementing and not p.blocked]
+    gates = [r for r in ranked if not r.implementing and not r.blocked]
     for kind in ("write", "approve"):
-        for step in gates:
-            if step.kind == kind:
-                step.others = [
-                    s.project for s in gates if s is not step and s.project is not None
-                ]
+        for row in gates:
+            if row.next_kind == kind:
+                step = gate_step(ws, row)
+                step.others = [r for r in gates if r is not row]
                 return step
-    blocked = [s for s in steps if s.kind == "blocked"] + [
-        gate_step(ws, p) for p in ranked if p.blocked
+    stuck = [r for r in implementing if r.next_kind == "blocked"] + [
+        r for r in ranked if r.blocked
     ]
-    if blocked:
-        first = blocked[0]
-        first.others = [s.project for s in blocked[1:] if s.project is not None]
-        return first
+    if stuck:
+        step = project_step(ws, stuck[0])
+        step.others = stuck[1:]
+        return step
     return Step("done", None, "every project is completed; nothing to do", None)
 
 
-def _task_json(ws: Workspace, project: Project, task: Any) -> dict[str, Any]:
+def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
     return {
         "key": task.key,
         "id": task.id,
         "text": task.text,
         "state": task.state,
-        "file": ws.rel(project.docs["tasks"].path),
+        "file": _doc_rel(ws, project, "tasks"),
         "line": task.line,
         "heading": task.heading,
         "verify": list(task.verify),
@@ -157,7 +118,7 @@ def _task_json(ws: Workspace, project: Project, task: Any) -> dict[str, Any]:
 
 def to_json(ws: Workspace, step: Step) -> dict[str, Any]:
     project = step.project
-    done, total = project.progress if project is not None else (0, 0)
+    done, total = (project.done, project.total) if project is not None else (0, 0)
     return {
         "schema": SCHEMA,
         "kind": step.kind,
@@ -181,11 +142,11 @@ def to_text(ws: Workspace, step: Step) -> str:
         task = step.task
         where = f" ({task.heading})" if task.heading else ""
         lines.append(f"Next: {task.key} {task.text}   [project {project.name}]{where}")
-        lines.append(f"  file: {ws.rel(project.docs['tasks'].path)}:{task.line}")
+        lines.append(f"  file: {_doc_rel(ws, project, 'tasks')}:{task.line}")
         lines += [f"  verify: {v}" for v in task.verify]
         if task.depends:
             lines.append(f"  depends: {', '.join(task.depends)} (done)")
-        done, total = project.progress
+        done, total = project.done, project.total
         lines.append(f"  progress: {done}/{total} tasks done")
         lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped]
         lines.append(f"When its check passes: {step.command}")

@@ -177,7 +177,6 @@ class _Loader:
     def __init__(self, ws: Workspace, tx: Transaction | None) -> None:
         self.ws = ws
         self.tx = tx
-        self.cache = _cache.for_root(ws.root)
         self.assets = str(ws.assets)
         if os.path.islink(self.assets):
             inside_root(ws.root, ws.assets)
@@ -196,7 +195,7 @@ class _Loader:
                 st = os.stat(file)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        cache = self.cache if stat.S_ISREG(st.st_mode) else None
+        cache = _cache.for_root(self.ws.root) if stat.S_ISREG(st.st_mode) else None
         key = f"{name}/{phase}"
         sig = _cache.signature(st)
         if cache is not None:
@@ -285,6 +284,11 @@ def known_listing(ws: Workspace, name: str, limit: int = 8) -> str:
     near = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f"nearest: {', '.join(near)}; " if near else ""
     return f"{hint}{len(known)} projects in all (`sdd status` lists them)"
+
+
+def project_loader(ws: Workspace, tx: Transaction | None = None) -> _Loader:
+    """A loader for many projects (``loader.project(name)``), sharing its checks."""
+    return _Loader(ws, tx)
 
 
 def load_project(ws: Workspace, name: str, tx: Transaction | None = None) -> Project:

@@ -4,35 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from .inventory import short_next, sort_key
-from .project import Project, load_project, load_projects
+from .index import ProjectRow, row_of, rows, sort_key
+from .project import load_project
 from .workspace import PHASES, Workspace
 
 SCHEMA = "sddkit.status/1"
 
 
-def _row(project: Project) -> dict[str, Any]:
-    done, total = project.progress
+def _row(r: ProjectRow) -> dict[str, Any]:
     return {
-        "project": project.name,
-        "title": project.title,
-        "state": project.state,
-        "phase": project.current_phase,
-        "flags": project.flags,
-        "progress": f"{done}/{total} tasks" if total else
-        f"{sum(1 for p in project.docs if project.clean(p))}/4 phases",
-        "tasks": {"done": done, "total": total},
-        "priority": project.priority,
-        "blocked": project.blocked,
-        "updated": project.updated or None,
-        "notes": project.notes,
-        "next": short_next(project),
+        "project": r.name,
+        "title": r.title,
+        "state": r.state,
+        "phase": r.phase,
+        "flags": list(r.flags),
+        "progress": r.progress_text,
+        "tasks": {"done": r.done, "total": r.total},
+        "priority": r.priority,
+        "blocked": r.blocked,
+        "updated": r.updated or None,
+        "notes": r.notes,
+        "next": r.next_short,
     }
 
 
 def project_summary(ws: Workspace) -> dict[str, Any]:
-    projects = sorted(load_projects(ws), key=sort_key)
-    return {"schema": SCHEMA, "projects": [_row(p) for p in projects]}
+    return {"schema": SCHEMA, "projects": [_row(r) for r in sorted(rows(ws), key=sort_key)]}
 
 
 def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
@@ -56,4 +53,4 @@ def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
                 "flags": flags,
             }
         )
-    return {**_row(project), "schema": SCHEMA, "phases": phases}
+    return {**_row(row_of(project)), "schema": SCHEMA, "phases": phases}

@@ -15,6 +15,7 @@ from .._fileio import read_text
 from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
+from ..index import row_of
 from ..inventory import BLOCK, render
 from ..project import Project
 from ..workspace import Workspace
@@ -51,7 +52,7 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "run `sdd init` to recreate it"))
         else:
             found += _block(ws, ws.sdd_context, None, BLOCK, "inventory",
-                            lambda: render(projects))
+                            lambda: render([row_of(p) for p in projects]))
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

@@ -11,15 +11,15 @@ from . import dry_run_option, json_option, print_json, workspace
 @click.pass_context
 def next_(ctx: click.Context, project: str | None, as_json: bool) -> None:
     """The next step: a gate action, or the next task with its file, line and checks."""
-    from ..nextstep import next_step, to_json, to_text
-    from ..project import load_project, load_projects
+    from ..index import row_of, rows
+    from ..nextstep import next_step, project_step, to_json, to_text
+    from ..project import load_project
 
     ws = workspace(ctx)
     if project is not None:
-        named = load_project(ws, project)
-        step = next_step(ws, [named], named)
+        step = project_step(ws, row_of(load_project(ws, project)))
     else:
-        step = next_step(ws, load_projects(ws))
+        step = next_step(ws, rows(ws))
     if as_json:
         print_json(to_json(ws, step))
     else:

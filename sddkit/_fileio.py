@@ -15,11 +15,9 @@ Promises (see docs/reliability.md):
 
 from __future__ import annotations
 
-import difflib
-import hashlib
+import math
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -78,13 +76,16 @@ def inside_root(root: Path, path: Path) -> Path:
     real = target.resolve()
     if real != real_root and real_root not in real.parents:
         raise UnsafePath(
-            f"refusing to write outside the repository (resolves to {real})", target
+            f"resolves outside the repository (to {real}); sddkit reads and writes only "
+            "inside it", target
         )
     return real
 
 
 def atomic_write(root: Path, path: Path, text: str) -> bool:
     """Replace ``path`` with ``text`` atomically. Returns False when the bytes are already there."""
+    import tempfile
+
     real = inside_root(root, path)
     data = text.encode("utf-8")
     mode: int | None = None
@@ -95,9 +96,14 @@ def atomic_write(root: Path, path: Path, text: str) -> bool:
         if real.read_bytes() == data:
             return False
         mode = stat.S_IMODE(st.st_mode)
-    real.parent.mkdir(parents=True, exist_ok=True)
-    inside_root(root, real.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".sddkit-tmp", dir=real.parent)
+    created = _make_folders(real.parent)
+    try:
+        inside_root(root, real.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".sddkit-tmp",
+                                        dir=real.parent)
+    except BaseException:
+        _remove_folders(created)
+        raise
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -115,17 +121,57 @@ def atomic_write(root: Path, path: Path, text: str) -> bool:
         os.replace(tmp, real)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        _remove_folders(created)
         raise
     return True
 
 
+def _make_folders(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; return the ones created, deepest first."""
+    missing = []
+    current = folder
+    while not os.path.lexists(current) and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _remove_folders(created: list[Path]) -> None:
+    """Undo :func:`_make_folders` after a failed write: a failed command leaves no new folder."""
+    for folder in created:
+        try:
+            folder.rmdir()
+        except OSError:  # something else was put there meanwhile: leave it
+            return
+
+
 def lock_path(root: Path) -> Path:
     """Where the repository lock lives: inside ``.git/`` when there is one, never the tree."""
+    import hashlib
+    import tempfile
+
     git_dir = root / ".git"
     if git_dir.is_dir():
         return git_dir / "sddkit.lock"
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"sddkit-{digest}.lock"
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the lock: ``SDDKIT_LOCK_TIMEOUT``, else :data:`DEFAULT_LOCK_TIMEOUT`."""
+    value = os.environ.get("SDDKIT_LOCK_TIMEOUT")
+    if value is None or not value.strip():
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise SddkitError(
+            f"SDDKIT_LOCK_TIMEOUT must be a number of seconds (0 or more), found {value!r:.40}"
+        )
+    return seconds
 
 
 @contextmanager
@@ -134,7 +180,7 @@ def repo_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     import filelock  # only commands that write pay for this import
 
     if timeout is None:
-        timeout = float(os.environ.get("SDDKIT_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+        timeout = lock_timeout()
     path = lock_path(root)
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
@@ -219,6 +265,8 @@ class Transaction:
 
     def diff(self) -> str:
         """A unified diff of every pending change, paths relative to the root."""
+        import difflib
+
         chunks: list[str] = []
         for key, old, new in self.changes():
             rel = self._rel(key)
@@ -248,15 +296,31 @@ class Transaction:
             return key.as_posix()
 
     def commit(self) -> list[Path]:
-        """Write every changed file atomically, then delete the removals; return the paths."""
+        """Write every changed file atomically, then delete the removals; return the paths.
+
+        Every path is checked first (inside the root, a regular file or absent), so a
+        refused path refuses the whole change: no file is written before the refusal.
+        """
+        changes = self.changes()
+        for key, _old, _new in changes:
+            _check_writable(self.root, key)
+        for key in self.deletions():
+            _check_deletable(self.root, key)
         written = []
-        for key, _old, new in self.changes():
+        for key, _old, new in changes:
             if atomic_write(self.root, key, new):
                 written.append(key)
         for key in self.deletions():
             if safe_delete(self.root, key, self.originals.get(key)):
                 written.append(key)
         return written
+
+
+def _check_writable(root: Path, path: Path) -> None:
+    """Refuse, before anything is written, a path :func:`atomic_write` would refuse."""
+    real = inside_root(root, path)
+    if os.path.lexists(real) and not stat.S_ISREG(real.lstat().st_mode):
+        raise UnsafePath("not a regular file; refusing to replace it", path)
 
 
 def _check_deletable(root: Path, path: Path) -> None:

@@ -5,19 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import markers
+from . import _frontmatter, markers
 from .contexts import TABLE_BLOCK, Context, list_contexts, load_root, resolve
 from .workspace import Workspace
 
 SCHEMA = "sddkit.open/1"
 
 
-def _without_block(text: str, name: str, replacement: str, ctx: Context) -> str:
+def _body_without_block(ctx: Context, name: str, replacement: str) -> str:
+    """The context's body with block ``name`` replaced by ``replacement``.
+
+    The block is found in the whole file, so a broken marker is reported at its file line.
+    """
+    text = ctx.text
     block = markers.find_block(text, name, ctx.path)
-    if block is None:
-        return text
-    lines = markers.split_lines(text)
-    return "".join(lines[: block.start]) + replacement + "".join(lines[block.end + 1 :])
+    if block is not None:
+        lines = markers.split_lines(text)
+        text = "".join(lines[: block.start]) + replacement + "".join(lines[block.end + 1 :])
+    return _frontmatter.body(text, ctx.path)
 
 
 @dataclass
@@ -41,15 +46,13 @@ def build(ws: Workspace, names: list[str]) -> Briefing:
 
 
 def rules_text(b: Briefing) -> str:
-    body = b.root.body
-    return _without_block(body, TABLE_BLOCK, "(see the contexts list below)\n", b.root).strip()
+    return _body_without_block(b.root, TABLE_BLOCK, "(see the contexts list below)\n").strip()
 
 
 def context_text(c: Context, b: Briefing) -> str:
-    body = c.body
     if c.name == "sdd":
-        body = _without_block(body, "inventory", "(the projects are summarised below)\n", c)
-    return body.strip()
+        return _body_without_block(c, "inventory", "(the projects are summarised below)\n").strip()
+    return c.body.strip()
 
 
 def to_json(ws: Workspace, b: Briefing) -> dict[str, Any]:

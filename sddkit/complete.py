@@ -48,17 +48,41 @@ def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) ->
                 f"no task '{shown(ref)}' in {project.name}{hint}", project.docs["tasks"].path
             )
         raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
-    return hits[0]
+    project, task = hits[0]
+    if not ref.strip().startswith("#"):
+        _refuse_duplicate(project, task)
+    return project, task
+
+
+def _refuse_duplicate(project: Project, task: Any) -> None:
+    """An id that several tasks carry names none of them: refuse rather than pick the first."""
+    assert project.tasks is not None
+    if task.id is None:
+        return
+    same = [t for t in project.tasks.tasks if t.id is not None and t.id.upper() == task.id.upper()]
+    if len(same) > 1:
+        lines = ", ".join(str(t.line) for t in same)
+        positions = ", ".join(f"#{t.position}" for t in same)
+        raise TaskError(
+            f"task id {task.id} is used by {len(same)} tasks (lines {lines}); give each its own "
+            f"id, or name one by position ({positions})",
+            project.docs["tasks"].path,
+            same[1].line,
+        )
 
 
 def _gate(project: Project) -> None:
     doc = project.docs["tasks"]
     if not project.implementing:
         phase = project.current_phase
-        why = (
-            f"tasks of {project.name} is {doc.status}" if phase == "tasks"
-            else f"{phase} of {project.name} is not approved (or changed since approval)"
-        )
+        if phase != "tasks":
+            why = f"{phase} of {project.name} is not approved (or changed since approval)"
+        elif doc.changed:
+            why = f"tasks of {project.name} changed since approval (`sdd ready {project.name}`)"
+        elif project.stale("tasks"):
+            why = f"tasks of {project.name} is stale (an earlier phase was approved again)"
+        else:
+            why = f"tasks of {project.name} is {doc.status}"
         raise GateError(f"{why}: tasks can be checked off only once every phase is approved",
                         doc.path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -21,17 +22,29 @@ class SddkitError(Exception):
         """The one-line form: ``path:line: message``."""
         if self.path is None:
             return self.message
-        shown = self.path
-        if root is not None:
-            try:
-                shown = self.path.resolve().relative_to(root.resolve())
-            except (ValueError, OSError):
-                shown = self.path
+        shown = self.path if root is None else _relative(self.path, root)
         where = f"{shown}:{self.line}" if self.line else str(shown)
         return f"{where}: {self.message}"
 
     def __str__(self) -> str:
         return self.located()
+
+
+def _relative(path: Path, root: Path) -> Path:
+    """``path`` relative to ``root`` when it lies inside it, else ``path``.
+
+    Tried as written first, so that a symlink inside the repository (one pointing outside,
+    say) is named where the user sees it, then with every symlink resolved.
+    """
+    try:
+        # abspath, not resolve: normalise the path without following its symlinks
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root))  # noqa: PTH100
+    except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return path
 
 
 class NotInitialised(SddkitError):

@@ -12,15 +12,13 @@ Any problem reading or writing it is ignored: it is only ever a shortcut.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 4
+VERSION = 5
 _RACY_NS = 2_000_000_000
 _open: dict[tuple[Path, str], Cache] = {}
 
@@ -36,6 +34,8 @@ def location(root: Path, kind: str = "parse") -> Path:
     git_dir = root / ".git"
     if git_dir.is_dir():
         return git_dir / f"sddkit-{name}-v{VERSION}"
+    import hashlib
+
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
     return base / f"{digest}-{name}-v{VERSION}"
@@ -74,6 +74,8 @@ class Cache:
     def save(self) -> None:
         if not self.dirty:
             return
+        import tempfile
+
         try:
             data = marshal.dumps({"version": VERSION, "entries": self.entries})
             self.path.parent.mkdir(parents=True, exist_ok=True)

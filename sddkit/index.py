@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +101,9 @@ def _next_kind(project: Project) -> str:
     return "write"
 
 
+_FIELDS = len(fields(ProjectRow))
+
+
 def row_of(project: Project) -> ProjectRow:
     done, total = project.progress
     return ProjectRow(
@@ -149,13 +152,15 @@ def _newest(sig: tuple[tuple[int, int, int, int] | None, ...]) -> int:
 
 def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
     """A row for every project, sorted by name. Bad folders and documents are errors."""
-    names = set(ws.project_names())
+    folders = ws.project_folders()
+    names = set(folders)
     pending: set[str] = set()
     if tx is not None:
         pending = {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
         names |= pending
     cache = _cache.for_root(ws.root, "rows")
     loader = project_loader(ws, tx)
+    assets = str(ws.assets)
     out: list[ProjectRow] = []
     for name in sorted(names):
         if not SLUG.fullmatch(name):
@@ -164,20 +169,16 @@ def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
                 "hyphens)",
                 ws.assets / name,
             )
-        folder = ws.assets / name
         sig = None
-        if cache is not None and name not in pending and not folder.is_symlink():
-            sig = _signature(ws, str(folder))
+        if cache is not None and name not in pending and not folders.get(name, True):
+            sig = _signature(ws, f"{assets}{os.sep}{name}")
         if sig is not None and cache is not None:
             hit = cache.get(name, sig)
-            if hit is not None:
-                try:
-                    values = list(hit)
-                    values[4] = tuple(values[4])
-                    out.append(ProjectRow(*values))
-                    continue
-                except (TypeError, ValueError):
-                    pass
+            if hit is not None and len(hit) == _FIELDS:  # another shape: compute it again
+                values = list(hit)
+                values[4] = tuple(values[4])
+                out.append(ProjectRow(*values))
+                continue
         found = row_of(loader.project(name))
         if sig is not None and cache is not None:
             cache.put(name, sig, astuple(found), _newest(sig))

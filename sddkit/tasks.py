@@ -11,7 +11,6 @@ nested or flat after their major task) and plain checklists (tasks addressed as 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
@@ -111,6 +110,8 @@ class TaskList:
 
     def nearest(self, ref: str, n: int = 3) -> list[str]:
         keys = [task.key for task in self.tasks]
+        import difflib
+
         return difflib.get_close_matches(_normalise(ref).upper(), keys, n=n) or keys[:n]
 
     def ancestors(self, task: Task) -> Iterator[Task]:

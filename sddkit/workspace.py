@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .errors import NotInitialised, SddkitError
@@ -43,19 +44,19 @@ class Workspace:
     def find(cls, start: Path | None = None, override: Path | str | None = None) -> Workspace:
         return cls(find_root(start, override))
 
-    @property
+    @cached_property
     def ctx(self) -> Path:
         return self.root / CTX_DIR
 
-    @property
+    @cached_property
     def root_context(self) -> Path:
         return self.ctx / CONTEXT_FILE
 
-    @property
+    @cached_property
     def sdd_context(self) -> Path:
         return self.ctx / "sdd" / CONTEXT_FILE
 
-    @property
+    @cached_property
     def assets(self) -> Path:
         return self.ctx / "sdd" / "assets"
 
@@ -83,10 +84,20 @@ class Workspace:
 
     def project_names(self) -> list[str]:
         """Every folder under ``sdd/assets/`` (sorted), valid slug or not."""
+        return sorted(self.project_folders())
+
+    def project_folders(self) -> dict[str, bool]:
+        """Folder name -> whether it is a symbolic link (to a folder), for ``sdd/assets/``."""
+        import os
+
+        out: dict[str, bool] = {}
         try:
-            entries = sorted(p.name for p in self.assets.iterdir() if p.is_dir())
+            with os.scandir(self.assets) as entries:
+                for entry in entries:
+                    if entry.is_dir():  # follows links; d_type spares a stat on most systems
+                        out[entry.name] = entry.is_symlink()
         except FileNotFoundError:
-            return []
+            return {}
         except NotADirectoryError:
             raise SddkitError("expected a directory", self.assets) from None
-        return entries
+        return out

@@ -101,7 +101,10 @@ def today_mark(ws: Workspace) -> str:
 
 
 def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
-             force: bool = False) -> Completion:
+             force: bool = False, mark: str | None = None) -> Completion:
+    """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
+    taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
+    """
     from .tasks import set_done
 
     project, task = _find(ws, tx, ref, project_name)
@@ -131,7 +134,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
             raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
                             project.docs["tasks"].path, task.line)
     doc = project.docs["tasks"]
-    tx.write(doc.path, set_done(doc.text, task, today_mark(ws)))
+    tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

@@ -119,11 +119,12 @@ def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
     """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
     from ._fileio import transaction
-    from .complete import complete
+    from .complete import complete, today_mark
     from .sync import refresh
 
+    mark = today_mark(ws)  # before the lock, as `sdd done` does
     with transaction(ws.root) as tx:
-        result = complete(ws, tx, task, project, force)
+        result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
         files = [ws.rel(path) for path, _old, _new in tx.changes()]

@@ -149,6 +149,10 @@ def to_text(ws: Workspace, step: Step) -> str:
         done, total = project.done, project.total
         lines.append(f"  progress: {done}/{total} tasks done")
         lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped]
+        summary = project.task_summary
+        if summary is not None and summary.problems:
+            lines.append(f"  warning: the task list has {summary.problems} problem(s) (duplicate "
+                         "ids, unknown dependencies or cycles): `sdd check` names them")
         lines.append(f"When its check passes: {step.command}")
     else:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked"}.get(step.kind, "Next")

@@ -392,10 +392,12 @@ def _checkbox(text: str, task: Task, states: str) -> tuple[list[str], str, str, 
     line = lines[task.line - 1] if 0 < task.line <= len(lines) else ""
     ending = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
     content = line[: len(line) - len(ending)]
-    match = _SOURCE_BOX.match(content)
+    bom = 1 if content.startswith("\ufeff") else 0  # a BOM before the first line's bullet
+    match = _SOURCE_BOX.match(content, bom)
     if match is None or match.group(1) not in states:
-        wanted = "an open checkbox" if " " in states else "a ticked checkbox"
-        raise TaskError(f"task {task.key}: line {task.line} has no {wanted}", None, task.line)
+        wanted = "open" if " " in states else "ticked"
+        raise TaskError(f"task {task.key}: line {task.line} has no {wanted} checkbox", None,
+                        task.line)
     return lines, content, ending, match.start(1)
 
 

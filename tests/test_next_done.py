@@ -268,3 +268,16 @@ def test_eight_concurrent_done(implementing: Path, attempt: int) -> None:
     check = runner.invoke(cli, ["--root", str(implementing), "inventory", "--check"])
     assert check.exit_code == 0, check.stderr
     assert "8/8 tasks" in (implementing / "AGENTS.ctx/sdd/CONTEXT.md").read_text()
+
+
+def test_next_warns_about_task_problems_after_a_forced_approval(initialised: Path,
+                                                                 sdd: Invoke) -> None:
+    walk_to(initialised, sdd, "demo", upto="plan")
+    path = tasks_path(initialised)
+    head = path.read_text().split("## Phase 1")[0]
+    path.write_text(head + "- [ ] T001 a\n  - depends: T404\n- [ ] T002 b\n")
+    assert sdd(initialised, "approve", "demo", "--force").exit_code == 0
+    out = sdd(initialised, "next").stdout
+    assert out.startswith("Next: T002 b")
+    assert "skipped: T001 waits for T404" in out
+    assert "warning: the task list has 1 problem(s)" in out

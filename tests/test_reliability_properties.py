@@ -386,10 +386,9 @@ def test_inventory_regeneration_changes_only_the_block(implementing: Path,
     assert tx2.changes() == []
 
 
-@pytest.mark.xfail(strict=True, reason="tasks._checkbox matches the checkbox without skipping a "
-                   "BOM: a task on line 1 of a file starting with a BOM cannot be checked off")
 def test_set_done_on_first_line_after_bom() -> None:
     text = "\ufeff- [ ] T001 First\n- [ ] T002 Second\n"
     task = parse_tasks(text).tasks[0]
     after = set_done(text, task, "2026-11-21")
     assert after == "\ufeff- [x] T001 First <!-- done 2026-11-21 -->\n- [ ] T002 Second\n"
+    assert set_undone(after, parse_tasks(after).tasks[0]) == text

@@ -54,12 +54,13 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
          dry_run: bool) -> None:
     """Check TASK off (T003, 2.1 or #3): flips its box and appends a done mark."""
     from .._fileio import transaction
-    from ..complete import complete
+    from ..complete import complete, today_mark
     from ..sync import refresh
 
     ws = workspace(ctx)
+    mark = today_mark(ws)  # before the lock: it imports GitPython
     with transaction(ws.root, dry_run=dry_run) as tx:
-        result = complete(ws, tx, task, project, force)
+        result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
     _finish(ctx, result, dry_run, tx, commit)

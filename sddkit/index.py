@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _cache
 from ._fileio import inside_root
-from .errors import SddkitError
-from .names import SLUG
-from .project import STATES, Project, project_loader
+from .project import STATES, Project, project_loader, project_names
 from .workspace import PHASES, Workspace
 
 if TYPE_CHECKING:
@@ -153,22 +151,15 @@ def _newest(sig: tuple[tuple[int, int, int, int] | None, ...]) -> int:
 def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
     """A row for every project, sorted by name. Bad folders and documents are errors."""
     folders = ws.project_folders()
-    names = set(folders)
+    names = project_names(ws, set(folders), tx)
     pending: set[str] = set()
     if tx is not None:
         pending = {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
-        names |= pending
     cache = _cache.for_root(ws.root, "rows")
     loader = project_loader(ws, tx)
     assets = str(ws.assets)
     out: list[ProjectRow] = []
-    for name in sorted(names):
-        if not SLUG.fullmatch(name):
-            raise SddkitError(
-                "project folder name is not a valid slug; rename it (lowercase letters, digits, "
-                "hyphens)",
-                ws.assets / name,
-            )
+    for name in names:
         sig = None
         if cache is not None and name not in pending and not folders.get(name, True):
             sig = _signature(ws, f"{assets}{os.sep}{name}")

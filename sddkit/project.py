@@ -304,17 +304,21 @@ def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]
 
     With ``tx``, projects created earlier in the transaction are included.
     """
-    names = set(ws.project_names())
+    loader = _Loader(ws, tx)
+    return [loader.project(name) for name in project_names(ws, set(ws.project_names()), tx)]
+
+
+def project_names(ws: Workspace, on_disk: set[str], tx: Transaction | None = None) -> list[str]:
+    """``on_disk`` plus the projects staged in ``tx``, sorted; a folder that is not a slug is
+    an error (it could never be addressed)."""
+    names = set(on_disk)
     if tx is not None:
         names |= {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
-    projects = []
-    loader = _Loader(ws, tx)
-    for name in sorted(names):
+    for name in names:
         if not SLUG.fullmatch(name):
             raise SddkitError(
                 "project folder name is not a valid slug; rename it (lowercase letters, digits, "
                 "hyphens)",
                 ws.assets / name,
             )
-        projects.append(loader.project(name))
-    return projects
+    return sorted(names)

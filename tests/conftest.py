@@ -24,22 +24,28 @@ GIT_IDENTITY = {
 }
 
 
+def isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
+    """Point HOME and git's config at ``home``, with a pinned identity (for module fixtures
+    too, which cannot use the function-scoped autouse fixture)."""
+    mp.setenv("HOME", str(home))
+    mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    for key, value in GIT_IDENTITY.items():
+        mp.setenv(key, value)
+    (home / ".gitconfig").write_text("[user]\n\tname = Ada Tester\n\temail = ada@example.com\n"
+                                     "[init]\n\tdefaultBranch = main\n")
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's HOME, git config or sddkit variables."""
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
+    isolate(monkeypatch, home)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     for key in list(os.environ):
         if key.startswith("SDDKIT_"):
             monkeypatch.delenv(key)
-    for key, value in GIT_IDENTITY.items():
-        monkeypatch.setenv(key, value)
     monkeypatch.setenv("SDDKIT_DEBUG", "1")  # a bug shows its traceback in the tests
-    (home / ".gitconfig").write_text("[user]\n\tname = Ada Tester\n\temail = ada@example.com\n"
-                                     "[init]\n\tdefaultBranch = main\n")
 
 
 def git(repo: Path, *args: str) -> str:

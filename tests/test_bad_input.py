@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import GIT_IDENTITY, fill, git, sdd_executable, tree_digest, walk_to
+from conftest import fill, git, isolate, sdd_executable, tree_digest, walk_to
 
 from sddkit.cli import cli
 from sddkit.phases import gate_hash
@@ -176,12 +176,7 @@ def standard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root.mkdir()
     home = tmp_path_factory.mktemp("standard-home")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        for key, value in GIT_IDENTITY.items():
-            mp.setenv(key, value)
-        (home / ".gitconfig").write_text("[user]\n\tname = Ada Tester\n\temail = ada@example.com\n")
+        isolate(mp, home)
         build_standard(root)
     yield root
 

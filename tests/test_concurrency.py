@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import GIT_IDENTITY, fill, git, sdd_executable, walk_to
+from conftest import fill, git, isolate, sdd_executable, walk_to
 
 from sddkit import _frontmatter, markers
 from sddkit.cli import cli
@@ -60,11 +60,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root.mkdir()
     home = tmp_path_factory.mktemp("crowd-home")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        for key, value in GIT_IDENTITY.items():
-            mp.setenv(key, value)
+        isolate(mp, home)
         _build(root)
     yield root
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GIT_IDENTITY, walk_to
+from conftest import isolate, walk_to
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -230,11 +230,7 @@ def implementing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     home = tmp_path_factory.mktemp("props-home")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("HOME", str(home))
-        mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-        for key, value in GIT_IDENTITY.items():
-            mp.setenv(key, value)
+        isolate(mp, home)
         subprocess.run(["git", "init", "-q"], cwd=root, check=True)
         assert invoke(root, "init").exit_code == 0
         walk_to(root, invoke, "demo", tasks=TASKS)

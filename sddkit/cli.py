@@ -6,7 +6,6 @@ Sub-commands are imported lazily: ``sdd next`` loads only the modules it uses.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass
@@ -52,15 +51,11 @@ class SddGroup(click.Group):
     """A group that imports its commands on demand and owns the error boundary."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for name in COMMANDS if self._available(name)]
-
-    def _available(self, name: str) -> bool:
-        module = COMMANDS[name][0].split(":")[0]
-        return importlib.util.find_spec(module) is not None
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
-        if entry is None or not self._available(cmd_name):
+        if entry is None:
             return None
         module_name, attr = entry[0].split(":")
         command = getattr(importlib.import_module(module_name), attr)
@@ -90,6 +85,10 @@ class SddGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("sdd: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # `sdd status | head`: the reader left; say nothing more
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"sdd: {where}{exc.strerror or exc}", err=True)

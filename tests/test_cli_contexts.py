@@ -206,3 +206,17 @@ def test_help_lists_every_command(sdd: Invoke, tmp_path: Path) -> None:
 def test_usage_error_exits_2(sdd: Invoke, initialised: Path) -> None:
     result = sdd(initialised, "ctx", "new")
     assert result.exit_code == 2
+
+
+def test_closed_pipe_is_quiet(initialised: Path) -> None:
+    import subprocess
+
+    from conftest import sdd_executable
+
+    proc = subprocess.Popen([sdd_executable(), "--root", str(initialised), "open"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # the reader is gone before sdd writes (`sdd open | head -0`)
+    _out, err = proc.communicate(timeout=60)
+    assert err == b""
+    assert proc.returncode == 1

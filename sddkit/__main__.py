@@ -1,3 +1,3 @@
-from sddkit.cli import main
+from sddkit.entry import main
 
 main()

@@ -6,7 +6,6 @@ Sub-commands are imported lazily: ``sdd next`` loads only the modules it uses.
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import click
 
-from .errors import SddkitError
+from ._boundary import flush_caches, handle
 
 #: name -> (module:attribute, one-line help). The help is here so that
 #: ``sdd --help`` lists every command without importing any of them.
@@ -70,40 +69,15 @@ class SddGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return self._invoke(ctx)
-        finally:
-            cache = sys.modules.get("sddkit._cache")
-            if cache is not None:
-                cache.flush()
-
-    def _invoke(self, ctx: click.Context) -> Any:
-        try:
             return super().invoke(ctx)
-        except SddkitError as exc:
-            click.echo(f"sdd: {exc.located(Path.cwd())}", err=True)
-            ctx.exit(1)
-        except KeyboardInterrupt:
-            click.echo("sdd: interrupted", err=True)
-            ctx.exit(130)
-        except BrokenPipeError:  # `sdd status | head`: the reader left; say nothing more
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            ctx.exit(1)
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"sdd: {where}{exc.strerror or exc}", err=True)
-            ctx.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
-        except Exception as exc:  # a bug, not a user mistake: one line, unless debugging
-            if os.environ.get("SDDKIT_DEBUG"):
-                raise
-            click.echo(
-                f"sdd: internal error: {type(exc).__name__}: {exc} (a bug in sddkit; run with "
-                "SDDKIT_DEBUG=1 for the traceback and report it)",
-                err=True,
-            )
-            ctx.exit(1)
+        except Exception as exc:
+            ctx.exit(handle(exc))
+        except KeyboardInterrupt as exc:
+            ctx.exit(handle(exc))
+        finally:
+            flush_caches()
 
 
 @click.group(cls=SddGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,45 @@
+"""The one error boundary, shared by the click CLI and the click-free fast path.
+
+A user's mistake (:class:`SddkitError`) is one line on stderr and exit 1; an OS error on a
+file is one line too; Ctrl-C is 130; a closed output pipe ends quietly; anything else is a
+bug: one line saying so (``SDDKIT_DEBUG=1`` re-raises it, for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .errors import SddkitError
+
+
+def handle(exc: BaseException) -> int:
+    """Report ``exc`` on stderr and return the exit code (re-raises it under SDDKIT_DEBUG)."""
+    if isinstance(exc, SddkitError):
+        sys.stderr.write(f"sdd: {exc.located(Path.cwd())}\n")
+        return 1
+    if isinstance(exc, KeyboardInterrupt):
+        sys.stderr.write("sdd: interrupted\n")
+        return 130
+    if isinstance(exc, BrokenPipeError):  # `sdd status | head`: the reader left; say nothing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(f"sdd: {where}{exc.strerror or exc}\n")
+        return 1
+    if os.environ.get("SDDKIT_DEBUG") or not isinstance(exc, Exception):
+        raise exc
+    sys.stderr.write(
+        f"sdd: internal error: {type(exc).__name__}: {exc} (a bug in sddkit; run with "
+        "SDDKIT_DEBUG=1 for the traceback and report it)\n"
+    )
+    return 1
+
+
+def flush_caches() -> None:
+    cache = sys.modules.get("sddkit._cache")
+    if cache is not None:
+        cache.flush()

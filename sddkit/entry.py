@@ -1,0 +1,80 @@
+"""The ``sdd`` entry point. ``sdd next`` is answered without importing click.
+
+Agents run ``sdd next`` at every session start, and click's import is about half of what
+the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT]``,
+this module answers with the same core functions and the same error boundary the click
+command uses; any other arguments (help, options it does not know) go to click, so the
+behaviour and the messages are the click command's (``tests/test_entry.py`` compares them).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
+    """(root, as_json, project) for a plain ``next`` invocation, or None to defer to click."""
+    root: str | None = None
+    args = list(argv)
+    if args and args[0] == "--root" and len(args) > 1:
+        root, args = args[1], args[2:]
+    elif args and args[0].startswith("--root="):
+        root, args = args[0].split("=", 1)[1], args[1:]
+    if not args or args[0] != "next":
+        return None
+    as_json = False
+    project: str | None = None
+    for arg in args[1:]:
+        if arg == "--json" and not as_json:
+            as_json = True
+        elif not arg.startswith("-") and project is None and arg:
+            project = arg
+        else:
+            return None
+    if root is not None and (not root or not Path(root).is_dir()):
+        return None  # let click word the usage error
+    return root, as_json, project
+
+
+def _next(root: str | None, as_json: bool, project: str | None) -> None:
+    from .index import row_of, rows
+    from .nextstep import next_step, project_step, to_json, to_text
+    from .project import load_project
+    from .workspace import Workspace
+
+    ws = Workspace.find(override=Path(root) if root is not None else None)
+    if project is not None:
+        step = project_step(ws, row_of(load_project(ws, project)))
+    else:
+        step = next_step(ws, rows(ws))
+    if as_json:
+        import json
+
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(to_json(ws, step), indent=indent, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(to_text(ws, step))
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    parsed = _parse_next(args)
+    if parsed is None:
+        from .cli import main as click_main
+
+        click_main(args)
+        return
+    from ._boundary import flush_caches, handle
+
+    try:
+        _next(*parsed)
+        code = 0
+    except BaseException as exc:  # the same boundary as the click commands
+        if isinstance(exc, SystemExit):
+            raise
+        code = handle(exc)
+    finally:
+        flush_caches()
+    sys.exit(code)

@@ -1,0 +1,70 @@
+"""The click-free fast path of `sdd next` answers exactly as the click command does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Invoke, sdd_executable, walk_to
+
+from sddkit.entry import _parse_next
+
+CLICK = [sys.executable, "-c", "import sys; from sddkit.cli import main; main(sys.argv[1:])"]
+
+
+def run(cmd: list[str], cwd: Path) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SDDKIT_DEBUG"}
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "parsed"),
+    [
+        (["next"], (None, False, None)),
+        (["next", "--json"], (None, True, None)),
+        (["next", "demo", "--json"], (None, True, "demo")),
+        (["--root=.", "next"], (".", False, None)),
+        (["next", "--help"], None),
+        (["next", "-h"], None),
+        (["next", "a", "b"], None),
+        (["next", "--json", "--json"], None),
+        (["status"], None),
+        (["--root", "/nonexistent-folder", "next"], None),
+        ([], None),
+    ],
+)
+def test_only_plain_next_takes_the_fast_path(argv: list[str], parsed: object) -> None:
+    assert _parse_next(argv) == parsed
+
+
+def test_fast_path_does_not_import_click(initialised: Path) -> None:
+    code = ("import sys; from sddkit.entry import main\n"
+            "try:\n    main(['next'])\nexcept SystemExit:\n    pass\n"
+            "assert 'click' not in sys.modules, 'click was imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=initialised, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_fast_and_click_answers_are_identical(initialised: Path, sdd: Invoke,
+                                              tmp_path: Path) -> None:
+    walk_to(initialised, sdd, "demo", tasks="- [ ] T001 One\n  - verify: ok\n- [ ] T002 Two\n")
+    sdd(initialised, "new", "draft-one")
+    fast = [sdd_executable()]
+    cases = [
+        (["next"], initialised),
+        (["next", "--json"], initialised),
+        (["next", "demo"], initialised),
+        (["next", "draft-one", "--json"], initialised),
+        (["next", "nope"], initialised),
+        (["next", "Bad/Name"], initialised),
+        (["next"], tmp_path),  # outside any repository
+        (["--root", str(initialised), "next", "--json"], tmp_path),
+    ]
+    for args, cwd in cases:
+        assert run([*fast, *args], cwd) == run([*CLICK, *args], cwd), args

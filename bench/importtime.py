@@ -63,7 +63,7 @@ def importtime(code: str, cwd: Path) -> list[Import]:
 def entry_code(args: list[str]) -> str:
     """What the ``sdd`` console script runs, with ``args`` as its command line."""
     return (f"import sys; sys.argv = ['sdd', *{args!r}]\n"
-            "from sddkit.cli import main\n"
+            "from sddkit.entry import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n")
 
 

@@ -9,7 +9,6 @@ sets, so comments, key order, quoting and the body stay byte-identical.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -181,6 +180,8 @@ def normalised_body(text: str) -> str:
 
 
 def body_sha256(text: str) -> str:
+    import hashlib
+
     return hashlib.sha256(normalised_body(text).encode("utf-8")).hexdigest()
 
 

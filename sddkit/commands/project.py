@@ -2,18 +2,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._fileio import Transaction, transaction
-from ..sync import refresh
 from ..workspace import PHASES, Workspace
 from . import dry_run_option, json_option, print_json, workspace
+
+if TYPE_CHECKING:
+    from .._fileio import Transaction
 
 
 def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transaction], Any]) -> Any:
     """Stage changes, regenerate the derived blocks, then write them (or print the diff)."""
+    from .._fileio import transaction
+    from ..sync import refresh
+
     ws = workspace(ctx)
     with transaction(ws.root, dry_run=dry_run) as tx:
         result = stage(ws, tx)

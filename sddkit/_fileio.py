@@ -221,7 +221,10 @@ class Transaction:
         if key in self.pending:
             return self.pending[key]
         if key not in self.originals:
-            self.originals[key] = read_text(key) if os.path.lexists(key) else None
+            exists = os.path.lexists(key)
+            if exists:
+                inside_root(self.root, key)  # a link leaving the root is not read either
+            self.originals[key] = read_text(key) if exists else None
         return self.originals[key]
 
     def is_pending(self, path: Path) -> bool:

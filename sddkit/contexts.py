@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _frontmatter, markers
-from ._fileio import read_text
+from ._fileio import inside_root, read_text
 from .errors import FrontMatterError, SddkitError
 from .names import RESERVED_CONTEXTS, check_slug, shown
 from .workspace import CONTEXT_FILE, Workspace
@@ -77,15 +77,22 @@ def context_names(ws: Workspace) -> list[str]:
     ]
 
 
+def _load(ws: Workspace, path: Path, name: str | None = None) -> Context:
+    """A context of this repository: one whose file resolves outside it is refused (a cloned
+    repository must not make `sdd open` print a file from elsewhere on the machine)."""
+    inside_root(ws.root, path)
+    return load_context_file(path, name)
+
+
 def list_contexts(ws: Workspace) -> list[Context]:
-    return [load_context_file(ws.context_file(name), name) for name in context_names(ws)]
+    return [_load(ws, ws.context_file(name), name) for name in context_names(ws)]
 
 
 def load_root(ws: Workspace) -> Context:
     path = ws.root_context
     if not path.exists():
         raise SddkitError("missing; run `sdd init` to recreate it", path)
-    return load_context_file(path)
+    return _load(ws, path)
 
 
 def get_context(ws: Workspace, name: str, known: list[str] | None = None) -> Context:
@@ -93,7 +100,7 @@ def get_context(ws: Workspace, name: str, known: list[str] | None = None) -> Con
     if name not in known:
         listing = ", ".join(known) or "none yet"
         raise SddkitError(f"unknown context '{shown(name)}'; known contexts: {listing}")
-    return load_context_file(ws.context_file(name), name)
+    return _load(ws, ws.context_file(name), name)
 
 
 def resolve(ws: Workspace, names: list[str]) -> list[Context]:
@@ -121,7 +128,7 @@ def resolve(ws: Workspace, names: list[str]) -> list[Context]:
                     2,
                 )
             get_context(ws, name, known)
-        ctx = cache.get(name) or load_context_file(ws.context_file(name), name)
+        ctx = cache.get(name) or _load(ws, ws.context_file(name), name)
         cache[name] = ctx
         for child in ctx.includes:
             visit(child, (*trail, name), ctx)

@@ -336,3 +336,18 @@ def test_a_full_session_touches_no_network(git_repo: Path, tmp_path: Path) -> No
     ok("agents", "list")
     run(git_repo, "check", env=env)  # findings or not, it must not reach out
     assert not log.exists(), log.read_text()
+
+
+def test_a_context_linked_outside_is_not_printed(initialised: Path, sdd: Invoke,
+                                                 tmp_path: Path) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nname: leak\ndescription: x\n---\nTOP SECRET\n")
+    folder = initialised / "AGENTS.ctx" / "leak"
+    folder.mkdir()
+    (folder / "CONTEXT.md").symlink_to(secret)
+    for args in (["open", "leak"], ["ctx", "show", "leak"], ["ctx", "list"], ["open"]):
+        result = sdd(initialised, *args)
+        assert result.exit_code == 1, args
+        assert "TOP SECRET" not in result.stdout
+        assert "AGENTS.ctx/leak/CONTEXT.md" in result.stderr
+        assert "outside the repository" in result.stderr

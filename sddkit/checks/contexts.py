@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import markers
-from .._fileio import read_text
+from .._fileio import inside_root, read_text
 from ..contexts import TABLE_BLOCK, Context, check_context_name, context_names, load_context_file
 from ..errors import FrontMatterError, SddkitError
 from ..findings import Finding
@@ -69,6 +69,7 @@ def _load(ws: Workspace, report: ContextsReport, names: list[str]) -> dict[str, 
             report.findings.append(Finding(rel, 0, RULE, ERROR, exc.message,
                                            "rename the folder to a valid context name"))
         try:
+            inside_root(ws.root, path)
             text = read_text(path)
             report.texts[rel] = text
             loaded[name] = load_context_file(path, name, text)

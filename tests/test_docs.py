@@ -37,7 +37,7 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
 def test_readme_names_the_two_setup_commands() -> None:
     readme = (REPO / "README.md").read_text()
-    assert "pip install -e . && cd /path/to/your/repo" in readme
+    assert "pip install -e . && mkdir -p /tmp/sdd-demo && cd /tmp/sdd-demo && git init -q && sdd init" in readme
     assert 'python -m pip install -e ".[test]" && python -m pytest' in readme
     ci = (REPO / ".ci" / "run").read_text()
     assert "-m pytest" in ci and '-e ".[test]"' in ci

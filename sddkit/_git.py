@@ -21,10 +21,6 @@ def _repo(root: Path) -> Any | None:
         return None
 
 
-def is_repo(root: Path) -> bool:
-    return _repo(root) is not None
-
-
 def head_sha(root: Path) -> str | None:
     """The full SHA of HEAD, or None outside git or before the first commit."""
     repo = _repo(root)

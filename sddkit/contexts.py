@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import _frontmatter, markers
+from . import _frontmatter
 from ._fileio import inside_root, read_text
 from .errors import FrontMatterError, SddkitError
 from .names import RESERVED_CONTEXTS, check_slug, shown
@@ -152,12 +152,3 @@ def render_table(contexts: list[Context]) -> str:
         rows.append(f"| [{ctx.name}]({ctx.name}/{CONTEXT_FILE}) | {_cell(ctx.description)} | "
                     f"{_cell(includes)} |")
     return "\n".join(rows) + "\n"
-
-
-def table_in_file(ws: Workspace, text: str) -> str | None:
-    return markers.block_content(text, TABLE_BLOCK, ws.root_context)
-
-
-def updated_root_text(ws: Workspace, root_text: str, contexts: list[Context]) -> str:
-    """The root CONTEXT.md with its contexts table regenerated."""
-    return markers.replace_block(root_text, TABLE_BLOCK, render_table(contexts), ws.root_context)

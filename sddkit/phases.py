@@ -17,15 +17,6 @@ from .workspace import PHASES
 
 STATUSES = ("draft", "review", "approved")
 HEX64 = re.compile(r"[0-9a-f]{64}")
-#: The front matter keys every phase document carries, in the order the templates write them.
-GATE_KEYS = (
-    "approved_by",
-    "approved_at",
-    "approved_sha256",
-    "approved_commit",
-    "based_on",
-)
-
 _CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
 _DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
 

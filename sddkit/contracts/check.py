@@ -67,6 +67,14 @@ class _Checker:
         found = self.cs.contracts.get(service)
         return found if found is not None and found.clean else None
 
+    def unknown(self, c: Contract, line: int, what: str, p: Contract, provides_no: str,
+                name: str, names: list[str], instead: str) -> None:
+        """CON-002: ``c`` uses an operation, dataset or data name ``p`` does not have."""
+        self.add(c, line, "CON-002", "error",
+                 f"{what}: {p.service} {provides_no} '{name}' "
+                 f"({p.where(p.at('provides'))} lists: {_listing(names)})",
+                 f"{_close(name, names)}{instead}, or add it to {p.rel}")
+
     # --- synchronous calls: CON-002, -003, -004, -006 ------------------------------------
 
     def calls(self, c: Contract) -> None:
@@ -77,12 +85,9 @@ class _Checker:
                 continue
             op = p.operation(call.operation)
             if op is None:
-                names = [o.name for o in p.operations]
-                self.add(c, call.at("operation"), "CON-002", "error",
-                         f"{what}: {p.service} provides no operation '{call.operation}' "
-                         f"({p.where(p.at('provides'))} lists: {_listing(names)})",
-                         f"{_close(call.operation, names)}call an operation that exists, "
-                         f"or add it to {p.rel}")
+                self.unknown(c, call.at("operation"), what, p, "provides no operation",
+                             call.operation, [o.name for o in p.operations],
+                             "call an operation that exists")
                 continue
             self.latency(c, call, p, op, what)
             self.timeout(c, call, p, op, what)
@@ -151,12 +156,8 @@ class _Checker:
                 continue
             ds = p.dataset(read.name)
             if ds is None:
-                names = [d.name for d in p.datasets]
-                self.add(c, read.at("name"), "CON-002", "error",
-                         f"{what}: {p.service} provides no dataset '{read.name}' "
-                         f"({p.where(p.at('provides'))} lists: {_listing(names)})",
-                         f"{_close(read.name, names)}read a dataset that exists, "
-                         f"or add it to {p.rel}")
+                self.unknown(c, read.at("name"), what, p, "provides no dataset", read.name,
+                             [d.name for d in p.datasets], "read a dataset that exists")
                 continue
             needed = read.freshness_required
             if needed is None:
@@ -184,11 +185,8 @@ class _Checker:
                 continue
             data = p.exposed(need.name)
             if data is None:
-                names = [d.name for d in p.data]
-                self.add(c, need.at("name"), "CON-002", "error",
-                         f"{what}: {p.service} exposes no data '{need.name}' "
-                         f"({p.where(p.at('provides'))} lists: {_listing(names)})",
-                         f"{_close(need.name, names)}use data that exists, or add it to {p.rel}")
+                self.unknown(c, need.at("name"), what, p, "exposes no data", need.name,
+                             [d.name for d in p.data], "use data that exists")
                 continue
             if ANY_ACCESS in data.access or need.access_level in data.access:
                 continue

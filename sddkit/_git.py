@@ -22,27 +22,20 @@ def _repo(root: Path) -> Any | None:
 
 
 def head_sha(root: Path) -> str | None:
-    """The full SHA of HEAD, or None outside git or before the first commit."""
-    repo = _repo(root)
-    if repo is None:
-        return None
-    try:
-        return str(repo.head.commit.hexsha)
-    except (ValueError, TypeError):  # no commit yet / detached oddities
-        return None
+    """The full SHA of HEAD, or None outside git or before the first commit.
+
+    One ``git rev-parse`` process, without GitPython (whose import and three git processes
+    cost a write more than the rest of it)."""
+    out = _run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    text = out.decode("ascii", "replace").strip() if out is not None else ""
+    return text or None
 
 
 def user_name(root: Path) -> str | None:
-    """``git config user.name`` as git itself resolves it (repo, then global)."""
-    repo = _repo(root)
-    if repo is None:
-        return None
-    try:
-        with repo.config_reader() as reader:
-            value = reader.get_value("user", "name", default="")
-    except Exception:  # a broken config file is not a reason to refuse an approval
-        return None
-    return str(value) or None
+    """``git config user.name`` as git itself resolves it (repository, then global)."""
+    out = _run_git(root, "config", "--get", "user.name")
+    text = out.decode("utf-8", "replace").strip() if out is not None else ""
+    return text or None
 
 
 def commit_paths(root: Path, paths: list[Path], message: str) -> str:
@@ -168,3 +161,32 @@ def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | N
             answers.append(None)
     replies = iter(answers)
     return [next(replies) if name is not None else None for name in names]
+
+
+def modified_files(root: Path, under: str) -> set[str] | None:
+    """Files under ``under`` (relative to ``root``) that differ from git's index: modified,
+    deleted or of another type, as ``git diff-files`` reports them (git compares its stat
+    data in C and re-reads racily clean files). Paths relative to ``root``, POSIX. None when
+    git cannot answer (git missing, not a work tree)."""
+    out = _run_git(root, "diff-files", "--relative", "--name-only", "-z", "--", under)
+    if out is None:
+        return None
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+
+def index_blobs(root: Path, under: str) -> dict[str, str] | None:
+    """Path (relative to ``root``, POSIX) -> blob id of every regular file under ``under`` in
+    git's index (``git ls-files -s -v``): stage 0 only, and not marked assume-unchanged or
+    skip-worktree (git does not compare those with the disk). None when git cannot answer."""
+    out = _run_git(root, "ls-files", "-s", "-v", "-z", "--", under)
+    if out is None:
+        return None
+    found: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        meta, _tab, name = entry.partition(b"\t")
+        parts = meta.split()
+        # "<tag> <mode> <blob> <stage>"; tag H: cached, compared with the disk
+        if len(parts) == 4 and parts[0] == b"H" and parts[3] == b"0" \
+                and parts[1] in (b"100644", b"100755"):
+            found[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    return found

@@ -9,7 +9,7 @@ from typing import Any
 from ._fileio import Transaction
 from .errors import GateError, SddkitError, TaskError
 from .names import shown
-from .project import Project, load_project, load_projects
+from .project import Project, load_project, load_projects, remember_tasks
 from .workspace import Workspace
 
 
@@ -134,8 +134,24 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
             raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
                             project.docs["tasks"].path, task.line)
     doc = project.docs["tasks"]
-    tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
+    mark = mark if mark is not None else today_mark(ws)
+    text = set_done(doc.text, task, mark)
+    tx.write(doc.path, text)
+    if task.done_mark is None and task.state != "done":
+        remember_tasks(text, ticked(tasks, task, mark))  # parse a long list once, not twice
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
+
+
+def ticked(tasks: Any, task: Any, mark: str) -> Any:
+    """The task list that parsing ``set_done(text, task, mark)`` gives: ``task`` done with
+    ``mark``, every other task as it was (``tests/test_next_done.py`` compares the two)."""
+    from dataclasses import replace
+
+    from .tasks import TaskList
+
+    done = replace(task, state="done", done_mark=mark)
+    return TaskList(tasks.path, [done if t is task else t for t in tasks.tasks],
+                    list(tasks.problems))
 
 
 def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:

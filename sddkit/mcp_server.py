@@ -89,6 +89,10 @@ class Locator:
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             return _error(f"{where}{exc.strerror or exc}")
+        finally:
+            from . import _cache
+
+            _cache.flush()  # one call is one run: the next looks at the files afresh
 
 
 # --- the operations (plain functions over the core, shared with the tests) ----------------
@@ -118,16 +122,20 @@ def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
     """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
-    from ._fileio import transaction
-    from .complete import complete, today_mark
+    from ._fileio import Transaction, run_transaction
+    from .complete import Completion, complete, today_mark
     from .sync import refresh
 
     mark = today_mark(ws)  # before the lock, as `sdd done` does
-    with transaction(ws.root) as tx:
+
+    def stage(tx: Transaction) -> Completion:
         result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
-        files = [ws.rel(path) for path, _old, _new in tx.changes()]
+        return result
+
+    result, tx = run_transaction(ws.root, stage)
+    files = [ws.rel(path) for path, _old, _new in tx.changes()]
     name = result.project.name
     return {
         "schema": DONE_SCHEMA,

@@ -281,3 +281,29 @@ def test_next_warns_about_task_problems_after_a_forced_approval(initialised: Pat
     assert out.startswith("Next: T002 b")
     assert "skipped: T001 waits for T404" in out
     assert "warning: the task list has 1 problem(s)" in out
+
+
+DERIVED_CASES = [
+    "- [ ] T001 First\n  - verify: ok\n- [ ] T002 Second\n  - depends: T001\n",
+    "## Phase 1\n\n- [ ] 1 Parent\n  - [ ] 1.1 Child <!-- a comment -->\n  - [x] 1.2 Done "
+    "<!-- done 2026-01-02 abc1234 -->\n- [-] T003 [P] Started\n  - blocked: waiting\n\n"
+    "```\n- [ ] not a task\n```\n\n- [ ] Untitled step\n- [ ] T004 Dup\n- [ ] T004 Dup again\n",
+    "- [ ] T001 A\r\n  - depends: T002\r\n- [ ] T002 B\r\n  - depends: T001\r\n",
+]
+
+
+@pytest.mark.parametrize("text", DERIVED_CASES)
+@pytest.mark.parametrize("mark", ["2026-11-30 abc1234", ""])
+def test_a_done_derives_the_list_parsing_would_give(text: str, mark: str) -> None:
+    """`sdd done` parses a list once: the list after the tick is derived, not parsed again.
+    It must be exactly what parsing the edited text gives, for every task it can tick."""
+    from sddkit.complete import ticked
+    from sddkit.tasks import parse_tasks, set_done, summarise
+
+    tasks = parse_tasks(text)
+    for task in tasks.tasks:
+        if task.state == "done" or task.done_mark is not None:
+            continue
+        edited = set_done(text, task, mark)
+        assert ticked(tasks, task, mark) == parse_tasks(edited), task.key
+        assert summarise(ticked(tasks, task, mark)) == summarise(parse_tasks(edited))

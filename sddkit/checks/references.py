@@ -172,7 +172,7 @@ def _cached_module(ws: Workspace, path: Path) -> _Module | str:
         cache = None
     key = f"py:{path}"
     if cache is not None:
-        hit = cache.get(key, sig)
+        hit = cache.get(key, sig)  # a test file is named by its path: tied to its signature
         if hit is not None:
             if isinstance(hit, str):
                 return hit
@@ -181,7 +181,7 @@ def _cached_module(ws: Workspace, path: Path) -> _Module | str:
     module = _module(path)
     if cache is not None:
         value = module if isinstance(module, str) else (sorted(module.names), module.classes)
-        cache.put(key, sig, value)
+        cache.put(key, value, sig)
     return module
 
 

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from . import dry_run_option, json_option, print_json, workspace
+
+if TYPE_CHECKING:
+    from .._fileio import Transaction
+    from ..complete import Completion
 
 
 @click.command("next")
@@ -53,16 +59,20 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit:
 def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
          dry_run: bool) -> None:
     """Check TASK off (T003, 2.1 or #3): flips its box and appends a done mark."""
-    from .._fileio import transaction
+    from .._fileio import run_transaction
     from ..complete import complete, today_mark
     from ..sync import refresh
 
     ws = workspace(ctx)
-    mark = today_mark(ws)  # before the lock: it imports GitPython
-    with transaction(ws.root, dry_run=dry_run) as tx:
+    mark = today_mark(ws)  # before the lock: it asks git for HEAD
+
+    def stage(tx: Transaction) -> Completion:
         result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
+        return result
+
+    result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
     _finish(ctx, result, dry_run, tx, commit)
 
 
@@ -73,13 +83,17 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 @click.pass_context
 def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> None:
     """Uncheck TASK (removes its done mark)."""
-    from .._fileio import transaction
-    from ..complete import undo as stage
+    from .._fileio import run_transaction
+    from ..complete import undo as unmark
     from ..sync import refresh
 
     ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        result = stage(ws, tx, task, project)
+
+    def stage(tx: Transaction) -> Completion:
+        result = unmark(ws, tx, task, project)
         if result.changed:
             refresh(ws, tx)
+        return result
+
+    result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
     _finish(ctx, result, dry_run, tx, False)

@@ -104,7 +104,7 @@ def test_a_row_of_another_shape_is_computed_again(repo: Path, sdd: Invoke,
 
 
 @pytest.mark.parametrize("committed", [True, False], ids=["tracked", "untracked"])
-def test_an_edit_with_the_same_size_and_mtime_is_seen(repo: Path, sdd: Invoke,
+def test_an_edit_is_seen_even_with_the_same_size_and_mtime(repo: Path, sdd: Invoke,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       committed: bool) -> None:
     if not committed:

@@ -195,17 +195,20 @@ def for_root(root: Path, kind: str = "parse") -> Cache | None:
     """The ``kind`` cache of this repository (None when caching is off)."""
     if not enabled():
         return None
-    key = (root.absolute(), kind)
-    cache = _open.get(key)
+    cache = _open.get((root, kind))  # the workspace's root is already absolute: no syscall
     if cache is None:
-        cache = _open[key] = Cache(key[0], kind)
+        absolute = root.absolute()
+        cache = _open.get((absolute, kind))
+        if cache is None:
+            cache = Cache(absolute, kind)
+        _open[(root, kind)] = _open[(absolute, kind)] = cache
     return cache
 
 
 def flush() -> None:
     """Write every cache this process changed, and end the run: the next command (in a
     long-lived process too) looks at the files afresh. Called once, at the end of a command."""
-    for cache in _open.values():
+    for cache in set(_open.values()):
         cache.save()
     import sys
 

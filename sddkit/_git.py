@@ -84,6 +84,16 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     or before the first commit; files never committed are absent. Runs git directly (two
     quick processes) rather than through GitPython: ``sdd check`` is a hot path.
     """
+    found = added_names(root, under)
+    if found is None:
+        return None
+    top, names = found
+    return {top / name: commit for name, commit in names.items()}
+
+
+def added_names(root: Path, under: Path) -> tuple[Path, dict[str, tuple[str, str]]] | None:
+    """:func:`added_commits` as (the work tree's top folder, resolved; {path relative to it,
+    POSIX: (commit, date)}): no path object per file, for ``sdd check`` on many projects."""
     top = _toplevel(root)
     if top is None:
         return None
@@ -95,15 +105,15 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
                    "--format=%x00%H %cI", "--", scope)
     if out is None:
         return None
-    found: dict[Path, tuple[str, str]] = {}
+    found: dict[str, tuple[str, str]] = {}
     commit = ("", "")
     for line in out.decode("utf-8", "surrogateescape").split("\n"):
         if line.startswith("\x00"):
             sha, _sep, date = line[1:].partition(" ")
             commit = (sha, date.strip())
         elif line.strip():
-            found.setdefault(top / line, commit)  # newest first: keep the latest addition
-    return found
+            found.setdefault(line, commit)  # newest first: keep the latest addition
+    return top, found
 
 
 def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | None:

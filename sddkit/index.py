@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from . import _snapshot
+from . import _cache, _snapshot
 from .project import STATES, Project, project_loader, project_names
 from .workspace import PHASES, Workspace
 
@@ -141,13 +141,18 @@ def row_of(project: Project) -> ProjectRow:
     )
 
 
-def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
+def rows(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
+         ) -> list[ProjectRow]:
     """A row for every project, sorted by name. Bad folders and documents are errors.
 
     A project's row comes from the cache while its documents hold the same bytes
     (:mod:`sddkit._snapshot`); a project with documents staged in ``tx`` is computed from
-    them, and its row recorded under the staged bytes for the next command.
+    them, and its row recorded under the staged bytes for the next command. The files are
+    looked at afresh, unless ``same_run`` (a caller that has just loaded every project in
+    this run, as ``sdd check`` does).
     """
+    if not same_run:
+        _cache.new_run()
     folders = ws.project_folders()
     names = project_names(ws, set(folders), tx)
     pending: dict[str, dict[str, str | None]] = {}

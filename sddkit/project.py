@@ -337,6 +337,7 @@ def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]
 
     With ``tx``, projects created earlier in the transaction are included.
     """
+    _cache.new_run()
     loader = _Loader(ws, tx, _snapshot.for_workspace(ws.root, ws.assets))
     return [loader.project(name) for name in project_names(ws, set(ws.project_names()), tx)]
 

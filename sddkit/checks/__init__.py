@@ -119,6 +119,9 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
 
     Raises only for bad arguments (an unknown or invalid project name).
     """
+    from .. import _cache
+
+    _cache.new_run()  # look at the files afresh (a library caller may call this twice)
     findings: list[Finding] = []
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}

@@ -138,7 +138,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     text = set_done(doc.text, task, mark)
     tx.write(doc.path, text)
     if task.done_mark is None and task.state != "done":
-        remember_tasks(text, ticked(tasks, task, mark))  # parse a long list once, not twice
+        remember_tasks(project, text, ticked(tasks, task, mark))  # parse a long list once, not twice
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

@@ -32,12 +32,15 @@ _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _derived: dict[int, tuple[str, TaskList]] = {}
 
 
-def remember_tasks(text: str, tasks: TaskList) -> None:
+def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
     """``tasks`` is what parsing ``text`` gives, known without parsing it (a ``done`` ticked
     one box of a parsed list): loading that very string again (the inventory row of the
-    project just changed) uses it. A 50,000-task list is so parsed once per ``done``."""
+    project just changed) uses it, and a long list is cached under its new bytes, so the
+    next ``done`` in a 50,000-task list parses nothing."""
     _derived.clear()  # one at a time: the memory of a big list is not kept twice
     _derived[id(text)] = (text, tasks)
+    if project.root is not None and len(text) >= _cache.BIG_TASKS_CHARS:
+        _cache.store_task_list(project.root, project.name, text, tasks)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Project:
     name: str
     path: Path
     docs: dict[str, PhaseDoc] = field(default_factory=dict)
+    root: Path | None = None  # the repository root (where the caches are), when known
 
     # --- project-wide fields (constitution front matter) ----------------------------
     @property
@@ -138,7 +142,13 @@ class Project:
             return known[1]
         from .tasks import parse_tasks
 
-        return parse_tasks(text, doc.path)
+        if self.root is None or len(text) < _cache.BIG_TASKS_CHARS:
+            return parse_tasks(text, doc.path)
+        found = _cache.load_task_list(self.root, self.name, text, doc.path)  # a long list seen before
+        if found is None:
+            found = parse_tasks(text, doc.path)
+            _cache.store_task_list(self.root, self.name, text, found)
+        return found
 
     @property
     def task_summary(self) -> TaskSummary | None:
@@ -274,7 +284,7 @@ class _Loader:
         pending = tx is not None and tx.is_pending(path / "constitution.md")
         if (st is None or not stat.S_ISDIR(st.st_mode)) and not pending:
             raise SddkitError(f"unknown project '{shown(name)}'; {known_listing(ws, name)}")
-        project = Project(name, path)
+        project = Project(name, path, root=ws.root)
         missing: str | None = None
         folder = str(path)
         keys: tuple[Any, ...] = (None,) * len(PHASES)

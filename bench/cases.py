@@ -64,10 +64,12 @@ def big_tasks_body(count: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_big_project(root: Path, count: int = BIG_TASKS) -> str:
-    """Add the approved project :data:`BIG_NAME` with ``count`` tasks; returns its name."""
+def write_big_project(root: Path, count: int | None = None) -> str:
+    """Add the approved project :data:`BIG_NAME` with ``count`` tasks (default
+    :data:`BIG_TASKS`); returns its name."""
     from sddkit.phases import gate_hash
 
+    count = BIG_TASKS if count is None else count
     spec = generate.project_spec(3)  # an implementing project: four approved documents
     spec = generate.Spec(spec.index, BIG_NAME, spec.area, spec.topic, "Bulk import",
                          "implementing", "tasks", 0, "", spec.created, spec.rng)

@@ -97,7 +97,13 @@ class WriteCase:
     name: str
     args: list[str]
     restore: list[str]  # paths relative to the root: `git checkout` + `git clean` them
-    n: int = 0
+    #: True: restore before every run (each run does the same work); False: only before
+    #: the warm-up, each run then names its own task (``{round}`` in ``args``), as an agent
+    #: ticking one task after another does
+    fresh: bool = True
+
+    def argv(self, round_: int) -> list[str]:
+        return [a.replace("{round}", f"{BIG_TASKS // 2 + 1 + round_:05d}") for a in self.args]
 
 
 def first(n: int, state: str, phase: str | None = None) -> generate.Spec:
@@ -125,6 +131,9 @@ def write_cases(n: int) -> list[WriteCase]:
                   [f"{assets}/{NEW_NAME}", inventory]),
         WriteCase(f"sdd done ({BIG_TASKS // 1000}k tasks)",
                   ["done", big_open, "--project", BIG_NAME], [f"{assets}/{BIG_NAME}", inventory]),
+        WriteCase(f"sdd done ({BIG_TASKS // 1000}k tasks, the next one)",
+                  ["done", "T{round}", "--project", BIG_NAME],
+                  [f"{assets}/{BIG_NAME}", inventory], fresh=False),
     ]
 
 

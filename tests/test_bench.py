@@ -142,4 +142,5 @@ def test_cold_and_write_cases_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         assert result.failure is None, (result.command, result.failure)
         assert len(result.samples) == 1, result.command
     assert {r.command for r in writes} == {"sdd done", "sdd approve", "sdd new",
-                                           "sdd done (0k tasks)"}
+                                           "sdd done (0k tasks)",
+                                           "sdd done (0k tasks, the next one)"}

@@ -209,7 +209,7 @@ def test_install_all_by_default_then_list(initialised: Path, sdd: Invoke) -> Non
     assert "AGENTS.md" not in out  # sdd init already wrote the same block
     listed = sdd(initialised, "agents", "list")
     assert listed.exit_code == 0
-    rows = listed.stdout.splitlines()
+    rows = listed.stdout.split("\n\n")[0].splitlines()  # the pointers; hooks etc. follow
     assert len(rows) == len(AGENTS)
     assert all(" installed " in row for row in rows)
     assert "(also: codex, amp, opencode, zed, jules, aider, goose)" in rows[0]

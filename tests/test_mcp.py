@@ -277,7 +277,8 @@ def test_without_the_sdk_says_how_to_install(
     result = sdd(initialised, "mcp")
     assert result.exit_code == 1
     assert result.stderr == ("sdd: sdd mcp needs the MCP SDK: install it with "
-                             "pip install 'sddkit[mcp]'\n")
+                             "pip install -e '.[mcp]' from a checkout (pip install "
+                             "'sddkit[mcp]' once sddkit is published)\n")
     assert result.stdout == ""
 
 

@@ -1,19 +1,18 @@
-"""``sdd agents``: install, list and remove the pointer block in each agent's instruction file."""
+"""``sdd agents``: install, list and remove what sddkit puts in each agent's files.
+
+Kinds: the pointer block in each instruction file (the default), session-start hooks
+(``--hooks``); ``--all`` is every kind.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from .._fileio import Transaction, transaction
-from ..agents import (
-    agent_status,
-    all_names,
-    install_agents,
-    known_names,
-    parse_agent_names,
-    remove_agents,
-    to_json,
-)
+from ..agent_setup import KINDS, known, select
 from ..workspace import Workspace
 from . import dry_run_option, json_option, print_json, workspace
 
@@ -22,21 +21,36 @@ agent_option = click.option(
     "names",
     multiple=True,
     metavar="NAME",
-    help=f"An agent (repeat, or comma-separate; default: all). Known: {known_names()}.",
+    help=f"An agent (repeat, or comma-separate; default: all). Known: {known()}.",
 )
+
+
+def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--pointers (the default when no kind is named), --hooks and --all."""
+    func = click.option("--all", "all_kinds", is_flag=True, help="Every kind: pointers and hooks.")(func)
+    func = click.option("--hooks", is_flag=True,
+                        help="Session-start hooks that run `sdd open --brief` (Claude Code, "
+                             "Codex, Gemini CLI, Cursor).")(func)
+    return click.option("--pointers", is_flag=True,
+                        help="The pointer block in each instruction file (the default).")(func)
+
+
+def _kinds(pointers: bool, hooks: bool, all_kinds: bool) -> list[str]:
+    if all_kinds:
+        return list(KINDS)
+    chosen = [k for k, on in (("pointers", pointers), ("hooks", hooks)) if on]
+    return chosen or ["pointers"]
 
 
 @click.group()
 def agents() -> None:
-    """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...).
+    """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...), and
+    session-start hooks (--hooks).
 
     Every block says the same: read AGENTS.ctx/CONTEXT.md, run `sdd open` and
-    `sdd next` at session start, never approve a phase yourself.
+    `sdd next` at session start, never approve a phase yourself. The hooks run
+    `sdd open --brief` when a session starts, so the agent begins oriented.
     """
-
-
-def _chosen(names: tuple[str, ...]) -> list[str]:
-    return parse_agent_names(",".join(names)) if names else all_names()
 
 
 def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None:
@@ -53,31 +67,52 @@ def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None
         click.echo(f"deleted {ws.rel(path)} (it held only what sddkit wrote)")
 
 
+def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, ...],
+           remove: bool) -> None:
+    from .. import agent_hooks
+    from .. import agents as pointers
+
+    for kind in kinds:
+        chosen = select(names, kind)
+        if kind == "pointers":
+            (pointers.remove_agents if remove else pointers.install_agents)(ws, tx, chosen)
+        else:
+            (agent_hooks.remove_hooks if remove else agent_hooks.install_hooks)(ws, tx, chosen)
+
+
 @agents.command("install")
 @agent_option
+@kind_options
 @dry_run_option
 @click.pass_context
-def install(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
-    """Write or update the pointer block in each agent's file.
+def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
+            all_kinds: bool, dry_run: bool) -> None:
+    """Write or update the pointer block (or hooks) in each agent's files.
 
-    Every byte outside the block stays as it was; re-running changes nothing.
+    Every byte outside the block stays as it was; hooks merge into the settings file
+    keeping every other key. Re-running changes nothing.
     """
     ws = workspace(ctx)
-    chosen = _chosen(names)
+    kinds = _kinds(pointers, hooks, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        install_agents(ws, tx, chosen)
-    _report(ws, tx, dry_run, "sdd: every pointer block is already in place; nothing changed.")
+        _apply(ws, tx, kinds, names, remove=False)
+    _report(ws, tx, dry_run, f"sdd: every {' and '.join(kinds)} entry is already in place; "
+                             "nothing changed.")
 
 
 @agents.command("list")
 @json_option
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
-    """Each agent's file and whether its block is installed."""
+    """Each agent's files and whether sddkit's entries are installed, outdated or absent."""
+    from ..agent_hooks import hook_status
+    from ..agents import agent_status, to_json
+
     ws = workspace(ctx)
     states = agent_status(ws)
+    hooks = hook_status(ws)
     if as_json:
-        print_json(to_json(states))
+        print_json({**to_json(states), "hooks": [h.to_json() for h in hooks]})
         return
     name_w = max(len(s.agent.name) for s in states)
     state_w = max(len(s.state) for s in states)
@@ -88,20 +123,30 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         click.echo(line.rstrip())
         if s.problem:
             click.echo(f"  {s.problem}")
+    click.echo("\nhooks:")
+    for h in hooks:
+        click.echo(f"{h.row.agent:<{name_w}}  {h.state:<{state_w}}  {h.path}  "
+                   f"({h.row.event}: {h.row.command})")
+        if h.problem:
+            click.echo(f"  {h.problem}")
 
 
 @agents.command("remove")
 @agent_option
+@kind_options
 @dry_run_option
 @click.pass_context
-def remove(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
-    """Take the pointer block out of each agent's file.
+def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
+           all_kinds: bool, dry_run: bool) -> None:
+    """Take sddkit's pointer block (or hooks) out of each agent's files.
 
-    Nothing else in the file changes. A file left empty (or holding only the front
-    matter sddkit wrote) is deleted.
+    Nothing else in the file changes. A file left empty (or holding only what sddkit
+    wrote when it created it) is deleted.
     """
     ws = workspace(ctx)
-    chosen = _chosen(names)
+    kinds = _kinds(pointers, hooks, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        remove_agents(ws, tx, chosen)
-    _report(ws, tx, dry_run, "sdd: no pointer block to remove; nothing changed.")
+        _apply(ws, tx, kinds, names, remove=True)
+    nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (
+        f"sdd: no {' or '.join(kinds)} entry to remove; nothing changed.")
+    _report(ws, tx, dry_run, nothing)

@@ -10,7 +10,8 @@ from ..errors import SddkitError
 from ..workspace import find_root
 from . import root_option
 
-INSTALL_HINT = "sdd mcp needs the MCP SDK: install it with pip install 'sddkit[mcp]'"
+INSTALL_HINT = ("sdd mcp needs the MCP SDK: install it with pip install -e '.[mcp]' from a checkout "
+                "(pip install 'sddkit[mcp]' once sddkit is published)")
 
 
 @click.command()

@@ -3,7 +3,9 @@
 Four kinds, each with its own table and module:
 
 - ``pointers``: the instruction-file blocks (``agents.py``);
-- ``hooks``: session-start hooks (``agent_hooks.py``).
+- ``hooks``: session-start hooks (``agent_hooks.py``);
+- ``skills``: the phase workflows as Agent Skills and Gemini CLI commands
+  (``agent_skills.py``).
 
 An agent name is looked up in every kind: ``codex`` is the ``agents`` pointer entry
 (Codex reads ``AGENTS.md``) and the ``codex`` hook row. A name no kind knows is an error;
@@ -14,17 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import agent_hooks, agents
+from . import agent_hooks, agent_skills, agents
 from .errors import SddkitError
 from .names import shown
 
-KINDS = ("pointers", "hooks")
+KINDS = ("pointers", "hooks", "skills")
 
 
 def kind_names(kind: str) -> list[str]:
     """The canonical agent names of ``kind``, in table order."""
     if kind == "pointers":
         return agents.all_names()
+    if kind == "skills":
+        return agent_skills.skill_agents()
     return agent_hooks.hook_agents()
 
 

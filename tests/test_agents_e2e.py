@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from conftest import Invoke, sdd_executable, walk_to
 
+from sddkit.agent_skills import SKILLS
+
 GEMINI_REPLY = {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]},
                                 "finishReason": "STOP", "index": 0}],
                 "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1,
@@ -159,3 +161,53 @@ def test_codex_runs_the_session_start_hook(project: Path, sdd: Invoke, tmp_path:
     bodies = stub.bodies  # type: ignore[attr-defined]
     assert bodies, result.stderr[-2000:]
     assert briefed(bodies, project), bodies[0][:3000]
+
+
+def test_gemini_cli_lists_the_skills_and_runs_a_command(project: Path, sdd: Invoke,
+                                                        tmp_path: Path,
+                                                        stub: ThreadingHTTPServer) -> None:
+    gemini = shutil.which("gemini")
+    if gemini is None:
+        pytest.skip("the gemini CLI is not on PATH (npm install @google/gemini-cli)")
+    assert sdd(project, "agents", "install", "--skills", "--agent", "gemini").exit_code == 0
+    home = tmp_path / "gemini-home"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "settings.json").write_text(json.dumps(
+        {"security": {"auth": {"selectedType": "gemini-api-key"}}}))
+    (home / ".gemini" / "trustedFolders.json").write_text(json.dumps({str(project): "TRUST_FOLDER"}))
+    env = agent_env(home, GEMINI_API_KEY="test-key",
+                    GOOGLE_GEMINI_BASE_URL=f"http://127.0.0.1:{stub.server_port}")
+    listed = subprocess.run([gemini, "skills", "list"], cwd=project, env=env,
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    for skill in SKILLS:
+        assert f"{skill.name} [Enabled]" in listed.stdout, listed.stdout + listed.stderr
+        assert f"{project}/.agents/skills/{skill.name}/SKILL.md" in listed.stdout
+    subprocess.run([gemini, "-p", "/sdd:tasks billing"], cwd=project, env=env,
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+    sent = "".join(stub.bodies)  # type: ignore[attr-defined]
+    assert "# Write a project's tasks" in sent  # the command's prompt reached the model
+    assert "What the user asked for with this command: billing" in sent
+
+
+def test_codex_offers_the_skills_to_its_model(project: Path, sdd: Invoke, tmp_path: Path,
+                                              stub: ThreadingHTTPServer) -> None:
+    codex = shutil.which("codex")
+    if codex is None:
+        pytest.skip("the codex CLI is not on PATH (npm install @openai/codex)")
+    assert sdd(project, "agents", "install", "--skills", "--agent", "codex").exit_code == 0
+    home = tmp_path / "codex-home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        'model_provider = "stub"\nmodel = "stub-model"\n'
+        "[model_providers.stub]\n"
+        f'name = "stub"\nbase_url = "http://127.0.0.1:{stub.server_port}/v1"\n'
+        'wire_api = "responses"\n'
+        f'[projects."{project}"]\ntrust_level = "trusted"\n'
+    )
+    env = agent_env(home, CODEX_HOME=str(home), OPENAI_API_KEY="test-key")
+    subprocess.run([codex, "exec", "--skip-git-repo-check", "Reply ok."], cwd=project, env=env,
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+    sent = "".join(stub.bodies)  # type: ignore[attr-defined]
+    for skill in SKILLS:  # Codex lists each skill's name, description and file to the model
+        assert f"- {skill.name}: {skill.description}" in sent.replace("\\n", "\n")
+        assert f"/{skill.name}/SKILL.md)" in sent

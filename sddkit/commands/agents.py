@@ -1,7 +1,8 @@
 """``sdd agents``: install, list and remove what sddkit puts in each agent's files.
 
 Kinds: the pointer block in each instruction file (the default), session-start hooks
-(``--hooks``); ``--all`` is every kind.
+(``--hooks``), the phase workflows as skills and commands (``--skills``); ``--all`` is
+every kind.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ agent_option = click.option(
 
 
 def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--pointers (the default when no kind is named), --hooks and --all."""
-    func = click.option("--all", "all_kinds", is_flag=True, help="Every kind: pointers and hooks.")(func)
+    """--pointers (the default when no kind is named), --hooks, --skills and --all."""
+    func = click.option("--all", "all_kinds", is_flag=True,
+                        help="Every kind: pointers, hooks and skills.")(func)
+    func = click.option("--skills", is_flag=True,
+                        help="The phase workflows (constitution, spec, plan, tasks, resume, "
+                             "review) as Agent Skills and Gemini CLI commands.")(func)
     func = click.option("--hooks", is_flag=True,
                         help="Session-start hooks that run `sdd open --brief` (Claude Code, "
                              "Codex, Gemini CLI, Cursor).")(func)
@@ -35,17 +40,17 @@ def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="The pointer block in each instruction file (the default).")(func)
 
 
-def _kinds(pointers: bool, hooks: bool, all_kinds: bool) -> list[str]:
+def _kinds(pointers: bool, hooks: bool, skills: bool, all_kinds: bool) -> list[str]:
     if all_kinds:
         return list(KINDS)
-    chosen = [k for k, on in (("pointers", pointers), ("hooks", hooks)) if on]
+    chosen = [k for k, on in (("pointers", pointers), ("hooks", hooks), ("skills", skills)) if on]
     return chosen or ["pointers"]
 
 
 @click.group()
 def agents() -> None:
-    """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...), and
-    session-start hooks (--hooks).
+    """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...),
+    session-start hooks (--hooks) and the phase workflows as skills (--skills).
 
     Every block says the same: read AGENTS.ctx/CONTEXT.md, run `sdd open` and
     `sdd next` at session start, never approve a phase yourself. The hooks run
@@ -53,10 +58,13 @@ def agents() -> None:
     """
 
 
-def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None:
+def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str,
+            notes: list[str] | None = None) -> None:
     if dry_run:
         click.echo(tx.diff(), nl=False)
         return
+    for note in notes or []:
+        click.echo(note)
     changes, deleted = tx.changes(), tx.deletions()
     if not changes and not deleted:
         click.echo(nothing)
@@ -68,16 +76,24 @@ def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None
 
 
 def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, ...],
-           remove: bool) -> None:
-    from .. import agent_hooks
+           remove: bool) -> list[str]:
+    """Stage the change for every kind; return notes on files kept as a person left them."""
+    from .. import agent_hooks, agent_skills
     from .. import agents as pointers
 
+    notes: list[str] = []
     for kind in kinds:
         chosen = select(names, kind)
         if kind == "pointers":
             (pointers.remove_agents if remove else pointers.install_agents)(ws, tx, chosen)
-        else:
+        elif kind == "hooks":
             (agent_hooks.remove_hooks if remove else agent_hooks.install_hooks)(ws, tx, chosen)
+        else:
+            act = agent_skills.remove_skills if remove else agent_skills.install_skills
+            for kept in act(ws, tx, chosen):
+                why = "changed by hand" if kept.state == "modified" else "not written by sddkit"
+                notes.append(f"kept {kept.path} ({why}; sddkit leaves it as it is)")
+    return notes
 
 
 @agents.command("install")
@@ -86,18 +102,18 @@ def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, .
 @dry_run_option
 @click.pass_context
 def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
-            all_kinds: bool, dry_run: bool) -> None:
+            skills: bool, all_kinds: bool, dry_run: bool) -> None:
     """Write or update the pointer block (or hooks) in each agent's files.
 
     Every byte outside the block stays as it was; hooks merge into the settings file
     keeping every other key. Re-running changes nothing.
     """
     ws = workspace(ctx)
-    kinds = _kinds(pointers, hooks, all_kinds)
+    kinds = _kinds(pointers, hooks, skills, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        _apply(ws, tx, kinds, names, remove=False)
+        notes = _apply(ws, tx, kinds, names, remove=False)
     _report(ws, tx, dry_run, f"sdd: every {' and '.join(kinds)} entry is already in place; "
-                             "nothing changed.")
+                             "nothing changed.", notes)
 
 
 @agents.command("list")
@@ -106,13 +122,16 @@ def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: b
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Each agent's files and whether sddkit's entries are installed, outdated or absent."""
     from ..agent_hooks import hook_status
+    from ..agent_skills import skill_status, summarise
     from ..agents import agent_status, to_json
 
     ws = workspace(ctx)
     states = agent_status(ws)
     hooks = hook_status(ws)
+    skills = skill_status(ws)
     if as_json:
-        print_json({**to_json(states), "hooks": [h.to_json() for h in hooks]})
+        print_json({**to_json(states), "hooks": [h.to_json() for h in hooks],
+                    "skills": [f.to_json() for f in skills]})
         return
     name_w = max(len(s.agent.name) for s in states)
     state_w = max(len(s.state) for s in states)
@@ -129,6 +148,13 @@ def list_(ctx: click.Context, as_json: bool) -> None:
                    f"({h.row.event}: {h.row.command})")
         if h.problem:
             click.echo(f"  {h.problem}")
+    click.echo("\nskills:")
+    for target, state, detail in summarise(skills):
+        click.echo(f"{target.key:<{name_w}}  {state:<{state_w}}  {target.folder}  ({detail}; "
+                   f"for {', '.join(target.agents)})")
+    for f in skills:
+        if f.problem:
+            click.echo(f"  {f.problem}")
 
 
 @agents.command("remove")
@@ -137,16 +163,16 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @dry_run_option
 @click.pass_context
 def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
-           all_kinds: bool, dry_run: bool) -> None:
+           skills: bool, all_kinds: bool, dry_run: bool) -> None:
     """Take sddkit's pointer block (or hooks) out of each agent's files.
 
     Nothing else in the file changes. A file left empty (or holding only what sddkit
     wrote when it created it) is deleted.
     """
     ws = workspace(ctx)
-    kinds = _kinds(pointers, hooks, all_kinds)
+    kinds = _kinds(pointers, hooks, skills, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        _apply(ws, tx, kinds, names, remove=True)
+        notes = _apply(ws, tx, kinds, names, remove=True)
     nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (
         f"sdd: no {' or '.join(kinds)} entry to remove; nothing changed.")
-    _report(ws, tx, dry_run, nothing)
+    _report(ws, tx, dry_run, nothing, notes)

@@ -5,7 +5,8 @@ Four kinds, each with its own table and module:
 - ``pointers``: the instruction-file blocks (``agents.py``);
 - ``hooks``: session-start hooks (``agent_hooks.py``);
 - ``skills``: the phase workflows as Agent Skills and Gemini CLI commands
-  (``agent_skills.py``).
+  (``agent_skills.py``);
+- ``mcp``: the project's MCP configuration registering ``sdd mcp`` (``agent_mcp.py``).
 
 An agent name is looked up in every kind: ``codex`` is the ``agents`` pointer entry
 (Codex reads ``AGENTS.md``) and the ``codex`` hook row. A name no kind knows is an error;
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import agent_hooks, agent_skills, agents
+from . import agent_hooks, agent_mcp, agent_skills, agents
 from .errors import SddkitError
 from .names import shown
 
-KINDS = ("pointers", "hooks", "skills")
+KINDS = ("pointers", "hooks", "skills", "mcp")
 
 
 def kind_names(kind: str) -> list[str]:
@@ -29,6 +30,8 @@ def kind_names(kind: str) -> list[str]:
         return agents.all_names()
     if kind == "skills":
         return agent_skills.skill_agents()
+    if kind == "mcp":
+        return agent_mcp.mcp_agents()
     return agent_hooks.hook_agents()
 
 

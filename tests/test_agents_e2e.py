@@ -211,3 +211,25 @@ def test_codex_offers_the_skills_to_its_model(project: Path, sdd: Invoke, tmp_pa
     for skill in SKILLS:  # Codex lists each skill's name, description and file to the model
         assert f"- {skill.name}: {skill.description}" in sent.replace("\\n", "\n")
         assert f"/{skill.name}/SKILL.md)" in sent
+
+
+def test_gemini_and_codex_read_the_project_mcp_configuration(project: Path, sdd: Invoke,
+                                                             tmp_path: Path) -> None:
+    gemini, codex = shutil.which("gemini"), shutil.which("codex")
+    if gemini is None or codex is None:
+        pytest.skip("the gemini and codex CLIs are not on PATH")
+    assert sdd(project, "agents", "install", "--mcp", "--agent", "gemini",
+               "--agent", "codex").exit_code == 0
+    home = tmp_path / "home"
+    (home / ".gemini").mkdir(parents=True)
+    (home / ".gemini" / "trustedFolders.json").write_text(json.dumps({str(project): "TRUST_FOLDER"}))
+    (home / "config.toml").write_text(f'[projects."{project}"]\ntrust_level = "trusted"\n')
+    env = agent_env(home, CODEX_HOME=str(home))
+    listed = subprocess.run([gemini, "mcp", "list"], cwd=project, env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=120)
+    assert "sddkit: sdd mcp (stdio)" in listed.stdout + listed.stderr  # gemini prints on stderr
+    listed = subprocess.run([codex, "mcp", "list"], cwd=project, env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=120)
+    row = next((line.split() for line in listed.stdout.splitlines() if line.startswith("sddkit ")),
+               None)
+    assert row is not None and row[:3] == ["sddkit", "sdd", "mcp"], listed.stdout + listed.stderr

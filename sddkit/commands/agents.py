@@ -1,8 +1,8 @@
 """``sdd agents``: install, list and remove what sddkit puts in each agent's files.
 
 Kinds: the pointer block in each instruction file (the default), session-start hooks
-(``--hooks``), the phase workflows as skills and commands (``--skills``); ``--all`` is
-every kind.
+(``--hooks``), the phase workflows as skills and commands (``--skills``), the project
+MCP configuration (``--mcp``); ``--all`` is every kind.
 """
 
 from __future__ import annotations
@@ -27,9 +27,13 @@ agent_option = click.option(
 
 
 def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--pointers (the default when no kind is named), --hooks, --skills and --all."""
+    """--pointers (the default when no kind is named), --hooks, --skills, --mcp and --all."""
     func = click.option("--all", "all_kinds", is_flag=True,
-                        help="Every kind: pointers, hooks and skills.")(func)
+                        help="Every kind: pointers, hooks, skills and MCP configuration.")(func)
+    func = click.option("--mcp", is_flag=True,
+                        help="Register `sdd mcp` in the project MCP files (.mcp.json, "
+                             ".cursor/mcp.json, .vscode/mcp.json, .gemini/settings.json, "
+                             ".codex/config.toml).")(func)
     func = click.option("--skills", is_flag=True,
                         help="The phase workflows (constitution, spec, plan, tasks, resume, "
                              "review) as Agent Skills and Gemini CLI commands.")(func)
@@ -40,17 +44,19 @@ def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="The pointer block in each instruction file (the default).")(func)
 
 
-def _kinds(pointers: bool, hooks: bool, skills: bool, all_kinds: bool) -> list[str]:
+def _kinds(pointers: bool, hooks: bool, skills: bool, mcp: bool, all_kinds: bool) -> list[str]:
     if all_kinds:
         return list(KINDS)
-    chosen = [k for k, on in (("pointers", pointers), ("hooks", hooks), ("skills", skills)) if on]
+    flags = (("pointers", pointers), ("hooks", hooks), ("skills", skills), ("mcp", mcp))
+    chosen = [k for k, on in flags if on]
     return chosen or ["pointers"]
 
 
 @click.group()
 def agents() -> None:
     """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...),
-    session-start hooks (--hooks) and the phase workflows as skills (--skills).
+    session-start hooks (--hooks), the phase workflows as skills (--skills) and the
+    project MCP configuration (--mcp).
 
     Every block says the same: read AGENTS.ctx/CONTEXT.md, run `sdd open` and
     `sdd next` at session start, never approve a phase yourself. The hooks run
@@ -78,7 +84,7 @@ def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str,
 def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, ...],
            remove: bool) -> list[str]:
     """Stage the change for every kind; return notes on files kept as a person left them."""
-    from .. import agent_hooks, agent_skills
+    from .. import agent_hooks, agent_mcp, agent_skills
     from .. import agents as pointers
 
     notes: list[str] = []
@@ -86,8 +92,11 @@ def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, .
         chosen = select(names, kind)
         if kind == "pointers":
             (pointers.remove_agents if remove else pointers.install_agents)(ws, tx, chosen)
+            _aider(ws, tx, names, remove, notes)
         elif kind == "hooks":
             (agent_hooks.remove_hooks if remove else agent_hooks.install_hooks)(ws, tx, chosen)
+        elif kind == "mcp":
+            (agent_mcp.remove_mcp if remove else agent_mcp.install_mcp)(ws, tx, chosen)
         else:
             act = agent_skills.remove_skills if remove else agent_skills.install_skills
             for kept in act(ws, tx, chosen):
@@ -96,20 +105,34 @@ def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, .
     return notes
 
 
+def _aider(ws: Workspace, tx: Transaction, names: tuple[str, ...], remove: bool,
+           notes: list[str]) -> None:
+    """Aider's `read:` list: added when aider is named; sddkit's lines removed on any remove."""
+    from .. import agent_aider
+
+    named = {part.strip().lower() for n in names for part in n.split(",")}
+    if remove and (not names or named & {"aider", "agents", "all"}):
+        agent_aider.remove(ws, tx)
+    elif not remove and "aider" in named:
+        note = agent_aider.install(ws, tx)
+        if note:
+            notes.append(note)
+
+
 @agents.command("install")
 @agent_option
 @kind_options
 @dry_run_option
 @click.pass_context
 def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
-            skills: bool, all_kinds: bool, dry_run: bool) -> None:
+            skills: bool, mcp: bool, all_kinds: bool, dry_run: bool) -> None:
     """Write or update the pointer block (or hooks) in each agent's files.
 
     Every byte outside the block stays as it was; hooks merge into the settings file
     keeping every other key. Re-running changes nothing.
     """
     ws = workspace(ctx)
-    kinds = _kinds(pointers, hooks, skills, all_kinds)
+    kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
         notes = _apply(ws, tx, kinds, names, remove=False)
     _report(ws, tx, dry_run, f"sdd: every {' and '.join(kinds)} entry is already in place; "
@@ -121,7 +144,9 @@ def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: b
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Each agent's files and whether sddkit's entries are installed, outdated or absent."""
+    from ..agent_aider import status as aider_status
     from ..agent_hooks import hook_status
+    from ..agent_mcp import mcp_status
     from ..agent_skills import skill_status, summarise
     from ..agents import agent_status, to_json
 
@@ -129,9 +154,15 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     states = agent_status(ws)
     hooks = hook_status(ws)
     skills = skill_status(ws)
+    servers = mcp_status(ws)
     if as_json:
-        print_json({**to_json(states), "hooks": [h.to_json() for h in hooks],
-                    "skills": [f.to_json() for f in skills]})
+        aider_state = aider_status(ws)
+        print_json({**to_json(states),
+                    "aider": {"path": ".aider.conf.yml", "state": aider_state.state,
+                              "problem": aider_state.problem},
+                    "hooks": [h.to_json() for h in hooks],
+                    "skills": [f.to_json() for f in skills],
+                    "mcp": [m.to_json() for m in servers]})
         return
     name_w = max(len(s.agent.name) for s in states)
     state_w = max(len(s.state) for s in states)
@@ -142,6 +173,11 @@ def list_(ctx: click.Context, as_json: bool) -> None:
         click.echo(line.rstrip())
         if s.problem:
             click.echo(f"  {s.problem}")
+    aider = aider_status(ws)
+    click.echo(f"{'aider':<{name_w}}  {aider.state:<{state_w}}  .aider.conf.yml  "
+               "(read: AGENTS.md; `--agent aider` adds it)")
+    if aider.problem:
+        click.echo(f"  {aider.problem}")
     click.echo("\nhooks:")
     for h in hooks:
         click.echo(f"{h.row.agent:<{name_w}}  {h.state:<{state_w}}  {h.path}  "
@@ -155,6 +191,11 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     for f in skills:
         if f.problem:
             click.echo(f"  {f.problem}")
+    click.echo("\nmcp:")
+    for m in servers:
+        click.echo(f"{m.spec.agent:<{name_w}}  {m.state:<{state_w}}  {m.spec.path}")
+        if m.problem:
+            click.echo(f"  {m.problem}")
 
 
 @agents.command("remove")
@@ -163,14 +204,14 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @dry_run_option
 @click.pass_context
 def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
-           skills: bool, all_kinds: bool, dry_run: bool) -> None:
+           skills: bool, mcp: bool, all_kinds: bool, dry_run: bool) -> None:
     """Take sddkit's pointer block (or hooks) out of each agent's files.
 
     Nothing else in the file changes. A file left empty (or holding only what sddkit
     wrote when it created it) is deleted.
     """
     ws = workspace(ctx)
-    kinds = _kinds(pointers, hooks, skills, all_kinds)
+    kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
         notes = _apply(ws, tx, kinds, names, remove=True)
     nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (

@@ -61,11 +61,7 @@ def build(ws: Workspace) -> str:
     """
     from .briefing import Briefing, rules_text
     from .contexts import list_contexts, load_root
-    from .index import rows
     from .inventory import summary
-    from .nextstep import next_step
-    from .readfirst import read_first
-    from .readfirst import to_text as read_text
 
     root = load_root(ws)
     contexts = list_contexts(ws)
@@ -79,10 +75,7 @@ def build(ws: Workspace) -> str:
     if not contexts:
         out.append("- (none yet)")
     out.append("")
-    out += summary(ws, full=True)["text"].rstrip("\n").split("\n")
-    step = next_step(ws, rows(ws))
-    if step.project is not None and step.kind in ("task", "write", "blocked"):
-        out += ["", f"Read first: {read_text(read_first(ws, step.project.name))}"]
+    out += summary(ws, full=True)["text"].rstrip("\n").split("\n")  # ends with `sdd next`'s text
     out += [
         "",
         "Work: `sdd next`, do the step, run its verify check, then `sdd done TASK`. "

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _frontmatter
-from ._fileio import read_text
 from .errors import SddkitError
 from .names import shown
 from .workspace import Workspace
@@ -51,6 +49,7 @@ def read_first(ws: Workspace, project: str) -> list[ReadItem]:
     still prints.
     """
     from .contexts import resolve
+    from .project import project_loader
 
     folder = ws.assets / project
     items = [ReadItem(ws.rel(folder / "constitution.md"), "constitution")]
@@ -58,8 +57,8 @@ def read_first(ws: Workspace, project: str) -> list[ReadItem]:
         items.append(ReadItem(ws.rel(folder / "plan.md"), "plan"))
     constitution = folder / "constitution.md"
     try:
-        data = _frontmatter.parse(read_text(constitution), constitution) or {}
-        names = declared_contexts(data.get("contexts"))
+        doc = project_loader(ws).doc(str(folder), project, "constitution")  # parse cache
+        names = declared_contexts(doc.meta.get("contexts") if doc is not None else None)
         contexts = resolve(ws, names) if names else []
     except (SddkitError, OSError) as exc:
         message = exc.located(ws.root) if isinstance(exc, SddkitError) else str(exc)

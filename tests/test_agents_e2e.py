@@ -4,10 +4,10 @@ Each test starts the agent's own CLI in a repository after `sdd agents install -
 with the model endpoint pointed at a stub server on 127.0.0.1 (no network, no account),
 and checks that the first model request carries the briefing the hook printed.
 
-The CLIs come from the registries (`npm install @google/gemini-cli @openai/codex`); a test
-is skipped when its CLI is not on PATH, e.g.
+The CLIs come from the registries (`npm install @anthropic-ai/claude-code
+@google/gemini-cli @openai/codex`); a test is skipped when its CLI is not on PATH, e.g.
 `PATH=/path/to/node_modules/.bin:$PATH python -m pytest tests/test_agents_e2e.py`.
-Claude Code and Cursor cannot be run this way here (docs/agents.md says why).
+Cursor cannot be run this way here (docs/agents.md says why).
 """
 
 from __future__ import annotations
@@ -52,6 +52,20 @@ CODEX_EVENTS = [
 ]
 
 
+CLAUDE_EVENTS = [
+    {"type": "message_start", "message": {
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "stub-model",
+        "content": [], "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1}}},
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+    {"type": "content_block_stop", "index": 0},
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+     "usage": {"output_tokens": 1}},
+    {"type": "message_stop"},
+]
+
+
 class Stub(BaseHTTPRequestHandler):
     """A model endpoint that records each request body and answers "ok"."""
 
@@ -73,7 +87,11 @@ class Stub(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.server.bodies.append(self.rfile.read(length).decode("utf-8", "replace"))  # type: ignore[attr-defined]
-        if self.path.startswith("/v1/responses"):
+        if self.path.startswith("/v1/messages/count_tokens"):
+            self._send(200, b'{"input_tokens": 1}', "application/json")
+        elif self.path.startswith("/v1/messages"):
+            self._send(200, _sse(CLAUDE_EVENTS, named=True), "text/event-stream")
+        elif self.path.startswith("/v1/responses"):
             self._send(200, _sse(CODEX_EVENTS, named=True), "text/event-stream")
         elif ":streamGenerateContent" in self.path:
             self._send(200, _sse([GEMINI_REPLY], named=False), "text/event-stream")
@@ -233,3 +251,30 @@ def test_gemini_and_codex_read_the_project_mcp_configuration(project: Path, sdd:
     row = next((line.split() for line in listed.stdout.splitlines() if line.startswith("sddkit ")),
                None)
     assert row is not None and row[:3] == ["sddkit", "sdd", "mcp"], listed.stdout + listed.stderr
+
+
+def claude_binary() -> str | None:
+    """The `claude` CLI (npm `@anthropic-ai/claude-code`; its native binary comes from the
+    registry as an optional dependency)."""
+    return shutil.which("claude")
+
+
+def test_claude_code_runs_the_session_start_hook(project: Path, sdd: Invoke, tmp_path: Path,
+                                                 stub: ThreadingHTTPServer) -> None:
+    claude = claude_binary()
+    if claude is None:
+        pytest.skip("the claude CLI is not on PATH (npm install @anthropic-ai/claude-code)")
+    assert sdd(project, "agents", "install", "--hooks", "--skills", "--agent", "claude").exit_code == 0
+    home = tmp_path / "claude-home"
+    home.mkdir()
+    env = agent_env(home, ANTHROPIC_API_KEY="test-key",
+                    ANTHROPIC_BASE_URL=f"http://127.0.0.1:{stub.server_port}",
+                    DISABLE_AUTOUPDATER="1", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1")
+    result = subprocess.run([claude, "-p", "Reply with ok.", "--model", "claude-sonnet-4-5"],
+                            cwd=project, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=180)
+    bodies = stub.bodies  # type: ignore[attr-defined]
+    assert bodies, result.stdout[-2000:] + result.stderr[-2000:]
+    sent = "".join(bodies)
+    assert briefed(bodies, project), sent[:3000]
+    assert "sdd-resume" in sent  # the skills Claude Code lists to its model

@@ -38,7 +38,9 @@ complete_task, which marks it exactly as `sdd done` does.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.
-Each context's CONTEXT.md is also a resource: sddkit://context/NAME."""
+Each context's CONTEXT.md is also a resource: sddkit://context/NAME, and each phase document
+sddkit://project/PROJECT/PHASE. The prompts (sdd-spec, sdd-tasks, sdd-resume...) say how to
+write each phase and how to resume the work."""
 
 #: Every tool's result: the documented JSON object (also sent as text).
 Result = Annotated[CallToolResult, dict[str, Any]]
@@ -203,7 +205,9 @@ class SddkitServer(MCPServer[Any]):
             contexts = list_contexts(self.locator.workspace())
         except SddkitError:
             return listed
-        return listed + [
+        from .mcp_prompts import listed_resources
+
+        return listed + listed_resources(self.locator) + [
             Resource(
                 uri=CONTEXT_URI.format(name=c.name),
                 name=f"context:{c.name}",
@@ -217,9 +221,12 @@ class SddkitServer(MCPServer[Any]):
 
 def build_server(locator: Locator) -> SddkitServer:
     """The server with its tools and resources; nothing runs until :func:`serve`."""
+    from .mcp_prompts import add_to
+
     server = SddkitServer(locator)
     _add_tools(server, locator)
     _add_resources(server, locator)
+    add_to(server, locator)  # the workflow prompts and the phase documents
     return server
 
 

@@ -16,10 +16,15 @@ a name a kind does not know simply selects nothing of that kind.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from . import agent_hooks, agent_mcp, agent_skills, agents
 from .errors import SddkitError
 from .names import shown
+
+if TYPE_CHECKING:
+    from ._fileio import Transaction
+    from .workspace import Workspace
 
 KINDS = ("pointers", "hooks", "skills", "mcp")
 
@@ -70,4 +75,84 @@ def select(names: Iterable[str], kind: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-__all__ = ["KINDS", "kind_names", "known", "select"]
+def apply(ws: Workspace, tx: Transaction, kinds: Iterable[str], names: Iterable[str],
+          remove: bool) -> list[str]:
+    """Stage the install (or removal) of every kind in ``kinds`` for the agents ``names``
+    select (all when empty); return one note per file kept as a person left it."""
+    names = list(names)
+    notes: list[str] = []
+    for kind in kinds:
+        chosen = select(names, kind)
+        if kind == "pointers":
+            (agents.remove_agents if remove else agents.install_agents)(ws, tx, chosen)
+            notes += _aider(ws, tx, names, remove)
+        elif kind == "hooks":
+            (agent_hooks.remove_hooks if remove else agent_hooks.install_hooks)(ws, tx, chosen)
+        elif kind == "mcp":
+            (agent_mcp.remove_mcp if remove else agent_mcp.install_mcp)(ws, tx, chosen)
+        else:
+            act = agent_skills.remove_skills if remove else agent_skills.install_skills
+            for kept in act(ws, tx, chosen):
+                why = "changed by hand" if kept.state == "modified" else "not written by sddkit"
+                notes.append(f"kept {kept.path} ({why}; sddkit leaves it as it is)")
+    return notes
+
+
+def _aider(ws: Workspace, tx: Transaction, names: list[str], remove: bool) -> list[str]:
+    """Aider's ``read:`` list: added when aider is named; sddkit's lines go on any remove
+    that covers the AGENTS.md entry."""
+    from . import agent_aider
+
+    named = {part.strip().lower() for n in names for part in n.split(",")}
+    if remove and (not names or named & {"aider", "agents", "all"}):
+        agent_aider.remove(ws, tx)
+    elif not remove and "aider" in named:
+        note = agent_aider.install(ws, tx)
+        return [note] if note else []
+    return []
+
+
+def listing(ws: Workspace) -> tuple[str, dict[str, Any]]:
+    """What ``sdd agents list`` prints: (text, ``sddkit.agents.list/1`` JSON)."""
+    from .agent_aider import status as aider_status
+
+    states = agents.agent_status(ws)
+    hooks = agent_hooks.hook_status(ws)
+    skills = agent_skills.skill_status(ws)
+    servers = agent_mcp.mcp_status(ws)
+    aider = aider_status(ws)
+    data = {**agents.to_json(states),
+            "aider": {"path": ".aider.conf.yml", "state": aider.state, "problem": aider.problem},
+            "hooks": [h.to_json() for h in hooks],
+            "skills": [f.to_json() for f in skills],
+            "mcp": [m.to_json() for m in servers]}
+    name_w = max(len(s.agent.name) for s in states)
+    state_w = max(len(s.state) for s in states)
+    path_w = max(len(s.agent.path) for s in states)
+    out: list[str] = []
+
+    def row(name: str, state: str, rest: str, problem: str | None) -> None:
+        out.append(f"{name:<{name_w}}  {state:<{state_w}}  {rest}".rstrip())
+        if problem:
+            out.append(f"  {problem}")
+
+    for s in states:
+        also = f"  (also: {', '.join(s.agent.aliases)})" if s.agent.aliases else ""
+        row(s.agent.name, s.state, f"{s.agent.path:<{path_w}}{also}", s.problem)
+    row("aider", aider.state, ".aider.conf.yml  (read: AGENTS.md; `--agent aider` adds it)",
+        aider.problem)
+    out += ["", "hooks:"]
+    for h in hooks:
+        row(h.row.agent, h.state, f"{h.path}  ({h.row.event}: {h.row.command})", h.problem)
+    out += ["", "skills:"]
+    for target, state, detail in agent_skills.summarise(skills):
+        problems = "; ".join(f.problem for f in skills if f.target is target and f.problem)
+        row(target.key, state, f"{target.folder}  ({detail}; for {', '.join(target.agents)})",
+            problems or None)
+    out += ["", "mcp:"]
+    for m in servers:
+        row(m.spec.agent, m.state, m.spec.path, m.problem)
+    return "\n".join(out) + "\n", data
+
+
+__all__ = ["KINDS", "apply", "kind_names", "known", "listing", "select"]

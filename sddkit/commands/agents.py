@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from .._fileio import Transaction, transaction
-from ..agent_setup import KINDS, known, select
+from ..agent_setup import KINDS, apply, known, listing
 from ..workspace import Workspace
 from . import dry_run_option, json_option, print_json, workspace
 
@@ -81,44 +81,6 @@ def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str,
         click.echo(f"deleted {ws.rel(path)} (it held only what sddkit wrote)")
 
 
-def _apply(ws: Workspace, tx: Transaction, kinds: list[str], names: tuple[str, ...],
-           remove: bool) -> list[str]:
-    """Stage the change for every kind; return notes on files kept as a person left them."""
-    from .. import agent_hooks, agent_mcp, agent_skills
-    from .. import agents as pointers
-
-    notes: list[str] = []
-    for kind in kinds:
-        chosen = select(names, kind)
-        if kind == "pointers":
-            (pointers.remove_agents if remove else pointers.install_agents)(ws, tx, chosen)
-            _aider(ws, tx, names, remove, notes)
-        elif kind == "hooks":
-            (agent_hooks.remove_hooks if remove else agent_hooks.install_hooks)(ws, tx, chosen)
-        elif kind == "mcp":
-            (agent_mcp.remove_mcp if remove else agent_mcp.install_mcp)(ws, tx, chosen)
-        else:
-            act = agent_skills.remove_skills if remove else agent_skills.install_skills
-            for kept in act(ws, tx, chosen):
-                why = "changed by hand" if kept.state == "modified" else "not written by sddkit"
-                notes.append(f"kept {kept.path} ({why}; sddkit leaves it as it is)")
-    return notes
-
-
-def _aider(ws: Workspace, tx: Transaction, names: tuple[str, ...], remove: bool,
-           notes: list[str]) -> None:
-    """Aider's `read:` list: added when aider is named; sddkit's lines removed on any remove."""
-    from .. import agent_aider
-
-    named = {part.strip().lower() for n in names for part in n.split(",")}
-    if remove and (not names or named & {"aider", "agents", "all"}):
-        agent_aider.remove(ws, tx)
-    elif not remove and "aider" in named:
-        note = agent_aider.install(ws, tx)
-        if note:
-            notes.append(note)
-
-
 @agents.command("install")
 @agent_option
 @kind_options
@@ -134,7 +96,7 @@ def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: b
     ws = workspace(ctx)
     kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        notes = _apply(ws, tx, kinds, names, remove=False)
+        notes = apply(ws, tx, kinds, names, remove=False)
     _report(ws, tx, dry_run, f"sdd: every {' and '.join(kinds)} entry is already in place; "
                              "nothing changed.", notes)
 
@@ -144,58 +106,11 @@ def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: b
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Each agent's files and whether sddkit's entries are installed, outdated or absent."""
-    from ..agent_aider import status as aider_status
-    from ..agent_hooks import hook_status
-    from ..agent_mcp import mcp_status
-    from ..agent_skills import skill_status, summarise
-    from ..agents import agent_status, to_json
-
-    ws = workspace(ctx)
-    states = agent_status(ws)
-    hooks = hook_status(ws)
-    skills = skill_status(ws)
-    servers = mcp_status(ws)
+    text, data = listing(workspace(ctx))
     if as_json:
-        aider_state = aider_status(ws)
-        print_json({**to_json(states),
-                    "aider": {"path": ".aider.conf.yml", "state": aider_state.state,
-                              "problem": aider_state.problem},
-                    "hooks": [h.to_json() for h in hooks],
-                    "skills": [f.to_json() for f in skills],
-                    "mcp": [m.to_json() for m in servers]})
-        return
-    name_w = max(len(s.agent.name) for s in states)
-    state_w = max(len(s.state) for s in states)
-    path_w = max(len(s.agent.path) for s in states)
-    for s in states:
-        also = f"  (also: {', '.join(s.agent.aliases)})" if s.agent.aliases else ""
-        line = f"{s.agent.name:<{name_w}}  {s.state:<{state_w}}  {s.agent.path:<{path_w}}{also}"
-        click.echo(line.rstrip())
-        if s.problem:
-            click.echo(f"  {s.problem}")
-    aider = aider_status(ws)
-    click.echo(f"{'aider':<{name_w}}  {aider.state:<{state_w}}  .aider.conf.yml  "
-               "(read: AGENTS.md; `--agent aider` adds it)")
-    if aider.problem:
-        click.echo(f"  {aider.problem}")
-    click.echo("\nhooks:")
-    for h in hooks:
-        click.echo(f"{h.row.agent:<{name_w}}  {h.state:<{state_w}}  {h.path}  "
-                   f"({h.row.event}: {h.row.command})")
-        if h.problem:
-            click.echo(f"  {h.problem}")
-    click.echo("\nskills:")
-    for target, state, detail in summarise(skills):
-        click.echo(f"{target.key:<{name_w}}  {state:<{state_w}}  {target.folder}  ({detail}; "
-                   f"for {', '.join(target.agents)})")
-    for f in skills:
-        if f.problem:
-            click.echo(f"  {f.problem}")
-    click.echo("\nmcp:")
-    for m in servers:
-        click.echo(f"{m.spec.agent:<{name_w}}  {m.state:<{state_w}}  {m.spec.path}")
-        if m.problem:
-            click.echo(f"  {m.problem}")
+        print_json(data)
+    else:
+        click.echo(text, nl=False)
 
 
 @agents.command("remove")
@@ -213,7 +128,7 @@ def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bo
     ws = workspace(ctx)
     kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        notes = _apply(ws, tx, kinds, names, remove=True)
+        notes = apply(ws, tx, kinds, names, remove=True)
     nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (
         f"sdd: no {' or '.join(kinds)} entry to remove; nothing changed.")
     _report(ws, tx, dry_run, nothing, notes)

@@ -225,9 +225,37 @@ def build_server(locator: Locator) -> SddkitServer:
 
     server = SddkitServer(locator)
     _add_tools(server, locator)
+    _declare_outputs(server)
     _add_resources(server, locator)
     add_to(server, locator)  # the workflow prompts and the phase documents
     return server
+
+
+#: Each tool's result shape (docs/json.md), whose JSON Schema it declares as its output.
+OUTPUTS = {
+    "open_context": "sddkit.open/1",
+    "status": "sddkit.status/1",
+    "next_step": "sddkit.next/1",
+    "complete_task": DONE_SCHEMA,
+    "check": CHECK_SCHEMA,
+    "contracts_check": CONTRACTS_CHECK_SCHEMA,
+}
+
+
+def output_schemas() -> dict[str, Any]:
+    """schema id -> JSON Schema, from ``json_schemas.json`` (generated from docs/json.md by
+    ``scripts/json_schemas.py``; tests keep the docs, the CLI's output and this file equal)."""
+    return dict(json.loads((Path(__file__).parent / "json_schemas.json").read_text("utf-8")))
+
+
+def _declare_outputs(server: SddkitServer) -> None:
+    """Give each tool its documented output schema instead of the SDK's bare
+    ``{"type": "object"}`` (the SDK reads ``fn_metadata.output_schema`` when it lists tools)."""
+    schemas = output_schemas()
+    for name, schema_id in OUTPUTS.items():
+        tool = server._tool_manager.get_tool(name)
+        assert tool is not None, name
+        tool.fn_metadata.output_schema = schemas[schema_id]
 
 
 def _add_tools(server: SddkitServer, locator: Locator) -> None:

@@ -74,3 +74,37 @@ def test_phase_documents_are_resources(project: Path) -> None:
     assert "refunds has no tasks document yet" in errors[0]
     assert "unknown phase 'notes'" in errors[1]
     assert "no spec document yet" in errors[2]
+
+
+def test_every_tool_declares_and_meets_its_output_schema(project: Path, sdd: Invoke) -> None:
+    import jsonschema
+
+    from sddkit.mcp_server import OUTPUTS, output_schemas
+
+    schemas = output_schemas()
+    walk_to(project, sdd, "refunds", tasks="## Phase 1\n\n- [ ] T001 First\n  - verify: true\n")
+
+    async def body_of(client: ClientSession) -> Any:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        assert set(tools) == set(OUTPUTS)
+        results = {}
+        calls = {"open_context": [{}, {"names": ["sdd"]}], "status": [{}, {"project": "refunds"}],
+                 "next_step": [{}], "check": [{}], "contracts_check": [{}],
+                 "complete_task": [{"task": "T001", "project": "refunds"}]}
+        for name, argument_sets in calls.items():
+            for arguments in argument_sets:
+                result = await client.call_tool(name, arguments)  # the client validates too
+                assert not result.is_error, (name, result.content)
+                results.setdefault(name, []).append(result.structured_content)
+        return tools, results
+
+    tools, results = drive(project, body_of)
+    for name, schema_id in OUTPUTS.items():
+        declared = tools[name].output_schema
+        assert declared == schemas[schema_id]
+        assert declared.get("additionalProperties") is False or "anyOf" in declared
+        for data in results[name]:
+            jsonschema.validate(data, declared)  # every documented field, nothing more
+    bad = dict(results["next_step"][0], extra_field=1)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, tools["next_step"].output_schema)

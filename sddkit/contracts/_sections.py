@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,8 +24,10 @@ from .model import (
     Operation,
     ProvidedDataset,
     PublishedEvent,
+    Remote,
     Retry,
     Runtime,
+    ValueSet,
 )
 
 #: Most retries a contract may declare.
@@ -36,7 +39,8 @@ def _lines(fields: Fields) -> dict[str, int]:
 
 
 def _runtime(r: Reader, node: yaml.Node, where: str) -> Runtime | None:
-    f = r.fields(node, where, ("port", "health", "readiness", "config", "secrets"))
+    f = r.fields(node, where, ("port", "health", "readiness", "config", "secrets", "name",
+                               "manifests"))
     if f is None:
         return None
     return Runtime(
@@ -47,6 +51,8 @@ def _runtime(r: Reader, node: yaml.Node, where: str) -> Runtime | None:
         readiness=r.get(f, where, "readiness", r.url_path),
         config=r.get(f, where, "config", r.names) or (),
         secrets=r.get(f, where, "secrets", r.free_text),
+        name=r.get(f, where, "name", r.slug),
+        manifests=r.get(f, where, "manifests", r.globs) or (),
     )
 
 
@@ -172,8 +178,48 @@ def _need(r: Reader, node: yaml.Node, where: str) -> DataNeed | None:
                     access_level=level)
 
 
+def _value_set(r: Reader, node: yaml.Node, where: str) -> ValueSet | None:
+    f = r.fields(node, where, ("name", "values", "pattern"), required=("name",))
+    name = r.get(f, where, "name", r.text) if f is not None else None
+    if f is None or name is None:
+        return None
+    values = r.get(f, where, "values", r.values)
+    pattern = r.get(f, where, "pattern", r.pattern)
+    if values is None and pattern is None:
+        if "values" not in f and "pattern" not in f:
+            r.problem(line_of(node), f"{where}: give values, pattern or both",
+                      "values: [a, b] lists an enumeration; pattern: '^[a-z]+$' a format")
+        return None
+    if values is not None and pattern is not None:
+        for value in values:
+            if not re.fullmatch(pattern, value):
+                r.problem(f["values"][1], f"{where}: value '{value}' does not match its own "
+                          f"pattern '{pattern}'", "fix the value or the pattern")
+    return ValueSet(line=line_of(node), lines=_lines(f), name=name, values=values,
+                    pattern=pattern)
+
+
+def _remote(r: Reader, node: yaml.Node, where: str) -> Remote | None:
+    f = r.fields(node, where, ("service", "path", "git", "ref"), required=("service",))
+    service = r.get(f, where, "service", r.slug) if f is not None else None
+    if f is None or service is None:
+        return None
+    path, git = r.get(f, where, "path", r.relative_path), r.get(f, where, "git", r.free_text)
+    ref = r.get(f, where, "ref", r.text)
+    if (path is None) == (git is None):
+        if ("path" in f) == ("git" in f):
+            r.problem(line_of(node), f"{where}: give either path (a checkout) or git and ref")
+        return None
+    if git is not None and ref is None:
+        if "ref" not in f:
+            r.problem(line_of(node), f"{where}: git needs a ref (a branch, tag or commit)")
+        return None
+    return Remote(line=line_of(node), lines=_lines(f), service=service, path=path, git=git,
+                  ref=ref)
+
+
 SECTIONS = ("operations", "events", "datasets", "data")
-TOP_KEYS = ("service", "owner", "write_path", "runtime", "provides", "depends_on")
+TOP_KEYS = ("service", "owner", "write_path", "runtime", "provides", "depends_on", "interface")
 
 
 def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract | None:
@@ -217,6 +263,11 @@ def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract 
                        lambda s: f"{s.service}.{s.name}", "dataset read"),
         needs=r.unique(_section(r, depends, d, "data", _need),
                        lambda x: f"{x.service}.{x.name}", "data need"),
+        interface=r.get(top, "", "interface", r.relative_path),
+        values=r.unique(r.entries(top["values"][0], "values", lambda n, w: _value_set(r, n, w))
+                        if "values" in top else [], lambda v: v.name, "value set"),
+        remotes=r.unique(r.entries(top["remotes"][0], "remotes", lambda n, w: _remote(r, n, w))
+                         if "remotes" in top else [], lambda x: x.service, "remote"),
     )
     return replace(contract, clean=not r.findings)
 

@@ -293,4 +293,10 @@ def check(cs: ContractSet, strict: bool = False) -> list[Finding]:
         checker.runtime(c)
     checker.events()
     checker.cycles()
+    if cs.root is not None:
+        from .interface_rules import check_interfaces
+        from .manifest_rules import check_manifests
+
+        checker.found += check_manifests(cs.contracts, cs.root)
+        checker.found += check_interfaces(cs.contracts, cs.root)
     return sorted(set(cs.findings) | set(checker.found))

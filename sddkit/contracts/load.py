@@ -38,6 +38,8 @@ class ContractSet:
     findings: list[Finding] = field(default_factory=list)
     unloadable: set[str] = field(default_factory=set)
     files: int = 0
+    #: The repository root that ``runtime.manifests`` and ``interface`` are relative to.
+    root: Path | None = None
 
     def known(self, service: str) -> bool:
         """Whether a contract file exists for ``service`` (whether it loaded or not)."""
@@ -88,7 +90,7 @@ def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]
 
 def load_contracts(ws: Workspace) -> ContractSet:
     """Every ``AGENTS.ctx/contracts/*.yaml``, in file name order."""
-    result = ContractSet()
+    result = ContractSet(root=ws.root)
     folder = ws.contracts
     if not folder.exists():
         return result

@@ -183,7 +183,7 @@ def test_con014_compose_port_differs(tmp_path: Path) -> None:
 def test_con015_probe_path_differs(tmp_path: Path) -> None:
     f = only(system(tmp_path, risk_k8s=RISK_K8S.replace("path: /readyz", "path: /ready")))
     assert (f.rule, f.severity, f.path, f.line) == ("CON-015", "error", "deploy/risk.yaml", 26)
-    assert "probes /ready, but the contract's readiness path /readyz" in f.message
+    assert "probes /ready, but the contract's readiness path is /readyz" in f.message
 
 
 def test_con015_probe_port_differs(tmp_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_con015_missing_probe_is_a_warning(tmp_path: Path) -> None:
 def test_con015_compose_healthcheck_path(tmp_path: Path) -> None:
     f = only(system(tmp_path, models=MODELS_COMPOSE.replace("9000/healthz", "9000/health")))
     assert (f.rule, f.path, f.line) == ("CON-015", "compose.yaml", 9)
-    assert "healthcheck does not request the contract's health path /healthz" in f.message
+    assert "healthcheck does not request /healthz, but the contract's health path is" in f.message
 
 
 # --- CON-016 -----------------------------------------------------------------------------

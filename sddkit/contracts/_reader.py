@@ -172,19 +172,25 @@ class Reader:
                      "write <number><unit> with unit ms, s, m or h, e.g. 200ms or 3.2s")
         return None
 
-    def relative_path(self, node: yaml.Node, where: str) -> str | None:
-        """A path relative to the repository root that stays inside it (a glob is allowed)."""
+    def relative_path(self, node: yaml.Node, where: str, up: bool = False) -> str | None:
+        """A path relative to the repository root that stays inside it (a glob is allowed).
+
+        With ``up``, ``..`` may lead out of it (a sibling checkout); absolute paths never.
+        """
         value = self.free_text(node, where)
         if value is None:
             return None
-        parts = value.replace("\\", "/").split("/")
-        if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value) or ".." in parts:
-            if where.startswith("remotes") and not value.startswith(("/", "\\")):
-                return value  # a sibling checkout: ../other-repo
-            self.problem(line_of(node), f"{where} must be a path inside the repository, "
-                         f"relative to its root, found '{value}'")
+        absolute = value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value)
+        if absolute or (not up and ".." in value.replace("\\", "/").split("/")):
+            inside = "" if up else ", inside the repository"
+            self.problem(line_of(node), f"{where} must be a path relative to the repository "
+                         f"root{inside}, found '{value}'")
             return None
         return value
+
+    def checkout_path(self, node: yaml.Node, where: str) -> str | None:
+        """A relative path that may lead out of the repository: ``../billing``."""
+        return self.relative_path(node, where, up=True)
 
     def globs(self, node: yaml.Node, where: str) -> tuple[str, ...] | None:
         """A list of repository-relative glob patterns (``deploy/**/*.yaml``)."""

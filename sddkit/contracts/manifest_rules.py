@@ -112,11 +112,12 @@ def _probes(run: _Run, c: Contract, rt: Runtime, k: Container) -> None:
                                    ("readiness", rt.readiness, k.readiness, "readinessProbe")):
         if path is None:
             continue
-        declared = f"the contract's {what} path {path} ({c.where(rt.at(what))})"
+        declared = f"the contract's {what} path is {path} ({c.where(rt.at(what))})"
         if probe is None:
             if k.platform == "kubernetes":
                 run.add(k.at, "CON-015", "warning",
-                        f"{k.describe()} has no {key}: {declared} is never probed",
+                        f"{k.describe()} has no {key}, so {path} is never probed "
+                        f"({c.where(rt.at(what))})",
                         f"add {key}.httpGet with path: {path}")
             continue
         _probe(run, c, rt, k, probe, path, declared)
@@ -129,7 +130,7 @@ def _probe(run: _Run, c: Contract, rt: Runtime, k: Container, probe: Probe, path
             return  # an exec probe: what it checks is the program's business
         if path not in probe.command:
             run.add(probe.at, "CON-015", "error",
-                    f"{k.describe()}'s healthcheck does not request {declared}: "
+                    f"{k.describe()}'s healthcheck does not request {path}, but {declared}: "
                     f"'{probe.command}'", f"check {path} in the healthcheck")
         ports = {int(m["port"]) for m in LOCAL_PORT.finditer(probe.command)}
         if rt.port is not None and ports and rt.port not in ports:

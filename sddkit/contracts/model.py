@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..findings import Finding
+
 #: Latency percentiles a contract may state.
 PERCENTILES = ("p50", "p90", "p95", "p99")
 #: ``<number><unit>``: ``200ms``, ``3.2s``, ``5m``, ``1h``.
@@ -233,3 +235,23 @@ def show_key(key: frozenset[str] | None) -> str:
         return "none"
     names = sorted(key)
     return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"
+
+
+@dataclass
+class ContractSet:
+    """Every contract of a workspace, the CON-001 findings, and the files that did not load."""
+
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    unloadable: set[str] = field(default_factory=set)
+    files: int = 0
+    #: The repository root that ``runtime.manifests`` and ``interface`` are relative to.
+    root: Path | None = None
+
+    def known(self, service: str) -> bool:
+        """Whether a contract file exists for ``service`` (whether it loaded or not)."""
+        return service in self.contracts or service in self.unloadable
+
+    def unavailable_remotes(self) -> bool:
+        """Whether a contract named in ``remotes`` could not be read (CON-022)."""
+        return any(f.rule == "CON-022" for f in self.findings)

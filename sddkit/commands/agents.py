@@ -88,17 +88,19 @@ def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str,
 @click.pass_context
 def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
             skills: bool, mcp: bool, all_kinds: bool, dry_run: bool) -> None:
-    """Write or update the pointer block (or hooks) in each agent's files.
+    """Write or update sddkit's entries in each agent's files (default: the pointer blocks).
 
-    Every byte outside the block stays as it was; hooks merge into the settings file
-    keeping every other key. Re-running changes nothing.
+    Every byte outside the block stays as it was; hooks and MCP entries merge into the
+    settings files keeping every other key; a skill file changed by hand is kept.
+    Re-running changes nothing.
     """
     ws = workspace(ctx)
     kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
         notes = apply(ws, tx, kinds, names, remove=False)
-    _report(ws, tx, dry_run, f"sdd: every {' and '.join(kinds)} entry is already in place; "
-                             "nothing changed.", notes)
+    what = "every pointer block is" if kinds == ["pointers"] else (
+        f"everything of {', '.join(kinds)} is")
+    _report(ws, tx, dry_run, f"sdd: {what} already in place; nothing changed.", notes)
 
 
 @agents.command("list")
@@ -120,7 +122,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
            skills: bool, mcp: bool, all_kinds: bool, dry_run: bool) -> None:
-    """Take sddkit's pointer block (or hooks) out of each agent's files.
+    """Take sddkit's entries out of each agent's files (default: the pointer blocks).
 
     Nothing else in the file changes. A file left empty (or holding only what sddkit
     wrote when it created it) is deleted.
@@ -130,5 +132,5 @@ def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bo
     with transaction(ws.root, dry_run=dry_run) as tx:
         notes = apply(ws, tx, kinds, names, remove=True)
     nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (
-        f"sdd: no {' or '.join(kinds)} entry to remove; nothing changed.")
+        f"sdd: nothing of {', '.join(kinds)} to remove; nothing changed.")
     _report(ws, tx, dry_run, nothing, notes)

@@ -375,11 +375,8 @@ def run_transaction(root: Path, compute: Callable[[Transaction], T], *,
     and rendering: a ``done`` in a 50,000-task list keeps other writers waiting for the
     milliseconds its replace takes, not for its parse.
     """
-    from . import _cache
-
     for _attempt in range(max(attempts - 1, 0)):
-        _cache.new_run()  # what an earlier attempt saw of the tree is stale now
-        tx = Transaction(root)
+        tx = Transaction(root)  # (listing the projects again looks at the files afresh)
         result = compute(tx)
         if dry_run:
             return result, tx
@@ -388,7 +385,6 @@ def run_transaction(root: Path, compute: Callable[[Transaction], T], *,
                 tx.commit()
                 return result, tx
     with transaction(root, dry_run=dry_run) as tx:
-        _cache.new_run()
         result = compute(tx)
     return result, tx
 

@@ -128,6 +128,8 @@ class Snapshot:
             return found
         dirty, index_changed = self._git_state()
         rec = self.record(name)
+        if rec is None or None in rec[0]:
+            self._folder_sig(name)  # before the documents: a file added meanwhile changes it
         trust_record = rec is not None and not index_changed
         tracked = None if trust_record else self._tracked_blobs()
         base = f"{self.assets_rel}/{name}/"
@@ -180,7 +182,8 @@ class Snapshot:
         keys = self.project_keys(name)
         rec = self.record(name)
         if rec is not None and rec[0] == keys:
-            if rec[1] != self._sigs[name]:  # same bytes, new signatures: remember them
+            if rec[1] != self._sigs[name] or (rec[2] is None and None in keys):
+                # same bytes, new signatures (or the folder's, not known then): remember them
                 self._remember(name, rec[3])
             return rec[3]
         found = _shared_get(self.root, name, keys)

@@ -17,7 +17,7 @@ from ..findings import Finding
 from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
-from . import contexts, frontmatter, gates, generated, references, review, tasks
+from . import archived, contexts, frontmatter, gates, generated, references, review, tasks
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
@@ -150,6 +150,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         findings += generated.check(ws, loaded if complete else None, report.contexts,
                                     report.registration, report.root_text)
         findings += _contracts(ws, strict)
+        findings += archived.check(ws, resolver)
     kept, suppressed = suppress.apply(findings, texts)
     return Report(sorted(set(kept)), len(names), count, suppressed)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from dataclasses import dataclass
@@ -83,10 +84,8 @@ def archive_project(ws: Workspace, tx: Transaction, name: str, *, force: bool = 
 def remove_empty_folders(folder: Path) -> None:
     """Remove ``folder`` and its subfolders when the move left them empty (after commit)."""
     for here, _dirs, _names in os.walk(folder, topdown=False):
-        try:
+        with contextlib.suppress(OSError):  # not empty (written meanwhile), or gone: leave it
             os.rmdir(here)
-        except OSError:  # not empty (someone wrote there meanwhile), or gone: leave it
-            pass
 
 
 @dataclass(frozen=True)

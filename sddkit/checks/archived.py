@@ -8,7 +8,6 @@ in ``sdd/archive/`` that is not ``YYYY-MM-DD-project`` or cannot be read is SDD-
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 from ..archive import FOLDER, archive_root, archived_docs
@@ -28,7 +27,7 @@ def check(ws: Workspace, resolver: Resolver) -> list[Finding]:
     found: list[Finding] = []
     root = archive_root(ws)
     try:
-        entries = sorted(os.listdir(root))
+        entries = sorted(p.name for p in root.iterdir())
     except (FileNotFoundError, NotADirectoryError):
         return []
     for name in entries:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .. import markers
 from .._fileio import read_text
-from ..contexts import TABLE_BLOCK, Context, render_table
 from ..archive import archived_count
+from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
 from ..index import row_of

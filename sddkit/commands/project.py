@@ -73,11 +73,25 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--all-imported", is_flag=True,
+              help="Approve every phase `sdd adopt` imported, in order (recorded as an import).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_imported: bool,
+            dry_run: bool) -> None:
     """Approve the phase of PROJECT in review. A person's act: agents never approve."""
     from ..gates import approve as stage
+
+    if all_imported:
+        if force:
+            raise click.UsageError("--all-imported approves documents in review only; "
+                                   "drop --force")
+        from ..adopt import approve_imported
+
+        phases = _run(ctx, dry_run, lambda ws, tx: approve_imported(ws, tx, project, by))
+        if phases is not None:
+            click.echo(f"approved {', '.join(phases)} of {project} (imported)")
+        return
 
     result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
     if result is None:

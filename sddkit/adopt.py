@@ -51,7 +51,8 @@ class Step:
     ``kind``: ``project`` (a project imported), ``context`` (an instruction file's rules
     copied into a context), ``pointer`` (sddkit's block added to an instruction file),
     ``duplicate`` (a rule stated in several files), ``unchanged`` (imported earlier, same
-    source), ``source-changed`` (imported earlier, the source changed since: left alone).
+    source), ``source-changed`` (imported earlier, the source changed since: left alone),
+    ``skipped`` (an instruction file whose sddkit markers are broken: nothing done to it).
     """
 
     kind: str
@@ -228,7 +229,13 @@ def plan_adoption(ws: Workspace, tx: Transaction) -> list[Step]:
             steps.append(_revisit(ws, tx, unit, existing))
         else:
             steps.append(_import_unit(ws, tx, unit, taken))
-    files = find_instructions(ws.root)
+    files = []
+    for item in find_instructions(ws.root):
+        if item.problem is not None:
+            steps.append(Step("skipped", item.context, ws.rel(item.path),
+                              f"{item.problem}; repair the markers, then run `sdd adopt` again"))
+        else:
+            files.append(item)
     contexts = set(context_names(ws))
     for item in files:
         if item.context in contexts:

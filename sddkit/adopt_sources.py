@@ -126,6 +126,7 @@ class Instructions:
     agent: str | None
     context: str  # the context name it becomes
     lines: tuple[str, ...]  # the file's lines, sddkit's blocks and a front matter blanked
+    problem: str | None = None  # broken managed-block markers: the one-line error
 
     @property
     def text(self) -> str:
@@ -133,14 +134,15 @@ class Instructions:
         return re.sub(r"\n{3,}", "\n\n", "\n".join(self.lines)).strip("\n") + "\n"
 
 
-def _own_lines(text: str, path: Path) -> tuple[str, ...]:
+def _own_lines(text: str, path: Path) -> tuple[tuple[str, ...], str | None]:
     """``text``'s lines (no endings) with sddkit's managed blocks and front matter blanked,
-    so that line numbers stay the file's."""
+    so that line numbers stay the file's; and the marker error when its blocks are broken."""
     lines = [line.rstrip("\r\n") for line in markers.split_lines(text)]
+    problem = None
     try:
         blocks = list(markers.scan(text, path).values())
-    except SddkitError:
-        blocks = []  # broken markers: keep every line (the context shows them)
+    except SddkitError as exc:
+        blocks, problem = [], f"line {exc.line}: {exc.message}"
     for block in blocks:
         for index in range(block.start, block.end + 1):
             lines[index] = ""
@@ -149,7 +151,7 @@ def _own_lines(text: str, path: Path) -> tuple[str, ...]:
 
         for index in range(_frontmatter.body_line_offset(text)):
             lines[index] = ""
-    return tuple(lines)
+    return tuple(lines), problem
 
 
 def find_instructions(root: Path) -> list[Instructions]:
@@ -165,9 +167,9 @@ def find_instructions(root: Path) -> list[Instructions]:
                 name = slug(f"{prefix}-{path.stem}")
             else:
                 name = prefix
-            lines = _own_lines(read_text(path), path)
-            if _substance(lines):
-                out.append(Instructions(path, agent, name, lines))
+            lines, problem = _own_lines(read_text(path), path)
+            if problem is not None or _substance(lines):
+                out.append(Instructions(path, agent, name, lines, problem))
     return out
 
 
@@ -192,6 +194,8 @@ def duplicates(files: list[Instructions], root: Path) -> list[tuple[str, list[st
     seen: dict[str, list[str]] = {}
     shown: dict[str, str] = {}
     for item in files:
+        if item.problem is not None:
+            continue
         rel = item.path.relative_to(root).as_posix()
         for number, line in enumerate(item.lines, start=1):
             stripped = line.strip()

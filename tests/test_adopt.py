@@ -158,3 +158,16 @@ def test_a_name_taken_by_another_project_gets_the_tool_suffix(tmp_path: Path, sd
     assert sdd(repo, "new", "notification-settings").exit_code == 0
     result = sdd(repo, "adopt")
     assert "project        notification-settings-kiro <- kiro" in result.stdout
+
+
+def test_an_instruction_file_with_broken_markers_is_skipped_not_fatal(tmp_path: Path, sdd) -> None:
+    repo = _tree(tmp_path, "spec-kit")
+    (repo / "CLAUDE.md").write_text("- Keep functions short.\n<!-- sddkit:agents:start -->\n")
+    broken = (repo / "CLAUDE.md").read_bytes()
+    result = sdd(repo, "adopt")
+    assert result.exit_code == 0, result.stderr
+    assert ("skipped        claude-md <- CLAUDE.md: line 2: managed block 'agents' is never "
+            "closed") in result.stdout
+    assert "project        001-recipe-search" in result.stdout
+    assert (repo / "CLAUDE.md").read_bytes() == broken
+    assert not (repo / "AGENTS.ctx/claude-md").exists()

@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("sddkit.commands.check:check", "Check gates, drift, tasks, contexts, contracts."),
     "contracts": ("sddkit.commands.contracts:contracts", "Service contracts: new, check, graph."),
     "agents": ("sddkit.commands.agents:agents", "Pointer blocks in each agent's instruction file."),
+    "merge-driver": ("sddkit.commands.merge_driver:merge_driver",
+                     "The git merge driver sdd init registers."),
     "mcp": ("sddkit.commands.mcp:mcp", "Serve the same operations over MCP (stdio)."),
 }
 

@@ -54,7 +54,7 @@ def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
     from .archive import archived_count
-
+    text = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in the block
     table = render(rows(ws, tx), archived_count(ws, tx))
     tx.write(ws.sdd_context, markers.replace_block(text, BLOCK, table, ws.sdd_context))
 

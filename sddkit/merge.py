@@ -278,6 +278,8 @@ def missing_config(root: Path) -> list[str]:
     except (OSError, UnicodeDecodeError):
         return []
     wanted = [name for name in DRIVERS if f"merge={name}" in text]
+    if not wanted or _git(root, "rev-parse", "--git-dir") is None:
+        return []  # outside git nothing merges
     missing = []
     for name in wanted:
         if not _git(root, "config", "--get", f"merge.{name}.driver"):

@@ -125,3 +125,34 @@ def test_inventory_heals_conflict_markers_in_its_block(initialised: Path, sdd) -
     # conflict hunks outside the block are a person's: left alone
     outside = "<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> x\n"
     assert heal_block_conflicts(outside + text, "inventory") == outside + text
+
+
+def _plan_with(root: Path, sdd, name: str, files: str) -> None:
+    walk_to(root, sdd, name, upto="spec")
+    plan = root / "AGENTS.ctx/sdd/assets" / name / "plan.md"
+    text = plan.read_text()
+    head, _sep, rest = text.partition("## Files to create or modify\n")
+    _old, _sep2, tail = rest.partition("## Choices and rationale")
+    plan.write_text(head + "## Files to create or modify\n\n" + files + "\n## Choices and rationale"
+                    + tail)
+
+
+def test_two_open_plans_naming_the_same_file_or_contract_warn(initialised: Path, sdd) -> None:
+    import json
+
+    root = initialised
+    _plan_with(root, sdd, "alpha", "- `src/pay/client.py` (modify): retries\n"
+               "- AGENTS.ctx/contracts/pay.yaml: a new timeout\n")
+    _plan_with(root, sdd, "beta", "- `src/refund.py` (create)\n"
+               "- `src/pay/client.py` (modify): refunds\n- AGENTS.ctx/contracts/pay.yaml\n")
+    _plan_with(root, sdd, "gamma", "- `src/other.py` (create)\n")
+    report = json.loads(sdd(root, "check", "--json").stdout)
+    overlap = sorted((f["path"].split("/")[3], f["message"])
+                     for f in report["findings"] if f["rule"] == "SDD-021")
+    assert overlap == [
+        ("alpha", "plan names contract pay.yaml, which the plan of beta names too"),
+        ("alpha", "plan names file src/pay/client.py, which the plan of beta names too"),
+        ("beta", "plan names contract pay.yaml, which the plan of alpha names too"),
+        ("beta", "plan names file src/pay/client.py, which the plan of alpha names too"),
+    ]
+    assert all(f["severity"] == "warning" for f in report["findings"] if f["rule"] == "SDD-021")

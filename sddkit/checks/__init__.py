@@ -17,7 +17,7 @@ from ..findings import Finding
 from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
-from . import archived, contexts, frontmatter, gates, generated, references, review, tasks
+from . import archived, contexts, frontmatter, gates, generated, overlap, references, review, tasks
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
@@ -166,6 +166,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         findings += _contracts(ws, strict)
         findings += archived.check(ws, resolver)
         findings += _merge_drivers(ws)
+        findings += overlap.check(ws, loaded)
     kept, suppressed = suppress.apply(findings, texts)
     return Report(sorted(set(kept)), len(names), count, suppressed)
 

@@ -156,8 +156,12 @@ def _merge_inventory(base: str, ours: str, theirs: str, labels: tuple[str, str, 
 
 
 def _git(root: Path, *args: str) -> bytes | None:
-    done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=root,
-                          capture_output=True, check=False)
+    """git's output, or None when git fails or is not installed (then nothing merges)."""
+    try:
+        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=root,
+                              capture_output=True, check=False)
+    except OSError:
+        return None
     return done.stdout if done.returncode == 0 else None
 
 

@@ -44,10 +44,11 @@ def _recent(row: ProjectRow) -> tuple[str, str]:
     return (row.updated, row.name)
 
 
-def render(projects: list[ProjectRow]) -> str:
+def render(projects: list[ProjectRow], archived: int = 0) -> str:
     """The inventory table: every active project (implementing, awaiting approval, drafting,
     blocked) by state and name, then the :data:`COMPLETED_SHOWN` most recently updated
-    completed projects (newest first), then one line counting the other completed ones.
+    completed projects (newest first), then one line counting the other completed ones;
+    ``archived`` projects are counted under it, never listed.
 
     Completed projects are most of a long-lived repository: listing each would make the
     block, which agents load at session start, grow without bound (1.1 MB at 10,000
@@ -66,6 +67,8 @@ def render(projects: list[ProjectRow]) -> str:
                      "|  |  |  |  |  |  |")
     if not projects:
         lines.append("| _no projects yet: `sdd new NAME`_ |  |  |  |  |  |  |")
+    if archived:
+        lines += ["", f"Archived: {archived} (`sdd status --archived` lists them)."]
     return "\n".join(lines) + "\n"
 
 
@@ -74,7 +77,9 @@ def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     text = tx.read(ws.sdd_context)
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
-    table = render(rows(ws, tx))
+    from .archive import archived_count
+    text = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in the block
+    table = render(rows(ws, tx), archived_count(ws, tx))
     tx.write(ws.sdd_context, markers.replace_block(text, BLOCK, table, ws.sdd_context))
 
 

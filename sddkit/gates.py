@@ -141,8 +141,8 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
         tasks = project.tasks
         if tasks is None or not tasks.tasks:
             raise GateError(f"tasks of {name} has no tasks (- [ ] T001 ...)", doc.path)
-        if tasks.problems:
-            issue = tasks.problems[0]
+        if tasks.errors():
+            issue = tasks.errors()[0]
             raise GateError(f"tasks of {name} is not ready: {issue.message}", doc.path, issue.line)
     tx.write(doc.path, _frontmatter.set_keys(doc.text, {"status": "review"}, doc.path))
     return doc

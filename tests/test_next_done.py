@@ -280,4 +280,4 @@ def test_next_warns_about_task_problems_after_a_forced_approval(initialised: Pat
     out = sdd(initialised, "next").stdout
     assert out.startswith("Next: T002 b")
     assert "skipped: T001 waits for T404" in out
-    assert "warning: the task list has 1 problem(s)" in out
+    assert "warning: the task list has 1 error(s) and 0 warning(s)" in out

@@ -168,6 +168,9 @@ def dependency_ids(value: str) -> list[str]:
                 out += [normalise(f"{prefix}{n:0{width}d}") for n in range(low, high + 1)]
                 continue
             break
+        if re.fullmatch(r"task-\d+", word, re.IGNORECASE):
+            out.append(word.lower())  # a positional key, as sddkit prints it
+            continue
         if (ref := _REF.fullmatch(word.rstrip(":,"))) is None:
             break
         out.append(normalise(ref.group(1)))

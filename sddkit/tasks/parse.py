@@ -191,15 +191,17 @@ class _Reader:
             self.mark(token, f"unclosed:{start}")
 
 
-def parse_tasks(text: str, path: Path | None = None) -> TaskList:
-    """Every checkbox list item of ``text`` (front matter skipped), with its problems.
+def parse_tasks(text: str, path: Path | None = None, front_matter: bool = True) -> TaskList:
+    """Every checkbox list item of ``text`` (front matter skipped; with ``front_matter``
+    False the whole text is Markdown), with its problems.
 
     Raises :class:`TaskError` (with the line) when lists or quotes nest too deeply for the
     parser to read, rather than dropping the tasks inside them.
     """
-    offset = _frontmatter.body_line_offset(text, path)
+    offset = _frontmatter.body_line_offset(text, path) if front_matter else 0
+    body = _frontmatter.body(text, path) if front_matter else text
     # markdown-it ends a line at a bare "\r" too; split_lines (our line numbers) does not
-    source = _frontmatter.body(text, path).replace("\r\n", "\n").replace("\r", " ")
+    source = body.replace("\r\n", "\n").replace("\r", " ")
     from markdown_it import MarkdownIt  # imported here: read paths served from the cache skip it
 
     tokens = MarkdownIt("commonmark", {"maxNesting": _MAX_NESTING}).parse(source)

@@ -27,6 +27,7 @@ TASKS = """## Phase 1: core
   - verify: pytest -q
 - [ ] T002 Second step
   - depends: T001
+  - verify: pytest -q
 """
 
 

@@ -214,7 +214,7 @@ def test_history_outside_git_uses_existence_rule_only(tmp_path: Path, sdd: Invok
 
 def test_sdd003_drift(approved: Path, sdd: Invoke) -> None:
     doc = assets(approved) / "tasks.md"
-    doc.write_text(doc.read_text() + "\n- [ ] T003 Sneaked in after approval\n")
+    doc.write_text(doc.read_text() + "\n- [ ] T003 Sneaked in after approval\n  - verify: true\n")
     regenerate(approved, sdd)
     result = found(approved)
     assert {f.rule for f in result} == {"SDD-003"}

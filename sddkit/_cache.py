@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 6
+VERSION = 7
 #: A file modified this recently (ns) may be modified again within its timestamp's
 #: resolution: its stat signature is never recorded (git's "racy" rule).
 RACY_NS = 2_000_000_000

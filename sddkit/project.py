@@ -142,13 +142,7 @@ class Project:
             return known[1]
         from .tasks import parse_tasks
 
-        if self.root is None or len(text) < _cache.BIG_TASKS_CHARS:
-            return parse_tasks(text, doc.path)
-        found = _cache.load_task_list(self.root, self.name, text, doc.path)  # a long list seen before
-        if found is None:
-            found = parse_tasks(text, doc.path)
-            _cache.store_task_list(self.root, self.name, text, found)
-        return found
+        return parse_tasks(text, doc.path)
 
     @property
     def task_summary(self) -> TaskSummary | None:

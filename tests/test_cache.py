@@ -234,37 +234,3 @@ def test_a_worktree_shares_the_parse_cache(repo: Path, sdd: Invoke, tmp_path: Pa
     assert _cache.location(tree, "parse") == _cache.location(repo, "parse")
     assert _cache.location(tree, "rows") != _cache.location(repo, "rows")
     same_as_uncached(sdd, tree, monkeypatch)
-
-
-def test_a_long_task_list_is_parsed_once_for_many_dones(initialised: Path, sdd: Invoke,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A list past ``BIG_TASKS_CHARS`` is kept parsed by content: the second `done` in it
-    parses nothing, and a hand edit (same size and mtime) is still seen."""
-    count = 4000
-    tasks = "".join(f"- [ ] T{n:04d} Import record family number {n} of the batch\n"
-                    f"  - verify: `pytest -k family_{n}` passes\n" for n in range(1, count + 1))
-    assert len(tasks) > _cache.BIG_TASKS_CHARS
-    walk_to(initialised, sdd, "bulk", tasks=tasks)
-    git(initialised, "add", "-A")
-    git(initialised, "commit", "-q", "-m", "bulk")
-    age_tree(initialised)
-    from sddkit import tasks as tasks_module
-
-    parsed: list[int] = []
-    real = tasks_module.parse_tasks
-
-    def counting(text: str, path: Path | None = None) -> object:
-        parsed.append(len(text))
-        return real(text, path)
-
-    monkeypatch.setattr(tasks_module, "parse_tasks", counting)
-    assert sdd(initialised, "done", "T0001", "--project", "bulk").exit_code == 0
-    before = len(parsed)
-    assert sdd(initialised, "done", "T0002", "--project", "bulk").exit_code == 0
-    assert len(parsed) == before  # the list the first done derived and kept
-    assert next_key(sdd, initialised) == "T0003"
-    doc = initialised / ASSETS / "bulk" / "tasks.md"
-    edit_in_place(doc, "- [ ] T0003", "- [x] T0003")
-    assert next_key(sdd, initialised) == "T0004"
-    monkeypatch.undo()
-    same_as_uncached(sdd, initialised, monkeypatch)

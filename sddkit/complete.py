@@ -104,6 +104,9 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
              force: bool = False, mark: str | None = None) -> Completion:
     """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
     taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
+
+    With ``force``, what was overridden is recorded in the done mark:
+    ``<!-- done DATE SHA forced: open T001, T002; blocked -->``.
     """
     from .tasks import set_done
 
@@ -121,20 +124,25 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
                 project.docs["tasks"].path,
                 task.line,
             )
-    if not force:
-        waiting = [d for d in task.depends if not _done(tasks, d)]
-        if waiting:
-            raise TaskError(
-                f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "
-                "(or --force)",
-                project.docs["tasks"].path,
-                task.line,
-            )
-        if task.blocked:
-            raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
-                            project.docs["tasks"].path, task.line)
+    waiting = [d for d in task.depends if not _done(tasks, d)]
+    if waiting and not force:
+        raise TaskError(
+            f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "
+            "(or --force)",
+            project.docs["tasks"].path,
+            task.line,
+        )
+    if task.blocked and not force:
+        raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
+                        project.docs["tasks"].path, task.line)
+    forced = [f"open {', '.join(waiting)}"] if waiting else []
+    if task.blocked:
+        forced.append("blocked")
     doc = project.docs["tasks"]
-    tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
+    stamp = mark if mark is not None else today_mark(ws)
+    if forced:  # recorded in the mark, as `approve --force` is in the front matter
+        stamp = f"{stamp} forced: {'; '.join(forced)}".strip()
+    tx.write(doc.path, set_done(doc.text, task, stamp))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

@@ -28,6 +28,13 @@ def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transact
     return result
 
 
+def _person(action: str, project: str) -> None:
+    """Refuse a person's act in an agent's shell unless confirmed on the terminal."""
+    from ..person import require_person
+
+    require_person(action, project)
+
+
 @click.command()
 @click.argument("project")
 @click.option("--title", default=None, help="Human title (default: the project name).")
@@ -76,9 +83,15 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @dry_run_option
 @click.pass_context
 def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
-    """Approve the phase of PROJECT in review. A person's act: agents never approve."""
+    """Approve the phase of PROJECT in review. A person's act: agents never approve.
+
+    Inside a coding agent's shell it is refused unless a person types the project name
+    on the controlling terminal (see docs/approvals.md).
+    """
     from ..gates import approve as stage
 
+    if not dry_run:
+        _person(f"sdd approve {project}" + (" --force" if force else ""), project)
     result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
     if result is None:
         return
@@ -98,9 +111,14 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_r
 @dry_run_option
 @click.pass_context
 def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: bool) -> None:
-    """Reopen a phase in review or approved: back to draft; later phases become stale."""
+    """Reopen a phase in review or approved: back to draft; later phases become stale.
+
+    A person's act: refused inside a coding agent's shell unless confirmed on the terminal.
+    """
     from ..gates import reopen as stage
 
+    if not dry_run:
+        _person(f"sdd reopen {project} {phase}", project)
     doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, phase, reason))
     if doc is not None:
         later = PHASES[PHASES.index(phase) + 1 :]

@@ -80,28 +80,66 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--commit", is_flag=True,
+              help="Also commit the approval with git (always, and signed, when the sdd "
+                   "context sets signed_approvals: true).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, commit: bool,
+            dry_run: bool) -> None:
     """Approve the phase of PROJECT in review. A person's act: agents never approve.
 
     Inside a coding agent's shell it is refused unless a person types the project name
-    on the controlling terminal (see docs/approvals.md).
+    on the controlling terminal. When CODEOWNERS or the sdd context name approvers, only
+    they may approve. See docs/approvals.md.
     """
+    from .._fileio import transaction
     from ..gates import approve as stage
+    from ..sync import refresh
 
     if not dry_run:
         _person(f"sdd approve {project}" + (" --force" if force else ""), project)
-    result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
-    if result is None:
-        return
     ws = workspace(ctx)
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        result = stage(ws, tx, project, by, force)
+        refresh(ws, tx)
+        changes = tx.changes()
+    if dry_run:
+        click.echo(tx.diff(), nl=False)
+        return
     forced = " (forced)" if result.forced else ""
     click.echo(f"approved {result.doc.phase} of {project} by {result.by} at {result.at}{forced}")
+    if result.signed or commit:
+        sha = _commit_approval(ws, changes, result)
+        signed = "signed " if result.signed else ""
+        click.echo(f"committed {signed}approval {sha[:7]}")
     if result.scaffolded is not None:
         click.echo(f"created {ws.rel(result.scaffolded)} (draft): the next phase")
     elif result.doc.phase == "tasks":
         click.echo(f"Implementation can start: `sdd next {project}`.")
+
+
+def _commit_approval(ws: Workspace, changes: list[tuple[Path, str | None, str]],
+                     result: Any) -> str:
+    """Commit what the approval wrote (signed when the policy asks); on failure put every
+    file back as it was, so a refused signature leaves no unsigned approval behind."""
+    from .._fileio import transaction
+    from .._git import commit_files
+    from ..errors import SddkitError
+
+    message = (f"sdd approve {result.doc.project}: {result.doc.phase} approved by {result.by}"
+               f"\n\nSddkit-Approval: {result.doc.project}/{result.doc.phase}\n")
+    try:
+        return commit_files(ws.root, [path for path, _old, _new in changes], message,
+                            sign=result.signed)
+    except SddkitError as exc:
+        with transaction(ws.root) as undo:
+            for path, old, _new in changes:
+                if old is None:
+                    undo.delete(path)
+                else:
+                    undo.write(path, old)
+        raise SddkitError(f"{exc.message}; the approval was not recorded", exc.path) from None
 
 
 @click.command()

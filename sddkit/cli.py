@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contracts": ("sddkit.commands.contracts:contracts", "Service contracts: new, check, graph."),
     "agents": ("sddkit.commands.agents:agents", "Pointer blocks in each agent's instruction file."),
     "mcp": ("sddkit.commands.mcp:mcp", "Serve the same operations over MCP (stdio)."),
+    "log": ("sddkit.commands.log:log", "Approvals, reopenings, forced actions, blocks (git)."),
     "guard": ("sddkit.commands.guard:guard", "Agent hook: deny approvals and gate-key edits."),
 }
 

@@ -82,6 +82,17 @@ def _toplevel(root: Path) -> Path | None:
     return Path(text).resolve() if text else None
 
 
+def _scope(root: Path, under: Path) -> tuple[Path, str] | None:
+    """(top level, ``under`` relative to it in POSIX form); None outside git or outside it."""
+    top = _toplevel(root)
+    if top is None:
+        return None
+    try:
+        return top, under.resolve().relative_to(top).as_posix() or "."
+    except ValueError:
+        return None
+
+
 def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None:
     """Files under ``under`` -> (commit, committer date ISO 8601) of the commit that added them.
 
@@ -91,13 +102,10 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     or before the first commit; files never committed are absent. Runs git directly (two
     quick processes) rather than through GitPython: ``sdd check`` is a hot path.
     """
-    top = _toplevel(root)
-    if top is None:
+    found = _scope(root, under)
+    if found is None:
         return None
-    try:
-        scope = under.resolve().relative_to(top).as_posix() or "."
-    except ValueError:
-        return None
+    top, scope = found
     out = _run_git(top, "log", "--diff-filter=A", "--no-renames", "--name-only",
                    "--format=%x00%H %cI", "--", scope)
     if out is None:
@@ -210,13 +218,10 @@ def log_patches(root: Path, under: Path, regex: str) -> tuple[Path, bytes] | Non
     diff adds or removes a line matching the extended ``regex``, newest first, each
     introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fAUTHOR-DATE`` and followed by its
     zero-context patch. None outside git or before the first commit."""
-    top = _toplevel(root)
-    if top is None:
+    found = _scope(root, under)
+    if found is None:
         return None
-    try:
-        scope = under.resolve().relative_to(top).as_posix() or "."
-    except ValueError:
-        return None
+    top, scope = found
     out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
                    f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", "--", scope)
     return None if out is None else (top, out)

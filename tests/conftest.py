@@ -164,3 +164,15 @@ def walk_to(root: Path, invoke: Invoke, project: str, upto: str = "tasks",
             assert result.exit_code == 0, (phase, step, result.stderr)
         if phase == upto:
             return
+
+
+@pytest.fixture
+def spec_in_review(initialised: Path, sdd: Invoke) -> Path:
+    """``demo`` with its constitution approved and its spec in review, all committed."""
+    walk_to(initialised, sdd, "demo", upto="constitution")
+    fill(initialised / "AGENTS.ctx/sdd/assets/demo/spec.md")
+    result = sdd(initialised, "ready", "demo")
+    assert result.exit_code == 0, result.stderr
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "spec ready")
+    return initialised

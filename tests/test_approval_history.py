@@ -30,23 +30,13 @@ def sdd017(sdd: Invoke, repo: Path) -> list[dict[str, object]]:
     return [f for f in findings if f["rule"] == "SDD-017"]
 
 
-@pytest.fixture
-def in_review(initialised: Path, sdd: Invoke) -> Path:
-    walk_to(initialised, sdd, "demo", upto="constitution")
-    fill(initialised / SPEC)
-    assert sdd(initialised, "ready", "demo").exit_code == 0
-    git(initialised, "add", "-A")
-    git(initialised, "commit", "-q", "-m", "spec ready")
-    return initialised
-
-
-def test_an_approval_committed_by_a_non_approver(in_review: Path, sdd: Invoke) -> None:
-    assert sdd(in_review, "approve", "demo", "--by", "Grace").exit_code == 0
-    commit_as(in_review, "Mallory", "mallory@example.com", "approve spec")
-    (in_review / ".github").mkdir()
-    (in_review / ".github/CODEOWNERS").write_text("/AGENTS.ctx/sdd/ @grace grace@example.com\n")
-    commit_as(in_review, "Grace", "grace@example.com", "owners")
-    found = sdd017(sdd, in_review)
+def test_an_approval_committed_by_a_non_approver(spec_in_review: Path, sdd: Invoke) -> None:
+    assert sdd(spec_in_review, "approve", "demo", "--by", "Grace").exit_code == 0
+    commit_as(spec_in_review, "Mallory", "mallory@example.com", "approve spec")
+    (spec_in_review / ".github").mkdir()
+    (spec_in_review / ".github/CODEOWNERS").write_text("/AGENTS.ctx/sdd/ @grace grace@example.com\n")
+    commit_as(spec_in_review, "Grace", "grace@example.com", "owners")
+    found = sdd017(sdd, spec_in_review)
     # the constitution was committed by Ada, no approver either
     assert sorted(f["path"] for f in found) == ["AGENTS.ctx/sdd/assets/demo/constitution.md", SPEC]
     found = [f for f in found if f["path"] == SPEC]
@@ -54,19 +44,19 @@ def test_an_approval_committed_by_a_non_approver(in_review: Path, sdd: Invoke) -
     assert "committed in" in message and "by Mallory <mallory@example.com>" in message
     assert "not an approver (@grace, grace@example.com; .github/CODEOWNERS:1)" in message
     assert found[0]["path"] == SPEC and found[0]["severity"] == "error"
-    assert sdd(in_review, "check").exit_code == 1
+    assert sdd(spec_in_review, "check").exit_code == 1
 
 
-def test_an_approval_committed_by_an_approver(in_review: Path, sdd: Invoke) -> None:
-    (in_review / "CODEOWNERS").write_text("* grace@example.com\nconstitution.md ada@example.com\n")
+def test_an_approval_committed_by_an_approver(spec_in_review: Path, sdd: Invoke) -> None:
+    (spec_in_review / "CODEOWNERS").write_text("* grace@example.com\nconstitution.md ada@example.com\n")
     env_approve = subprocess.run(
-        [*_sdd_cmd(), "--root", str(in_review), "approve", "demo", "--commit"],
+        [*_sdd_cmd(), "--root", str(spec_in_review), "approve", "demo", "--commit"],
         env={**os.environ, "GIT_AUTHOR_NAME": "Grace", "GIT_AUTHOR_EMAIL": "grace@example.com"},
         capture_output=True, text=True)
     assert env_approve.returncode == 0, env_approve.stderr
     assert "committed approval" in env_approve.stdout
-    commit_as(in_review, "Ada", "ada@example.com", "owners")
-    assert sdd017(sdd, in_review) == []
+    commit_as(spec_in_review, "Ada", "ada@example.com", "owners")
+    assert sdd017(sdd, spec_in_review) == []
 
 
 def _sdd_cmd() -> list[str]:
@@ -75,70 +65,70 @@ def _sdd_cmd() -> list[str]:
     return [sdd_executable()]
 
 
-def test_a_hand_edited_status(in_review: Path, sdd: Invoke) -> None:
-    spec = in_review / SPEC
-    assert sdd(in_review, "approve", "demo", "--by", "Grace").exit_code == 0
-    git(in_review, "add", "-A")
-    git(in_review, "commit", "-q", "-m", "approve spec")
-    assert sdd017(sdd, in_review) == []
+def test_a_hand_edited_status(spec_in_review: Path, sdd: Invoke) -> None:
+    spec = spec_in_review / SPEC
+    assert sdd(spec_in_review, "approve", "demo", "--by", "Grace").exit_code == 0
+    git(spec_in_review, "add", "-A")
+    git(spec_in_review, "commit", "-q", "-m", "approve spec")
+    assert sdd017(sdd, spec_in_review) == []
     # back to review (the approval fields stay), then the status flipped by hand
-    assert sdd(in_review, "ready", "demo").exit_code == 1  # nothing to re-approve yet
+    assert sdd(spec_in_review, "ready", "demo").exit_code == 1  # nothing to re-approve yet
     spec.write_text(spec.read_text().replace("status: approved", "status: review", 1))
-    git(in_review, "commit", "-q", "-am", "review again")
+    git(spec_in_review, "commit", "-q", "-am", "review again")
     spec.write_text(spec.read_text().replace("status: review", "status: approved", 1))
-    git(in_review, "commit", "-q", "-am", "looks fine to me")
-    found = sdd017(sdd, in_review)
+    git(spec_in_review, "commit", "-q", "-am", "looks fine to me")
+    found = sdd017(sdd, spec_in_review)
     assert len(found) == 1, found
     assert "set to approved by hand in commit" in str(found[0]["message"])
     assert "no `sdd approve` recorded it" in str(found[0]["message"])
 
 
-def test_hand_edited_status_without_approval_fields(in_review: Path, sdd: Invoke) -> None:
-    spec = in_review / SPEC
+def test_hand_edited_status_without_approval_fields(spec_in_review: Path, sdd: Invoke) -> None:
+    spec = spec_in_review / SPEC
     text = spec.read_text().replace("status: review", "status: approved", 1)
     spec.write_text(text)
-    git(in_review, "commit", "-q", "-am", "approved, I promise")
+    git(spec_in_review, "commit", "-q", "-am", "approved, I promise")
     import json
 
-    result = sdd(in_review, "check", "--json")
+    result = sdd(spec_in_review, "check", "--json")
     found = json.loads(result.stdout)["findings"]
     # caught before history is read: the approval has no hash (SDD-001)
     assert [f["rule"] for f in found if f["path"] == SPEC] == ["SDD-001"]
     assert "approve with `sdd approve`" in found[0]["message"]
 
 
-def test_uncommitted_approvals_wait_for_the_commit(in_review: Path, sdd: Invoke) -> None:
-    assert sdd(in_review, "approve", "demo", "--by", "Grace").exit_code == 0
-    (in_review / "CODEOWNERS").write_text("spec.md nobody@example.com\n")
-    assert sdd017(sdd, in_review) == []
+def test_uncommitted_approvals_wait_for_the_commit(spec_in_review: Path, sdd: Invoke) -> None:
+    assert sdd(spec_in_review, "approve", "demo", "--by", "Grace").exit_code == 0
+    (spec_in_review / "CODEOWNERS").write_text("spec.md nobody@example.com\n")
+    assert sdd017(sdd, spec_in_review) == []
 
 
-def test_signed_mode_refuses_an_unsigned_approval(in_review: Path, sdd: Invoke,
+def test_signed_mode_refuses_an_unsigned_approval(spec_in_review: Path, sdd: Invoke,
                                                   tmp_path: Path) -> None:
-    assert sdd(in_review, "approve", "demo", "--commit").exit_code == 0  # unsigned
-    ssh_signing(in_review, tmp_path)
-    context = in_review / "AGENTS.ctx/sdd/CONTEXT.md"
+    assert sdd(spec_in_review, "approve", "demo", "--commit").exit_code == 0  # unsigned
+    ssh_signing(spec_in_review, tmp_path)
+    context = spec_in_review / "AGENTS.ctx/sdd/CONTEXT.md"
     context.write_text(context.read_text().replace(
         "---\nname: sdd\n", "---\nname: sdd\nsigned_approvals: true\n", 1))
-    git(in_review, "commit", "-q", "-am", "signed approvals from now on")
-    found = sdd017(sdd, in_review)
+    git(spec_in_review, "commit", "-q", "-am", "signed approvals from now on")
+    found = sdd017(sdd, spec_in_review)
     unsigned = ["AGENTS.ctx/sdd/assets/demo/constitution.md", SPEC]  # both approved unsigned
     assert [f["path"] for f in found] == unsigned
     assert "is not signed with a trusted key" in str(found[1]["message"])
     # the plan, approved in signed mode, passes
-    fill(in_review / "AGENTS.ctx/sdd/assets/demo/plan.md")
-    assert sdd(in_review, "ready", "demo").exit_code == 0
-    git(in_review, "commit", "-q", "-am", "plan ready")
-    result = sdd(in_review, "approve", "demo")
+    fill(spec_in_review / "AGENTS.ctx/sdd/assets/demo/plan.md")
+    assert sdd(spec_in_review, "ready", "demo").exit_code == 0
+    git(spec_in_review, "commit", "-q", "-am", "plan ready")
+    result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 0 and "committed signed approval" in result.stdout
-    assert [f["path"] for f in sdd017(sdd, in_review)] == unsigned  # not the plan
+    assert [f["path"] for f in sdd017(sdd, spec_in_review)] == unsigned  # not the plan
 
 
-def test_shallow_clone_warns_instead_of_blaming(in_review: Path, sdd: Invoke,
+def test_shallow_clone_warns_instead_of_blaming(spec_in_review: Path, sdd: Invoke,
                                                 tmp_path: Path) -> None:
-    assert sdd(in_review, "approve", "demo", "--commit").exit_code == 0
+    assert sdd(spec_in_review, "approve", "demo", "--commit").exit_code == 0
     clone = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{in_review}", str(clone)],
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{spec_in_review}", str(clone)],
                    check=True)
     found = sdd017(sdd, clone)
     assert [f["severity"] for f in found] == ["warning"]

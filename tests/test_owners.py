@@ -61,60 +61,50 @@ def test_owner_matches(owner: str, who: Identity, expected: bool) -> None:
     assert owner_matches(owner, who) is expected
 
 
-@pytest.fixture
-def in_review(initialised: Path, sdd: Invoke) -> Path:
-    walk_to(initialised, sdd, "demo", upto="constitution")
-    fill(initialised / SPEC)
-    assert sdd(initialised, "ready", "demo").exit_code == 0
-    git(initialised, "add", "-A")
-    git(initialised, "commit", "-q", "-m", "spec ready")
-    return initialised
-
-
-def test_codeowners_location_order(in_review: Path) -> None:
-    (in_review / "CODEOWNERS").write_text("* @root\n")
-    (in_review / "docs").mkdir()
-    (in_review / "docs" / "CODEOWNERS").write_text("* @docs\n")
-    ws = Workspace.find(override=in_review)
+def test_codeowners_location_order(spec_in_review: Path) -> None:
+    (spec_in_review / "CODEOWNERS").write_text("* @root\n")
+    (spec_in_review / "docs").mkdir()
+    (spec_in_review / "docs" / "CODEOWNERS").write_text("* @docs\n")
+    ws = Workspace.find(override=spec_in_review)
     assert load_policy(ws).approvers_for(SPEC)[0] == ["@root"]
-    (in_review / ".github").mkdir()
-    (in_review / ".github" / "CODEOWNERS").write_text("* @github\n")
+    (spec_in_review / ".github").mkdir()
+    (spec_in_review / ".github" / "CODEOWNERS").write_text("* @github\n")
     assert load_policy(ws).approvers_for(SPEC) == (["@github"], ".github/CODEOWNERS:1")
 
 
-def test_approve_refuses_a_non_approver(in_review: Path, sdd: Invoke) -> None:
-    (in_review / ".github").mkdir()
-    (in_review / ".github" / "CODEOWNERS").write_text("/AGENTS.ctx/sdd/ @grace lead@example.com\n")
-    before = tree_digest(in_review)
-    result = sdd(in_review, "approve", "demo")
+def test_approve_refuses_a_non_approver(spec_in_review: Path, sdd: Invoke) -> None:
+    (spec_in_review / ".github").mkdir()
+    (spec_in_review / ".github" / "CODEOWNERS").write_text("/AGENTS.ctx/sdd/ @grace lead@example.com\n")
+    before = tree_digest(spec_in_review)
+    result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 1
     assert "Ada Tester <ada@example.com> is not an approver of " + SPEC in result.stderr
     assert "@grace, lead@example.com (.github/CODEOWNERS:1)" in result.stderr
-    assert tree_digest(in_review) == before
+    assert tree_digest(spec_in_review) == before
 
 
-def test_context_approvers_add_to_codeowners(in_review: Path, sdd: Invoke) -> None:
-    (in_review / "CODEOWNERS").write_text("* @grace\n")
-    context = in_review / "AGENTS.ctx/sdd/CONTEXT.md"
+def test_context_approvers_add_to_codeowners(spec_in_review: Path, sdd: Invoke) -> None:
+    (spec_in_review / "CODEOWNERS").write_text("* @grace\n")
+    context = spec_in_review / "AGENTS.ctx/sdd/CONTEXT.md"
     context.write_text(context.read_text().replace(
         "---\nname: sdd\n", "---\nname: sdd\napprovers: [ada@example.com]\n", 1))
-    result = sdd(in_review, "approve", "demo")
+    result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 0, result.stderr
     # --by must name an approver too
-    (in_review / "CODEOWNERS").write_text("* @grace ada@example.com\n")
-    walk = in_review / "AGENTS.ctx/sdd/assets/demo/plan.md"
+    (spec_in_review / "CODEOWNERS").write_text("* @grace ada@example.com\n")
+    walk = spec_in_review / "AGENTS.ctx/sdd/assets/demo/plan.md"
     fill(walk)
-    assert sdd(in_review, "ready", "demo").exit_code == 0
-    result = sdd(in_review, "approve", "demo", "--by", "Mallory")
+    assert sdd(spec_in_review, "ready", "demo").exit_code == 0
+    result = sdd(spec_in_review, "approve", "demo", "--by", "Mallory")
     assert result.exit_code == 1 and "Mallory is not an approver" in result.stderr
-    assert sdd(in_review, "approve", "demo", "--by", "grace").exit_code == 0
+    assert sdd(spec_in_review, "approve", "demo", "--by", "grace").exit_code == 0
 
 
-def test_bad_approvers_value_is_one_line(in_review: Path, sdd: Invoke) -> None:
-    context = in_review / "AGENTS.ctx/sdd/CONTEXT.md"
+def test_bad_approvers_value_is_one_line(spec_in_review: Path, sdd: Invoke) -> None:
+    context = spec_in_review / "AGENTS.ctx/sdd/CONTEXT.md"
     context.write_text(context.read_text().replace(
         "---\nname: sdd\n", "---\nname: sdd\napprovers: ada@example.com\n", 1))
-    result = sdd(in_review, "approve", "demo")
+    result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1
     assert result.stderr.endswith("AGENTS.ctx/sdd/CONTEXT.md: 'approvers' must be a list of "
@@ -142,29 +132,29 @@ def _signed_mode(repo: Path) -> None:
     git(repo, "commit", "-q", "-am", "signed approvals")
 
 
-def test_signed_mode_commits_a_verified_approval(in_review: Path, sdd: Invoke,
+def test_signed_mode_commits_a_verified_approval(spec_in_review: Path, sdd: Invoke,
                                                  tmp_path: Path) -> None:
-    ssh_signing(in_review, tmp_path)
-    _signed_mode(in_review)
-    result = sdd(in_review, "approve", "demo")
+    ssh_signing(spec_in_review, tmp_path)
+    _signed_mode(spec_in_review)
+    result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 0, result.stderr
     assert "committed signed approval" in result.stdout
-    verify = subprocess.run(["git", "verify-commit", "HEAD"], cwd=in_review,
+    verify = subprocess.run(["git", "verify-commit", "HEAD"], cwd=spec_in_review,
                             capture_output=True, text=True)
     assert verify.returncode == 0, verify.stderr
     assert 'Good "git" signature for ada@example.com' in verify.stderr
-    assert "Sddkit-Approval: demo/spec" in git(in_review, "log", "-1", "--format=%B")
-    assert git(in_review, "status", "--porcelain") == ""  # the approval is all committed
+    assert "Sddkit-Approval: demo/spec" in git(spec_in_review, "log", "-1", "--format=%B")
+    assert git(spec_in_review, "status", "--porcelain") == ""  # the approval is all committed
 
 
-def test_signed_mode_without_a_key_records_nothing(in_review: Path, sdd: Invoke) -> None:
-    _signed_mode(in_review)
-    git(in_review, "config", "gpg.format", "ssh")
-    git(in_review, "config", "user.signingkey", "/nonexistent/key")
-    before = tree_digest(in_review)
-    head = git(in_review, "rev-parse", "HEAD")
-    result = sdd(in_review, "approve", "demo")
+def test_signed_mode_without_a_key_records_nothing(spec_in_review: Path, sdd: Invoke) -> None:
+    _signed_mode(spec_in_review)
+    git(spec_in_review, "config", "gpg.format", "ssh")
+    git(spec_in_review, "config", "user.signingkey", "/nonexistent/key")
+    before = tree_digest(spec_in_review)
+    head = git(spec_in_review, "rev-parse", "HEAD")
+    result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 1
     assert "the approval was not recorded" in result.stderr and "\n" == result.stderr[-1]
-    assert tree_digest(in_review) == before
-    assert git(in_review, "rev-parse", "HEAD") == head
+    assert tree_digest(spec_in_review) == before
+    assert git(spec_in_review, "rev-parse", "HEAD") == head

@@ -19,17 +19,6 @@ from conftest import Invoke, fill, git, sdd_executable, tree_digest, walk_to
 SPEC = Path("AGENTS.ctx/sdd/assets/demo/spec.md")
 
 
-@pytest.fixture
-def in_review(initialised: Path, sdd: Invoke) -> Path:
-    """demo: constitution approved, spec in review, committed."""
-    walk_to(initialised, sdd, "demo", upto="constitution")
-    fill(initialised / SPEC)
-    assert sdd(initialised, "ready", "demo").exit_code == 0
-    git(initialised, "add", "-A")
-    git(initialised, "commit", "-q", "-m", "spec ready")
-    return initialised
-
-
 def _env(**extra: str) -> dict[str, str]:
     return {**os.environ, **extra}
 
@@ -67,36 +56,36 @@ def test_editor_terminal_alone_is_not_an_agent() -> None:
     {"CLAUDECODE": "1"}, {"GEMINI_CLI": "1"}, {"CODEX_SANDBOX": "seatbelt"},
     {"CURSOR_AGENT": "1"}, {"COPILOT_CLI": "1"},
 ])
-def test_approve_refused_in_agent_shell(in_review: Path, variables: dict[str, str]) -> None:
-    before = tree_digest(in_review)
-    done = _detached(in_review, "approve", "demo", env=_env(**variables))
+def test_approve_refused_in_agent_shell(spec_in_review: Path, variables: dict[str, str]) -> None:
+    before = tree_digest(spec_in_review)
+    done = _detached(spec_in_review, "approve", "demo", env=_env(**variables))
     assert done.returncode == 1, done.stderr
     assert "a person must run it" in done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert tree_digest(in_review) == before
+    assert tree_digest(spec_in_review) == before
 
 
-def test_reopen_and_forced_forms_refused(in_review: Path, sdd: Invoke) -> None:
+def test_reopen_and_forced_forms_refused(spec_in_review: Path, sdd: Invoke) -> None:
     env = _env(CLAUDECODE="1")
     for args in (["reopen", "demo", "constitution", "--reason", "why not"],
                  ["approve", "demo", "--force"]):
-        done = _detached(in_review, *args, env=env)
+        done = _detached(spec_in_review, *args, env=env)
         assert done.returncode == 1 and "a person must run it" in done.stderr, args
     # done --force too (dependency still open)
-    assert sdd(in_review, "approve", "demo", "--by", "Grace").exit_code == 0
-    walk_to(in_review, sdd, "demo", upto="tasks",
+    assert sdd(spec_in_review, "approve", "demo", "--by", "Grace").exit_code == 0
+    walk_to(spec_in_review, sdd, "demo", upto="tasks",
             tasks="## Phase 1\n- [ ] T001 first\n- [ ] T002 second\n  - depends: T001\n")
-    done = _detached(in_review, "done", "T002", "--force", "--project", "demo", env=env)
+    done = _detached(spec_in_review, "done", "T002", "--force", "--project", "demo", env=env)
     assert done.returncode == 1 and "sdd done T002 --force" in done.stderr
     # a dry run writes nothing, so it needs no person
-    assert _detached(in_review, "approve", "demo", "--dry-run", env=env).returncode == 1  # all approved
-    assert _detached(in_review, "done", "T002", "--force", "--dry-run", env=env).returncode == 0
+    assert _detached(spec_in_review, "approve", "demo", "--dry-run", env=env).returncode == 1  # all approved
+    assert _detached(spec_in_review, "done", "T002", "--force", "--dry-run", env=env).returncode == 0
 
 
-def test_scripts_and_ci_approve_as_before(in_review: Path) -> None:
-    done = _detached(in_review, "approve", "demo", "--by", "Grace", env=_env())
+def test_scripts_and_ci_approve_as_before(spec_in_review: Path) -> None:
+    done = _detached(spec_in_review, "approve", "demo", "--by", "Grace", env=_env())
     assert done.returncode == 0, done.stderr
-    assert "status: approved" in (in_review / SPEC).read_text()
+    assert "status: approved" in (spec_in_review / SPEC).read_text()
 
 
 def _read_until(fd: int, needle: bytes, limit: float = 30.0) -> bytes:
@@ -131,20 +120,20 @@ def _on_terminal(root: Path, answer: str, *args: str) -> tuple[int, str]:
     return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
 
 
-def test_typed_confirmation_on_a_terminal_approves(in_review: Path) -> None:
-    code, shown = _on_terminal(in_review, "demo", "approve", "demo", "--by", "Grace")
+def test_typed_confirmation_on_a_terminal_approves(spec_in_review: Path) -> None:
+    code, shown = _on_terminal(spec_in_review, "demo", "approve", "demo", "--by", "Grace")
     assert code == 0, shown
     assert "Claude Code (CLAUDECODE)" in shown and "sdd approve demo" in shown
     assert "approved spec of demo by Grace" in shown
-    assert "status: approved" in (in_review / SPEC).read_text()
+    assert "status: approved" in (spec_in_review / SPEC).read_text()
 
 
-def test_wrong_confirmation_on_a_terminal_is_refused(in_review: Path) -> None:
-    before = tree_digest(in_review)
-    code, shown = _on_terminal(in_review, "yes", "approve", "demo")
+def test_wrong_confirmation_on_a_terminal_is_refused(spec_in_review: Path) -> None:
+    before = tree_digest(spec_in_review)
+    code, shown = _on_terminal(spec_in_review, "yes", "approve", "demo")
     assert code == 1, shown
     assert "no person confirmed" in shown
-    assert tree_digest(in_review) == before
+    assert tree_digest(spec_in_review) == before
 
 
 def test_done_force_is_recorded_in_the_mark(initialised: Path, sdd: Invoke) -> None:

@@ -213,18 +213,34 @@ def commit_files(root: Path, paths: list[Path], message: str, sign: bool = False
     return out.decode().strip() if out else ""
 
 
-def log_patches(root: Path, under: Path, regex: str) -> tuple[Path, bytes] | None:
-    """(top level, output) of ``git log -p -U0 -G REGEX`` over ``under``: every commit whose
+def log_patches(root: Path, under: Path, regex: str, since: str | None = None
+                ) -> tuple[str, bytes] | None:
+    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX`` over ``under``: every commit whose
     diff adds or removes a line matching the extended ``regex``, newest first, each
     introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fAUTHOR-DATE`` and followed by its
-    zero-context patch. None outside git or before the first commit."""
+    zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
+    None outside git or before the first commit."""
     found = _scope(root, under)
     if found is None:
         return None
     top, scope = found
+    revisions = [f"{since}..HEAD"] if since else []
     out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
-                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", "--", scope)
-    return None if out is None else (top, out)
+                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions, "--", scope)
+    return None if out is None else (scope, out)
+
+
+def head_commit(root: Path) -> str | None:
+    """The full SHA of HEAD without GitPython (one quick process); None outside git or
+    before the first commit."""
+    out = _run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    text = out.decode().strip() if out is not None else ""
+    return text or None
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether commit ``older`` is an ancestor of (or is) ``newer``."""
+    return _run_git(root, "merge-base", "--is-ancestor", older, newer) is not None
 
 
 def is_shallow(root: Path) -> bool:

@@ -91,7 +91,7 @@ def read_log(ws: Workspace, project: str | None = None) -> list[Event]:
     """
     from . import history
 
-    under = ws.assets
+    under = None
     if project is not None:
         check_slug(project, "project")
         under = ws.project_dir(project)
@@ -99,7 +99,6 @@ def read_log(ws: Workspace, project: str | None = None) -> list[Event]:
     if changes is None:
         raise SddkitError("sdd log reads git history, and this is not a git repository with "
                           "commits", ws.root)
-    assets = ws.assets.resolve()
     events: list[Event] = []
     batch: list[Event] = []
     commit = None
@@ -107,14 +106,11 @@ def read_log(ws: Workspace, project: str | None = None) -> list[Event]:
         if change.commit != commit:
             events += sorted(batch, key=_order)
             batch, commit = [], change.commit
-        try:
-            parts = change.path.resolve().relative_to(assets).parts
-        except ValueError:
-            continue
+        parts = change.path.split("/")
         if len(parts) == 2 and parts[1].endswith(".md"):
             batch += _events(change, parts[0], parts[1][:-3])
     events += sorted(batch, key=_order)
-    if project is not None and not events and not under.is_dir():
+    if under is not None and not events and not under.is_dir():
         raise SddkitError(f"unknown project '{project}': no such folder and no history")
     return events
 

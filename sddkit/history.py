@@ -20,6 +20,7 @@ GATE_REGEX = (r"^(status|approved_by|approved_at|approval_forced|reopened_reason
               r"|blocked):|<!-- *done [^>]*forced")
 
 _KEY = re.compile(r"^([a-z_]+):(.*)$")
+_GATE_LINE = re.compile(GATE_REGEX)
 _FORCED_DONE = re.compile(r"^\s*[-*+]\s+\[[xX]\]\s+(.*?)\s*<!--\s*done\s+(.*?forced:.*?)\s*-->")
 
 
@@ -31,7 +32,7 @@ class Change:
     author: str
     email: str
     date: str  # author date, ISO 8601
-    path: Path  # absolute
+    path: str  # POSIX, relative to the projects folder: "demo/spec.md"
     added: tuple[str, ...]
     removed: tuple[str, ...]
 
@@ -62,20 +63,77 @@ def scalar(text: str) -> str:
     return value.split(" #", 1)[0].strip()
 
 
+#: Bump when :class:`Change` or :data:`GATE_REGEX` changes: cached histories are then dropped.
+_CACHE_FORMAT = 2
+
+
 def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
     """Every gate-line change under ``under`` (default: the projects folder), newest first;
-    None when git cannot tell (outside git, no commit yet)."""
-    from ._git import log_patches
+    None when git cannot tell (outside git, no commit yet).
 
-    found = log_patches(ws.root, under or ws.assets, GATE_REGEX)
+    Committed history does not change, so the parsed history is cached (``_cache``, kind
+    ``history``) with the HEAD it was read at; when HEAD moves on, only the new commits are
+    read (``OLD..HEAD``) and put in front. A HEAD that is not a descendant (a rewrite, a
+    checkout of another branch) reads everything again.
+    """
+    changes = _all(ws)
+    if changes is None or under is None:
+        return changes
+    try:
+        prefix = under.resolve().relative_to(ws.assets.resolve()).as_posix() + "/"
+    except ValueError:
+        return []
+    if prefix == "./":
+        return changes
+    return [c for c in changes if c.path.startswith(prefix)]
+
+
+def _all(ws: Workspace) -> list[Change] | None:
+    from . import _cache
+    from ._git import head_commit, is_ancestor, log_patches
+
+    head = head_commit(ws.root)
+    if head is None:
+        return None
+    cache = _cache.for_root(ws.root, "history")
+    key = f"gate-log:{ws.rel(ws.assets)}"
+    cached = cache.get(key, (_CACHE_FORMAT, 0)) if cache is not None else None
+    known: list[Change] = []
+    since = None
+    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], str):
+        old_head, rows = cached
+        if old_head == head:
+            return [_row_change(r) for r in rows]
+        if is_ancestor(ws.root, old_head, head):
+            known, since = [_row_change(r) for r in rows], old_head
+    found = log_patches(ws.root, ws.assets, GATE_REGEX, since)
     if found is None:
         return None
-    top, out = found
+    changes = _parse(*found) + known
+    if cache is not None:
+        cache.put(key, (_CACHE_FORMAT, 0), (head, [_change_row(c) for c in changes]), mtime_ns=0)
+    return changes
+
+
+def _change_row(change: Change) -> tuple[str, str, str, str, str, tuple[str, ...], tuple[str, ...]]:
+    return (change.commit, change.author, change.email, change.date, change.path,
+            change.added, change.removed)
+
+
+def _row_change(row: tuple[str, str, str, str, str, tuple[str, ...], tuple[str, ...]]) -> Change:
+    commit, author, email, date, path, added, removed = row
+    return Change(commit, author, email, date, path, tuple(added), tuple(removed))
+
+
+def _parse(scope: str, out: bytes) -> list[Change]:
+    """The changes in ``git log -p`` output over ``scope`` (see
+    :func:`sddkit._git.log_patches`), paths made relative to ``scope``."""
+    strip = len(scope) + 1 if scope != "." else 0
     changes: list[Change] = []
     for record in out.decode("utf-8", "surrogateescape").split("\x00")[1:]:
         header, _nl, patch = record.partition("\n")
         commit, author, email, date = (header.split("\x1f") + ["", "", "", ""])[:4]
-        path: Path | None = None
+        path: str | None = None
         added: list[str] = []
         removed: list[str] = []
 
@@ -90,12 +148,14 @@ def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
                 path, added, removed = None, [], []
             elif line.startswith("+++ "):
                 name = line[4:]
-                path = top / name[2:] if name.startswith("b/") else None
+                path = name[2 + strip :] if name.startswith("b/") else None
             elif line.startswith("--- ") or line.startswith("@@"):
                 continue
             elif line.startswith("+"):
-                added.append(line[1:])
+                if _GATE_LINE.search(line[1:]):  # a new file's other lines do not matter
+                    added.append(line[1:])
             elif line.startswith("-"):
-                removed.append(line[1:])
+                if _GATE_LINE.search(line[1:]):
+                    removed.append(line[1:])
         flush()
     return changes

@@ -115,9 +115,10 @@ def check(ws: Workspace, projects: list[Project]) -> list[Finding]:
                         exc.message)]
     by_path: dict[str, list[Change]] = {}
     for change in changes:
-        by_path.setdefault(str(change.path.resolve()), []).append(change)
+        by_path.setdefault(change.path, []).append(change)
     verified: dict[str, tuple[bool, str]] = {}
     found: list[Finding] = []
     for doc in approved:
-        found += _check_doc(ws, doc, by_path.get(str(doc.path.resolve()), []), policy, verified)
+        changed = by_path.get(f"{doc.project}/{doc.phase}.md", [])
+        found += _check_doc(ws, doc, changed, policy, verified)
     return found

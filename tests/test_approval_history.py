@@ -133,3 +133,15 @@ def test_shallow_clone_warns_instead_of_blaming(spec_in_review: Path, sdd: Invok
     found = sdd017(sdd, clone)
     assert [f["severity"] for f in found] == ["warning"]
     assert "shallow" in str(found[0]["message"])
+
+
+def test_an_uncommitted_reapproval_is_not_a_hand_edit(spec_in_review: Path, sdd: Invoke) -> None:
+    root = spec_in_review
+    assert sdd(root, "approve", "demo", "--commit").exit_code == 0
+    spec = root / SPEC
+    spec.write_text(spec.read_text() + "\nOne more case.\n")
+    assert sdd(root, "ready", "demo").exit_code == 0
+    assert sdd(root, "approve", "demo").exit_code == 0  # a new approved_at, not committed
+    assert sdd017(sdd, root) == []
+    git(root, "commit", "-q", "-am", "re-approved")
+    assert sdd017(sdd, root) == []

@@ -57,6 +57,8 @@ def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Poli
     if not changes:
         return []  # never committed: nothing in history to check yet
     approval, by_hand = _introducing(doc, changes)
+    if approval is None and doc.meta.get("approved_at") is not None:
+        return []  # this approval is not committed yet: the next check sees it
     steps = f"`sdd reopen {doc.project} {doc.phase}`, then a person runs `sdd approve {doc.project}`"
     if approval is None or by_hand is not None:
         culprit = by_hand or next((c for c in changes if c.added_value("status") == "approved"),

@@ -102,10 +102,10 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     or before the first commit; files never committed are absent. Runs git directly (two
     quick processes) rather than through GitPython: ``sdd check`` is a hot path.
     """
-    found = _scope(root, under)
-    if found is None:
+    scoped = _scope(root, under)
+    if scoped is None:
         return None
-    top, scope = found
+    top, scope = scoped
     out = _run_git(top, "log", "--diff-filter=A", "--no-renames", "--name-only",
                    "--format=%x00%H %cI", "--", scope)
     if out is None:
@@ -215,18 +215,19 @@ def commit_files(root: Path, paths: list[Path], message: str, sign: bool = False
 
 def log_patches(root: Path, under: Path, regex: str, since: str | None = None
                 ) -> tuple[str, bytes] | None:
-    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX`` over ``under``: every commit whose
-    diff adds or removes a line matching the extended ``regex``, newest first, each
-    introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fAUTHOR-DATE`` and followed by its
-    zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
+    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX``
+    over ``under``: every commit whose diff adds or removes a line matching the extended
+    ``regex``, newest first, each introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE``
+    and followed by its zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
     None outside git or before the first commit."""
-    found = _scope(root, under)
-    if found is None:
+    scoped = _scope(root, under)
+    if scoped is None:
         return None
-    top, scope = found
+    top, scope = scoped
     revisions = [f"{since}..HEAD"] if since else []
     out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
-                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions, "--", scope)
+                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions,
+                   "--", scope)
     return None if out is None else (scope, out)
 
 

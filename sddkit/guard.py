@@ -232,6 +232,11 @@ def inspect(agent: str, payload: Any, cwd: Path | None = None) -> Denial | None:
     if tool == "apply_patch":
         patch = args.get("command") or args.get("input") or args.get("patch")
         return _check_patch(patch, base) if isinstance(patch, str) else None
+    return _check_file_tool(args, base)
+
+
+def _check_file_tool(args: dict[str, Any], base: Path) -> Denial | None:
+    """An edit tool's arguments: Claude's Edit/MultiEdit/Write, Gemini's replace/write_file."""
     path = args.get("file_path") or args.get("path") or args.get("absolute_path")
     if not isinstance(path, str):
         return None

@@ -132,30 +132,25 @@ def _parse(scope: str, out: bytes) -> list[Change]:
     changes: list[Change] = []
     for record in out.decode("utf-8", "surrogateescape").split("\x00")[1:]:
         header, _nl, patch = record.partition("\n")
-        commit, author, email, date = (header.split("\x1f") + ["", "", "", ""])[:4]
-        path: str | None = None
-        added: list[str] = []
-        removed: list[str] = []
-
-        def flush() -> None:
+        commit, author, email, date = [*header.split("\x1f"), "", "", "", ""][:4]
+        for section in patch.split("\ndiff --git "):  # the text before the first is empty
+            path, added, removed = _section(section, strip)
             if path is not None and (added or removed):
-                changes.append(Change(commit, author, email, date.strip(), path,
-                                      tuple(added), tuple(removed)))
-
-        for line in patch.split("\n"):
-            if line.startswith("diff --git "):
-                flush()
-                path, added, removed = None, [], []
-            elif line.startswith("+++ "):
-                name = line[4:]
-                path = name[2 + strip :] if name.startswith("b/") else None
-            elif line.startswith("--- ") or line.startswith("@@"):
-                continue
-            elif line.startswith("+"):
-                if _GATE_LINE.search(line[1:]):  # a new file's other lines do not matter
-                    added.append(line[1:])
-            elif line.startswith("-"):
-                if _GATE_LINE.search(line[1:]):
-                    removed.append(line[1:])
-        flush()
+                changes.append(Change(commit, author, email, date.strip(), path, added, removed))
     return changes
+
+
+def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """(path, gate lines added, gate lines removed) of one file's zero-context patch."""
+    path: str | None = None
+    added: list[str] = []
+    removed: list[str] = []
+    for line in section.split("\n"):
+        if line.startswith("+++ "):
+            name = line[4:]
+            path = name[2 + strip :] if name.startswith("b/") else None
+        elif line.startswith(("--- ", "@@", "diff --git ")):
+            continue
+        elif line[:1] in "+-" and _GATE_LINE.search(line[1:]):  # other lines do not matter
+            (added if line[0] == "+" else removed).append(line[1:])
+    return path, tuple(added), tuple(removed)

@@ -7,9 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
-from conftest import Invoke, fill, git, walk_to
+from conftest import Invoke, fill, git
 from test_owners import ssh_signing
 
 SPEC = "AGENTS.ctx/sdd/assets/demo/spec.md"

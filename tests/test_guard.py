@@ -7,10 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import sdd_executable
 
 from sddkit.guard import check_command, inspect, run
-
-from conftest import sdd_executable
 
 DOC = "AGENTS.ctx/sdd/assets/demo/spec.md"
 FRONT = ("---\nproject: demo\nphase: spec\nstatus: review\napproved_by: null\n"

@@ -6,11 +6,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import Invoke, fill, git, tree_digest
 
 from sddkit.owners import Identity, Rule, load_policy, owner_matches, parse_codeowners
 from sddkit.workspace import Workspace
-
-from conftest import Invoke, fill, git, tree_digest, walk_to
 
 SPEC = "AGENTS.ctx/sdd/assets/demo/spec.md"
 ADA = Identity("Ada Tester", "ada@example.com")
@@ -155,6 +154,6 @@ def test_signed_mode_without_a_key_records_nothing(spec_in_review: Path, sdd: In
     head = git(spec_in_review, "rev-parse", "HEAD")
     result = sdd(spec_in_review, "approve", "demo")
     assert result.exit_code == 1
-    assert "the approval was not recorded" in result.stderr and "\n" == result.stderr[-1]
+    assert "the approval was not recorded" in result.stderr and result.stderr[-1] == "\n"
     assert tree_digest(spec_in_review) == before
     assert git(spec_in_review, "rev-parse", "HEAD") == head

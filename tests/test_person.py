@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import Invoke, sdd_executable, tree_digest, walk_to
 
 from sddkit.agentenv import SIGNALS, detect
 from sddkit.person import PersonRequired, require_person
-
-from conftest import Invoke, fill, git, sdd_executable, tree_digest, walk_to
 
 SPEC = Path("AGENTS.ctx/sdd/assets/demo/spec.md")
 

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge-driver": ("sddkit.commands.merge_driver:merge_driver",
                      "The git merge driver sdd init registers."),
     "mcp": ("sddkit.commands.mcp:mcp", "Serve the same operations over MCP (stdio)."),
+    "log": ("sddkit.commands.log:log", "Approvals, reopenings, forced actions, blocks (git)."),
+    "guard": ("sddkit.commands.guard:guard", "Agent hook: deny approvals and gate-key edits."),
 }
 
 

@@ -103,6 +103,9 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
              force: bool = False, mark: str | None = None) -> Completion:
     """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
     taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
+
+    With ``force``, what was overridden is recorded in the done mark:
+    ``<!-- done DATE SHA forced: open T001, T002; blocked -->``.
     """
     from .tasks import hold, set_done
 
@@ -126,10 +129,14 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
         raise TaskError(f"{task.key} {why}{more}", project.docs["tasks"].path, task.line)
     if task.state == "done":
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+    forced = []
+    if held is not None:  # forced past it (only a forcible hold gets here)
+        forced.append(f"open {', '.join(held.keys)}" if held.kind == "waits" else held.kind)
     doc = project.docs["tasks"]
-    mark = mark if mark is not None else today_mark(ws)
-    text = set_done(doc.text, task, mark)
-    tx.write(doc.path, text)
+    stamp = mark if mark is not None else today_mark(ws)
+    if forced:  # recorded in the mark, as `approve --force` is in the front matter
+        stamp = f"{stamp} forced: {'; '.join(forced)}".strip()
+    tx.write(doc.path, set_done(doc.text, task, stamp))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

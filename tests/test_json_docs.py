@@ -142,6 +142,7 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.next/1", cli_json(sdd, root, "next", "later")),
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
+        ("sddkit.log/1", cli_json(sdd, root, "log")),
     ]
     out += _lifecycle_samples(root, sdd)
     try:
@@ -199,7 +200,7 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
     assert ids == {
         "sddkit.open/1", "sddkit.ctx.list/1", "sddkit.ctx.show/1", "sddkit.status/1",
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
-        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.status.archived/1",
+        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.log/1", "sddkit.status.archived/1",
         "sddkit.archive/1", "sddkit.adopt/1",
     }
     text = DOC.read_text(encoding="utf-8")

@@ -17,7 +17,18 @@ from ..findings import Finding
 from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
-from . import archived, contexts, frontmatter, gates, generated, overlap, references, review, tasks
+from . import (
+    approvals,
+    archived,
+    contexts,
+    frontmatter,
+    gates,
+    generated,
+    overlap,
+    references,
+    review,
+    tasks,
+)
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
@@ -158,6 +169,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         loaded.append(project)
         findings += found
     findings += history.findings()  # the git history, asked once for every project
+    findings += approvals.check(ws, loaded)  # who made each approval (SDD-017)
     count = 0
     if not projects:
         report = contexts.check(ws)

@@ -96,8 +96,8 @@ def _all(ws: Workspace) -> list[Change] | None:
     if head is None:
         return None
     cache = _cache.for_root(ws.root, "history")
-    key = f"gate-log:{ws.rel(ws.assets)}"
-    cached = cache.get(key, (_CACHE_FORMAT, 0)) if cache is not None else None
+    key = f"gate-log/{_CACHE_FORMAT}:{ws.rel(ws.assets)}"
+    cached = cache.get(key) if cache is not None else None
     known: list[Change] = []
     since = None
     if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], str):
@@ -111,7 +111,7 @@ def _all(ws: Workspace) -> list[Change] | None:
         return None
     changes = _parse(*found) + known
     if cache is not None:
-        cache.put(key, (_CACHE_FORMAT, 0), (head, [_change_row(c) for c in changes]), mtime_ns=0)
+        cache.put(key, (head, [_change_row(c) for c in changes]))
     return changes
 
 

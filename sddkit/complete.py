@@ -134,7 +134,10 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
             raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
                             project.docs["tasks"].path, task.line)
     doc = project.docs["tasks"]
-    tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
+    from .claims import clear_claim
+
+    text = set_done(doc.text, task, mark if mark is not None else today_mark(ws))
+    tx.write(doc.path, clear_claim(text, task))  # done ends the claim
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

@@ -43,11 +43,14 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
     from .project import load_project
     from .workspace import Workspace
 
+    from .claims import agent_name
+
     ws = Workspace.find(override=Path(root) if root is not None else None)
+    me = agent_name(None)  # as `sdd next` through click: $SDDKIT_AGENT, else the login name
     if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)))
+        step = project_step(ws, row_of(load_project(ws, project)), me)
     else:
-        step = next_step(ws, rows(ws))
+        step = next_step(ws, rows(ws), me)
     if as_json:
         import json
 

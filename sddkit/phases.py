@@ -19,19 +19,24 @@ STATUSES = ("draft", "review", "approved")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 _CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
 _DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
+#: claimed:/blocked:/note: child lines: task state, left out of the tasks gate hash
+_TRACKING_LINE = re.compile(
+    r"(?:\n|^)[ \t]*(?:[-+*][ \t]+)?(?:claimed|blocked|notes?)[ \t]*:[^\n]*", re.IGNORECASE
+)
 
 
 def gate_hash(phase: str, text: str) -> str:
     """The hash an approval pins: the body, BOM removed, line endings normalised.
 
-    For ``tasks`` the check boxes and done marks are left out, so that checking a task
-    during implementation does not reopen the tasks gate; any other edit does.
+    For ``tasks`` the check boxes, done marks and ``claimed:``/``blocked:``/``note:`` child
+    lines are left out, so that checking, claiming or blocking a task during implementation
+    does not reopen the tasks gate; any other edit does.
     """
     import hashlib
 
     body = _frontmatter.normalised_body(text)
     if phase == "tasks":
-        body = _DONE_MARK.sub("", _CHECKBOX.sub(r"\1[ ]", body))
+        body = _DONE_MARK.sub("", _CHECKBOX.sub(r"\1[ ]", _TRACKING_LINE.sub("", body)))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

@@ -36,7 +36,9 @@ _LEAD_MARKER = re.compile(r"\s*(\[P\]|\(P\)|\[US\d+\])")
 _TRAIL_MARKER = re.compile(r"\s*(\[P\]|\(P\)|\[US\d+\])\s*$")
 _DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b\s*(.*?)\s*-->[ \t]*$")
 _INLINE_DEPENDS = re.compile(r"\s*\(\s*depends(?:\s+on)?\s*:?\s*([^)]*)\)", re.IGNORECASE)
-_DIRECTIVE = re.compile(r"(verify|blocked|depends(?:\s+on)?)\s*:\s*(.*)", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"(verify|blocked|claimed|notes?|depends(?:\s+on)?)\s*:\s*(.*)",
+                        re.IGNORECASE)
+_CLAIM_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+Z?)?$")
 _NOT_IDS = {"", "and", "none", "-", "n/a"}
 _MAX_NESTING = 100  # token levels: about 45 nested lists
 
@@ -61,6 +63,9 @@ class Task:
     story: str | None = None
     heading: str | None = None
     done_mark: str | None = None
+    claimed_by: str | None = None
+    claimed_at: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def is_leaf(self) -> bool:
@@ -161,8 +166,20 @@ def _read_directives(task: Task, lines: list[str]) -> None:
             task.verify.append(value)
         elif name == "blocked":
             task.blocked = value or "blocked"
+        elif name == "claimed":
+            task.claimed_by, task.claimed_at = read_claim(value)
+        elif name.startswith("note"):
+            task.notes.append(value)
         else:
             task.depends.extend(d for d in _dependency_ids(value) if d not in task.depends)
+
+
+def read_claim(value: str) -> tuple[str, str | None]:
+    """``claimed: NAME DATE`` -> (NAME, DATE); the date is optional."""
+    parts = value.rsplit(None, 1)
+    if len(parts) == 2 and _CLAIM_DATE.match(parts[1]):
+        return parts[0].strip(), parts[1]
+    return value.strip(), None
 
 
 def _read_task(content: str, line: int, position: int, heading: str | None) -> Task | None:
@@ -357,7 +374,7 @@ def _cycles(tasks: TaskList) -> list[list[Task]]:
 # --- the next task ---------------------------------------------------------------------
 
 
-def _hold(tasks: TaskList, task: Task) -> str | None:
+def hold(tasks: TaskList, task: Task) -> str | None:
     """Why an open leaf cannot be started now, or None when it can."""
     for owner in (task, *tasks.ancestors(task)):
         if owner.blocked is not None:
@@ -376,7 +393,7 @@ def next_task(tasks: TaskList) -> NextTask:
     for task in tasks.leaves():
         if tasks.is_done(task):
             continue
-        reason = _hold(tasks, task)
+        reason = hold(tasks, task)
         if reason is None:
             return NextTask(task, skipped, all_done=False)
         skipped.append((task, reason))

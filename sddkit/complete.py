@@ -134,7 +134,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
             raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
                             project.docs["tasks"].path, task.line)
     doc = project.docs["tasks"]
-    from .claims import clear_claim
+    from .claim_lines import clear_claim
 
     text = set_done(doc.text, task, mark if mark is not None else today_mark(ws))
     tx.write(doc.path, clear_claim(text, task))  # done ends the claim

@@ -96,6 +96,15 @@ def hand_out(tasks: Any, me: str | None, ttl: timedelta | None = None,
     return result
 
 
+def needs_person(row: Any) -> str | None:
+    """What a person must do for ``row`` (approve a phase, unblock it), or None."""
+    if row.blocked:
+        return f"blocked: {row.blocked} (`sdd unblock {row.name}`)"
+    if not row.implementing and row.next_kind == "approve":
+        return f"{row.phase} awaits approval (`sdd approve {row.name}`)"
+    return None
+
+
 ALL_SCHEMA = "sddkit.next-all/1"
 
 
@@ -103,7 +112,6 @@ def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
     """``sdd next --all``: every task that can start now in each implementing project of
     ``rows`` (``index.ProjectRow``), ``me``'s own claims, the claims of others and the
     projects that wait for a person. Shape: ``sddkit.next-all/1`` (docs/json.md)."""
-    from .nextstep import needs_person
     from .project import load_project
 
     def entry(row: Any, task: Any) -> dict[str, Any]:
@@ -136,7 +144,7 @@ def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
                 claimed.append({**entry(row, task), "by": task.claimed_by,
                                 "at": task.claimed_at, "stale": task in handout.stale,
                                 "reason": why})
-    people = [{"project": r.name, "needs": why} for r in rows if (why := needs_person(r))]
+    people = [{"project": r.name, "needs": need} for r in rows if (need := needs_person(r))]
     return {"schema": ALL_SCHEMA, "as": me, "mine": mine, "available": available,
             "claimed": claimed, "needs_person": people}
 

@@ -106,14 +106,22 @@ def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
     return project_detail(ws, project) if project else project_summary(ws)
 
 
-def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
+def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
+              all_tasks: bool = False) -> dict[str, Any]:
+    """``sdd next [PROJECT] [--as NAME] [--all] --json``: sddkit.next/1 or sddkit.next-all/1."""
+    from .claims import agent_name
     from .index import row_of, rows
     from .nextstep import next_step, project_step, to_json
     from .project import load_project
 
+    me = agent_name(as_name)
+    if all_tasks:
+        from .handout import next_all
+
+        return next_all(ws, [row_of(load_project(ws, project))] if project else rows(ws), me)
     if project:
-        return to_json(ws, project_step(ws, row_of(load_project(ws, project))))
-    return to_json(ws, next_step(ws, rows(ws)))
+        return to_json(ws, project_step(ws, row_of(load_project(ws, project)), me))
+    return to_json(ws, next_step(ws, rows(ws), me))
 
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
@@ -251,12 +259,19 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         name="next_step",
         title="Next step",
         description="The next step (like `sdd next`): a document to write, a phase awaiting a "
-        "person's approval, or the next task with its file, line and verify checks. "
-        "Returns sddkit.next/1.",
+        "person's approval, or the next task with its file, line and verify checks; tasks "
+        "claimed by another name are skipped, the caller's own claim comes first. Returns "
+        "sddkit.next/1; with all=true, every task that can start now (sddkit.next-all/1).",
         annotations=READ_ONLY,
     )
-    def next_step(project: ProjectName = None) -> Result:
-        return run(lambda ws: next_data(ws, project))
+    def next_step(
+        project: ProjectName = None,
+        as_name: Annotated[str | None, Field(
+            description="Who asks (the claimant name used with `sdd start --as`).")] = None,
+        all: Annotated[bool, Field(
+            description="List every task that can start now.")] = False,
+    ) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name, all))
 
     @server.tool(
         name="complete_task",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .handout import needs_person
 from .index import ProjectRow
 from .workspace import Workspace
 
@@ -77,7 +78,7 @@ def task_step(ws: Workspace, row: ProjectRow, me: str | None = None) -> Step:
 def _handout(ws: Workspace, row: ProjectRow, me: str | None) -> Any:
     """The claims-aware view of ``row``'s list, or None when it has no claim (the row's
     cached summary is then the answer)."""
-    from .handout import has_claims, hand_out
+    from .handout import hand_out, has_claims
 
     try:
         text = (ws.assets / row.name / "tasks.md").read_text(encoding="utf-8-sig")
@@ -134,15 +135,6 @@ def _most_urgent(ws: Workspace, ranked: list[ProjectRow], me: str | None) -> Ste
     if stuck:
         return project_step(ws, stuck[0], me)
     return Step("done", None, "every project is completed; nothing to do", None)
-
-
-def needs_person(row: ProjectRow) -> str | None:
-    """What a person must do for ``row`` (approve a phase, unblock it), or None."""
-    if row.blocked:
-        return f"blocked: {row.blocked} (`sdd unblock {row.name}`)"
-    if not row.implementing and row.next_kind == "approve":
-        return f"{row.phase} awaits approval (`sdd approve {row.name}`)"
-    return None
 
 
 def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:

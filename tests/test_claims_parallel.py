@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import Invoke, git, sdd_executable, walk_to
 
 EIGHT = "## Work\n\n" + "".join(f"- [ ] T{n:03d} [P] Piece {n}\n  - verify: true\n"
@@ -59,6 +60,8 @@ done
 
 
 def test_two_worktrees_in_parallel_merge_back(initialised: Path, sdd: Invoke) -> None:
+    # the merge drivers `sdd init` registers (issue 19, sddkit/merge.py) do the merge
+    pytest.importorskip("sddkit.merge")
     repo = initialised
     walk_to(repo, sdd, "demo", tasks=EIGHT)
     git(repo, "add", "-A")

@@ -105,13 +105,13 @@ def needs_person(row: Any) -> str | None:
     return None
 
 
-ALL_SCHEMA = "sddkit.next-all/1"
+ALL_SCHEMA = "sddkit.next.all/1"
 
 
 def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
     """``sdd next --all``: every task that can start now in each implementing project of
     ``rows`` (``index.ProjectRow``), ``me``'s own claims, the claims of others and the
-    projects that wait for a person. Shape: ``sddkit.next-all/1`` (docs/json.md)."""
+    projects that wait for a person. Shape: ``sddkit.next.all/1`` (docs/json.md)."""
     from .project import load_project
 
     def entry(row: Any, task: Any) -> dict[str, Any]:
@@ -141,9 +141,9 @@ def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
         mine += [entry(row, task) for task in handout.mine]
         for task, why in handout.skipped:
             if task.claimed_by:
-                claimed.append({**entry(row, task), "by": task.claimed_by,
-                                "at": task.claimed_at, "stale": task in handout.stale,
-                                "reason": why})
+                where = {k: entry(row, task)[k] for k in ("project", "key", "text", "file", "line")}
+                claimed.append({**where, "by": task.claimed_by, "at": task.claimed_at,
+                                "stale": task in handout.stale, "reason": why})
     people = [{"project": r.name, "needs": need} for r in rows if (need := needs_person(r))]
     return {"schema": ALL_SCHEMA, "as": me, "mine": mine, "available": available,
             "claimed": claimed, "needs_person": people}

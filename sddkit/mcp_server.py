@@ -38,7 +38,9 @@ complete_task, which marks it exactly as `sdd done` does.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.
-Each context's CONTEXT.md is also a resource: sddkit://context/NAME."""
+Each context's CONTEXT.md is also a resource: sddkit://context/NAME, and each phase document
+sddkit://project/PROJECT/PHASE. The prompts (sdd-spec, sdd-tasks, sdd-resume...) say how to
+write each phase and how to resume the work."""
 
 #: Every tool's result: the documented JSON object (also sent as text).
 Result = Annotated[CallToolResult, dict[str, Any]]
@@ -48,6 +50,9 @@ Names = Annotated[
 ]
 ProjectName = Annotated[
     str | None, Field(description="A project name; omitted: every project.")
+]
+AsName = Annotated[
+    str | None, Field(description="Who asks: the claimant name used with `sdd start --as`.")
 ]
 TaskRef = Annotated[str, Field(description="The task: an id such as T003 or 2.1, or #3.")]
 
@@ -108,7 +113,7 @@ def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
 
 def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
               all_tasks: bool = False) -> dict[str, Any]:
-    """``sdd next [PROJECT] [--as NAME] [--all] --json``: sddkit.next/1 or sddkit.next-all/1."""
+    """``sdd next [PROJECT] [--as NAME] [--all] --json``: sddkit.next/1 or sddkit.next.all/1."""
     from .claims import agent_name
     from .index import row_of, rows
     from .nextstep import next_step, project_step, to_json
@@ -211,7 +216,9 @@ class SddkitServer(MCPServer[Any]):
             contexts = list_contexts(self.locator.workspace())
         except SddkitError:
             return listed
-        return listed + [
+        from .mcp_prompts import listed_resources
+
+        return listed + listed_resources(self.locator) + [
             Resource(
                 uri=CONTEXT_URI.format(name=c.name),
                 name=f"context:{c.name}",
@@ -225,10 +232,42 @@ class SddkitServer(MCPServer[Any]):
 
 def build_server(locator: Locator) -> SddkitServer:
     """The server with its tools and resources; nothing runs until :func:`serve`."""
+    from .mcp_prompts import add_to
+
     server = SddkitServer(locator)
     _add_tools(server, locator)
+    _declare_outputs(server)
     _add_resources(server, locator)
+    add_to(server, locator)  # the workflow prompts and the phase documents
     return server
+
+
+#: Each tool's result shape (docs/json.md), whose JSON Schema it declares as its output.
+OUTPUTS = {
+    "open_context": "sddkit.open/1",
+    "status": "sddkit.status/1",
+    "next_step": "sddkit.next/1",
+    "available_tasks": "sddkit.next.all/1",
+    "complete_task": DONE_SCHEMA,
+    "check": CHECK_SCHEMA,
+    "contracts_check": CONTRACTS_CHECK_SCHEMA,
+}
+
+
+def output_schemas() -> dict[str, Any]:
+    """schema id -> JSON Schema, from ``json_schemas.json`` (generated from docs/json.md by
+    ``scripts/json_schemas.py``; tests keep the docs, the CLI's output and this file equal)."""
+    return dict(json.loads((Path(__file__).parent / "json_schemas.json").read_text("utf-8")))
+
+
+def _declare_outputs(server: SddkitServer) -> None:
+    """Give each tool its documented output schema instead of the SDK's bare
+    ``{"type": "object"}`` (the SDK reads ``fn_metadata.output_schema`` when it lists tools)."""
+    schemas = output_schemas()
+    for name, schema_id in OUTPUTS.items():
+        tool = server._tool_manager.get_tool(name)
+        assert tool is not None, name
+        tool.fn_metadata.output_schema = schemas[schema_id]
 
 
 def _add_tools(server: SddkitServer, locator: Locator) -> None:
@@ -261,17 +300,23 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         description="The next step (like `sdd next`): a document to write, a phase awaiting a "
         "person's approval, or the next task with its file, line and verify checks; tasks "
         "claimed by another name are skipped, the caller's own claim comes first. Returns "
-        "sddkit.next/1; with all=true, every task that can start now (sddkit.next-all/1).",
+        "sddkit.next/1.",
         annotations=READ_ONLY,
     )
-    def next_step(
-        project: ProjectName = None,
-        as_name: Annotated[str | None, Field(
-            description="Who asks (the claimant name used with `sdd start --as`).")] = None,
-        all: Annotated[bool, Field(
-            description="List every task that can start now.")] = False,
-    ) -> Result:
-        return run(lambda ws: next_data(ws, project, as_name, all))
+    def next_step(project: ProjectName = None, as_name: AsName = None) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name))
+
+    @server.tool(
+        name="available_tasks",
+        title="Tasks that can start now",
+        description="Every task that can start now (like `sdd next --all`): dependencies done, "
+        "not blocked, not claimed by another name, honouring [P]; the caller's own claims; "
+        "projects waiting for a person. Claim one with `sdd start TASK --as NAME`. Returns "
+        "sddkit.next.all/1.",
+        annotations=READ_ONLY,
+    )
+    def available_tasks(project: ProjectName = None, as_name: AsName = None) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name, all_tasks=True))
 
     @server.tool(
         name="complete_task",

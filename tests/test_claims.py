@@ -162,7 +162,7 @@ def test_next_all_honours_parallel_runs(initialised: Path, sdd: Invoke) -> None:
 - [ ] T005 Join them
 """)
     data = nxt(sdd, initialised, "--all", "--as", "alice")
-    assert data["schema"] == "sddkit.next-all/1"
+    assert data["schema"] == "sddkit.next.all/1"
     assert [t["key"] for t in data["available"]] == ["T001"]
     assert sdd(initialised, "done", "T001", "--project", "demo").exit_code == 0
     assert sdd(initialised, "start", "T003", "--as", "bob").exit_code == 0

@@ -215,6 +215,13 @@ def block_task(ws: Workspace, tx: Transaction, ref: str, project_name: str | Non
     return TaskChange(project, task, changed, f"{where} is no longer blocked")
 
 
+def names_a_task(ws: Workspace, ref: str) -> bool:
+    """Whether some project's task list has a task ``ref``."""
+    from .project import load_projects
+
+    return any(p.tasks is not None and p.tasks.get(ref) is not None for p in load_projects(ws))
+
+
 def change_json(change: TaskChange, ws: Workspace, action: str) -> dict[str, Any]:
     """``sddkit.claim/1`` (docs/json.md)."""
     task = change.task

@@ -76,8 +76,15 @@ def release(ctx: click.Context, task: str, project: str | None, as_name: str | N
 
 
 def _is_project(ctx: click.Context, name: str, project: str | None) -> bool:
-    """Whether NAME names a project (``sdd block PROJECT``) rather than a task."""
-    return project is None and name in workspace(ctx).project_names()
+    """Whether NAME names a project (``sdd block PROJECT``) rather than a task: without
+    ``--project``, a project of that name, else anything that is no project's task (so a bad
+    project name gets the project's error)."""
+    if project is not None:
+        return False
+    from ..claims import names_a_task
+
+    ws = workspace(ctx)
+    return name in ws.project_names() or not names_a_task(ws, name)
 
 
 @click.command()

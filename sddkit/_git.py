@@ -82,6 +82,17 @@ def _toplevel(root: Path) -> Path | None:
     return Path(text).resolve() if text else None
 
 
+def _scope(root: Path, under: Path) -> tuple[Path, str] | None:
+    """(top level, ``under`` relative to it in POSIX form); None outside git or outside it."""
+    top = _toplevel(root)
+    if top is None:
+        return None
+    try:
+        return top, under.resolve().relative_to(top).as_posix() or "."
+    except ValueError:
+        return None
+
+
 def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None:
     """Files under ``under`` -> (commit, committer date ISO 8601) of the commit that added them.
 
@@ -91,13 +102,10 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     or before the first commit; files never committed are absent. Runs git directly (two
     quick processes) rather than through GitPython: ``sdd check`` is a hot path.
     """
-    top = _toplevel(root)
-    if top is None:
+    scoped = _scope(root, under)
+    if scoped is None:
         return None
-    try:
-        scope = under.resolve().relative_to(top).as_posix() or "."
-    except ValueError:
-        return None
+    top, scope = scoped
     out = _run_git(top, "log", "--diff-filter=A", "--no-renames", "--name-only",
                    "--format=%x00%H %cI", "--", scope)
     if out is None:
@@ -168,3 +176,88 @@ def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | N
             answers.append(None)
     replies = iter(answers)
     return [next(replies) if name is not None else None for name in names]
+
+
+def author_identity(root: Path) -> tuple[str, str] | None:
+    """(name, email) git would record as the author of a commit made here now (it honours
+    ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` and the configuration); None outside git or
+    when git has no identity."""
+    out = _run_git(root, "var", "GIT_AUTHOR_IDENT")
+    if out is None:
+        return None
+    text = out.decode("utf-8", "replace").strip()
+    name, sep, rest = text.partition(" <")
+    if not sep:
+        return None
+    return name.strip(), rest.partition(">")[0].strip()
+
+
+def commit_files(root: Path, paths: list[Path], message: str, sign: bool = False) -> str:
+    """Commit exactly ``paths`` (other staged changes stay staged), signed with ``git commit
+    -S`` when ``sign`` (the user's signing setup: GPG, or SSH with ``gpg.format=ssh``); the
+    new commit's SHA. Raises :class:`SddkitError` with git's last line when git cannot sign
+    or commit (no key, a locked key, no repository)."""
+    import subprocess
+
+    top = _toplevel(root)
+    if top is None:
+        raise SddkitError("committing an approval needs a git repository", root)
+    rels = [p.resolve().relative_to(top).as_posix() for p in paths]
+    sign_flag = ["-S"] if sign else []
+    for args in (["add", "--", *rels], ["commit", *sign_flag, "-q", "-m", message, "--only", "--", *rels]):
+        done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            raise SddkitError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}", root)
+    out = _run_git(top, "rev-parse", "HEAD")
+    return out.decode().strip() if out else ""
+
+
+def log_patches(root: Path, under: Path, regex: str, since: str | None = None
+                ) -> tuple[str, bytes] | None:
+    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX``
+    over ``under``: every commit whose diff adds or removes a line matching the extended
+    ``regex``, newest first, each introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE``
+    and followed by its zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
+    None outside git or before the first commit."""
+    scoped = _scope(root, under)
+    if scoped is None:
+        return None
+    top, scope = scoped
+    revisions = [f"{since}..HEAD"] if since else []
+    out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
+                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions,
+                   "--", scope)
+    return None if out is None else (scope, out)
+
+
+def head_commit(root: Path) -> str | None:
+    """The full SHA of HEAD without GitPython (one quick process); None outside git or
+    before the first commit."""
+    out = _run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    text = out.decode().strip() if out is not None else ""
+    return text or None
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether commit ``older`` is an ancestor of (or is) ``newer``."""
+    return _run_git(root, "merge-base", "--is-ancestor", older, newer) is not None
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether this clone has only part of the history (``git clone --depth``)."""
+    out = _run_git(root, "rev-parse", "--is-shallow-repository")
+    return out is not None and out.strip() == b"true"
+
+
+def verify_commit(root: Path, sha: str) -> tuple[bool, str]:
+    """``git verify-commit SHA``: (good signature, git's last line of explanation)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "verify-commit", sha], cwd=root, capture_output=True,
+                              text=True, check=False)
+    except OSError as exc:
+        return False, str(exc)
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return done.returncode == 0, lines[-1] if lines else ("no signature" if done.returncode else "")

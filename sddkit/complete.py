@@ -49,20 +49,24 @@ def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) ->
             )
         raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
     project, task = hits[0]
-    if not ref.strip().startswith("#"):
+    from .tasks.model import is_position_ref
+
+    if not is_position_ref(ref):
         _refuse_duplicate(project, task)
     return project, task
 
 
 def _refuse_duplicate(project: Project, task: Any) -> None:
     """An id that several tasks carry names none of them: refuse rather than pick the first."""
+    from .tasks.model import position_key
+
     assert project.tasks is not None
     if task.id is None:
         return
     same = [t for t in project.tasks.tasks if t.id is not None and t.id.upper() == task.id.upper()]
     if len(same) > 1:
         lines = ", ".join(str(t.line) for t in same)
-        positions = ", ".join(f"#{t.position}" for t in same)
+        positions = ", ".join(position_key(t.position) for t in same)
         raise TaskError(
             f"task id {task.id} is used by {len(same)} tasks (lines {lines}); give each its own "
             f"id, or name one by position ({positions})",
@@ -87,11 +91,6 @@ def _gate(project: Project) -> None:
                         doc.path)
 
 
-def _done(tasks: Any, ref: str) -> bool:
-    task = tasks.get(ref)
-    return task is not None and bool(tasks.is_done(task))
-
-
 def today_mark(ws: Workspace) -> str:
     from ._git import head_sha
 
@@ -104,40 +103,42 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
              force: bool = False, mark: str | None = None) -> Completion:
     """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
     taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
+
+    With ``force``, what was overridden is recorded in the done mark:
+    ``<!-- done DATE SHA forced: open T001, T002; blocked -->``.
     """
-    from .tasks import set_done
+    from .tasks import hold, set_done
 
     project, task = _find(ws, tx, ref, project_name)
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
+    if task.state == "done" and not task.children:
+        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+    # the one answer `sdd next` gives too: what it would never offer, done refuses
+    held = hold(tasks, task)
+    if held is not None and (force is False or not held.forcible):
+        more = " (or --force)" if held.forcible else ""
+        keys = ", ".join(held.keys)
+        why = {
+            "open-subtasks": f"has open subtasks ({keys}); check those first",
+            "waits": f"depends on open tasks {keys}; finish them first",
+            "blocked": f"is {held.reason}",
+            "cancelled": "is cancelled: there is nothing to check off",
+        }.get(held.kind, held.reason)
+        raise TaskError(f"{task.key} {why}{more}", project.docs["tasks"].path, task.line)
     if task.state == "done":
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
-    if not task.is_leaf:
-        open_children = [c for c in task.children if not _done(tasks, c)]
-        if open_children:
-            raise TaskError(
-                f"{task.key} has open subtasks ({', '.join(open_children)}); check those first",
-                project.docs["tasks"].path,
-                task.line,
-            )
-    if not force:
-        waiting = [d for d in task.depends if not _done(tasks, d)]
-        if waiting:
-            raise TaskError(
-                f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "
-                "(or --force)",
-                project.docs["tasks"].path,
-                task.line,
-            )
-        if task.blocked:
-            raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
-                            project.docs["tasks"].path, task.line)
+    forced = []
+    if held is not None:  # forced past it (only a forcible hold gets here)
+        forced.append(f"open {', '.join(held.keys)}" if held.kind == "waits" else held.kind)
     doc = project.docs["tasks"]
+    stamp = mark if mark is not None else today_mark(ws)
+    if forced:  # recorded in the mark, as `approve --force` is in the front matter
+        stamp = f"{stamp} forced: {'; '.join(forced)}".strip()
     from .claim_lines import clear_claim
 
-    text = set_done(doc.text, task, mark if mark is not None else today_mark(ws))
-    tx.write(doc.path, clear_claim(text, task))  # done ends the claim
+    tx.write(doc.path, clear_claim(set_done(doc.text, task, stamp), task))  # done ends a claim
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

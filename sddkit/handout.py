@@ -67,7 +67,10 @@ def hand_out(tasks: Any, me: str | None, ttl: timedelta | None = None,
     result = Handout()
     current: int | None = None
     for task in tasks.leaves():
-        if tasks.is_done(task):
+        if tasks.is_closed(task):
+            continue
+        if task.optional:
+            result.skipped.append((task, "optional"))
             continue
         claim = claim_of(task, ttl, now)
         if claim is not None and claim.name == me:

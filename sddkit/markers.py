@@ -49,16 +49,26 @@ class Block:
 
 
 def scan(text: str, path: Path | None = None) -> dict[str, Block]:
-    """Every managed block in ``text``; a doubled, nested, reversed or unclosed marker is an error."""
+    """Every managed block in ``text``; a doubled, nested, reversed or unclosed marker is an
+    error. Markers inside code (a fence or an indented block, as markdown-it reads it) are
+    examples, not blocks."""
     blocks: dict[str, Block] = {}
     open_name: str | None = None
     open_line = 0
-    for index, line in enumerate(split_lines(text)):
+    lines = split_lines(text)
+    code: list[bool] | None = None  # computed once a marker is seen: most files have none
+    for index, line in enumerate(lines):
         if "sddkit:" not in line:
             continue
         match = _MARKER.match(line)
         if not match:
             continue
+        if code is None:
+            from ._markdown import code_lines
+
+            code = code_lines(lines)
+        if code[index]:
+            continue  # a marker shown as an example inside code is not a block
         name, kind = match.group(1), match.group(2)
         if kind == "start":
             if open_name is not None:
@@ -179,3 +189,51 @@ def remove_block(text: str, name: str, path: Path | None = None) -> str:
     if not after and before and before[-1].strip() == "":
         before = before[:-1]
     return "".join(before + after)
+
+
+def heal_block_conflicts(text: str, name: str) -> str:
+    """``text`` with each git conflict hunk that touches managed block ``name`` resolved to
+    our side, so the block can be regenerated; hunks elsewhere stay for a person.
+
+    Conflict hunks are git's (``<<<<<<<``, optional ``|||||||`` base, ``=======``,
+    ``>>>>>>>``). Text without conflict markers is returned as it is.
+    """
+    if "<<<<<<< " not in text:
+        return text
+    lines = split_lines(text)
+    marks = [i for i, line in enumerate(lines)
+             if start_marker(name) in line or end_marker(name) in line]
+    if not marks:
+        return text
+    first, last = marks[0], marks[-1]
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("<<<<<<< "):
+            hunk = _hunk(lines, index)
+            if hunk is not None:
+                middle, close = hunk
+                if index <= last and close >= first:
+                    base_at = next((i for i in range(index + 1, middle)
+                                    if lines[i].startswith("||||||| ")), middle)
+                    out.extend(lines[index + 1 : base_at])
+                    index = close + 1
+                    continue
+        out.append(line)
+        index += 1
+    return "".join(out)
+
+
+def _hunk(lines: list[str], start: int) -> tuple[int, int] | None:
+    """(the ``=======`` line, the ``>>>>>>>`` line) of the hunk opened at ``start``."""
+    middle = None
+    for index in range(start + 1, len(lines)):
+        line = lines[index]
+        if middle is None and line.rstrip("\r\n") == "=======":
+            middle = index
+        elif middle is not None and line.startswith(">>>>>>> "):
+            return middle, index
+        elif line.startswith("<<<<<<< "):
+            return None
+    return None

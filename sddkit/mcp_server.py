@@ -22,6 +22,7 @@ from pydantic import Field
 
 from ._fileio import read_text
 from .errors import SddkitError
+from .person import PersonRequired
 from .workspace import Workspace
 
 DONE_SCHEMA = "sddkit.done/1"
@@ -135,6 +136,9 @@ def complete_data(ws: Workspace, task: str, project: str | None, force: bool) ->
     from .complete import complete, today_mark
     from .sync import refresh
 
+    if force:  # a person's act (docs/approvals.md); an MCP client is always an agent
+        raise PersonRequired(f"forcing a task is a person's act: a person runs `sdd done {task} "
+                             "--force` in their own terminal")
     mark = today_mark(ws)  # before the lock, as `sdd done` does
     with transaction(ws.root) as tx:
         result = complete(ws, tx, task, project, force, mark)
@@ -334,7 +338,8 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         task: TaskRef,
         project: Annotated[str | None, Field(description="The project (needed when ids repeat).")]
         = None,
-        force: Annotated[bool, Field(description="Check it even if its dependencies are open.")]
+        force: Annotated[bool, Field(description="Refused: forcing is a person's act "
+                                     "(`sdd done TASK --force` in a terminal).")]
         = False,
     ) -> Result:
         return run(lambda ws: complete_data(ws, task, project, force))

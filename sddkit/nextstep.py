@@ -7,6 +7,7 @@ from typing import Any
 
 from .handout import needs_person
 from .index import ProjectRow
+from .names import natural_key
 from .workspace import Workspace
 
 SCHEMA = "sddkit.next/1"
@@ -59,7 +60,9 @@ def task_step(ws: Workspace, row: ProjectRow, me: str | None = None) -> Step:
     assert found is not None
     name = row.name
     if found.all_done:
-        return Step("done", row, f"every task of {name} is done", None, "tasks")
+        extra = (f" ({found.optional_open} optional task(s) left open)"
+                 if found.optional_open else "")
+        return Step("done", row, f"every task of {name} is done{extra}", None, "tasks")
     handout = _handout(ws, row, me)
     if handout is not None:
         task, skipped = handout.first, handout.skipped
@@ -105,7 +108,7 @@ def next_step(ws: Workspace, projects: list[ProjectRow], me: str | None = None) 
     with open work (those that wait for a person included)."""
     if not projects:
         return Step("none", None, "no projects yet: start one with `sdd new NAME`", "sdd new NAME")
-    ranked = sorted(projects, key=lambda r: (-r.priority, r.name))
+    ranked = sorted(projects, key=lambda r: (-r.priority, natural_key(r.name)))
     step = _most_urgent(ws, ranked, me)
     if step.project is not None:
         step.others = [r for r in ranked if r is not step.project and r.state != "completed"
@@ -150,8 +153,11 @@ def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
         "depends": list(task.depends),
         "parallel": task.parallel,
         "story": task.story,
-        "claimed_by": getattr(task, "claimed_by", None),
-        "claimed_at": getattr(task, "claimed_at", None),
+        "optional": task.optional,
+        "blocked": task.blocked,
+        "claimed_by": task.claimed_by,
+        "claimed_at": task.claimed_at,
+        "notes": list(task.notes),
     }
 
 
@@ -206,9 +212,9 @@ def to_text(ws: Workspace, step: Step) -> str:
         lines.append(f"  progress: {done}/{total} tasks done")
         lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped]
         summary = project.task_summary
-        if summary is not None and summary.problems:
-            lines.append(f"  warning: the task list has {summary.problems} problem(s) (duplicate "
-                         "ids, unknown dependencies or cycles): `sdd check` names them")
+        if summary is not None and (summary.problems or summary.warnings):
+            lines.append(f"  warning: the task list has {summary.problems} error(s) and "
+                         f"{summary.warnings} warning(s): `sdd check` names them")
         lines.append(f"When its check passes: {step.command}")
     else:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked",

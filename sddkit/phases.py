@@ -17,26 +17,34 @@ from .workspace import PHASES
 
 STATUSES = ("draft", "review", "approved")
 HEX64 = re.compile(r"[0-9a-f]{64}")
-_CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
-_DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
-#: claimed:/blocked:/note: child lines: task state, left out of the tasks gate hash
-_TRACKING_LINE = re.compile(
-    r"(?:\n|^)[ \t]*(?:[-+*][ \t]+)?(?:claimed|blocked|notes?)[ \t]*:[^\n]*", re.IGNORECASE
-)
+# the tasks view of sddkit before 0.2 (kept so that approvals made then stay valid)
+_LEGACY_CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
+_LEGACY_DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
 
 
 def gate_hash(phase: str, text: str) -> str:
     """The hash an approval pins: the body, BOM removed, line endings normalised.
 
-    For ``tasks`` the check boxes, done marks and ``claimed:``/``blocked:``/``note:`` child
-    lines are left out, so that checking, claiming or blocking a task during implementation
-    does not reopen the tasks gate; any other edit does.
+    For ``tasks`` the body is first seen through :func:`sddkit.tasks.gate_view`: check
+    boxes, done marks and tracking lines (``claimed:``, ``blocked:``, ``note:``) are left
+    out, so that doing tasks does not reopen the tasks gate; any other edit does.
     """
     import hashlib
 
     body = _frontmatter.normalised_body(text)
     if phase == "tasks":
-        body = _DONE_MARK.sub("", _CHECKBOX.sub(r"\1[ ]", _TRACKING_LINE.sub("", body)))
+        from .tasks.lines import gate_view
+
+        body = gate_view(body)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def legacy_tasks_hash(text: str) -> str:
+    """The tasks gate hash as sddkit computed it before the tracking lines were left out."""
+    import hashlib
+
+    body = _frontmatter.normalised_body(text)
+    body = _LEGACY_DONE_MARK.sub("", _LEGACY_CHECKBOX.sub(r"\1[ ]", body))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -110,7 +118,10 @@ class PhaseDoc:
     @property
     def changed(self) -> bool:
         """Approved, but the body no longer hashes to what was approved."""
-        return self.approved and self.approved_sha256 != self.current_hash
+        if not self.approved or self.approved_sha256 == self.current_hash:
+            return False
+        # an approval pinned by an earlier sddkit stays valid while the text is unchanged
+        return not (self.phase == "tasks" and self.approved_sha256 == legacy_tasks_hash(self.text))
 
     def line_of(self, key: str) -> int:
         return key_line(self.text, key)
@@ -167,6 +178,14 @@ def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: s
         or not all(k in PHASES and (v is None or isinstance(v, str)) for k, v in based.items())
     ):
         raise _type_error(path, text, "based_on", "a mapping {phase: sha256}", based)
+    sections = meta.get("required_sections")
+    if sections is not None and not (
+        isinstance(sections, list) and all(isinstance(s, str) and s.strip() for s in sections)
+    ):
+        raise _type_error(path, text, "required_sections", "a list of section titles", sections)
+    inherits = meta.get("inherits")
+    if inherits is not None and not (isinstance(inherits, str) and inherits.strip()):
+        raise _type_error(path, text, "inherits", "a context name", inherits)
     priority = meta.get("priority")
     if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
         raise _type_error(path, text, "priority", "a whole number", priority)

@@ -183,6 +183,8 @@ def test_refusals_are_one_line_tool_errors(implementing: Path, sdd: Invoke) -> N
         message = await error(client, "complete_task", task="T004", project="demo")
         assert message.startswith("AGENTS.ctx/sdd/assets/demo/tasks.md:")
         assert "T004 depends on open tasks T002" in message
+        message = await error(client, "complete_task", task="T004", project="demo", force=True)
+        assert message.startswith("forcing a task is a person's act")  # no forcing over MCP
         message = await error(client, "status", project="nope")
         assert message == "unknown project 'nope'; known projects: demo"
         message = await error(client, "next_step", project="../etc")

@@ -28,6 +28,13 @@ def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transact
     return result
 
 
+def _person(action: str, project: str) -> None:
+    """Refuse a person's act in an agent's shell unless confirmed on the terminal."""
+    from ..person import require_person
+
+    require_person(action, project)
+
+
 @click.command()
 @click.argument("project")
 @click.option("--title", default=None, help="Human title (default: the project name).")
@@ -50,8 +57,14 @@ def new(ctx: click.Context, project: str, title: str | None, source: Path | None
         ws = workspace(ctx)
         click.echo(f"created {ws.rel(path)}")
         if source is not None:
+            from ..plan_import import markdown_of, plan_steps
+
             click.echo(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
                        "seeds the spec and plan drafts")
+            count = len(plan_steps(markdown_of(source.read_text(encoding="utf-8"))[1]))
+            if count:
+                click.echo(f"{count} steps found: they seed tasks.md (with their checks and "
+                           "dependencies) when the plan is approved")
         click.echo(f"Next: write the constitution, then `sdd ready {project}`.")
 
 
@@ -73,22 +86,78 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--commit", is_flag=True,
+              help="Also commit the approval with git (always, and signed, when the sdd "
+                   "context sets signed_approvals: true).")
+@click.option("--all-imported", is_flag=True,
+              help="Approve every phase `sdd adopt` imported, in order (recorded as an import).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
-    """Approve the phase of PROJECT in review. A person's act: agents never approve."""
-    from ..gates import approve as stage
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, commit: bool,
+            all_imported: bool, dry_run: bool) -> None:
+    """Approve the phase of PROJECT in review. A person's act: agents never approve.
 
-    result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
-    if result is None:
+    Inside a coding agent's shell it is refused unless a person types the project name
+    on the controlling terminal. When CODEOWNERS or the sdd context name approvers, only
+    they may approve. See docs/approvals.md.
+    """
+    from .._fileio import transaction
+    from ..gates import approve as stage
+    from ..sync import refresh
+
+    if not dry_run:
+        _person(f"sdd approve {project}" + (" --force" if force else ""), project)
+    if all_imported:
+        if force:
+            raise click.UsageError("--all-imported approves documents in review only; "
+                                   "drop --force")
+        from ..adopt import approve_imported
+
+        phases = _run(ctx, dry_run, lambda ws, tx: approve_imported(ws, tx, project, by))
+        if phases is not None:
+            click.echo(f"approved {', '.join(phases)} of {project} (imported)")
         return
     ws = workspace(ctx)
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        result = stage(ws, tx, project, by, force)
+        refresh(ws, tx)
+        changes = tx.changes()
+    if dry_run:
+        click.echo(tx.diff(), nl=False)
+        return
     forced = " (forced)" if result.forced else ""
     click.echo(f"approved {result.doc.phase} of {project} by {result.by} at {result.at}{forced}")
+    if result.signed or commit:
+        sha = _commit_approval(ws, changes, result)
+        signed = "signed " if result.signed else ""
+        click.echo(f"committed {signed}approval {sha[:7]}")
     if result.scaffolded is not None:
         click.echo(f"created {ws.rel(result.scaffolded)} (draft): the next phase")
     elif result.doc.phase == "tasks":
         click.echo(f"Implementation can start: `sdd next {project}`.")
+
+
+def _commit_approval(ws: Workspace, changes: list[tuple[Path, str | None, str]],
+                     result: Any) -> str:
+    """Commit what the approval wrote (signed when the policy asks); on failure put every
+    file back as it was, so a refused signature leaves no unsigned approval behind."""
+    from .._fileio import transaction
+    from .._git import commit_files
+    from ..errors import SddkitError
+
+    message = (f"sdd approve {result.doc.project}: {result.doc.phase} approved by {result.by}"
+               f"\n\nSddkit-Approval: {result.doc.project}/{result.doc.phase}\n")
+    try:
+        return commit_files(ws.root, [path for path, _old, _new in changes], message,
+                            sign=result.signed)
+    except SddkitError as exc:
+        with transaction(ws.root) as undo:
+            for path, old, _new in changes:
+                if old is None:
+                    undo.delete(path)
+                else:
+                    undo.write(path, old)
+        raise SddkitError(f"{exc.message}; the approval was not recorded", exc.path) from None
 
 
 @click.command()
@@ -98,9 +167,14 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_r
 @dry_run_option
 @click.pass_context
 def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: bool) -> None:
-    """Reopen a phase in review or approved: back to draft; later phases become stale."""
+    """Reopen a phase in review or approved: back to draft; later phases become stale.
+
+    A person's act: refused inside a coding agent's shell unless confirmed on the terminal.
+    """
     from ..gates import reopen as stage
 
+    if not dry_run:
+        _person(f"sdd reopen {project} {phase}", project)
     doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, phase, reason))
     if doc is not None:
         later = PHASES[PHASES.index(phase) + 1 :]
@@ -135,13 +209,17 @@ def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
 
 @click.command()
 @click.argument("project", required=False)
+@click.option("--archived", is_flag=True, help="List the archived projects instead.")
 @json_option
 @click.pass_context
-def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
+def status(ctx: click.Context, project: str | None, archived: bool, as_json: bool) -> None:
     """Every project (state, phase, progress), or one project's phases in detail."""
     from ..status import project_detail, project_summary
 
     ws = workspace(ctx)
+    if archived:
+        _archived(ws, as_json)
+        return
     if project is None:
         data = project_summary(ws)
         if as_json:
@@ -172,3 +250,23 @@ def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
     if tasks["total"]:
         click.echo(f"  tasks: {tasks['done']}/{tasks['total']} done")
     click.echo(f"Next: {data['next']}")
+
+
+def _archived(ws: Workspace, as_json: bool) -> None:
+    from ..status import archived_summary
+
+    data = archived_summary(ws)
+    if as_json:
+        print_json(data)
+        return
+    if not data["archived"]:
+        click.echo("No archived projects (`sdd archive PROJECT` moves a completed one there).")
+        return
+    for item in data["archived"]:
+        if item["error"]:
+            click.echo(f"{item['archived_on']}  {item['project']}  cannot be read: {item['error']}")
+            continue
+        tasks = item["tasks"]
+        forced = f"  [forced {item['forced']}]" if item["forced"] else ""
+        click.echo(f"{item['archived_on']}  {item['project']}  {tasks['done']}/{tasks['total']} "
+                   f"tasks  {item['path']}/{forced}")

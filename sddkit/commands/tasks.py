@@ -62,7 +62,8 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit:
 @click.argument("task")
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
 @click.option("--commit", is_flag=True, help="Also commit the changed files with git.")
-@click.option("--force", is_flag=True, help="Check it even if its dependencies are open.")
+@click.option("--force", is_flag=True,
+              help="Check it even if its dependencies are open or it is blocked (recorded).")
 @dry_run_option
 @click.pass_context
 def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
@@ -73,6 +74,10 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
     from ..sync import refresh
 
     ws = workspace(ctx)
+    if force and not dry_run:
+        from ..person import require_person
+
+        require_person(f"sdd done {task} --force", project or task)
     mark = today_mark(ws)  # before the lock: it imports GitPython
     with transaction(ws.root, dry_run=dry_run) as tx:
         result = complete(ws, tx, task, project, force, mark)

@@ -136,7 +136,9 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     stamp = mark if mark is not None else today_mark(ws)
     if forced:  # recorded in the mark, as `approve --force` is in the front matter
         stamp = f"{stamp} forced: {'; '.join(forced)}".strip()
-    tx.write(doc.path, set_done(doc.text, task, stamp))
+    from .claim_lines import clear_claim
+
+    tx.write(doc.path, clear_claim(set_done(doc.text, task, stamp), task))  # done ends a claim
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

@@ -69,7 +69,9 @@ def _short_next(project: Project) -> str:
         assert summary is not None
         if summary.next_key is None:
             return "all remaining tasks blocked"
-        return f"{summary.next_key} {summary.next_text}"
+        claimed = summary.next.claimed_by if summary.next is not None else None
+        by = f" (claimed by {claimed})" if claimed else ""
+        return f"{summary.next_key} {summary.next_text}{by}"
     phase = project.current_phase
     doc = project.docs.get(phase)
     if doc is not None and doc.changed:

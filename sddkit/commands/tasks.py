@@ -13,19 +13,34 @@ if TYPE_CHECKING:
 
 @click.command("next")
 @click.argument("project", required=False)
+@click.option("--as", "as_name", default=None, metavar="NAME",
+              help="Who asks: its own claimed task first, others' claims skipped (default: "
+                   "$SDDKIT_AGENT, else the login name).")
+@click.option("--all", "all_tasks", is_flag=True,
+              help="Every task that can start now (dependencies done, not blocked, not claimed).")
 @json_option
 @click.pass_context
-def next_(ctx: click.Context, project: str | None, as_json: bool) -> None:
+def next_(ctx: click.Context, project: str | None, as_name: str | None, all_tasks: bool,
+          as_json: bool) -> None:
     """The next step: a gate action, or the next task with its file, line and checks."""
+    from ..claims import agent_name
     from ..index import row_of, rows
     from ..nextstep import next_step, project_step, to_json, to_text
     from ..project import load_project
 
     ws = workspace(ctx)
+    me = agent_name(as_name)
+    if all_tasks:
+        from ..handout import all_text, next_all
+
+        chosen = [row_of(load_project(ws, project))] if project is not None else rows(ws)
+        data = next_all(ws, chosen, me)
+        print_json(data) if as_json else click.echo(all_text(data), nl=False)
+        return
     if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)))
+        step = project_step(ws, row_of(load_project(ws, project)), me)
     else:
-        step = next_step(ws, rows(ws))
+        step = next_step(ws, rows(ws), me)
     if as_json:
         print_json(to_json(ws, step))
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -220,12 +221,13 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
         assert f"| `{schema}` |" in text  # and the index table lists it
 
 
-def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: Invoke) -> None:
+def in_process_tools(root: Path) -> Callable[..., dict[str, Any]]:
+    """Call the MCP server's tools in process (``tool(name, **arguments)``): the structured
+    result of a call that must succeed."""
     anyio = pytest.importorskip("anyio")
     pytest.importorskip("mcp")
     from sddkit.mcp_server import Locator, build_server
 
-    root, _outputs = samples
     server = build_server(Locator(root))
 
     def tool(name: str, **arguments: Any) -> dict[str, Any]:
@@ -234,6 +236,12 @@ def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: I
         data: dict[str, Any] = result.structured_content
         return data
 
+    return tool
+
+
+def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: Invoke) -> None:
+    root, _outputs = samples
+    tool = in_process_tools(root)
     assert tool("open_context", names=["web", "sdd"]) == cli_json(sdd, root, "open", "web", "sdd")
     assert tool("status") == cli_json(sdd, root, "status")
     assert tool("status", project="demo") == cli_json(sdd, root, "status", "demo")
@@ -250,21 +258,10 @@ def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: I
 def test_mcp_action_tools_print_every_documented_field(docs: Docs, samples: Any) -> None:
     """ready, new_project, undo_task, block and unblock (MCP only): every field they return
     is documented, and every documented field shows up."""
-    anyio = pytest.importorskip("anyio")
-    pytest.importorskip("mcp")
     from conftest import fill
 
-    from sddkit.mcp_server import Locator, build_server
-
     root, _outputs = samples
-    server = build_server(Locator(root))
-
-    def tool(name: str, **arguments: Any) -> dict[str, Any]:
-        result = anyio.run(server.call_tool, name, arguments)
-        assert not result.is_error, result.content
-        data: dict[str, Any] = result.structured_content
-        return data
-
+    tool = in_process_tools(root)
     made = tool("new_project", project="fresh", title="Fresh start")
     fill(root / "AGENTS.ctx/sdd/assets/fresh/constitution.md")
     shapes = [("sddkit.new/1", made), ("sddkit.ready/1", tool("ready", project="fresh")),

@@ -25,6 +25,7 @@ from .claim_lines import set_child
 from .errors import SddkitError, TaskError
 
 if TYPE_CHECKING:
+    from . import json_shapes as shape
     from ._fileio import Transaction
     from .project import Project
     from .workspace import Workspace
@@ -222,7 +223,7 @@ def names_a_task(ws: Workspace, ref: str) -> bool:
     return any(p.tasks is not None and p.tasks.get(ref) is not None for p in load_projects(ws))
 
 
-def change_json(change: TaskChange, ws: Workspace, action: str) -> dict[str, Any]:
+def change_json(change: TaskChange, ws: Workspace, action: str) -> shape.Claim:
     """``sddkit.claim/1`` (docs/json.md)."""
     task = change.task
     stolen = change.stolen_from

@@ -14,9 +14,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 _CLAIM_LINE = re.compile(r"^[ \t]*(?:[-+*][ \t]+)?claimed[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+if TYPE_CHECKING:
+    from . import json_shapes as shape
 
 
 def has_claims(text: str) -> bool:
@@ -108,16 +111,16 @@ def needs_person(row: Any) -> str | None:
     return None
 
 
-ALL_SCHEMA = "sddkit.next.all/1"
+ALL_SCHEMA: Final = "sddkit.next.all/1"
 
 
-def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
+def next_all(ws: Any, rows: list[Any], me: str) -> shape.NextAll:
     """``sdd next --all``: every task that can start now in each implementing project of
     ``rows`` (``index.ProjectRow``), ``me``'s own claims, the claims of others and the
     projects that wait for a person. Shape: ``sddkit.next.all/1`` (docs/json.md)."""
     from .project import load_project
 
-    def entry(row: Any, task: Any) -> dict[str, Any]:
+    def entry(row: Any, task: Any) -> shape.Available:
         return {
             "project": row.name,
             "key": task.key,
@@ -130,9 +133,9 @@ def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
             + (f" --as {me}" if me else ""),
         }
 
-    available: list[dict[str, Any]] = []
-    mine: list[dict[str, Any]] = []
-    claimed: list[dict[str, Any]] = []
+    available: list[shape.Available] = []
+    mine: list[shape.Available] = []
+    claimed: list[shape.ClaimedTask] = []
     for row in sorted(rows, key=lambda r: (-r.priority, r.name)):
         if not row.implementing or row.blocked or row.next_kind == "done":
             continue
@@ -144,15 +147,19 @@ def next_all(ws: Any, rows: list[Any], me: str | None) -> dict[str, Any]:
         mine += [entry(row, task) for task in handout.mine]
         for task, why in handout.skipped:
             if task.claimed_by:
-                where = {k: entry(row, task)[k] for k in ("project", "key", "text", "file", "line")}
-                claimed.append({**where, "by": task.claimed_by, "at": task.claimed_at,
-                                "stale": task in handout.stale, "reason": why})
-    people = [{"project": r.name, "needs": need} for r in rows if (need := needs_person(r))]
+                seen = entry(row, task)
+                claimed.append({"project": seen["project"], "key": seen["key"],
+                                "text": seen["text"], "file": seen["file"],
+                                "line": seen["line"], "by": task.claimed_by,
+                                "at": task.claimed_at, "stale": task in handout.stale,
+                                "reason": why})
+    people: list[shape.NeedsPerson] = [
+        {"project": r.name, "needs": need} for r in rows if (need := needs_person(r))]
     return {"schema": ALL_SCHEMA, "as": me, "mine": mine, "available": available,
             "claimed": claimed, "needs_person": people}
 
 
-def all_text(data: dict[str, Any]) -> str:
+def all_text(data: shape.NextAll) -> str:
     """``sdd next --all`` for a person."""
     lines: list[str] = []
     for item in data["mine"]:
@@ -163,7 +170,7 @@ def all_text(data: dict[str, Any]) -> str:
                   for i in data["available"]]
     else:
         lines.append("No task can start now.")
-    for item in data["claimed"]:
-        lines.append(f"  taken: {item['key']} of {item['project']} {item['reason']}")
+    for taken in data["claimed"]:
+        lines.append(f"  taken: {taken['key']} of {taken['project']} {taken['reason']}")
     lines += [f"Needs a person: {p['project']}: {p['needs']}" for p in data["needs_person"]]
     return "\n".join(lines) + "\n"

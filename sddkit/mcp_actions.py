@@ -16,7 +16,7 @@ Only ``mcp_server`` imports this module (it imports the MCP SDK, like the server
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -29,6 +29,7 @@ from .workspace import Workspace
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
+    from . import json_shapes as shape
     from ._fileio import Transaction
 
 T = TypeVar("T")
@@ -62,7 +63,7 @@ def _write(ws: Workspace, stage: Callable[[Transaction], T],
     return value, [ws.rel(path) for path, _old, _new in tx.changes()]
 
 
-def _next_of(ws: Workspace, project: str) -> dict[str, Any]:
+def _next_of(ws: Workspace, project: str) -> shape.Next:
     """``sdd next PROJECT --json`` (``sddkit.next/1``) after the change."""
     from .index import row_of
     from .nextstep import project_step, to_json
@@ -71,7 +72,7 @@ def _next_of(ws: Workspace, project: str) -> dict[str, Any]:
     return to_json(ws, project_step(ws, row_of(load_project(ws, project))))
 
 
-def ready_data(ws: Workspace, project: str) -> dict[str, Any]:
+def ready_data(ws: Workspace, project: str) -> shape.Ready:
     """``sdd ready PROJECT``: the current draft goes to review (``sddkit.ready/1``).
 
     Raises :class:`~sddkit.errors.GateError` when the document is incomplete (placeholders,
@@ -95,7 +96,7 @@ def ready_data(ws: Workspace, project: str) -> dict[str, Any]:
 
 
 def new_data(ws: Workspace, project: str, title: str | None,
-             from_file: str | None = None) -> dict[str, Any]:
+             from_file: str | None = None) -> shape.New:
     """``sdd new PROJECT [--title T] [--from FILE]`` (``sddkit.new/1``). ``from_file`` is
     relative to the repository root and must stay inside it (a client names a file the
     repository holds). Raises :class:`SddkitError` for a bad or taken name, a title of
@@ -123,7 +124,7 @@ def new_data(ws: Workspace, project: str, title: str | None,
     }
 
 
-def undo_data(ws: Workspace, task: str, project: str | None) -> dict[str, Any]:
+def undo_data(ws: Workspace, task: str, project: str | None) -> shape.Undo:
     """``sdd undo TASK [--project P]``: the box unchecked and the done mark removed
     (``sddkit.undo/1``); ``changed`` is false when the task was not done. Raises
     :class:`~sddkit.errors.TaskError` for an unknown or ambiguous task and
@@ -153,7 +154,7 @@ def undo_data(ws: Workspace, task: str, project: str | None) -> dict[str, Any]:
 
 
 def block_data(ws: Workspace, reason: str | None, project: str | None,
-               task: str | None) -> dict[str, Any]:
+               task: str | None) -> shape.Block:
     """``sdd block``/``unblock`` (``reason`` None) of a project, or of one ``task`` (of
     ``project`` when given): ``sddkit.block/1``.
 
@@ -204,7 +205,7 @@ def block_data(ws: Workspace, reason: str | None, project: str | None,
 
 
 def claim_data(ws: Workspace, action: str, task: str, project: str | None, as_name: str,
-               steal: bool = False) -> dict[str, Any]:
+               steal: bool = False) -> shape.Claim:
     """``sdd start TASK --as NAME [--steal]`` or ``sdd release TASK --as NAME``
     (``sddkit.claim/1``). Release never drops another name's fresh claim here (the
     ``--force`` form is a person's). Raises :class:`~sddkit.errors.TaskError` for a task
@@ -237,7 +238,7 @@ Claimant = Annotated[str, Field(
 def add_to(server: MCPServer[Any], locator: Any) -> None:
     """Register the tools on ``server``; ``locator.run(action)`` turns an
     :class:`SddkitError` into a one-line tool error (``mcp_server.Locator``)."""
-    run: Callable[[Callable[[Workspace], dict[str, Any]]], CallToolResult] = locator.run
+    run: Callable[[Callable[[Workspace], Mapping[str, Any]]], CallToolResult] = locator.run
     writes = ToolAnnotations(read_only_hint=False, destructive_hint=False,
                              idempotent_hint=False, open_world_hint=False)
     repeats = ToolAnnotations(read_only_hint=False, destructive_hint=False,

@@ -11,9 +11,9 @@ person's act (``sdd approve`` in a terminal), and the server's instructions say 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
@@ -25,7 +25,10 @@ from .errors import SddkitError
 from .person import PersonRequired
 from .workspace import Workspace
 
-DONE_SCHEMA = "sddkit.done/1"
+if TYPE_CHECKING:
+    from . import json_shapes as shape
+
+DONE_SCHEMA: Final = "sddkit.done/1"
 CHECK_SCHEMA = "sddkit.check/1"
 CONTRACTS_CHECK_SCHEMA = "sddkit.contracts.check/1"
 CONTEXT_URI = "sddkit://context/{name}"
@@ -62,9 +65,10 @@ TaskRef = Annotated[str, Field(description="The task: an id such as T003 or 2.1,
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 
 
-def _ok(data: dict[str, Any]) -> CallToolResult:
+def _ok(data: Mapping[str, Any]) -> CallToolResult:
     text = json.dumps(data, indent=2, ensure_ascii=False)
-    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
+    return CallToolResult(content=[TextContent(type="text", text=text)],
+                          structured_content=dict(data))
 
 
 def _error(message: str) -> CallToolResult:
@@ -84,7 +88,7 @@ class Locator:
     def workspace(self) -> Workspace:
         return Workspace.find(self.start, self.root)
 
-    def run(self, action: Callable[[Workspace], dict[str, Any]]) -> CallToolResult:
+    def run(self, action: Callable[[Workspace], Mapping[str, Any]]) -> CallToolResult:
         """``action`` on the workspace; a refusal or bad input becomes a one-line tool error."""
         try:
             ws = self.workspace()
@@ -118,25 +122,31 @@ def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
     return project_detail(ws, project) if project else project_summary(ws)
 
 
-def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
-              all_tasks: bool = False) -> dict[str, Any]:
-    """``sdd next [PROJECT] [--as NAME] [--all] --json``: sddkit.next/1 or sddkit.next.all/1."""
+def next_data(ws: Workspace, project: str | None, as_name: str | None = None) -> shape.Next:
+    """``sdd next [PROJECT] [--as NAME] --json``: sddkit.next/1."""
     from .claims import agent_name
     from .index import row_of, rows
     from .nextstep import next_step, project_step, to_json
     from .project import load_project
 
     me = agent_name(as_name)
-    if all_tasks:
-        from .handout import next_all
-
-        return next_all(ws, [row_of(load_project(ws, project))] if project else rows(ws), me)
     if project:
         return to_json(ws, project_step(ws, row_of(load_project(ws, project)), me))
     return to_json(ws, next_step(ws, rows(ws), me))
 
 
-def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
+def available_data(ws: Workspace, project: str | None, as_name: str | None) -> shape.NextAll:
+    """``sdd next --all [PROJECT] [--as NAME] --json``: sddkit.next.all/1."""
+    from .claims import agent_name
+    from .handout import next_all
+    from .index import row_of, rows
+    from .project import load_project
+
+    chosen = [row_of(load_project(ws, project))] if project else rows(ws)
+    return next_all(ws, chosen, agent_name(as_name))
+
+
+def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> shape.Done:
     """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
     from ._fileio import Transaction, run_transaction
     from .complete import Completion, complete, today_mark
@@ -258,7 +268,7 @@ def build_server(locator: Locator) -> SddkitServer:
     return server
 
 
-#: Each tool's result shape (docs/json.md), whose JSON Schema it declares as its output.
+#: Each tool's result shape (docs/json.md; typed in ``json_shapes``), declared as its output.
 OUTPUTS = {
     "open_context": "sddkit.open/1",
     "status": "sddkit.status/1",
@@ -277,20 +287,33 @@ def all_outputs() -> dict[str, str]:
     return {**OUTPUTS, **ACTIONS}
 
 
-def output_schemas() -> dict[str, Any]:
-    """schema id -> JSON Schema, from ``json_schemas.json`` (generated from docs/json.md by
-    ``scripts/json_schemas.py``; tests keep the docs, the CLI's output and this file equal)."""
-    return dict(json.loads((Path(__file__).parent / "json_schemas.json").read_text("utf-8")))
+def output_model(schema_id: str) -> Any:
+    """The typed result of a shape (:data:`sddkit.json_shapes.SHAPES`): its ``TypedDict``,
+    or the union of its variants (``sddkit.status/1``: every project, one project)."""
+    from typing import Union
+
+    from .json_shapes import SHAPES
+
+    shapes = SHAPES[schema_id]
+    return shapes[0] if len(shapes) == 1 else Union[shapes]  # noqa: UP007 (a runtime tuple)
 
 
 def _declare_outputs(server: SddkitServer) -> None:
-    """Give each tool its documented output schema instead of the SDK's bare
-    ``{"type": "object"}`` (the SDK reads ``fn_metadata.output_schema`` when it lists tools)."""
-    schemas = output_schemas()
+    """Give each tool the typed result of its shape, as the SDK does for a tool annotated
+    ``-> Annotated[CallToolResult, Shape]``: the SDK derives the ``outputSchema`` from it
+    (pydantic; only documented fields, ``additionalProperties: false``) and validates each
+    result against it before sending it. A shape with variants is a union; the schema's
+    root then also says ``"type": "object"``, as MCP requires."""
+    from mcp.server.mcpserver.utilities.func_metadata import FuncMetadata
+
     for name, schema_id in all_outputs().items():
         tool = server._tool_manager.get_tool(name)
         assert tool is not None, name
-        tool.fn_metadata.output_schema = schemas[schema_id]
+        typed = FuncMetadata(arg_model=tool.fn_metadata.arg_model,
+                             output_model=output_model(schema_id))
+        assert typed.output_schema is not None, name
+        typed.output_schema = {"type": "object", **typed.output_schema}
+        tool.fn_metadata = typed
 
 
 def _add_tools(server: SddkitServer, locator: Locator) -> None:
@@ -339,7 +362,7 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         annotations=READ_ONLY,
     )
     def available_tasks(project: ProjectName = None, as_name: AsName = None) -> Result:
-        return run(lambda ws: next_data(ws, project, as_name, all_tasks=True))
+        return run(lambda ws: available_data(ws, project, as_name))
 
     @server.tool(
         name="complete_task",

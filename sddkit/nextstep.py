@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .handout import needs_person
 from .index import ProjectRow
 from .names import natural_key
 from .workspace import Workspace
 
-SCHEMA = "sddkit.next/1"
+if TYPE_CHECKING:
+    from . import json_shapes as shape
+
+SCHEMA: Final = "sddkit.next/1"
 
 
 @dataclass
@@ -140,7 +143,7 @@ def _most_urgent(ws: Workspace, ranked: list[ProjectRow], me: str | None) -> Ste
     return Step("done", None, "every project is completed; nothing to do", None)
 
 
-def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
+def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> shape.NextTask:
     return {
         "key": task.key,
         "id": task.id,
@@ -171,7 +174,8 @@ def read_first_of(ws: Workspace, step: Step) -> list[Any]:
     return read_first(ws, step.project.name)
 
 
-def to_json(ws: Workspace, step: Step) -> dict[str, Any]:
+def to_json(ws: Workspace, step: Step) -> shape.Next:
+    """``sddkit.next/1`` (docs/json.md; typed as :class:`sddkit.json_shapes.Next`)."""
     project = step.project
     done, total = (project.done, project.total) if project is not None else (0, 0)
     return {

@@ -156,6 +156,11 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.claim/1", cli_json(sdd, root, "release", "T004", "--project", "demo",
                                     "--as", "bob")),
     ]
+    extra = root / "AGENTS.ctx/sdd/assets/extra/tasks.md"  # a stale claim, taken over
+    extra.write_text(extra.read_text().replace(
+        "- [ ] 1. One thing\n", "- [ ] 1. One thing\n  - claimed: carol 2020-01-01T00:00Z\n"))
+    out.append(("sddkit.claim/1", cli_json(sdd, root, "start", "1", "--project", "extra",
+                                           "--as", "bob", "--steal")))
     try:
         import sddkit.checks  # noqa: F401
     except ImportError:  # pragma: no cover - `sdd check` not in this build

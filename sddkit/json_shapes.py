@@ -247,26 +247,24 @@ class ContractsCheck(TypedDict):
 # --- what the writing tools return ---------------------------------------------------------
 
 
-class Done(TypedDict):
+class TaskTicked(TypedDict):
+    """What ``done`` and ``undo`` share."""
+
+    project: str
+    task: str
+    text: str
+    changed: bool
+    message: str
+    files: list[str]
+    next: Next
+
+
+class Done(TaskTicked):
     schema: Literal["sddkit.done/1"]
-    project: str
-    task: str
-    text: str
-    changed: bool
-    message: str
-    files: list[str]
-    next: Next
 
 
-class Undo(TypedDict):
+class Undo(TaskTicked):
     schema: Literal["sddkit.undo/1"]
-    project: str
-    task: str
-    text: str
-    changed: bool
-    message: str
-    files: list[str]
-    next: Next
 
 
 class Ready(TypedDict):

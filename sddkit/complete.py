@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from ._fileio import Transaction
 from .errors import GateError, SddkitError, TaskError
 from .names import shown
 from .project import Project, load_project, load_projects
+from .verification import (
+    PASSED,
+    TRAILER,
+    CheckFailed,
+    DoneMark,
+    Listener,
+    TaskVerification,
+    failure_message,
+    mark_for_done,
+    run_task,
+    timeout_seconds,
+    today,
+    unchecked_outcome,
+)
 from .workspace import Workspace
 
 
@@ -21,7 +34,7 @@ class Completion:
     message: str
 
 
-def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> tuple[Project, Any]:
+def find_task(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | None) -> tuple[Project, Any]:
     if project_name is not None:
         project = load_project(ws, project_name, tx)
         candidates = [project]
@@ -92,27 +105,14 @@ def _done(tasks: Any, ref: str) -> bool:
     return task is not None and bool(tasks.is_done(task))
 
 
-def today_mark(ws: Workspace) -> str:
-    from ._git import head_sha
-
-    date = datetime.now(timezone.utc).date().isoformat()
-    sha = head_sha(ws.root)
-    return f"{date} {sha[:7]}" if sha else date
-
-
-def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
-             force: bool = False, mark: str | None = None) -> Completion:
-    """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
-    taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
-    """
-    from .tasks import set_done
-
-    project, task = _find(ws, tx, ref, project_name)
+def _refuse(project: Project, task: Any, force: bool) -> bool:
+    """Refuse a done that cannot happen (raises GateError/TaskError); True when it is done
+    already (nothing to do)."""
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
     if task.state == "done":
-        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+        return True
     if not task.is_leaf:
         open_children = [c for c in task.children if not _done(tasks, c)]
         if open_children:
@@ -133,15 +133,67 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
         if task.blocked:
             raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
                             project.docs["tasks"].path, task.line)
+    return False
+
+
+@dataclass
+class Verified:
+    """What ``sdd done`` learnt before taking the lock: the done mark to write (None when
+    the task is done already) and the checks it ran (None when none ran)."""
+
+    mark: str | None
+    verification: TaskVerification | None
+
+
+def verify_for_done(ws: Workspace, ref: str, project_name: str | None, force: bool = False,
+                    no_verify: bool = False, timeout: float | None = None,
+                    listener: Listener | None = None, dry_run: bool = False) -> Verified:
+    """Run the runnable checks ``sdd done REF`` needs, outside the repository lock.
+
+    Refuses first what the done itself would refuse (gate, dependencies, blocked), so no
+    check runs for nothing. ``no_verify`` runs nothing and records ``verify=skipped``;
+    ``dry_run`` runs nothing and gives the mark a pass would write.
+    Raises :class:`~sddkit.verification.CheckFailed` (exit 1, the command's last lines)
+    when a check fails; SddkitError for a bad ``timeout``.
+    """
+    limit = timeout_seconds(timeout)
+    project, task = find_task(ws, None, ref, project_name)
+    if _refuse(project, task, force):
+        return Verified(None, None)
+    if no_verify or not task.checks:
+        return Verified(DoneMark(today(), unchecked_outcome(task)).render(), None)
+    if dry_run:
+        from ._git import work_tree_base
+
+        return Verified(DoneMark(today(), PASSED, work_tree_base(ws.root, ws.ctx)).render(), None)
+    verification = run_task(ws, project.name, task, limit, listener)
+    if verification.failed is not None:
+        raise CheckFailed(failure_message(verification, f"{task.key} of {project.name} is not "
+                                          "done"), project.docs["tasks"].path, task.line)
+    return Verified(mark_for_done(verification), verification)
+
+
+def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
+             force: bool = False, mark: str | None = None) -> Completion:
+    """Check ``ref`` off with the done mark ``mark`` (from :func:`verify_for_done`, which
+    runs the checks outside the lock; None: the mark of a task whose checks were not run).
+    """
+    from .tasks import set_done
+
+    project, task = find_task(ws, tx, ref, project_name)
+    if _refuse(project, task, force):
+        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
     doc = project.docs["tasks"]
-    tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
+    if mark is None:
+        mark = DoneMark(today(), unchecked_outcome(task)).render()
+    tx.write(doc.path, set_done(doc.text, task, mark))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 
 def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:
     from .tasks import set_undone
 
-    project, task = _find(ws, tx, ref, project_name)
+    project, task = find_task(ws, tx, ref, project_name)
     _gate(project)
     if task.state != "done":
         return Completion(project, task, False, f"{task.key} of {project.name} is not done")
@@ -151,7 +203,16 @@ def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> 
 
 
 def commit_message(done: Completion) -> str:
-    return f"sdd: {done.project.name} {done.task.key} done"
+    """The ``sdd done --commit`` message: a subject, a blank line, the task trailer
+    (``Sddkit-Task: PROJECT/TASK``, git-interpret-trailers form) that ``sdd show`` finds."""
+    return (f"sdd: {done.project.name} {done.task.key} done\n\n"
+            f"{TRAILER}: {task_trailer(done.project.name, done.task.key)}\n")
 
 
-__all__ = ["Completion", "SddkitError", "commit_message", "complete", "undo"]
+def task_trailer(project: str, key: str) -> str:
+    """The trailer's value naming a task: ``PROJECT/KEY``."""
+    return f"{project}/{key}"
+
+
+__all__ = ["Completion", "SddkitError", "Verified", "commit_message", "complete", "task_trailer",
+           "undo", "verify_for_done"]

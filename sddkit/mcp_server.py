@@ -116,15 +116,18 @@ def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
     return to_json(ws, next_step(ws, rows(ws)))
 
 
-def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
-    """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
+def complete_data(ws: Workspace, task: str, project: str | None, force: bool,
+                  timeout: float | None = None) -> dict[str, Any]:
+    """Exactly what ``sdd done`` does (the same checks run first, same function, lock and
+    inventory refresh), as data. A failing check is a tool error with its last lines."""
     from ._fileio import transaction
-    from .complete import complete, today_mark
+    from .complete import complete, verify_for_done
+    from .evidence import result_json
     from .sync import refresh
 
-    mark = today_mark(ws)  # before the lock, as `sdd done` does
+    verified = verify_for_done(ws, task, project, force, timeout=timeout)  # before the lock
     with transaction(ws.root) as tx:
-        result = complete(ws, tx, task, project, force, mark)
+        result = complete(ws, tx, task, project, force, verified.mark)
         if result.changed:
             refresh(ws, tx)
         files = [ws.rel(path) for path, _old, _new in tx.changes()]
@@ -136,9 +139,20 @@ def complete_data(ws: Workspace, task: str, project: str | None, force: bool) ->
         "text": result.task.text,
         "changed": result.changed,
         "message": result.message,
+        "mark": _mark(ws, name, result.task.key),
+        "verification": result_json(verified.verification) if verified.verification else None,
         "files": files,
         "next": next_data(ws, name),
     }
+
+
+def _mark(ws: Workspace, project: str, key: str) -> str | None:
+    """The task's done mark as it now stands in the file."""
+    from .project import load_project
+
+    tasks = load_project(ws, project).tasks
+    task = tasks.get(key) if tasks is not None else None
+    return task.done_mark if task is not None else None
 
 
 class Unavailable(SddkitError):

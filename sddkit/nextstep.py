@@ -110,6 +110,7 @@ def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
         "line": task.line,
         "heading": task.heading,
         "verify": list(task.verify),
+        "checks": list(task.checks),
         "depends": list(task.depends),
         "parallel": task.parallel,
         "story": task.story,

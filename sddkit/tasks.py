@@ -37,6 +37,8 @@ _TRAIL_MARKER = re.compile(r"\s*(\[P\]|\(P\)|\[US\d+\])\s*$")
 _DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b\s*(.*?)\s*-->[ \t]*$")
 _INLINE_DEPENDS = re.compile(r"\s*\(\s*depends(?:\s+on)?\s*:?\s*([^)]*)\)", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"(verify|blocked|depends(?:\s+on)?)\s*:\s*(.*)", re.IGNORECASE)
+#: a ``verify:`` line that starts with this holds a shell command (a runnable check)
+CHECK_PREFIX = "$ "
 _NOT_IDS = {"", "and", "none", "-", "n/a"}
 _MAX_NESTING = 100  # token levels: about 45 nested lists
 
@@ -65,6 +67,13 @@ class Task:
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    @property
+    def checks(self) -> list[str]:
+        """The runnable checks: each ``verify: $ CMD`` line's command, in order. Other
+        ``verify:`` lines are prose for a person to follow."""
+        return [line[2:].strip() for line in self.verify
+                if line.startswith(CHECK_PREFIX) and line[2:].strip()]
 
 
 @dataclass

@@ -22,6 +22,7 @@ TASKS = """## Phase 1: core
   - verify: python -c "import x"
 - [ ] T002 [P] [US1] Add the parser
   - depends: T001
+  - verify: $ git --version
 - [ ] T003 Talk to the vendor
   - blocked: waiting on the vendor's API key
 - [ ] T004 Wire the CLI
@@ -62,6 +63,8 @@ def type_ok(value: Any, kind: str) -> bool:
         if option == "integer" and isinstance(value, int) and not isinstance(value, bool):
             return True
         if option == "boolean" and isinstance(value, bool):
+            return True
+        if option == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
             return True
         if (option == "object" or option.startswith("sddkit.")) and isinstance(value, dict):
             return True
@@ -142,6 +145,7 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.next/1", cli_json(sdd, root, "next", "later")),
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
+        ("sddkit.verify/1", cli_json(sdd, root, "verify", "--all")),
     ]
     try:
         import sddkit.checks  # noqa: F401
@@ -178,7 +182,7 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
     assert ids == {
         "sddkit.open/1", "sddkit.ctx.list/1", "sddkit.ctx.show/1", "sddkit.status/1",
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
-        "sddkit.agents.list/1", "sddkit.done/1",
+        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.verify/1",
     }
     text = DOC.read_text(encoding="utf-8")
     for schema in ids:

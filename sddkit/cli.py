@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "next": ("sddkit.commands.tasks:next_", "The next step: a gate action or the next task."),
     "done": ("sddkit.commands.tasks:done", "Check a task off."),
     "undo": ("sddkit.commands.tasks:undo", "Uncheck a task."),
+    "show": ("sddkit.commands.tasks:show", "One task's checks, done mark and commits."),
     "verify": ("sddkit.commands.verify:verify", "Run tasks' runnable checks; record the outcome."),
     "inventory": ("sddkit.commands.inventory:inventory", "Rebuild (or --check) the inventory."),
     "check": ("sddkit.commands.check:check", "Check gates, drift, tasks, contexts, contracts."),

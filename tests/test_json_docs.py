@@ -127,7 +127,7 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "approved")
     for task in ("T001", "T002"):
-        assert sdd(root, "done", task, "--project", "demo").exit_code == 0
+        assert sdd(root, "done", task, "--project", "demo", "--commit").exit_code == 0
     (root / "CLAUDE.md").write_text("<!-- sddkit:agents:start -->\nunclosed\n")
     assert sdd(root, "agents", "install", "--agent", "cursor").exit_code == 0
     contracts = root / "AGENTS.ctx/contracts"
@@ -146,6 +146,8 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
         ("sddkit.verify/1", cli_json(sdd, root, "verify", "--all")),
+        ("sddkit.show/1", cli_json(sdd, root, "show", "T002", "--project", "demo")),
+        ("sddkit.show/1", cli_json(sdd, root, "show", "T003", "--project", "demo")),
     ]
     try:
         import sddkit.checks  # noqa: F401
@@ -182,7 +184,7 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
     assert ids == {
         "sddkit.open/1", "sddkit.ctx.list/1", "sddkit.ctx.show/1", "sddkit.status/1",
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
-        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.verify/1",
+        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.verify/1", "sddkit.show/1",
     }
     text = DOC.read_text(encoding="utf-8")
     for schema in ids:

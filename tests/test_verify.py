@@ -300,3 +300,106 @@ def test_mark_round_trip() -> None:
     assert mark == DoneMark("2026-11-30", "passed", "abc1234-dirty", ["by=x"])
     assert mark.render() == "2026-11-30 verify=passed at=abc1234-dirty by=x"
     assert parse_mark("2026-11-21 d7c708f").render() == "2026-11-21"  # the old SHA goes
+
+
+# --- sdd show: the record of one task ------------------------------------------------------
+
+
+def test_show_finds_the_commits_that_name_the_task(project: Path, sdd: Invoke) -> None:
+    (project / "module.py").write_text("x = 1\n")
+    git(project, "add", "module.py")
+    git(project, "commit", "-q", "-m", "Add the module\n\nSddkit-Task: demo/T001")
+    git(project, "commit", "-q", "--allow-empty", "-m", "Mentions demo/T001 in passing")
+    assert sdd(project, "done", "T001", "--commit").exit_code == 0
+    data = json.loads(sdd(project, "show", "T001", "--json").stdout)
+    assert data["schema"] == "sddkit.show/1" and data["state"] == "done"
+    assert data["trailer"] == "Sddkit-Task: demo/T001"
+    assert [c["subject"] for c in data["commits"]] == ["sdd: demo T001 done", "Add the module"]
+    assert data["mark"]["verify"] == "passed"
+    assert data["mark"]["at"] == git(project, "rev-parse", "--short=7", "HEAD~1").strip()
+    assert data["checks"] == [f"{PY} -c \"print('module ok')\""]
+    text = sdd(project, "show", "T001").stdout
+    assert text.startswith("T001 of demo: Create the module (done)\n")
+    assert "  commits with 'Sddkit-Task: demo/T001':\n" in text
+    assert "Mentions demo/T001" not in text
+    # an open task: listed checks, nothing run, no commits
+    three = sdd(project, "show", "T003")
+    assert three.exit_code == 0 and "commits: none carry 'Sddkit-Task: demo/T003'" in three.stdout
+    assert three.stdout.count("verify (check):") == 2 and three.stderr == ""
+
+
+# --- sdd check: SDD-012 (no recorded pass) and SDD-013 (--run-tests) ----------------------
+
+
+def check_json(sdd: Invoke, root: Path, *args: str) -> list[tuple[str, str, str]]:
+    result = sdd(root, "check", "--json", *args)
+    return [(f["rule"], f["severity"], f["message"])
+            for f in json.loads(result.stdout)["findings"]]
+
+
+def test_sdd012_done_without_a_recorded_pass(project: Path, sdd: Invoke) -> None:
+    assert check_json(sdd, project) == []
+    assert sdd(project, "done", "T001").exit_code == 0
+    assert sdd(project, "done", "T003", "--no-verify").exit_code == 0
+    assert check_json(sdd, project) == [
+        ("SDD-012", "warning", "T003 was checked off with --no-verify: its runnable checks "
+                               "have no recorded pass")]
+    # a regression recorded by sdd verify is an error
+    assert sdd(project, "verify", "T003").exit_code == 1
+    assert check_json(sdd, project) == [
+        ("SDD-012", "error", f"T003 is done but its runnable check failed at {head(project)}")]
+    # a box ticked by hand: the phantom completion
+    text = tasks_md(project).read_text()
+    done_t003 = task_line(project, "T003")
+    tasks_md(project).write_text(text.replace(done_t003, "- [x] T003 Wire the CLI\n"))
+    [(rule, severity, message)] = check_json(sdd, project)
+    assert (rule, severity) == ("SDD-012", "error")
+    assert message.startswith("T003 is done but no pass of its runnable checks is recorded")
+    result = sdd(project, "check")
+    assert "(run `sdd verify T003 --project demo`, or undo it and tick it with `sdd done`)" \
+        in result.stdout and result.exit_code == 1
+
+
+SPEC_TESTS = """- EC-002 Passes. test: tests/test_refs.py::test_passes
+- EC-003 Fails. test: tests/test_refs.py::test_fails
+"""
+
+
+def spec_project(root: Path, sdd: Invoke, lines: str) -> None:
+    walk_to(root, sdd, "refs", upto="constitution")
+    from conftest import fill
+
+    spec = root / "AGENTS.ctx/sdd/assets/refs/spec.md"
+    fill(spec)
+    spec.write_text(spec.read_text().replace("## Error handling", lines + "\n## Error handling"))
+    walk_to(root, sdd, "refs", tasks="## Steps\n\n- [ ] T001 Only step\n")
+
+
+def test_sdd013_runs_the_spec_tests_only_when_asked(initialised: Path, sdd: Invoke) -> None:
+    (initialised / "tests").mkdir()
+    ran = initialised / "ran"
+    (initialised / "tests/test_refs.py").write_text(
+        f"open({str(ran)!r}, 'a').write('x')\n\n"
+        "def test_passes():\n    pass\n\n\ndef test_fails():\n    assert 1 == 2\n")
+    spec_project(initialised, sdd, SPEC_TESTS)
+    assert check_json(sdd, initialised) == [] and not ran.exists()
+    command = f"{PY} -m pytest -q -p no:cacheprovider {{ref}}"
+    findings = check_json(sdd, initialised, "--run-tests", "--test-command", command)
+    assert ran.exists()
+    [(rule, severity, message)] = findings
+    assert (rule, severity) == ("SDD-013", "error")
+    assert message.startswith("test 'tests/test_refs.py::test_fails' fails (exit 1): $ ")
+    assert "1 failed" in message  # its last line of output
+    usage = sdd(initialised, "check", "--test-command", "x {ref}")
+    assert usage.exit_code == 2 and "--test-command needs --run-tests" in usage.stderr
+
+
+def test_done_of_the_last_task_reports_missing_test_references(initialised: Path,
+                                                              sdd: Invoke) -> None:
+    spec_project(initialised, sdd, "- EC-002 Gone. test: tests/test_gone.py::test_x\n")
+    result = sdd(initialised, "done", "T001", "--project", "refs")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.startswith("sdd: every task of refs is done, but "
+                                    "AGENTS.ctx/sdd/assets/refs/spec.md:")
+    assert "SDD-009 tests/test_gone.py does not exist (referenced as " \
+           "'tests/test_gone.py::test_x') (write the test or fix the reference)" in result.stderr

@@ -119,3 +119,24 @@ def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> N
         if result.changed:
             refresh(ws, tx)
     _finish(ctx, result, dry_run, tx, False)
+
+
+@click.command()
+@click.argument("task")
+@click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, task: str, project: str | None, as_json: bool) -> None:
+    """One task's record: its checks, its done mark, and the commits whose trailer names it.
+
+    The commits are those carrying `Sddkit-Task: PROJECT/TASK` (written by `sdd done
+    --commit`; add it to the commits that implement the task). Nothing is run.
+    """
+    from ..task_record import task_record
+
+    ws = workspace(ctx)
+    record = task_record(ws, task, project)
+    if as_json:
+        print_json(record.to_json(ws))
+    else:
+        click.echo(record.to_text(ws), nl=False)

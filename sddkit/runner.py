@@ -117,7 +117,8 @@ def run_command(
 
     ``on_output(text)`` receives the output as it arrives (decoded incrementally);
     ``on_progress(elapsed_seconds)`` is called every ``progress_every`` seconds without
-    output, so a long silent run shows it is alive. Never raises for the command's own
+    shown output (every ``progress_every`` seconds when there is no ``on_output``), so a
+    long run shows it is alive. Never raises for the command's own
     failure: a missing program is exit 127 from the shell, a shell that cannot start is
     ``RunResult.error``.
     """
@@ -173,8 +174,8 @@ def run_command(
         tail += chunk
         if len(tail) > TAIL_BYTES:
             del tail[: len(tail) - TAIL_BYTES]
-        last_sign = time.monotonic()
-        if on_output is not None:
+        if on_output is not None:  # shown output is sign of life enough
+            last_sign = time.monotonic()
             on_output(decoder.decode(chunk))
     if on_output is not None and (rest := decoder.decode(b"", final=True)):
         on_output(rest)

@@ -121,7 +121,10 @@ def unchecked_outcome(task: Task) -> str:
 
 class Listener:
     """What a front end hears while checks run (the default hears nothing). Output and
-    progress come from the runner's thread of control, in order."""
+    progress come from the runner's thread of control, in order. ``streams``: whether
+    it wants the commands' output (else progress comes every interval regardless)."""
+
+    streams = False
 
     def start(self, project: str, task: Task, index: int, command: str) -> None:
         """Command ``index`` (1-based) of ``task.checks`` is about to run."""
@@ -176,7 +179,7 @@ def run_task(ws: Workspace, project: str, task: Task, timeout: float,
     for index, command in enumerate(task.checks, start=1):
         hear.start(project, task, index, command)
         result = run_command(
-            command, ws.root, timeout, on_output=hear.output,
+            command, ws.root, timeout, on_output=hear.output if hear.streams else None,
             on_progress=lambda elapsed, c=command: hear.progress(project, task, c, elapsed,
                                                                  timeout),
             progress_every=progress_every,

@@ -24,13 +24,14 @@ def listener(stream_output: bool) -> object:
     from ..verification import Listener
 
     class Printer(Listener):
+        streams = stream_output
+
         def start(self, project: str, task: Task, index: int, command: str) -> None:
             click.echo(f"sdd: {project} {task.key} check {index}/{len(task.checks)}: $ {command}",
                        err=True)
 
         def output(self, text: str) -> None:
-            if stream_output:
-                click.echo(text, nl=False, err=True)
+            click.echo(text, nl=False, err=True)
 
         def progress(self, project: str, task: Task, command: str, elapsed: float,
                      timeout: float) -> None:

@@ -154,7 +154,11 @@ def to_text(ws: Workspace, step: Step) -> str:
         if summary is not None and summary.problems:
             lines.append(f"  warning: the task list has {summary.problems} problem(s) (duplicate "
                          "ids, unknown dependencies or cycles): `sdd check` names them")
-        lines.append(f"When its check passes: {step.command}")
+        if task.checks:
+            lines.append(f"When it is built: {step.command} (runs its checks first; "
+                         f"`sdd verify {task.key} --project {project.name}` runs them alone)")
+        else:
+            lines.append(f"When its check passes: {step.command}")
     else:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked"}.get(step.kind, "Next")
         lines.append(f"{prefix}: {step.message}")

@@ -31,36 +31,62 @@ TEST_RULE = "SDD-013"
 _RUNNABLE = re.compile(r"verify\s*:\s*\$ ", re.IGNORECASE)
 
 
-def check(ws: Workspace, project: Project) -> list[Finding]:
-    """SDD-012 for one project (its tasks document is parsed only when it holds a runnable
-    check, so ``sdd check`` stays fast on lists without any)."""
-    doc = project.docs.get("tasks")
-    if doc is None or not _RUNNABLE.search(doc.text):
+def _unproven(doc_text: str, project: Project) -> list[tuple[int, str, str | None, str | None]]:
+    """(line, task key, recorded outcome, at) of each done task with runnable checks whose
+    mark records no pass. The list is parsed only when it holds a runnable check."""
+    if not _RUNNABLE.search(doc_text):
         return []
     tasks = project.tasks
     if tasks is None:  # pragma: no cover - a tasks document always parses
         return []
+    out = []
+    for task in tasks.leaves():
+        if task.state == "done" and task.checks:
+            mark = parse_mark(task.done_mark)
+            if mark.verify != PASSED:
+                out.append((task.line, task.key, mark.verify, mark.at))
+    return out
+
+
+def _cached_unproven(ws: Workspace, project: Project) -> list[tuple[int, str, str | None,
+                                                                   str | None]]:
+    """:func:`_unproven` through the check cache, keyed by the tasks file's signature."""
+    from .. import _cache
+
+    doc = project.docs["tasks"]
+    cache = _cache.for_root(ws.root, "check") if doc.sig is not None else None
+    key = f"{project.name}/tasks/unproven"
+    if cache is not None:
+        hit = cache.get(key, doc.sig)
+        if isinstance(hit, list):
+            return [(int(line), str(k), v, a) for line, k, v, a in hit]
+    found = _unproven(doc.text, project)
+    if cache is not None:
+        cache.put(key, doc.sig, found)
+    return found
+
+
+def check(ws: Workspace, project: Project) -> list[Finding]:
+    """SDD-012 for one project; nothing runs (the done marks are read)."""
+    doc = project.docs.get("tasks")
+    if doc is None:
+        return []
     path = ws.rel(doc.path)
     found = []
-    for task in tasks.leaves():
-        if task.state != "done" or not task.checks:
-            continue
-        mark = parse_mark(task.done_mark)
-        verify_cmd = f"sdd verify {task.key} --project {project.name}"
-        if mark.verify == PASSED:
-            continue
-        if mark.verify == SKIPPED:
-            found.append(Finding(path, task.line, RULE, WARNING,
-                                 f"{task.key} was checked off with --no-verify: its runnable "
+    for line, key, verify, at in _cached_unproven(ws, project):
+        verify_cmd = f"sdd verify {key} --project {project.name}"
+        if verify == SKIPPED:
+            found.append(Finding(path, line, RULE, WARNING,
+                                 f"{key} was checked off with --no-verify: its runnable "
                                  "checks have no recorded pass", f"run `{verify_cmd}`"))
-        elif mark.verify == FAILED:
-            at = f" at {mark.at}" if mark.at else ""
-            found.append(Finding(path, task.line, RULE, ERROR,
-                                 f"{task.key} is done but its runnable check failed{at}",
+        elif verify == FAILED:
+            where = f" at {at}" if at else ""
+            found.append(Finding(path, line, RULE, ERROR,
+                                 f"{key} is done but its runnable check failed{where}",
                                  f"fix it, then `{verify_cmd}` records the pass"))
         else:
-            found.append(Finding(path, task.line, RULE, ERROR,
-                                 f"{task.key} is done but no pass of its runnable checks is "
+            found.append(Finding(path, line, RULE, ERROR,
+                                 f"{key} is done but no pass of its runnable checks is "
                                  "recorded (ticked by hand, or before the check was added)",
                                  f"run `{verify_cmd}`, or undo it and tick it with `sdd done`"))
     return found

@@ -23,14 +23,21 @@ def contracts() -> None:
 @dry_run_option
 @click.pass_context
 def new(ctx: click.Context, service: str, dry_run: bool) -> None:
-    """Scaffold AGENTS.ctx/contracts/SERVICE.yaml from the contract template."""
+    """Scaffold AGENTS.ctx/contracts/SERVICE.yaml from the contract template.
+
+    Also writes contract.schema.json beside it (when missing or out of date), which the new
+    file's first line names so that editors validate it as you type.
+    """
     ws = workspace(ctx)
     check_slug(service, "service")
     path = ws.contracts / f"{service}.yaml"
     if path.exists() or path.is_symlink():
         raise ContractError(f"contract for '{service}' already exists", path)
+    from ..contracts.schema import stage_schema
+
     text = render("contract.yaml.j2", ws.local_templates, service=service)
     with transaction(ws.root, dry_run=dry_run) as tx:
+        stage_schema(tx, ws.contracts)
         tx.write(path, text)
     if dry_run:
         click.echo(tx.diff(), nl=False)

@@ -316,8 +316,8 @@ def test_done_changes_only_its_task_line(implementing: Path, doc: tuple[str, str
     old_content, new_content = old[: len(old) - len(ending)], new[: len(new) - len(ending)]
     box = old_content.index("[ ]")
     assert new_content[: box + 3] == old_content[:box] + "[x]"
-    assert re.fullmatch(re.escape(old_content[box + 3 :]) + r" <!-- done [0-9a-f -]+ -->",
-                        new_content[box + 3 :])
+    mark = r" <!-- done \d{4}-\d\d-\d\d verify=(?:none|prose|skipped|passed)(?: at=[0-9a-f]+(?:-dirty)?)? -->"
+    assert re.fullmatch(re.escape(old_content[box + 3 :]) + mark, new_content[box + 3 :])
     assert_style_kept(text, after)
     # and undo puts back every byte
     task_after = parse_tasks(after, path).get(task.key)

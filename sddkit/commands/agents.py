@@ -1,19 +1,19 @@
-"""``sdd agents``: install, list and remove the pointer block in each agent's instruction file."""
+"""``sdd agents``: install, list and remove what sddkit puts in each agent's files.
+
+Kinds: the pointer block in each instruction file (the default), session-start hooks
+(``--hooks``), the phase workflows as skills and commands (``--skills``), the project
+MCP configuration (``--mcp``); ``--all`` is every kind.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from .._fileio import Transaction, transaction
-from ..agents import (
-    agent_status,
-    all_names,
-    install_agents,
-    known_names,
-    parse_agent_names,
-    remove_agents,
-    to_json,
-)
+from ..agent_setup import KINDS, apply, known, listing
 from ..workspace import Workspace
 from . import dry_run_option, json_option, print_json, workspace
 
@@ -22,27 +22,55 @@ agent_option = click.option(
     "names",
     multiple=True,
     metavar="NAME",
-    help=f"An agent (repeat, or comma-separate; default: all). Known: {known_names()}.",
+    help=f"An agent (repeat, or comma-separate; default: all). Known: {known()}.",
 )
+
+
+def kind_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--pointers (the default when no kind is named), --hooks, --skills, --mcp and --all."""
+    func = click.option("--all", "all_kinds", is_flag=True,
+                        help="Every kind: pointers, hooks, skills and MCP configuration.")(func)
+    func = click.option("--mcp", is_flag=True,
+                        help="Register `sdd mcp` in the project MCP files (.mcp.json, "
+                             ".cursor/mcp.json, .vscode/mcp.json, .gemini/settings.json, "
+                             ".codex/config.toml).")(func)
+    func = click.option("--skills", is_flag=True,
+                        help="The phase workflows (constitution, spec, plan, tasks, resume, "
+                             "review) as Agent Skills and Gemini CLI commands.")(func)
+    func = click.option("--hooks", is_flag=True,
+                        help="Session-start hooks that run `sdd open --brief` (Claude Code, "
+                             "Codex, Gemini CLI, Cursor).")(func)
+    return click.option("--pointers", is_flag=True,
+                        help="The pointer block in each instruction file (the default).")(func)
+
+
+def _kinds(pointers: bool, hooks: bool, skills: bool, mcp: bool, all_kinds: bool) -> list[str]:
+    if all_kinds:
+        return list(KINDS)
+    flags = (("pointers", pointers), ("hooks", hooks), ("skills", skills), ("mcp", mcp))
+    chosen = [k for k, on in flags if on]
+    return chosen or ["pointers"]
 
 
 @click.group()
 def agents() -> None:
-    """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...).
+    """Pointer blocks in each agent's instruction file (AGENTS.md, CLAUDE.md, ...),
+    session-start hooks (--hooks), the phase workflows as skills (--skills) and the
+    project MCP configuration (--mcp).
 
     Every block says the same: read AGENTS.ctx/CONTEXT.md, run `sdd open` and
-    `sdd next` at session start, never approve a phase yourself.
+    `sdd next` at session start, never approve a phase yourself. The hooks run
+    `sdd open --brief` when a session starts, so the agent begins oriented.
     """
 
 
-def _chosen(names: tuple[str, ...]) -> list[str]:
-    return parse_agent_names(",".join(names)) if names else all_names()
-
-
-def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None:
+def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str,
+            notes: list[str] | None = None) -> None:
     if dry_run:
         click.echo(tx.diff(), nl=False)
         return
+    for note in notes or []:
+        click.echo(note)
     changes, deleted = tx.changes(), tx.deletions()
     if not changes and not deleted:
         click.echo(nothing)
@@ -55,53 +83,54 @@ def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None
 
 @agents.command("install")
 @agent_option
+@kind_options
 @dry_run_option
 @click.pass_context
-def install(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
-    """Write or update the pointer block in each agent's file.
+def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
+            skills: bool, mcp: bool, all_kinds: bool, dry_run: bool) -> None:
+    """Write or update sddkit's entries in each agent's files (default: the pointer blocks).
 
-    Every byte outside the block stays as it was; re-running changes nothing.
+    Every byte outside the block stays as it was; hooks and MCP entries merge into the
+    settings files keeping every other key; a skill file changed by hand is kept.
+    Re-running changes nothing.
     """
     ws = workspace(ctx)
-    chosen = _chosen(names)
+    kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        install_agents(ws, tx, chosen)
-    _report(ws, tx, dry_run, "sdd: every pointer block is already in place; nothing changed.")
+        notes = apply(ws, tx, kinds, names, remove=False)
+    what = "every pointer block is" if kinds == ["pointers"] else (
+        f"everything of {', '.join(kinds)} is")
+    _report(ws, tx, dry_run, f"sdd: {what} already in place; nothing changed.", notes)
 
 
 @agents.command("list")
 @json_option
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
-    """Each agent's file and whether its block is installed."""
-    ws = workspace(ctx)
-    states = agent_status(ws)
+    """Each agent's files and whether sddkit's entries are installed, outdated or absent."""
+    text, data = listing(workspace(ctx))
     if as_json:
-        print_json(to_json(states))
-        return
-    name_w = max(len(s.agent.name) for s in states)
-    state_w = max(len(s.state) for s in states)
-    path_w = max(len(s.agent.path) for s in states)
-    for s in states:
-        also = f"  (also: {', '.join(s.agent.aliases)})" if s.agent.aliases else ""
-        line = f"{s.agent.name:<{name_w}}  {s.state:<{state_w}}  {s.agent.path:<{path_w}}{also}"
-        click.echo(line.rstrip())
-        if s.problem:
-            click.echo(f"  {s.problem}")
+        print_json(data)
+    else:
+        click.echo(text, nl=False)
 
 
 @agents.command("remove")
 @agent_option
+@kind_options
 @dry_run_option
 @click.pass_context
-def remove(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
-    """Take the pointer block out of each agent's file.
+def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bool,
+           skills: bool, mcp: bool, all_kinds: bool, dry_run: bool) -> None:
+    """Take sddkit's entries out of each agent's files (default: the pointer blocks).
 
-    Nothing else in the file changes. A file left empty (or holding only the front
-    matter sddkit wrote) is deleted.
+    Nothing else in the file changes. A file left empty (or holding only what sddkit
+    wrote when it created it) is deleted.
     """
     ws = workspace(ctx)
-    chosen = _chosen(names)
+    kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        remove_agents(ws, tx, chosen)
-    _report(ws, tx, dry_run, "sdd: no pointer block to remove; nothing changed.")
+        notes = apply(ws, tx, kinds, names, remove=True)
+    nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (
+        f"sdd: nothing of {', '.join(kinds)} to remove; nothing changed.")
+    _report(ws, tx, dry_run, nothing, notes)

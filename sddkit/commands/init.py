@@ -43,6 +43,12 @@ def init(ctx: click.Context, local_root: Path | None, agents: str | None, dry_ru
     if dry_run:
         click.echo(tx.diff(), nl=False)
         return
+    from ..merge import register_config
+
+    registered = register_config(target)
+    if registered:
+        click.echo(f"registered git merge drivers {', '.join(registered)} in this clone's "
+                   "git config")
     if not changes:
         click.echo(f"sdd: {target} is already initialised; nothing changed.")
         return

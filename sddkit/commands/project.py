@@ -73,11 +73,25 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--all-imported", is_flag=True,
+              help="Approve every phase `sdd adopt` imported, in order (recorded as an import).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_imported: bool,
+            dry_run: bool) -> None:
     """Approve the phase of PROJECT in review. A person's act: agents never approve."""
     from ..gates import approve as stage
+
+    if all_imported:
+        if force:
+            raise click.UsageError("--all-imported approves documents in review only; "
+                                   "drop --force")
+        from ..adopt import approve_imported
+
+        phases = _run(ctx, dry_run, lambda ws, tx: approve_imported(ws, tx, project, by))
+        if phases is not None:
+            click.echo(f"approved {', '.join(phases)} of {project} (imported)")
+        return
 
     result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
     if result is None:
@@ -135,13 +149,17 @@ def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
 
 @click.command()
 @click.argument("project", required=False)
+@click.option("--archived", is_flag=True, help="List the archived projects instead.")
 @json_option
 @click.pass_context
-def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
+def status(ctx: click.Context, project: str | None, archived: bool, as_json: bool) -> None:
     """Every project (state, phase, progress), or one project's phases in detail."""
     from ..status import project_detail, project_summary
 
     ws = workspace(ctx)
+    if archived:
+        _archived(ws, as_json)
+        return
     if project is None:
         data = project_summary(ws)
         if as_json:
@@ -172,3 +190,23 @@ def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
     if tasks["total"]:
         click.echo(f"  tasks: {tasks['done']}/{tasks['total']} done")
     click.echo(f"Next: {data['next']}")
+
+
+def _archived(ws: Workspace, as_json: bool) -> None:
+    from ..status import archived_summary
+
+    data = archived_summary(ws)
+    if as_json:
+        print_json(data)
+        return
+    if not data["archived"]:
+        click.echo("No archived projects (`sdd archive PROJECT` moves a completed one there).")
+        return
+    for item in data["archived"]:
+        if item["error"]:
+            click.echo(f"{item['archived_on']}  {item['project']}  cannot be read: {item['error']}")
+            continue
+        tasks = item["tasks"]
+        forced = f"  [forced {item['forced']}]" if item["forced"] else ""
+        click.echo(f"{item['archived_on']}  {item['project']}  {tasks['done']}/{tasks['total']} "
+                   f"tasks  {item['path']}/{forced}")

@@ -34,7 +34,7 @@ class Completion:
     message: str
 
 
-def find_task(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | None) -> tuple[Project, Any]:
+def _find(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | None) -> tuple[Project, Any]:
     if project_name is not None:
         project = load_project(ws, project_name, tx)
         candidates = [project]
@@ -62,20 +62,24 @@ def find_task(ws: Workspace, tx: Transaction | None, ref: str, project_name: str
             )
         raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
     project, task = hits[0]
-    if not ref.strip().startswith("#"):
+    from .tasks.model import is_position_ref
+
+    if not is_position_ref(ref):
         _refuse_duplicate(project, task)
     return project, task
 
 
 def _refuse_duplicate(project: Project, task: Any) -> None:
     """An id that several tasks carry names none of them: refuse rather than pick the first."""
+    from .tasks.model import position_key
+
     assert project.tasks is not None
     if task.id is None:
         return
     same = [t for t in project.tasks.tasks if t.id is not None and t.id.upper() == task.id.upper()]
     if len(same) > 1:
         lines = ", ".join(str(t.line) for t in same)
-        positions = ", ".join(f"#{t.position}" for t in same)
+        positions = ", ".join(position_key(t.position) for t in same)
         raise TaskError(
             f"task id {task.id} is used by {len(same)} tasks (lines {lines}); give each its own "
             f"id, or name one by position ({positions})",
@@ -100,40 +104,29 @@ def _gate(project: Project) -> None:
                         doc.path)
 
 
-def _done(tasks: Any, ref: str) -> bool:
-    task = tasks.get(ref)
-    return task is not None and bool(tasks.is_done(task))
-
-
 def _refuse(project: Project, task: Any, force: bool) -> bool:
     """Refuse a done that cannot happen (raises GateError/TaskError); True when it is done
     already (nothing to do)."""
+    from .tasks import hold
+
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
-    if task.state == "done":
+    if task.state == "done" and not task.children:
         return True
-    if not task.is_leaf:
-        open_children = [c for c in task.children if not _done(tasks, c)]
-        if open_children:
-            raise TaskError(
-                f"{task.key} has open subtasks ({', '.join(open_children)}); check those first",
-                project.docs["tasks"].path,
-                task.line,
-            )
-    if not force:
-        waiting = [d for d in task.depends if not _done(tasks, d)]
-        if waiting:
-            raise TaskError(
-                f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "
-                "(or --force)",
-                project.docs["tasks"].path,
-                task.line,
-            )
-        if task.blocked:
-            raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
-                            project.docs["tasks"].path, task.line)
-    return False
+    # the one answer `sdd next` gives too: what it would never offer, done refuses
+    held = hold(tasks, task)
+    if held is not None and (force is False or not held.forcible):
+        more = " (or --force)" if held.forcible else ""
+        keys = ", ".join(held.keys)
+        why = {
+            "open-subtasks": f"has open subtasks ({keys}); check those first",
+            "waits": f"depends on open tasks {keys}; finish them first",
+            "blocked": f"is {held.reason}",
+            "cancelled": "is cancelled: there is nothing to check off",
+        }.get(held.kind, held.reason)
+        raise TaskError(f"{task.key} {why}{more}", project.docs["tasks"].path, task.line)
+    return bool(task.state == "done")
 
 
 @dataclass
@@ -143,6 +136,12 @@ class Verified:
 
     mark: str | None
     verification: TaskVerification | None
+
+
+def find_task(ws: Workspace, tx: Transaction | None, ref: str,
+              project_name: str | None) -> tuple[Project, Any]:
+    """The project and task ``ref`` names (see ``sdd done``); raises TaskError/GateError."""
+    return _find(ws, tx, ref, project_name)  # type: ignore[arg-type]
 
 
 def verify_for_done(ws: Workspace, ref: str, project_name: str | None, force: bool = False,
@@ -180,7 +179,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     """
     from .tasks import set_done
 
-    project, task = find_task(ws, tx, ref, project_name)
+    project, task = _find(ws, tx, ref, project_name)
     if _refuse(project, task, force):
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
     doc = project.docs["tasks"]
@@ -193,7 +192,7 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
 def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:
     from .tasks import set_undone
 
-    project, task = find_task(ws, tx, ref, project_name)
+    project, task = _find(ws, tx, ref, project_name)
     _gate(project)
     if task.state != "done":
         return Completion(project, task, False, f"{task.key} of {project.name} is not done")
@@ -214,5 +213,5 @@ def task_trailer(project: str, key: str) -> str:
     return f"{project}/{key}"
 
 
-__all__ = ["Completion", "SddkitError", "Verified", "commit_message", "complete", "task_trailer",
-           "undo", "verify_for_done"]
+__all__ = ["Completion", "SddkitError", "Verified", "commit_message", "complete", "find_task",
+           "task_trailer", "undo", "verify_for_done"]

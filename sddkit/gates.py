@@ -31,15 +31,24 @@ def _load(ws: Workspace, tx: Transaction, name: str) -> Project:
 
 
 def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> Path:
+    """Render the draft of ``phase``; a project made with ``--from`` gets its source's text in
+    the spec and plan drafts and its steps in the tasks draft (:mod:`sddkit.plan_import`)."""
     path = project.path / f"{phase}.md"
     source = ""
     source_name = ""
+    steps: list[dict[str, object]] = []
     seed = project.constitution.meta.get("source")
-    if phase in ("spec", "plan") and isinstance(seed, str) and seed:
-        seed_path = project.path / seed
-        seed_text = tx.read(seed_path)
+    if isinstance(seed, str) and seed and phase in ("spec", "plan", "tasks"):
+        seed_text = tx.read(project.path / seed)
         if seed_text is not None:
-            source, source_name = _frontmatter.body(seed_text).strip("\n"), seed
+            from .plan_import import markdown_of, plan_steps, seeded_tasks
+
+            body = markdown_of(seed_text)[1]
+            source_name = seed
+            if phase == "tasks":
+                steps = seeded_tasks(plan_steps(body))
+            else:
+                source = body.strip("\n")
     tx.write(
         path,
         render(
@@ -49,6 +58,7 @@ def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> P
             title=project.title,
             source=source,
             source_name=source_name,
+            steps=steps,
         ),
     )
     return path
@@ -66,10 +76,9 @@ def new_project(
     if source is not None:
         seed_text = read_text(source)
         if title is None:
-            for line in _frontmatter.body(seed_text).splitlines():
-                if line.startswith("# "):
-                    title = line[2:].strip()
-                    break
+            from .plan_import import markdown_of, title_of
+
+            title = title_of(*markdown_of(seed_text))
     title = title or name
     if "\n" in title or "\r" in title:
         raise SddkitError("--title must be one line")
@@ -143,8 +152,8 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
         tasks = project.tasks
         if tasks is None or not tasks.tasks:
             raise GateError(f"tasks of {name} has no tasks (- [ ] T001 ...)", doc.path)
-        if tasks.problems:
-            issue = tasks.problems[0]
+        if tasks.errors():
+            issue = tasks.errors()[0]
             raise GateError(f"tasks of {name} is not ready: {issue.message}", doc.path, issue.line)
     tx.write(doc.path, _frontmatter.set_keys(doc.text, {"status": "review"}, doc.path))
     return doc

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _cache
 from ._fileio import inside_root
+from .names import natural_key
 from .project import STATES, Project, project_loader, project_names
 from .workspace import PHASES, Workspace
 
@@ -177,5 +178,6 @@ def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
     return out
 
 
-def sort_key(row: ProjectRow) -> tuple[int, str]:
-    return (STATES.index(row.state), row.name)
+def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...]]:
+    """State order, then names in natural order (``story-1-2`` before ``story-1-10``)."""
+    return (STATES.index(row.state), natural_key(row.name))

@@ -12,6 +12,7 @@ from . import markers
 from ._fileio import Transaction
 from .errors import SddkitError
 from .index import ProjectRow, rows, sort_key
+from .names import natural_key
 from .project import STATES
 from .workspace import Workspace
 
@@ -69,7 +70,7 @@ def summary(ws: Workspace, full: bool) -> dict[str, Any]:
     for project in projects:
         counts[project.state] += 1
     step = next_step(ws, projects)
-    ranked = sorted(projects, key=lambda p: (-p.priority, p.name))  # the order `next` follows
+    ranked = sorted(projects, key=lambda p: (-p.priority, natural_key(p.name)))  # the order `next` follows
     listed: list[ProjectRow] = []
     for state, limit in BRIEFING_LIMITS.items():
         listed += [p for p in ranked if p.state == state][:limit]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .index import ProjectRow
+from .names import natural_key
 from .workspace import Workspace
 
 SCHEMA = "sddkit.next/1"
@@ -55,7 +56,9 @@ def task_step(ws: Workspace, row: ProjectRow) -> Step:
     assert found is not None
     name = row.name
     if found.all_done:
-        return Step("done", row, f"every task of {name} is done", None, "tasks")
+        extra = (f" ({found.optional_open} optional task(s) left open)"
+                 if found.optional_open else "")
+        return Step("done", row, f"every task of {name} is done{extra}", None, "tasks")
     if found.next is None:
         reasons = "; ".join(f"{t.key} {why}" for t, why in found.skipped[:5])
         return Step("blocked", row, f"no task of {name} can start: {reasons}", None, "tasks",
@@ -76,7 +79,7 @@ def next_step(ws: Workspace, projects: list[ProjectRow]) -> Step:
     """The most urgent step across ``projects`` (their rows): no document is read."""
     if not projects:
         return Step("none", None, "no projects yet: start one with `sdd new NAME`", "sdd new NAME")
-    ranked = sorted(projects, key=lambda r: (-r.priority, r.name))
+    ranked = sorted(projects, key=lambda r: (-r.priority, natural_key(r.name)))
     implementing = [r for r in ranked if r.implementing and not r.blocked]
     for row in implementing:
         if row.next_kind == "task":
@@ -114,6 +117,11 @@ def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
         "depends": list(task.depends),
         "parallel": task.parallel,
         "story": task.story,
+        "optional": task.optional,
+        "blocked": task.blocked,
+        "claimed_by": task.claimed_by,
+        "claimed_at": task.claimed_at,
+        "notes": list(task.notes),
     }
 
 
@@ -162,9 +170,9 @@ def to_text(ws: Workspace, step: Step) -> str:
         lines.append(f"  progress: {done}/{total} tasks done")
         lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped]
         summary = project.task_summary
-        if summary is not None and summary.problems:
-            lines.append(f"  warning: the task list has {summary.problems} problem(s) (duplicate "
-                         "ids, unknown dependencies or cycles): `sdd check` names them")
+        if summary is not None and (summary.problems or summary.warnings):
+            lines.append(f"  warning: the task list has {summary.problems} error(s) and "
+                         f"{summary.warnings} warning(s): `sdd check` names them")
         if task.checks:
             lines.append(f"When it is built: {step.command} (runs its checks first; "
                          f"`sdd verify {task.key} --project {project.name}` runs them alone)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .tasks import CHECK_PREFIX
+from .tasks.model import CHECK_PREFIX
 from .verification import TRAILER, DoneMark, parse_mark
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ RULES: dict[str, str] = {
     "SDD-002": "gate order: a phase exists or was created while an earlier one is not approved",
     "SDD-003": "changed since approval",
     "SDD-004": "stale approval: an earlier phase was approved again since",
-    "SDD-005": "tasks: duplicate id, unknown dependency, dependency cycle",
+    "SDD-005": "tasks: duplicate id, unknown dependency, cycle; lines not read as tasks",
     "SDD-006": "inventory or contexts table out of date, or its managed block broken",
     "SDD-007": "spec in review or approved with unresolved open questions",
     "SDD-008": "document in review or approved with empty sections or placeholders",

@@ -50,8 +50,14 @@ def new(ctx: click.Context, project: str, title: str | None, source: Path | None
         ws = workspace(ctx)
         click.echo(f"created {ws.rel(path)}")
         if source is not None:
+            from ..plan_import import markdown_of, plan_steps
+
             click.echo(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
                        "seeds the spec and plan drafts")
+            count = len(plan_steps(markdown_of(source.read_text(encoding="utf-8"))[1]))
+            if count:
+                click.echo(f"{count} steps found: they seed tasks.md (with their checks and "
+                           "dependencies) when the plan is approved")
         click.echo(f"Next: write the constitution, then `sdd ready {project}`.")
 
 

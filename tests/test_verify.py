@@ -334,7 +334,8 @@ def test_show_finds_the_commits_that_name_the_task(project: Path, sdd: Invoke) -
 def check_json(sdd: Invoke, root: Path, *args: str) -> list[tuple[str, str, str]]:
     result = sdd(root, "check", "--json", *args)
     return [(f["rule"], f["severity"], f["message"])
-            for f in json.loads(result.stdout)["findings"]]
+            for f in json.loads(result.stdout)["findings"]
+            if f["rule"] in ("SDD-012", "SDD-013")]  # T004 has no check on purpose
 
 
 def test_sdd012_done_without_a_recorded_pass(project: Path, sdd: Invoke) -> None:

@@ -18,6 +18,7 @@ from .verification import (
     TaskVerification,
     failure_message,
     mark_for_done,
+    parse_mark,
     run_task,
     timeout_seconds,
     today,
@@ -104,16 +105,16 @@ def _gate(project: Project) -> None:
                         doc.path)
 
 
-def _refuse(project: Project, task: Any, force: bool) -> bool:
-    """Refuse a done that cannot happen (raises GateError/TaskError); True when it is done
-    already (nothing to do)."""
+def _refuse(project: Project, task: Any, force: bool) -> tuple[bool, list[str]]:
+    """Refuse a done that cannot happen (raises GateError/TaskError). Returns (done already:
+    nothing to do; what ``force`` overrode, for the mark's ``forced:`` part)."""
     from .tasks import hold
 
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
     if task.state == "done" and not task.children:
-        return True
+        return True, []
     # the one answer `sdd next` gives too: what it would never offer, done refuses
     held = hold(tasks, task)
     if held is not None and (force is False or not held.forcible):
@@ -126,7 +127,12 @@ def _refuse(project: Project, task: Any, force: bool) -> bool:
             "cancelled": "is cancelled: there is nothing to check off",
         }.get(held.kind, held.reason)
         raise TaskError(f"{task.key} {why}{more}", project.docs["tasks"].path, task.line)
-    return bool(task.state == "done")
+    if task.state == "done":
+        return True, []
+    if held is None:
+        return False, []
+    # forced past it (only a forcible hold gets here)
+    return False, [f"open {', '.join(held.keys)}" if held.kind == "waits" else held.kind]
 
 
 @dataclass
@@ -141,7 +147,7 @@ class Verified:
 def find_task(ws: Workspace, tx: Transaction | None, ref: str,
               project_name: str | None) -> tuple[Project, Any]:
     """The project and task ``ref`` names (see ``sdd done``); raises TaskError/GateError."""
-    return _find(ws, tx, ref, project_name)  # type: ignore[arg-type]
+    return _find(ws, tx, ref, project_name)
 
 
 def verify_for_done(ws: Workspace, ref: str, project_name: str | None, force: bool = False,
@@ -151,13 +157,14 @@ def verify_for_done(ws: Workspace, ref: str, project_name: str | None, force: bo
 
     Refuses first what the done itself would refuse (gate, dependencies, blocked), so no
     check runs for nothing. ``no_verify`` runs nothing and records ``verify=skipped``;
-    ``dry_run`` runs nothing and gives the mark a pass would write.
+    ``dry_run`` runs nothing and gives the mark a pass would write. The ``forced:`` part is
+    added by :func:`complete`, which sees the list under the lock.
     Raises :class:`~sddkit.verification.CheckFailed` (exit 1, the command's last lines)
     when a check fails; SddkitError for a bad ``timeout``.
     """
     limit = timeout_seconds(timeout)
     project, task = find_task(ws, None, ref, project_name)
-    if _refuse(project, task, force):
+    if _refuse(project, task, force)[0]:
         return Verified(None, None)
     if no_verify or not task.checks:
         return Verified(DoneMark(today(), unchecked_outcome(task)).render(), None)
@@ -175,18 +182,36 @@ def verify_for_done(ws: Workspace, ref: str, project_name: str | None, force: bo
 def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
              force: bool = False, mark: str | None = None) -> Completion:
     """Check ``ref`` off with the done mark ``mark`` (from :func:`verify_for_done`, which
-    runs the checks outside the lock; None: the mark of a task whose checks were not run).
+    runs the checks outside the lock; None: the mark of a task whose checks were not run)
+    and clear its ``claimed:`` line (a done ends a claim).
+
+    With ``force``, what was overridden is added to the mark (docs/tasks.md, "The done
+    mark"): ``<!-- done DATE verify=OUTCOME forced: open T001, T002; blocked -->``.
     """
+    from .claim_lines import clear_claim
     from .tasks import set_done
 
     project, task = _find(ws, tx, ref, project_name)
-    if _refuse(project, task, force):
+    already, forced = _refuse(project, task, force)
+    if already:
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+    parsed = parse_mark(mark) if mark is not None else DoneMark(today(), unchecked_outcome(task))
+    parsed.forced = forced
     doc = project.docs["tasks"]
-    if mark is None:
-        mark = DoneMark(today(), unchecked_outcome(task)).render()
-    tx.write(doc.path, set_done(doc.text, task, mark))
+    tx.write(doc.path, clear_claim(set_done(doc.text, task, parsed.render()), task))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
+
+
+def ticked(tasks: Any, task: Any, mark: str) -> Any:
+    """The task list that parsing ``set_done(text, task, mark)`` gives: ``task`` done with
+    ``mark``, every other task as it was (``tests/test_next_done.py`` compares the two)."""
+    from dataclasses import replace
+
+    from .tasks import TaskList
+
+    done = replace(task, state="done", done_mark=mark)
+    return TaskList(tasks.path, [done if t is task else t for t in tasks.tasks],
+                    list(tasks.problems))
 
 
 def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:

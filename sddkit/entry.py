@@ -38,16 +38,18 @@ def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
 
 
 def _next(root: str | None, as_json: bool, project: str | None) -> None:
+    from .claims import agent_name
     from .index import row_of, rows
     from .nextstep import next_step, project_step, to_json, to_text
     from .project import load_project
     from .workspace import Workspace
 
     ws = Workspace.find(override=Path(root) if root is not None else None)
+    me = agent_name(None)  # as `sdd next` through click: $SDDKIT_AGENT, else the login name
     if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)))
+        step = project_step(ws, row_of(load_project(ws, project)), me)
     else:
-        step = next_step(ws, rows(ws))
+        step = next_step(ws, rows(ws), me)
     if as_json:
         import json
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _frontmatter
 from ._fileio import Transaction, read_text
@@ -16,6 +17,9 @@ from .project import Project, load_project
 from .rendering import render
 from .review import problems
 from .workspace import PHASES, Workspace
+
+if TYPE_CHECKING:
+    from .owners import Policy
 
 
 def utc_now() -> datetime:
@@ -174,6 +178,8 @@ def _refuse_unknown_inheritance(ws: Workspace, doc: PhaseDoc) -> None:
 
 
 @dataclass
+
+
 class Approval:
     doc: PhaseDoc
     by: str
@@ -182,6 +188,7 @@ class Approval:
     commit: str | None
     scaffolded: Path | None
     forced: bool
+    signed: bool = False  # the policy asks for a signed approval commit
 
 
 def approver(root: Path, by: str | None) -> str:
@@ -217,6 +224,32 @@ def committed_with(root: Path, doc: PhaseDoc) -> str | None:
     return head if text is not None and gate_hash(doc.phase, text) == doc.current_hash else None
 
 
+def _check_approver(ws: Workspace, doc: PhaseDoc, by: str | None) -> Policy:
+    """Refuse an identity that is not an approver of ``doc`` (CODEOWNERS, the sdd context's
+    ``approvers``); anyone may approve when nobody is named. The identity checked is git's
+    author identity (what the approval commit will carry), and ``--by`` when given."""
+    from ._git import author_identity
+    from .owners import Identity, load_policy, owner_matches
+
+    policy = load_policy(ws)
+    rel = ws.rel(doc.path)
+    owners, source = policy.approvers_for(rel)
+    if not owners:
+        return policy
+    found = author_identity(ws.root)
+    identities = [Identity(*found)] if found else []
+    if by:
+        identities.append(Identity(by, ""))
+    if not identities:
+        raise GateError(f"{rel} has approvers ({source}) but git has no identity here: set "
+                        "user.name and user.email", doc.path)
+    for who in identities:
+        if not any(owner_matches(o, who) for o in owners):
+            raise GateError(f"{who} is not an approver of {rel}: approvers are "
+                            f"{', '.join(owners)} ({source})", doc.path)
+    return policy
+
+
 def approve(
     ws: Workspace, tx: Transaction, name: str, by: str | None = None, force: bool = False
 ) -> Approval:
@@ -237,6 +270,7 @@ def approve(
             doc.path,
         )
     who = approver(ws.root, by)
+    policy = _check_approver(ws, doc, by)
     when = iso(utc_now())
     sha = doc.current_hash
     commit = committed_with(ws.root, doc)
@@ -263,7 +297,7 @@ def approve(
         following = PHASES[position + 1]
         if following not in project.docs:
             scaffolded = _scaffold(ws, tx, project, following)
-    return Approval(doc, who, when, sha, commit, scaffolded, forced)
+    return Approval(doc, who, when, sha, commit, scaffolded, forced, policy.signed)
 
 
 def reopen(ws: Workspace, tx: Transaction, name: str, phase: str, reason: str) -> PhaseDoc:

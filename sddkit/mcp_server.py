@@ -22,6 +22,7 @@ from pydantic import Field
 
 from ._fileio import read_text
 from .errors import SddkitError
+from .person import PersonRequired
 from .workspace import Workspace
 
 DONE_SCHEMA = "sddkit.done/1"
@@ -50,6 +51,9 @@ Names = Annotated[
 ]
 ProjectName = Annotated[
     str | None, Field(description="A project name; omitted: every project.")
+]
+AsName = Annotated[
+    str | None, Field(description="Who asks: the claimant name used with `sdd start --as`.")
 ]
 TaskRef = Annotated[str, Field(description="The task: an id such as T003 or 2.1, or #3.")]
 
@@ -91,6 +95,10 @@ class Locator:
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             return _error(f"{where}{exc.strerror or exc}")
+        finally:
+            from . import _cache
+
+            _cache.flush()  # one call is one run: the next looks at the files afresh
 
 
 # --- the operations (plain functions over the core, shared with the tests) ----------------
@@ -108,31 +116,46 @@ def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
     return project_detail(ws, project) if project else project_summary(ws)
 
 
-def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
+def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
+              all_tasks: bool = False) -> dict[str, Any]:
+    """``sdd next [PROJECT] [--as NAME] [--all] --json``: sddkit.next/1 or sddkit.next.all/1."""
+    from .claims import agent_name
     from .index import row_of, rows
     from .nextstep import next_step, project_step, to_json
     from .project import load_project
 
+    me = agent_name(as_name)
+    if all_tasks:
+        from .handout import next_all
+
+        return next_all(ws, [row_of(load_project(ws, project))] if project else rows(ws), me)
     if project:
-        return to_json(ws, project_step(ws, row_of(load_project(ws, project))))
-    return to_json(ws, next_step(ws, rows(ws)))
+        return to_json(ws, project_step(ws, row_of(load_project(ws, project)), me))
+    return to_json(ws, next_step(ws, rows(ws), me))
 
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool,
                   timeout: float | None = None) -> dict[str, Any]:
     """Exactly what ``sdd done`` does (the same checks run first, same function, lock and
     inventory refresh), as data. A failing check is a tool error with its last lines."""
-    from ._fileio import transaction
-    from .complete import complete, verify_for_done
+    from ._fileio import Transaction, run_transaction
+    from .complete import Completion, complete, verify_for_done
     from .evidence import result_json
     from .sync import refresh
 
+    if force:  # a person's act (docs/approvals.md); an MCP client is always an agent
+        raise PersonRequired(f"forcing a task is a person's act: a person runs `sdd done {task} "
+                             "--force` in their own terminal")
     verified = verify_for_done(ws, task, project, force, timeout=timeout)  # before the lock
-    with transaction(ws.root) as tx:
+
+    def stage(tx: Transaction) -> Completion:
         result = complete(ws, tx, task, project, force, verified.mark)
         if result.changed:
             refresh(ws, tx)
-        files = [ws.rel(path) for path, _old, _new in tx.changes()]
+        return result
+
+    result, tx = run_transaction(ws.root, stage)
+    files = [ws.rel(path) for path, _old, _new in tx.changes()]
     name = result.project.name
     return {
         "schema": DONE_SCHEMA,
@@ -250,6 +273,7 @@ OUTPUTS = {
     "open_context": "sddkit.open/1",
     "status": "sddkit.status/1",
     "next_step": "sddkit.next/1",
+    "available_tasks": "sddkit.next.all/1",
     "complete_task": DONE_SCHEMA,
     "check": CHECK_SCHEMA,
     "contracts_check": CONTRACTS_CHECK_SCHEMA,
@@ -300,12 +324,25 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         name="next_step",
         title="Next step",
         description="The next step (like `sdd next`): a document to write, a phase awaiting a "
-        "person's approval, or the next task with its file, line and verify checks. "
-        "Returns sddkit.next/1.",
+        "person's approval, or the next task with its file, line and verify checks; tasks "
+        "claimed by another name are skipped, the caller's own claim comes first. Returns "
+        "sddkit.next/1.",
         annotations=READ_ONLY,
     )
-    def next_step(project: ProjectName = None) -> Result:
-        return run(lambda ws: next_data(ws, project))
+    def next_step(project: ProjectName = None, as_name: AsName = None) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name))
+
+    @server.tool(
+        name="available_tasks",
+        title="Tasks that can start now",
+        description="Every task that can start now (like `sdd next --all`): dependencies done, "
+        "not blocked, not claimed by another name, honouring [P]; the caller's own claims; "
+        "projects waiting for a person. Claim one with `sdd start TASK --as NAME`. Returns "
+        "sddkit.next.all/1.",
+        annotations=READ_ONLY,
+    )
+    def available_tasks(project: ProjectName = None, as_name: AsName = None) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name, all_tasks=True))
 
     @server.tool(
         name="complete_task",
@@ -323,7 +360,8 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         task: TaskRef,
         project: Annotated[str | None, Field(description="The project (needed when ids repeat).")]
         = None,
-        force: Annotated[bool, Field(description="Check it even if its dependencies are open.")]
+        force: Annotated[bool, Field(description="Refused: forcing is a person's act "
+                                     "(`sdd done TASK --force` in a terminal).")]
         = False,
     ) -> Result:
         return run(lambda ws: complete_data(ws, task, project, force))

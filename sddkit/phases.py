@@ -77,7 +77,7 @@ class PhaseDoc:
     meta: dict[str, Any]
     cached_hash: str | None = None
     summary: Any = None  # tasks.TaskSummary for a tasks document, when known
-    sig: tuple[int, int, int, int] | None = None  # the file's stat signature (cache key)
+    key: Any = None  # the content key of the bytes this was read from (for the caches)
 
     @property
     def path(self) -> Path:

@@ -49,7 +49,7 @@ class TaskRecord:
             "checks": list(task.checks),
             "mark": None if self.mark is None else {
                 "text": task.done_mark, "date": self.mark.date, "verify": self.mark.verify,
-                "at": self.mark.at,
+                "at": self.mark.at, "forced": list(self.mark.forced),
             },
             "trailer": self.trailer,
             "commits": [
@@ -68,7 +68,8 @@ class TaskRecord:
         if self.mark is not None:
             outcome = self.mark.verify or "not recorded (a mark from before runnable checks)"
             at = f" at {self.mark.at}" if self.mark.at else ""
-            lines.append(f"  done: {self.mark.date or 'no date'}, checks {outcome}{at}")
+            forced = f", forced past: {'; '.join(self.mark.forced)}" if self.mark.forced else ""
+            lines.append(f"  done: {self.mark.date or 'no date'}, checks {outcome}{at}{forced}")
         if self.commits is None:
             lines.append("  commits: unknown (not a git repository, or no commit yet)")
         elif not self.commits:

@@ -6,11 +6,13 @@ the repository's own files, like a Makefile's targets: they run only when a pers
 agent asks (``sdd verify``, ``sdd done``, ``sdd check --run-tests``), from the
 repository root, each with a time limit (:func:`timeout_seconds`).
 
-The done mark ``<!-- done DATE verify=OUTCOME at=COMMIT -->`` records what was known when
-the task was ticked (:class:`DoneMark`). OUTCOME is one of :data:`OUTCOMES`; ``at`` is the
-commit the checks ran on (``-dirty`` when the work tree had other uncommitted changes),
-present only when a check ran. The mark never names the commit that records it: that
-commit carries the ``Sddkit-Task: PROJECT/TASK`` trailer instead (``sdd done --commit``).
+The done mark ``<!-- done DATE verify=OUTCOME at=COMMIT forced: WHAT; WHAT -->`` records
+what was known when the task was ticked (:class:`DoneMark`; the grammar is documented once,
+in docs/tasks.md "The done mark"). OUTCOME is one of :data:`OUTCOMES`; ``at`` is the commit
+the checks ran on (``-dirty`` when the work tree had other uncommitted changes), present
+only when a check ran; ``forced:`` (last, to the end of the mark) is what ``sdd done
+--force`` overrode. The mark never names the commit that records it: that commit carries
+the ``Sddkit-Task: PROJECT/TASK`` trailer instead (``sdd done --commit``).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ OUTCOMES = (PASSED, FAILED, SKIPPED, PROSE, NONE)
 DEFAULT_TIMEOUT = 600.0  # seconds, per command
 TIMEOUT_ENV = "SDDKIT_VERIFY_TIMEOUT"
 TRAILER = "Sddkit-Task"
+FORCED = "forced:"  # what `sdd done --force` overrode: the last part of a done mark
 TAIL_LINES = 20
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LEGACY_SHA = re.compile(r"[0-9a-f]{7,64}")
@@ -49,17 +52,21 @@ class CheckFailed(SddkitError):
 
 @dataclass
 class DoneMark:
-    """A done mark's content, ``DATE verify=OUTCOME at=COMMIT`` (each part optional).
+    """A done mark's content: ``DATE verify=OUTCOME at=COMMIT forced: WHAT; WHAT``, each part
+    optional, in that order (docs/tasks.md, "The done mark").
 
-    Marks written before runnable checks (``DATE SHA``) read with ``verify`` None; their
-    bare SHA (the commit before the tick, which never contained it) is dropped on rewrite.
-    ``other`` keeps words this version does not know, in order, so a newer mark survives.
+    ``forced`` lists what ``sdd done --force`` overrode (``open T001, T002``, ``blocked``);
+    it comes last because its items hold spaces. Marks written before runnable checks
+    (``DATE SHA``) read with ``verify`` None; their bare SHA (the commit before the tick,
+    which never contained it) is dropped on rewrite. ``other`` keeps words this version
+    does not know, in order, so a newer mark survives a rewrite.
     """
 
     date: str | None = None
     verify: str | None = None
     at: str | None = None
     other: list[str] = field(default_factory=list)
+    forced: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         words = [self.date] if self.date else []
@@ -68,13 +75,18 @@ class DoneMark:
         if self.at:
             words.append(f"at={self.at}")
         words += [w for w in self.other if not _LEGACY_SHA.fullmatch(w)]
+        if self.forced:
+            words.append(f"{FORCED} {'; '.join(self.forced)}")
         return " ".join(words)
 
 
 def parse_mark(text: str | None) -> DoneMark:
     """The parts of a done mark's content (what :attr:`Task.done_mark` holds)."""
     mark = DoneMark()
-    for word in (text or "").split():
+    head, sep, forced = f" {text or ''} ".partition(f" {FORCED} ")
+    if sep:
+        mark.forced = [part.strip() for part in forced.split(";") if part.strip()]
+    for word in head.split():
         key, sep, value = word.partition("=")
         if sep and key == "verify" and value:
             mark.verify = value

@@ -148,8 +148,19 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.verify/1", cli_json(sdd, root, "verify", "--all")),
         ("sddkit.show/1", cli_json(sdd, root, "show", "T002", "--project", "demo")),
         ("sddkit.show/1", cli_json(sdd, root, "show", "T003", "--project", "demo")),
+        ("sddkit.log/1", cli_json(sdd, root, "log")),
     ]
     out += _lifecycle_samples(root, sdd)
+    # several agents: a claim, a project waiting for a person, every task that can start
+    assert sdd(root, "block", "later", "--reason", "waits for a decision").exit_code == 0
+    out += [
+        ("sddkit.claim/1", cli_json(sdd, root, "start", "T004", "--project", "demo", "--as", "bob")),
+        ("sddkit.next.all/1", cli_json(sdd, root, "next", "--all", "--as", "alice")),
+        ("sddkit.next.all/1", cli_json(sdd, root, "next", "--all", "--as", "bob")),
+        ("sddkit.next/1", cli_json(sdd, root, "next", "--as", "bob")),
+        ("sddkit.claim/1", cli_json(sdd, root, "release", "T004", "--project", "demo",
+                                    "--as", "bob")),
+    ]
     try:
         import sddkit.checks  # noqa: F401
     except ImportError:  # pragma: no cover - `sdd check` not in this build
@@ -205,9 +216,9 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
     assert ids == {
         "sddkit.open/1", "sddkit.ctx.list/1", "sddkit.ctx.show/1", "sddkit.status/1",
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
-        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.verify/1", "sddkit.show/1",
-        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.status.archived/1",
-        "sddkit.archive/1", "sddkit.adopt/1",
+        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.log/1", "sddkit.status.archived/1",
+        "sddkit.archive/1", "sddkit.adopt/1", "sddkit.claim/1", "sddkit.next.all/1",
+        "sddkit.verify/1", "sddkit.show/1",
     }
     text = DOC.read_text(encoding="utf-8")
     for schema in ids:

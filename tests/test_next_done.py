@@ -334,7 +334,9 @@ def test_tracking_lines_under_a_task_keep_the_gate_open(implementing: Path, sdd:
     path.write_text(text.replace("- [ ] T001 Create the module\n",
                                  "- [-] T001 Create the module\n  - claimed: agent-a 2026-11-30\n"
                                  "  - note: started on the parser first\n"))
-    data = json.loads(sdd(implementing, "next", "--json").stdout)
+    # another name's claim is skipped (issue 19); the claimant gets its own task first
+    assert json.loads(sdd(implementing, "next", "--json").stdout)["kind"] == "claimed"
+    data = json.loads(sdd(implementing, "next", "--json", "--as", "agent-a").stdout)
     assert data["kind"] == "task"
     assert data["task"]["claimed_by"] == "agent-a" and data["task"]["claimed_at"] == "2026-11-30"
     assert data["task"]["notes"] == ["started on the parser first"]

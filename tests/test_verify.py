@@ -143,6 +143,56 @@ def test_commit_carries_the_task_trailer(project: Path, sdd: Invoke) -> None:
         project, "T001")
 
 
+FORCED = f"""## Steps
+
+- [ ] T001 Create the module
+  - verify: $ {PY} -c "print('module ok')"
+- [ ] T002 Add the parser
+  - depends: T001
+  - verify: $ {PY} -c "print('parser ok')"
+- [ ] T003 Talk to the vendor
+  - blocked: waiting on the vendor's key
+  - verify: $ {PY} -c "print('vendor ok')"
+"""
+
+
+def test_forced_done_records_the_outcome_and_what_it_overrode(project: Path,
+                                                               sdd: Invoke) -> None:
+    """#17's forced record and #18's outcome in one mark (docs/tasks.md, "The done mark")."""
+    approved(project, sdd, "side", FORCED)
+    refused = sdd(project, "done", "T002", "--project", "side")
+    assert refused.exit_code == 1 and "depends on open tasks T001" in refused.stderr
+    assert sdd(project, "done", "T002", "--project", "side", "--force").exit_code == 0
+    assert task_line(project, "T002", "side") == (
+        f"- [x] T002 Add the parser <!-- done {today()} verify=passed at={head(project)} "
+        "forced: open T001 -->\n")
+    assert sdd(project, "done", "T003", "--project", "side", "--force", "--no-verify"
+               ).exit_code == 0
+    assert task_line(project, "T003", "side") == (
+        f"- [x] T003 Talk to the vendor <!-- done {today()} verify=skipped forced: blocked -->\n")
+    # sdd show and sdd log read the forced part back
+    shown = json.loads(sdd(project, "show", "T002", "--project", "side", "--json").stdout)
+    assert shown["mark"]["forced"] == ["open T001"] and shown["mark"]["verify"] == "passed"
+    sha = head(project)
+    git(project, "commit", "-q", "-am", "forced")
+    log = json.loads(sdd(project, "log", "side", "--json").stdout)["events"]
+    assert sorted(e["detail"] for e in log if e["event"] == "forced-done") == [
+        f"T002 Add the parser ({today()} verify=passed at={sha} forced: open T001)",
+        f"T003 Talk to the vendor ({today()} verify=skipped forced: blocked)"]
+
+
+def test_done_runs_the_check_then_clears_the_claim(project: Path, sdd: Invoke) -> None:
+    assert sdd(project, "start", "T001", "--as", "alice").exit_code == 0
+    assert "claimed: alice" in tasks_md(project).read_text()
+    failed = sdd(project, "done", "T003")  # a failing check keeps the claim
+    assert failed.exit_code == 1
+    assert sdd(project, "done", "T001").exit_code == 0
+    text = tasks_md(project).read_text()
+    assert "claimed:" not in text
+    assert (f"- [x] T001 Create the module <!-- done {today()} verify=passed "
+            f"at={head(project)} -->\n") in text
+
+
 # --- the runner: hanging, printing a lot, missing program, progress ----------------------
 
 
@@ -300,6 +350,31 @@ def test_mark_round_trip() -> None:
     assert mark == DoneMark("2026-11-30", "passed", "abc1234-dirty", ["by=x"])
     assert mark.render() == "2026-11-30 verify=passed at=abc1234-dirty by=x"
     assert parse_mark("2026-11-21 d7c708f").render() == "2026-11-21"  # the old SHA goes
+    # #17's forced marks, old and new: the forced part runs to the end and stays last
+    old = parse_mark("2026-11-30 a1b2c3d forced: open T001, T002; blocked")
+    assert old == DoneMark("2026-11-30", None, None, ["a1b2c3d"], ["open T001, T002", "blocked"])
+    assert old.render() == "2026-11-30 forced: open T001, T002; blocked"
+    new = parse_mark("2026-11-30 verify=passed at=a1b2c3d forced: open T001")
+    assert new == DoneMark("2026-11-30", "passed", "a1b2c3d", [], ["open T001"])
+    new.verify, new.at = "failed", "b2c3d4e"  # what `sdd verify` rewrites keeps the rest
+    assert new.render() == "2026-11-30 verify=failed at=b2c3d4e forced: open T001"
+
+
+def test_the_documented_marks_read_as_documented() -> None:
+    """docs/tasks.md's examples, byte for byte: each reads into its parts and renders back."""
+    doc = (Path(__file__).parents[1] / "docs/tasks.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## The done mark"):doc.index("## Importing a plan")]
+    marks = [line.split("<!-- done ", 1)[1].rsplit(" -->", 1)[0]
+             for line in section.splitlines() if line.startswith("- [x] ")]
+    parts = [(m.date, m.verify, m.at, m.other, m.forced) for m in map(parse_mark, marks)]
+    assert parts == [
+        ("2026-11-30", "passed", "a1b2c3d", [], []),
+        ("2026-11-30", "skipped", None, [], []),
+        ("2026-11-30", "prose", None, [], []),
+        ("2026-11-30", "passed", "a1b2c3d-dirty", [], ["open T002"]),
+        ("2026-11-30", "none", None, [], ["blocked"]),
+    ]
+    assert [parse_mark(m).render() for m in marks] == marks
 
 
 # --- sdd show: the record of one task ------------------------------------------------------

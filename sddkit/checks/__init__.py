@@ -18,6 +18,7 @@ from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
 from . import (
+    approvals,
     archived,
     contexts,
     evidence,
@@ -159,6 +160,9 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     ``test_run`` also runs each spec's existing test references (SDD-013); without it no
     command runs. Raises only for bad arguments (an unknown or invalid project name).
     """
+    from .. import _cache
+
+    _cache.new_run()  # look at the files afresh (a library caller may call this twice)
     findings: list[Finding] = []
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}
@@ -181,6 +185,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         loaded.append(project)
         findings += found
     findings += history.findings()  # the git history, asked once for every project
+    findings += approvals.check(ws, loaded)  # who made each approval (SDD-017)
     count = 0
     if not projects:
         report = contexts.check(ws)

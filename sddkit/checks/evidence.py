@@ -50,19 +50,22 @@ def _unproven(doc_text: str, project: Project) -> list[tuple[int, str, str | Non
 
 def _cached_unproven(ws: Workspace, project: Project) -> list[tuple[int, str, str | None,
                                                                    str | None]]:
-    """:func:`_unproven` through the check cache, keyed by the tasks file's signature."""
+    """:func:`_unproven` through the check cache, keyed by the tasks file's content."""
     from .. import _cache
 
     doc = project.docs["tasks"]
-    cache = _cache.for_root(ws.root, "check") if doc.sig is not None else None
-    key = f"{project.name}/tasks/unproven"
+    cache = _cache.for_root(ws.root, "check") if doc.key is not None else None
+    key = f"tasks-unproven/{doc.key}"
     if cache is not None:
-        hit = cache.get(key, doc.sig)
+        hit = cache.get(key)
         if isinstance(hit, list):
-            return [(int(line), str(k), v, a) for line, k, v, a in hit]
+            try:
+                return [(int(line), str(k), v, a) for line, k, v, a in hit]
+            except (TypeError, ValueError):
+                pass
     found = _unproven(doc.text, project)
     if cache is not None:
-        cache.put(key, doc.sig, found)
+        cache.put(key, found)
     return found
 
 

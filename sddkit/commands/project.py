@@ -28,6 +28,13 @@ def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transact
     return result
 
 
+def _person(action: str, project: str) -> None:
+    """Refuse a person's act in an agent's shell unless confirmed on the terminal."""
+    from ..person import require_person
+
+    require_person(action, project)
+
+
 @click.command()
 @click.argument("project")
 @click.option("--title", default=None, help="Human title (default: the project name).")
@@ -79,15 +86,27 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--commit", is_flag=True,
+              help="Also commit the approval with git (always, and signed, when the sdd "
+                   "context sets signed_approvals: true).")
 @click.option("--all-imported", is_flag=True,
               help="Approve every phase `sdd adopt` imported, in order (recorded as an import).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_imported: bool,
-            dry_run: bool) -> None:
-    """Approve the phase of PROJECT in review. A person's act: agents never approve."""
-    from ..gates import approve as stage
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, commit: bool,
+            all_imported: bool, dry_run: bool) -> None:
+    """Approve the phase of PROJECT in review. A person's act: agents never approve.
 
+    Inside a coding agent's shell it is refused unless a person types the project name
+    on the controlling terminal. When CODEOWNERS or the sdd context name approvers, only
+    they may approve. See docs/approvals.md.
+    """
+    from .._fileio import transaction
+    from ..gates import approve as stage
+    from ..sync import refresh
+
+    if not dry_run:
+        _person(f"sdd approve {project}" + (" --force" if force else ""), project)
     if all_imported:
         if force:
             raise click.UsageError("--all-imported approves documents in review only; "
@@ -98,17 +117,47 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_i
         if phases is not None:
             click.echo(f"approved {', '.join(phases)} of {project} (imported)")
         return
-
-    result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
-    if result is None:
-        return
     ws = workspace(ctx)
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        result = stage(ws, tx, project, by, force)
+        refresh(ws, tx)
+        changes = tx.changes()
+    if dry_run:
+        click.echo(tx.diff(), nl=False)
+        return
     forced = " (forced)" if result.forced else ""
     click.echo(f"approved {result.doc.phase} of {project} by {result.by} at {result.at}{forced}")
+    if result.signed or commit:
+        sha = _commit_approval(ws, changes, result)
+        signed = "signed " if result.signed else ""
+        click.echo(f"committed {signed}approval {sha[:7]}")
     if result.scaffolded is not None:
         click.echo(f"created {ws.rel(result.scaffolded)} (draft): the next phase")
     elif result.doc.phase == "tasks":
         click.echo(f"Implementation can start: `sdd next {project}`.")
+
+
+def _commit_approval(ws: Workspace, changes: list[tuple[Path, str | None, str]],
+                     result: Any) -> str:
+    """Commit what the approval wrote (signed when the policy asks); on failure put every
+    file back as it was, so a refused signature leaves no unsigned approval behind."""
+    from .._fileio import transaction
+    from .._git import commit_files
+    from ..errors import SddkitError
+
+    message = (f"sdd approve {result.doc.project}: {result.doc.phase} approved by {result.by}"
+               f"\n\nSddkit-Approval: {result.doc.project}/{result.doc.phase}\n")
+    try:
+        return commit_files(ws.root, [path for path, _old, _new in changes], message,
+                            sign=result.signed)
+    except SddkitError as exc:
+        with transaction(ws.root) as undo:
+            for path, old, _new in changes:
+                if old is None:
+                    undo.delete(path)
+                else:
+                    undo.write(path, old)
+        raise SddkitError(f"{exc.message}; the approval was not recorded", exc.path) from None
 
 
 @click.command()
@@ -118,9 +167,14 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_i
 @dry_run_option
 @click.pass_context
 def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: bool) -> None:
-    """Reopen a phase in review or approved: back to draft; later phases become stale."""
+    """Reopen a phase in review or approved: back to draft; later phases become stale.
+
+    A person's act: refused inside a coding agent's shell unless confirmed on the terminal.
+    """
     from ..gates import reopen as stage
 
+    if not dry_run:
+        _person(f"sdd reopen {project} {phase}", project)
     doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, phase, reason))
     if doc is not None:
         later = PHASES[PHASES.index(phase) + 1 :]

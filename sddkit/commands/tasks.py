@@ -1,26 +1,47 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from . import dry_run_option, json_option, print_json, workspace
 from .verify import listener, timeout_option
 
+if TYPE_CHECKING:
+    from .._fileio import Transaction
+    from ..complete import Completion
+
 
 @click.command("next")
 @click.argument("project", required=False)
+@click.option("--as", "as_name", default=None, metavar="NAME",
+              help="Who asks: its own claimed task first, others' claims skipped (default: "
+                   "$SDDKIT_AGENT, else the login name).")
+@click.option("--all", "all_tasks", is_flag=True,
+              help="Every task that can start now (dependencies done, not blocked, not claimed).")
 @json_option
 @click.pass_context
-def next_(ctx: click.Context, project: str | None, as_json: bool) -> None:
+def next_(ctx: click.Context, project: str | None, as_name: str | None, all_tasks: bool,
+          as_json: bool) -> None:
     """The next step: a gate action, or the next task with its file, line and checks."""
+    from ..claims import agent_name
     from ..index import row_of, rows
     from ..nextstep import next_step, project_step, to_json, to_text
     from ..project import load_project
 
     ws = workspace(ctx)
+    me = agent_name(as_name)
+    if all_tasks:
+        from ..handout import all_text, next_all
+
+        chosen = [row_of(load_project(ws, project))] if project is not None else rows(ws)
+        data = next_all(ws, chosen, me)
+        print_json(data) if as_json else click.echo(all_text(data), nl=False)
+        return
     if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)))
+        step = project_step(ws, row_of(load_project(ws, project)), me)
     else:
-        step = next_step(ws, rows(ws))
+        step = next_step(ws, rows(ws), me)
     if as_json:
         print_json(to_json(ws, step))
     else:
@@ -67,7 +88,8 @@ def _report_missing_tests(ctx: click.Context, done: object) -> None:
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
 @click.option("--commit", is_flag=True,
               help="Also commit the changed files with git (trailer Sddkit-Task: PROJECT/TASK).")
-@click.option("--force", is_flag=True, help="Check it even if its dependencies are open.")
+@click.option("--force", is_flag=True,
+              help="Check it even if its dependencies are open or it is blocked (recorded).")
 @click.option("--no-verify", is_flag=True,
               help="Do not run its runnable checks (recorded in the done mark: verify=skipped).")
 @timeout_option
@@ -79,21 +101,29 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 
     Its runnable checks (`verify: $ CMD`) run first, from the repository root; when one
     fails nothing is written and the command's last lines are shown (exit 1). The done
-    mark records the outcome (verify=passed, skipped, prose or none) and, when checks
-    ran, the commit they ran on. With --dry-run the checks are not run.
+    mark records the outcome (verify=passed, skipped, prose or none), the commit the checks
+    ran on, and what --force overrode. With --dry-run the checks are not run.
     """
-    from .._fileio import transaction
+    from .._fileio import run_transaction
     from ..complete import complete, verify_for_done
     from ..sync import refresh
 
     ws = workspace(ctx)
+    if force and not dry_run:
+        from ..person import require_person
+
+        require_person(f"sdd done {task} --force", project or task)
     # before the lock: checks may run for minutes
     mark = verify_for_done(ws, task, project, force, no_verify, timeout,
-                           listener(stream_output=False), dry_run).mark  # type: ignore[arg-type]
-    with transaction(ws.root, dry_run=dry_run) as tx:
+                           listener(stream_output=False), dry_run).mark
+
+    def stage(tx: Transaction) -> Completion:
         result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
+        return result
+
+    result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
     if dry_run and result.changed and result.task.checks and not no_verify:
         click.echo(f"sdd: dry run: {len(result.task.checks)} runnable check(s) not run; the "
                    "mark shows what a pass would record", err=True)
@@ -109,15 +139,19 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 @click.pass_context
 def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> None:
     """Uncheck TASK (removes its done mark)."""
-    from .._fileio import transaction
-    from ..complete import undo as stage
+    from .._fileio import run_transaction
+    from ..complete import undo as unmark
     from ..sync import refresh
 
     ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        result = stage(ws, tx, task, project)
+
+    def stage(tx: Transaction) -> Completion:
+        result = unmark(ws, tx, task, project)
         if result.changed:
             refresh(ws, tx)
+        return result
+
+    result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
     _finish(ctx, result, dry_run, tx, False)
 
 

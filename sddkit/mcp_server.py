@@ -347,10 +347,12 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
     @server.tool(
         name="complete_task",
         title="Check a task off",
-        description="Mark a task done once its verify checks pass, exactly as `sdd done` does "
-        "(flips its box, appends the done mark, refreshes the inventory). Refused while the "
-        "tasks phase is not approved or its dependencies are open. Returns sddkit.done/1 "
-        "with the next step. It cannot approve anything: approval is a person's act.",
+        description="Run the task's runnable checks (`verify: $ CMD`) and, when they pass, "
+        "check it off exactly as `sdd done` does (flips its box, appends the done mark with "
+        "the outcome, refreshes the inventory). A failing check is an error with the "
+        "command's last lines, and nothing is written. Refused while the tasks phase is not "
+        "approved or its dependencies are open. Returns sddkit.done/1 with the checks run "
+        "and the next step. It cannot approve anything: approval is a person's act.",
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=False, idempotent_hint=True,
             open_world_hint=False,

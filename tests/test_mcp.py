@@ -207,14 +207,16 @@ def test_a_failing_check_is_a_tool_error_and_nothing_is_written(implementing: Pa
                                                                 sdd: Invoke) -> None:
     assert sdd(implementing, "done", "T001", "--project", "demo").exit_code == 0
     before = tree_digest(implementing)
+    line = next(n for n, text in enumerate((implementing / TASKS_MD).read_text().splitlines(), 1)
+                if "] T002 " in text)
 
     async def body(client: ClientSession) -> None:
         failed = await client.call_tool("complete_task", {"task": "T002", "project": "demo"})
         assert failed.is_error and failed.structured_content is None
         message = failed.content[0].text
         assert "Traceback" not in message
-        assert message.startswith("AGENTS.ctx/sdd/assets/demo/tasks.md:21: T002 of demo is not "
-                                  "done: check 1 of 1 failed (exit 1): $ git frobnicate-nothing")
+        assert message.startswith(f"{TASKS_MD.as_posix()}:{line}: T002 of demo is not done: "
+                                  "check 1 of 1 failed (exit 1): $ git frobnicate-nothing")
         assert message.splitlines()[1:] == [
             "last 1 lines of its output:",
             "  | git: 'frobnicate-nothing' is not a git command. See 'git --help'."]

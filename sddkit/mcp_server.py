@@ -37,7 +37,8 @@ Start every session with open_context (the rules, the contexts, the projects) an
 then do the step it gives. Working beside other agents, claim a task with start_task (your
 name as as_name, the same you give next_step) and drop it with release_task. A task is done
 when its verify: check passes; then call complete_task, which runs its `verify: $` commands
-and marks it exactly as `sdd done` does (a failing command is an error; nothing is marked). When a phase document is written, ready hands it to a person for review.
+and marks it exactly as `sdd done` does (a failing command is an error; nothing is marked).
+When a phase document is written, ready hands it to a person for review.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.

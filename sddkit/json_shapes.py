@@ -137,6 +137,7 @@ class NextTask(TypedDict):
     line: int
     heading: str | None
     verify: list[str]
+    checks: list[str]
     depends: list[str]
     parallel: bool
     story: str | None
@@ -247,6 +248,32 @@ class ContractsCheck(TypedDict):
 # --- what the writing tools return ---------------------------------------------------------
 
 
+class VerifyCheck(TypedDict):
+    command: str
+    passed: bool
+    exit_code: int | None
+    timed_out: bool
+    seconds: float
+    output_bytes: int
+    reason: str
+    tail: list[str]
+
+
+class VerifyResult(TypedDict):
+    """One task's runnable checks: an item of ``sddkit.verify/1`` ``results[]``."""
+
+    project: str
+    task: str
+    text: str
+    state: str
+    outcome: str
+    at: str | None
+    recorded: bool
+    mark: str | None
+    checks: list[VerifyCheck]
+    not_run: list[str]
+
+
 class TaskTicked(TypedDict):
     """What ``done`` and ``undo`` share."""
 
@@ -261,6 +288,8 @@ class TaskTicked(TypedDict):
 
 class Done(TaskTicked):
     schema: Literal["sddkit.done/1"]
+    mark: str | None
+    verification: VerifyResult | None
 
 
 class Undo(TaskTicked):
@@ -334,6 +363,10 @@ SHAPES: dict[str, tuple[type, ...]] = {
     "sddkit.block/1": (Block,),
     "sddkit.claim/1": (Claim,),
 }
+
+
+#: Parts of other shapes, as docs/json.md names them where a shape holds one.
+PARTS: dict[type, str] = {VerifyResult: "sddkit.verify/1 results[]"}
 
 
 def _forbid_extra() -> None:

@@ -10,9 +10,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 from test_json_docs import parse_docs
 from typing_extensions import NotRequired, is_typeddict
 
-from sddkit.json_shapes import SHAPES
+from sddkit.json_shapes import PARTS, SHAPES
 
-SIMPLE = {str: "string", int: "integer", bool: "boolean"}
+SIMPLE = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
 def _type_name(hint: Any) -> str:
@@ -24,6 +24,8 @@ def _type_name(hint: Any) -> str:
     if get_origin(hint) is list:
         (item,) = get_args(hint)
         return "list of string" if item is str else "object"
+    if hint in PARTS:  # a part of another documented shape: "sddkit.verify/1 results[]"
+        return PARTS[hint]
     if get_origin(hint) is dict or is_typeddict(hint):
         schema = getattr(hint, "__annotations__", {}).get("schema")
         if schema is not None:  # another documented shape, by its id
@@ -79,3 +81,15 @@ def test_the_table_reader_sees_what_it_must() -> None:
     assert table_of(SHAPES["sddkit.done/1"][0])["next"] == "sddkit.next/1"
     docs = parse_docs()
     assert table != {**docs["sddkit.next/1"], "extra": "string"}
+
+
+def test_every_part_is_the_documented_one() -> None:
+    """A typed part of another shape (``sddkit.verify/1 results[]``) has that shape's
+    documented fields under its path."""
+    docs = parse_docs()
+    for part, name in PARTS.items():
+        schema_id, path = name.split(" ")
+        documented = {key: kind for key, kind in docs[schema_id].items()
+                      if key.startswith(f"{path}.")}
+        assert documented, name
+        assert table_of(part, f"{path}.") == documented, name

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _frontmatter
 from ._fileio import inside_root, read_text
 from .errors import FrontMatterError, SddkitError
 from .names import RESERVED_CONTEXTS, check_slug, shown
 from .workspace import CONTEXT_FILE, Workspace
+
+if TYPE_CHECKING:
+    from ._fileio import Transaction
 
 TABLE_BLOCK = "contexts"
 
@@ -152,3 +156,35 @@ def render_table(contexts: list[Context]) -> str:
         rows.append(f"| [{ctx.name}]({ctx.name}/{CONTEXT_FILE}) | {_cell(ctx.description)} | "
                     f"{_cell(includes)} |")
     return "\n".join(rows) + "\n"
+
+
+def new_context(ws: Workspace, tx: Transaction, name: str, description: str = "",
+                includes: list[str] | None = None) -> Path:
+    """Stage ``AGENTS.ctx/NAME/CONTEXT.md`` from the context template in ``tx``.
+
+    Refused (:class:`SddkitError`) for an invalid or reserved name, a context that exists,
+    a description of more than one line, or an include that is unknown or the context itself.
+    """
+    from .rendering import render
+
+    check_context_name(name)
+    if "\n" in description or "\r" in description:
+        raise SddkitError("--description must be one line")
+    wanted = list(includes or [])
+    known = context_names(ws)
+    if name in known or ws.context_file(name).exists():
+        raise SddkitError(f"context '{name}' already exists", ws.context_file(name))
+    for inc in wanted:
+        if inc == name:
+            raise SddkitError(f"context '{name}' cannot include itself")
+        if inc not in known:
+            raise SddkitError(
+                f"--includes: unknown context '{shown(inc)}'; known contexts: "
+                f"{', '.join(known) or 'none'}"
+            )
+    text = render(
+        "context.md.j2", ws.local_templates, name=name, description=description, includes=wanted
+    )
+    path = ws.context_file(name)
+    tx.write(path, text)
+    return path

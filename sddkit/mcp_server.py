@@ -1,4 +1,5 @@
-"""The MCP adapter: the same core functions as the CLI, served over stdio with the official SDK.
+"""The MCP adapter: the CLI's operations (``sddkit.operations``) served over stdio with the
+official SDK.
 
 Only ``sdd mcp`` imports this module, and only this module imports ``mcp``.
 
@@ -20,13 +21,11 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
 from pydantic import Field
 
+from . import operations
 from ._fileio import read_text
 from .errors import SddkitError
 from .workspace import Workspace
 
-DONE_SCHEMA = "sddkit.done/1"
-CHECK_SCHEMA = "sddkit.check/1"
-CONTRACTS_CHECK_SCHEMA = "sddkit.contracts.check/1"
 CONTEXT_URI = "sddkit://context/{name}"
 ROOT_URI = "sddkit://context"
 
@@ -91,89 +90,42 @@ class Locator:
             return _error(f"{where}{exc.strerror or exc}")
 
 
-# --- the operations (plain functions over the core, shared with the tests) ----------------
+# --- the tools' answers: the operations' JSON ---------------------------------------------
 
 
 def open_data(ws: Workspace, names: list[str]) -> dict[str, Any]:
-    from .briefing import build, to_json
-
-    return to_json(ws, build(ws, names))
+    """``open_context``: :func:`sddkit.operations.open_briefing` (``sddkit.open/1``)."""
+    return _data(operations.open_briefing(ws, names))
 
 
 def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
-    from .status import project_detail, project_summary
-
-    return project_detail(ws, project) if project else project_summary(ws)
+    """``status``: :func:`sddkit.operations.status` (``sddkit.status/1``)."""
+    return _data(operations.status(ws, project or None))
 
 
 def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
-    from .index import row_of, rows
-    from .nextstep import next_step, project_step, to_json
-    from .project import load_project
-
-    if project:
-        return to_json(ws, project_step(ws, row_of(load_project(ws, project))))
-    return to_json(ws, next_step(ws, rows(ws)))
+    """``next_step``: :func:`sddkit.operations.next_step` (``sddkit.next/1``)."""
+    return _data(operations.next_step(ws, project or None))
 
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
-    """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
-    from ._fileio import transaction
-    from .complete import complete, today_mark
-    from .sync import refresh
-
-    mark = today_mark(ws)  # before the lock, as `sdd done` does
-    with transaction(ws.root) as tx:
-        result = complete(ws, tx, task, project, force, mark)
-        if result.changed:
-            refresh(ws, tx)
-        files = [ws.rel(path) for path, _old, _new in tx.changes()]
-    name = result.project.name
-    return {
-        "schema": DONE_SCHEMA,
-        "project": name,
-        "task": result.task.key,
-        "text": result.task.text,
-        "changed": result.changed,
-        "message": result.message,
-        "files": files,
-        "next": next_data(ws, name),
-    }
-
-
-class Unavailable(SddkitError):
-    """A feature whose module is missing from this installation."""
+    """``complete_task``: :func:`sddkit.operations.complete` (``sddkit.done/1``)."""
+    return _data(operations.complete(ws, task, project, force))
 
 
 def check_data(ws: Workspace, projects: list[str] | None, strict: bool) -> dict[str, Any]:
-    """What ``sdd check --json`` prints (its report's own JSON when the module offers it)."""
-    try:
-        from . import checks
-    except ImportError as exc:
-        raise Unavailable(
-            f"check is unavailable: this installation of sddkit has no `sdd check` ({exc})"
-        ) from None
-    report = getattr(checks, "check_workspace", None)
-    if report is not None:
-        data: dict[str, Any] = report(ws, projects or None, strict).to_json()
-        return data
-    run_checks = getattr(checks, "run_checks", None)
-    if run_checks is None:
-        raise Unavailable("check is unavailable: sddkit.checks has no run_checks")
-    findings = run_checks(ws, projects or None, strict)
-    return {"schema": CHECK_SCHEMA, "findings": [f.to_json() for f in findings]}
+    """``check``: :func:`sddkit.operations.check` (``sddkit.check/1``)."""
+    return _data(operations.check(ws, projects or None, strict))
 
 
 def contracts_check_data(ws: Workspace, strict: bool) -> dict[str, Any]:
-    try:
-        from .contracts import check_contracts
-    except ImportError as exc:
-        raise Unavailable(
-            "contracts_check is unavailable: this installation of sddkit has no "
-            f"`sdd contracts check` ({exc})"
-        ) from None
-    findings = check_contracts(ws, strict)
-    return {"schema": CONTRACTS_CHECK_SCHEMA, "findings": [f.to_json() for f in findings]}
+    """``contracts_check``: :func:`sddkit.operations.contracts_check`."""
+    return _data(operations.contracts_check(ws, strict))
+
+
+def _data(outcome: operations.Outcome) -> dict[str, Any]:
+    assert outcome.data is not None, "every tool's operation has a JSON shape"
+    return outcome.data
 
 
 # --- the server ------------------------------------------------------------------------------

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .._fileio import Transaction, transaction
-from ..agents import (
-    agent_status,
-    all_names,
-    install_agents,
-    known_names,
-    parse_agent_names,
-    remove_agents,
-    to_json,
-)
-from ..workspace import Workspace
-from . import dry_run_option, json_option, print_json, workspace
+from .. import operations
+from ..agents import known_names
+from . import dry_run_option, emit, json_option, workspace
 
 agent_option = click.option(
     "--agent",
@@ -35,24 +26,6 @@ def agents() -> None:
     """
 
 
-def _chosen(names: tuple[str, ...]) -> list[str]:
-    return parse_agent_names(",".join(names)) if names else all_names()
-
-
-def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str) -> None:
-    if dry_run:
-        click.echo(tx.diff(), nl=False)
-        return
-    changes, deleted = tx.changes(), tx.deletions()
-    if not changes and not deleted:
-        click.echo(nothing)
-        return
-    for path, old, _new in changes:
-        click.echo(f"{'created' if old is None else 'updated'} {ws.rel(path)}")
-    for path in deleted:
-        click.echo(f"deleted {ws.rel(path)} (it held only what sddkit wrote)")
-
-
 @agents.command("install")
 @agent_option
 @dry_run_option
@@ -62,11 +35,7 @@ def install(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
 
     Every byte outside the block stays as it was; re-running changes nothing.
     """
-    ws = workspace(ctx)
-    chosen = _chosen(names)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        install_agents(ws, tx, chosen)
-    _report(ws, tx, dry_run, "sdd: every pointer block is already in place; nothing changed.")
+    emit(ctx, operations.agents_install(workspace(ctx), list(names), dry_run))
 
 
 @agents.command("list")
@@ -74,20 +43,7 @@ def install(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Each agent's file and whether its block is installed."""
-    ws = workspace(ctx)
-    states = agent_status(ws)
-    if as_json:
-        print_json(to_json(states))
-        return
-    name_w = max(len(s.agent.name) for s in states)
-    state_w = max(len(s.state) for s in states)
-    path_w = max(len(s.agent.path) for s in states)
-    for s in states:
-        also = f"  (also: {', '.join(s.agent.aliases)})" if s.agent.aliases else ""
-        line = f"{s.agent.name:<{name_w}}  {s.state:<{state_w}}  {s.agent.path:<{path_w}}{also}"
-        click.echo(line.rstrip())
-        if s.problem:
-            click.echo(f"  {s.problem}")
+    emit(ctx, operations.agents_list(workspace(ctx)), as_json)
 
 
 @agents.command("remove")
@@ -100,8 +56,4 @@ def remove(ctx: click.Context, names: tuple[str, ...], dry_run: bool) -> None:
     Nothing else in the file changes. A file left empty (or holding only the front
     matter sddkit wrote) is deleted.
     """
-    ws = workspace(ctx)
-    chosen = _chosen(names)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        remove_agents(ws, tx, chosen)
-    _report(ws, tx, dry_run, "sdd: no pointer block to remove; nothing changed.")
+    emit(ctx, operations.agents_remove(workspace(ctx), list(names), dry_run))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import json_option, print_json, workspace
+from .. import operations
+from . import emit, json_option, workspace
 
 
 @click.command()
@@ -19,14 +20,4 @@ def check(ctx: click.Context, projects: tuple[str, ...], strict: bool, as_json: 
     docs/rules.md. Exit 1 on any error (with --strict, on any warning too). With PROJECT
     names, only those projects are checked (not the contexts, the inventory or contracts).
     """
-    from ..checks import check_workspace
-
-    report = check_workspace(workspace(ctx), list(projects) or None, strict=strict)
-    if as_json:
-        print_json(report.to_json())
-    else:
-        for finding in report.findings:
-            click.echo(finding.to_text())
-        click.echo(report.summary())
-    if report.failed(strict):
-        ctx.exit(1)
+    emit(ctx, operations.check(workspace(ctx), list(projects), strict), as_json)

@@ -1,9 +1,11 @@
+"""``sdd open``: an adapter over ``sddkit.operations.open_briefing``."""
+
 from __future__ import annotations
 
 import click
 
-from ..briefing import build, to_json, to_text
-from . import json_option, print_json, workspace
+from .. import operations
+from . import emit, json_option, workspace
 
 
 @click.command("open")
@@ -15,9 +17,4 @@ def open_(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
 
     Opening `sdd` adds the projects in progress and the next step.
     """
-    ws = workspace(ctx)
-    briefing = build(ws, list(names))
-    if as_json:
-        print_json(to_json(ws, briefing))
-    else:
-        click.echo(to_text(ws, briefing), nl=False)
+    emit(ctx, operations.open_briefing(workspace(ctx), list(names)), as_json)

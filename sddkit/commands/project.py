@@ -1,31 +1,15 @@
+"""``sdd new``, ``status``, ``ready``, ``approve``, ``reopen``, ``block``, ``unblock``:
+adapters over ``sddkit.operations``."""
+
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..workspace import PHASES, Workspace
-from . import dry_run_option, json_option, print_json, workspace
-
-if TYPE_CHECKING:
-    from .._fileio import Transaction
-
-
-def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transaction], Any]) -> Any:
-    """Stage changes, regenerate the derived blocks, then write them (or print the diff)."""
-    from .._fileio import transaction
-    from ..sync import refresh
-
-    ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        result = stage(ws, tx)
-        refresh(ws, tx)
-    if dry_run:
-        click.echo(tx.diff(), nl=False)
-        return None
-    return result
+from .. import operations
+from ..workspace import PHASES
+from . import dry_run_option, emit, json_option, workspace
 
 
 @click.command()
@@ -43,16 +27,7 @@ def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transact
 def new(ctx: click.Context, project: str, title: str | None, source: Path | None,
         dry_run: bool) -> None:
     """Scaffold a project: AGENTS.ctx/sdd/assets/PROJECT/constitution.md (draft)."""
-    from ..gates import new_project
-
-    path = _run(ctx, dry_run, lambda ws, tx: new_project(ws, tx, project, title, source))
-    if path is not None:
-        ws = workspace(ctx)
-        click.echo(f"created {ws.rel(path)}")
-        if source is not None:
-            click.echo(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
-                       "seeds the spec and plan drafts")
-        click.echo(f"Next: write the constitution, then `sdd ready {project}`.")
+    emit(ctx, operations.new_project(workspace(ctx), project, title, source, dry_run))
 
 
 @click.command()
@@ -61,12 +36,7 @@ def new(ctx: click.Context, project: str, title: str | None, source: Path | None
 @click.pass_context
 def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
     """Mark the current draft of PROJECT ready for review (refused while it is incomplete)."""
-    from ..gates import ready as stage
-
-    doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project))
-    if doc is not None:
-        click.echo(f"{doc.phase} of {project} is in review; a person approves it with "
-                   f"`sdd approve {project}`.")
+    emit(ctx, operations.ready(workspace(ctx), project, dry_run))
 
 
 @click.command()
@@ -77,18 +47,7 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.pass_context
 def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
     """Approve the phase of PROJECT in review. A person's act: agents never approve."""
-    from ..gates import approve as stage
-
-    result = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, by, force))
-    if result is None:
-        return
-    ws = workspace(ctx)
-    forced = " (forced)" if result.forced else ""
-    click.echo(f"approved {result.doc.phase} of {project} by {result.by} at {result.at}{forced}")
-    if result.scaffolded is not None:
-        click.echo(f"created {ws.rel(result.scaffolded)} (draft): the next phase")
-    elif result.doc.phase == "tasks":
-        click.echo(f"Implementation can start: `sdd next {project}`.")
+    emit(ctx, operations.approve(workspace(ctx), project, by, force, dry_run))
 
 
 @click.command()
@@ -99,13 +58,7 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_r
 @click.pass_context
 def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: bool) -> None:
     """Reopen a phase in review or approved: back to draft; later phases become stale."""
-    from ..gates import reopen as stage
-
-    doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project, phase, reason))
-    if doc is not None:
-        later = PHASES[PHASES.index(phase) + 1 :]
-        stale = f"; {', '.join(later)} must be approved again" if later else ""
-        click.echo(f"{phase} of {project} is draft again{stale}.")
+    emit(ctx, operations.reopen(workspace(ctx), project, phase, reason, dry_run))
 
 
 @click.command()
@@ -115,10 +68,7 @@ def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: b
 @click.pass_context
 def block(ctx: click.Context, project: str, reason: str, dry_run: bool) -> None:
     """Mark PROJECT blocked (kept in its constitution's front matter)."""
-    from ..gates import set_blocked
-
-    if _run(ctx, dry_run, lambda ws, tx: set_blocked(ws, tx, project, reason)) is not None:
-        click.echo(f"{project} is blocked: {' '.join(reason.split())}")
+    emit(ctx, operations.block(workspace(ctx), project, reason, dry_run))
 
 
 @click.command()
@@ -127,10 +77,7 @@ def block(ctx: click.Context, project: str, reason: str, dry_run: bool) -> None:
 @click.pass_context
 def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
     """Clear PROJECT's blocked mark."""
-    from ..gates import set_blocked
-
-    if _run(ctx, dry_run, lambda ws, tx: set_blocked(ws, tx, project, None)) is not None:
-        click.echo(f"{project} is no longer blocked.")
+    emit(ctx, operations.unblock(workspace(ctx), project, dry_run))
 
 
 @click.command()
@@ -139,36 +86,4 @@ def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.pass_context
 def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
     """Every project (state, phase, progress), or one project's phases in detail."""
-    from ..status import project_detail, project_summary
-
-    ws = workspace(ctx)
-    if project is None:
-        data = project_summary(ws)
-        if as_json:
-            print_json(data)
-            return
-        rows = data["projects"]
-        if not rows:
-            click.echo("No projects yet: `sdd new NAME` starts one.")
-            return
-        width = max(len(r["project"]) for r in rows)
-        for r in rows:
-            flags = f"  [{', '.join(r['flags'])}]" if r["flags"] else ""
-            click.echo(f"{r['project']:<{width}}  {r['state']:<17} {r['phase']:<12} "
-                       f"{r['progress']}{flags}")
-        return
-    data = project_detail(ws, project)
-    if as_json:
-        print_json(data)
-        return
-    click.echo(f"{data['project']}: {data['state']} (phase {data['phase']}) — {data['title']}")
-    if data["blocked"]:
-        click.echo(f"  blocked: {data['blocked']}")
-    for p in data["phases"]:
-        flags = f"  [{', '.join(p['flags'])}]" if p["flags"] else ""
-        who = f" by {p['approved_by']} at {p['approved_at']}" if p["approved_by"] else ""
-        click.echo(f"  {p['phase']:<12} {p['status'] or '-':<9}{who}{flags}")
-    tasks = data["tasks"]
-    if tasks["total"]:
-        click.echo(f"  tasks: {tasks['done']}/{tasks['total']} done")
-    click.echo(f"Next: {data['next']}")
+    emit(ctx, operations.status(workspace(ctx), project), as_json)

@@ -1,8 +1,11 @@
+"""``sdd next``, ``sdd done``, ``sdd undo``: adapters over ``sddkit.operations``."""
+
 from __future__ import annotations
 
 import click
 
-from . import dry_run_option, json_option, print_json, workspace
+from .. import operations
+from . import dry_run_option, emit, json_option, workspace
 
 
 @click.command("next")
@@ -11,36 +14,7 @@ from . import dry_run_option, json_option, print_json, workspace
 @click.pass_context
 def next_(ctx: click.Context, project: str | None, as_json: bool) -> None:
     """The next step: a gate action, or the next task with its file, line and checks."""
-    from ..index import row_of, rows
-    from ..nextstep import next_step, project_step, to_json, to_text
-    from ..project import load_project
-
-    ws = workspace(ctx)
-    if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)))
-    else:
-        step = next_step(ws, rows(ws))
-    if as_json:
-        print_json(to_json(ws, step))
-    else:
-        click.echo(to_text(ws, step), nl=False)
-
-
-def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit: bool) -> None:
-    from ..complete import Completion, commit_message
-
-    assert isinstance(done, Completion)
-    if dry_run:
-        click.echo(tx.diff(), nl=False)  # type: ignore[attr-defined]
-        return
-    click.echo(done.message)
-    if commit and done.changed:
-        from .._git import commit_paths
-
-        ws = workspace(ctx)
-        sha = commit_paths(ws.root, [done.project.docs["tasks"].path, ws.sdd_context],
-                           commit_message(done))
-        click.echo(f"committed {sha[:7]}: {commit_message(done)}")
+    emit(ctx, operations.next_step(workspace(ctx), project), as_json)
 
 
 @click.command()
@@ -49,21 +23,13 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit:
 @click.option("--commit", is_flag=True, help="Also commit the changed files with git.")
 @click.option("--force", is_flag=True, help="Check it even if its dependencies are open.")
 @dry_run_option
+@json_option
 @click.pass_context
 def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
-         dry_run: bool) -> None:
+         dry_run: bool, as_json: bool) -> None:
     """Check TASK off (T003, 2.1 or #3): flips its box and appends a done mark."""
-    from .._fileio import transaction
-    from ..complete import complete, today_mark
-    from ..sync import refresh
-
-    ws = workspace(ctx)
-    mark = today_mark(ws)  # before the lock: it imports GitPython
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        result = complete(ws, tx, task, project, force, mark)
-        if result.changed:
-            refresh(ws, tx)
-    _finish(ctx, result, dry_run, tx, commit)
+    emit(ctx, operations.complete(workspace(ctx), task, project, force, commit, dry_run),
+         as_json)
 
 
 @click.command()
@@ -73,13 +39,4 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 @click.pass_context
 def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> None:
     """Uncheck TASK (removes its done mark)."""
-    from .._fileio import transaction
-    from ..complete import undo as stage
-    from ..sync import refresh
-
-    ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        result = stage(ws, tx, task, project)
-        if result.changed:
-            refresh(ws, tx)
-    _finish(ctx, result, dry_run, tx, False)
+    emit(ctx, operations.undo(workspace(ctx), task, project, dry_run))

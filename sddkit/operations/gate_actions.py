@@ -1,0 +1,120 @@
+"""Project and gate use cases: ``sdd new``, ``ready``, ``approve``, ``reopen``, ``block``,
+``unblock``. The gate rules themselves live in :mod:`sddkit.gates`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..workspace import PHASES, Workspace
+from .outcome import Outcome, lines, write
+
+
+@dataclass(kw_only=True)
+class ProjectCreated(Outcome):
+    """``sdd new``: the project and its constitution's path."""
+
+    project: str
+    path: Path
+
+
+@dataclass(kw_only=True)
+class GateMoved(Outcome):
+    """A gate transition: which project and phase, and the new status."""
+
+    project: str
+    phase: str
+    status: str
+
+
+@dataclass(kw_only=True)
+class Approved(GateMoved):
+    """``sdd approve``: who, when, and the document scaffolded for the next phase."""
+
+    by: str
+    at: str
+    forced: bool
+    scaffolded: Path | None
+
+
+@dataclass(kw_only=True)
+class BlockChanged(Outcome):
+    """``sdd block`` / ``sdd unblock``: the project and its reason (None once unblocked)."""
+
+    project: str
+    reason: str | None
+
+
+def new_project(ws: Workspace, name: str, title: str | None = None, source: Path | None = None,
+                dry_run: bool = False) -> ProjectCreated:
+    """Scaffold ``AGENTS.ctx/sdd/assets/NAME/constitution.md`` (draft); ``source`` is kept
+    verbatim as ``source.md``. Raises :class:`SddkitError` for a bad or taken name."""
+    from ..gates import new_project as stage
+
+    path, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, title, source))
+    text = [f"created {ws.rel(path)}"]
+    if source is not None:
+        text.append(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
+                    "seeds the spec and plan drafts")
+    text.append(f"Next: write the constitution, then `sdd ready {name}`.")
+    return ProjectCreated(text=lines(*text), project=name, path=path, **staged.outcome_fields())
+
+
+def ready(ws: Workspace, name: str, dry_run: bool = False) -> GateMoved:
+    """The current draft -> review (refused while it is incomplete: :class:`GateError`)."""
+    from ..gates import ready as stage
+
+    doc, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name))
+    text = lines(f"{doc.phase} of {name} is in review; a person approves it with "
+                 f"`sdd approve {name}`.")
+    return GateMoved(text=text, project=name, phase=doc.phase, status="review",
+                     **staged.outcome_fields())
+
+
+def approve(ws: Workspace, name: str, by: str | None = None, force: bool = False,
+            dry_run: bool = False) -> Approved:
+    """The phase in review -> approved (a person's act); scaffolds the next phase."""
+    from ..gates import approve as stage
+
+    result, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, by, force))
+    phase = result.doc.phase
+    forced = " (forced)" if result.forced else ""
+    text = [f"approved {phase} of {name} by {result.by} at {result.at}{forced}"]
+    if result.scaffolded is not None:
+        text.append(f"created {ws.rel(result.scaffolded)} (draft): the next phase")
+    elif phase == "tasks":
+        text.append(f"Implementation can start: `sdd next {name}`.")
+    return Approved(text=lines(*text), project=name, phase=phase, status="approved",
+                    by=result.by, at=result.at, forced=result.forced,
+                    scaffolded=result.scaffolded, **staged.outcome_fields())
+
+
+def reopen(ws: Workspace, name: str, phase: str, reason: str,
+           dry_run: bool = False) -> GateMoved:
+    """A phase in review or approved -> draft; the later phases become stale."""
+    from ..gates import reopen as stage
+
+    _doc, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, phase, reason))
+    later = PHASES[PHASES.index(phase) + 1 :]
+    stale = f"; {', '.join(later)} must be approved again" if later else ""
+    return GateMoved(text=lines(f"{phase} of {name} is draft again{stale}."), project=name,
+                     phase=phase, status="draft", **staged.outcome_fields())
+
+
+def block(ws: Workspace, name: str, reason: str, dry_run: bool = False) -> BlockChanged:
+    """Record ``blocked: REASON`` in the constitution (whitespace folded to single spaces)."""
+    from ..gates import set_blocked
+
+    _doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, reason))
+    folded = " ".join(reason.split())
+    return BlockChanged(text=lines(f"{name} is blocked: {folded}"), project=name, reason=folded,
+                        **staged.outcome_fields())
+
+
+def unblock(ws: Workspace, name: str, dry_run: bool = False) -> BlockChanged:
+    """Clear the constitution's ``blocked`` (refused when it is not blocked)."""
+    from ..gates import set_blocked
+
+    _doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, None))
+    return BlockChanged(text=lines(f"{name} is no longer blocked."), project=name, reason=None,
+                        **staged.outcome_fields())

@@ -1,0 +1,81 @@
+"""The result every operation returns, and the one way an operation writes files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .._fileio import Transaction
+    from ..workspace import Workspace
+
+T = TypeVar("T")
+
+
+@dataclass(kw_only=True)
+class Outcome:
+    """What one user action did, in the forms every front end needs.
+
+    ``text`` is what a person reads (newline-terminated, "" for nothing); ``data`` is the
+    documented JSON shape (docs/json.md; None when the action has none); ``files`` are the
+    repository-relative POSIX paths written, or that would be under ``dry_run``, and
+    ``deleted`` those removed; ``diff`` is the unified diff of the change (what
+    ``--dry-run`` prints; "" for a read); ``warnings`` are lines for stderr; ``exit_code``
+    is 1 for a failed check, else 0. Subclasses add the action's own typed fields.
+    """
+
+    text: str = ""
+    data: dict[str, Any] | None = None
+    files: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    diff: str = ""
+    dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Whether any file was (or, under ``dry_run``, would be) written or deleted."""
+        return bool(self.files or self.deleted)
+
+
+@dataclass
+class Staged:
+    """A finished transaction's effect: paths changed and deleted, and the diff."""
+
+    files: list[str]
+    deleted: list[str]
+    diff: str
+    dry_run: bool
+
+    def outcome_fields(self) -> dict[str, Any]:
+        return {"files": self.files, "deleted": self.deleted, "diff": self.diff,
+                "dry_run": self.dry_run}
+
+
+def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
+          refresh: bool | Callable[[T], bool] = True) -> tuple[T, Staged]:
+    """Run ``stage`` in one transaction under the repository lock, then regenerate the
+    derived blocks (contexts table, inventory) unless ``refresh`` is False (or, given a
+    function, returns False for what ``stage`` returned), then write everything (or
+    nothing, under ``dry_run``). Errors leave every file as it was.
+    """
+    from .._fileio import transaction
+    from ..sync import refresh as regenerate
+
+    with transaction(ws.root, dry_run=dry_run) as tx:
+        value = stage(tx)
+        if refresh(value) if callable(refresh) else refresh:
+            regenerate(ws, tx)
+        changes = tx.changes()
+        deletions = tx.deletions()
+    staged = Staged([ws.rel(path) for path, _old, _new in changes],
+                    [ws.rel(path) for path in deletions],
+                    tx.diff() if dry_run else "", dry_run)
+    return value, staged
+
+
+def lines(*parts: str) -> str:
+    """The text of an outcome: one line per part, newline-terminated ("" for none)."""
+    return "".join(f"{part}\n" for part in parts)

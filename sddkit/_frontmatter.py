@@ -179,12 +179,6 @@ def normalised_body(text: str) -> str:
     return body(text).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def body_sha256(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(normalised_body(text).encode("utf-8")).hexdigest()
-
-
 # --- writing ---------------------------------------------------------------------------
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,/@+()-]*$")

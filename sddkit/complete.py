@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ._fileio import Transaction
+from .blockers import OPEN_SUBTASKS, phase_blocker, task_blocker
 from .errors import GateError, SddkitError, TaskError
 from .names import shown
 from .project import Project, load_project, load_projects
@@ -72,19 +73,13 @@ def _refuse_duplicate(project: Project, task: Any) -> None:
 
 
 def _gate(project: Project) -> None:
-    doc = project.docs["tasks"]
+    """Refuse while any phase's gate is closed (the tasks can change only in implementation)."""
     if not project.implementing:
-        phase = project.current_phase
-        if phase != "tasks":
-            why = f"{phase} of {project.name} is not approved (or changed since approval)"
-        elif doc.changed:
-            why = f"tasks of {project.name} changed since approval (`sdd ready {project.name}`)"
-        elif project.stale("tasks"):
-            why = f"tasks of {project.name} is stale (an earlier phase was approved again)"
-        else:
-            why = f"tasks of {project.name} is {doc.status}"
-        raise GateError(f"{why}: tasks can be checked off only once every phase is approved",
-                        doc.path)
+        held = phase_blocker(project, project.current_phase)
+        assert held is not None
+        doc = project.docs.get(held.phase or "")
+        raise GateError(f"{held.sentence()}: tasks can be checked off only once every phase is "
+                        "approved", doc.path if doc is not None else None)
 
 
 def _done(tasks: Any, ref: str) -> bool:
@@ -113,26 +108,10 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     assert tasks is not None
     if task.state == "done":
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
-    if not task.is_leaf:
-        open_children = [c for c in task.children if not _done(tasks, c)]
-        if open_children:
-            raise TaskError(
-                f"{task.key} has open subtasks ({', '.join(open_children)}); check those first",
-                project.docs["tasks"].path,
-                task.line,
-            )
-    if not force:
-        waiting = [d for d in task.depends if not _done(tasks, d)]
-        if waiting:
-            raise TaskError(
-                f"{task.key} depends on open tasks {', '.join(waiting)}; finish them first "
-                "(or --force)",
-                project.docs["tasks"].path,
-                task.line,
-            )
-        if task.blocked:
-            raise TaskError(f"{task.key} is blocked: {task.blocked} (or --force)",
-                            project.docs["tasks"].path, task.line)
+    held = task_blocker(tasks, task, project.name)  # what `sdd next` skips it for, too
+    if held is not None and (held.kind == OPEN_SUBTASKS or not force):
+        raise TaskError(f"{held.sentence()}; {held.remedy()}", project.docs["tasks"].path,
+                        task.line)
     doc = project.docs["tasks"]
     tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from . import _frontmatter
 from ._fileio import inside_root, read_text
+from .cycles import find_cycle
 from .errors import FrontMatterError, SddkitError
 from .names import RESERVED_CONTEXTS, check_slug, shown
 from .workspace import CONTEXT_FILE, Workspace
@@ -110,19 +111,16 @@ def get_context(ws: Workspace, name: str, known: list[str] | None = None) -> Con
 def resolve(ws: Workspace, names: list[str]) -> list[Context]:
     """The named contexts with their ``includes`` opened first, in order, each once.
 
-    An unknown name or a cycle of includes is an error naming the file at fault.
+    An unknown name or a cycle of includes (found with graphlib) is an error naming the
+    file at fault.
     """
     known = context_names(ws)
-    cache: dict[str, Context] = {}
-    ordered: list[Context] = []
-    done: set[str] = set()
-
-    def visit(name: str, trail: tuple[str, ...], via: Context | None) -> None:
-        if name in trail:
-            cycle = " -> ".join((*trail[trail.index(name) :], name))
-            raise SddkitError(f"includes form a cycle: {cycle}", via.path if via else None, 2)
-        if name in done:
-            return
+    loaded: dict[str, Context] = {}
+    queue: list[tuple[str, Context | None]] = [(name, None) for name in names]
+    while queue:  # every context reachable from ``names``, each read once
+        name, via = queue.pop(0)
+        if name in loaded:
+            continue
         if name not in known:
             if via is not None:
                 raise SddkitError(
@@ -132,15 +130,28 @@ def resolve(ws: Workspace, names: list[str]) -> list[Context]:
                     2,
                 )
             get_context(ws, name, known)
-        ctx = cache.get(name) or _load(ws, ws.context_file(name), name)
-        cache[name] = ctx
-        for child in ctx.includes:
-            visit(child, (*trail, name), ctx)
+        ctx = loaded[name] = _load(ws, ws.context_file(name), name)
+        queue += [(child, ctx) for child in ctx.includes]
+    cycle = find_cycle({name: list(ctx.includes) for name, ctx in loaded.items()})
+    if cycle is not None:
+        nodes = cycle[:-1]
+        start = nodes.index(next((n for n in names if n in nodes), nodes[0]))
+        nodes = nodes[start:] + nodes[:start]
+        shown_cycle = " -> ".join([*nodes, nodes[0]])
+        raise SddkitError(f"includes form a cycle: {shown_cycle}", loaded[nodes[-1]].path, 2)
+    ordered: list[Context] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
         done.add(name)
-        ordered.append(ctx)
+        for child in loaded[name].includes:
+            visit(child)
+        ordered.append(loaded[name])
 
     for name in names:
-        visit(name, (), None)
+        visit(name)
     return ordered
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _cache
 from ._fileio import inside_root
+from .blockers import BLOCKED, IN_REVIEW, TASKS_HELD, Blocker, project_blocker
 from .project import STATES, Project, project_loader, project_names
 from .workspace import PHASES, Workspace
 
@@ -28,11 +29,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProjectRow:
+    """One project as the listing commands see it, derived from the project model by
+    :func:`row_of` and nothing else. ``blocker`` is what holds it back (None when it can
+    move or is complete); the wording is rendered from it on every read, never stored."""
+
     name: str
     title: str
     state: str
     phase: str
-    flags: tuple[str, ...]
+    flags: tuple[str, ...]  # "changed-since-approval:spec", "stale:plan" (the JSON shape)
     done: int
     total: int
     clean_phases: int
@@ -41,8 +46,7 @@ class ProjectRow:
     blocked: str | None
     updated: str
     notes: str
-    next_short: str  # the inventory's Next column
-    next_kind: str  # what `sdd next` on this project alone gives: task|blocked|done|write|approve
+    blocker: Blocker | None
     tasks: tuple[Any, ...] | None = None  # TaskSummary.to_tuple() when the tasks gate is open
 
     @property
@@ -59,51 +63,35 @@ class ProjectRow:
             return f"{self.done}/{self.total} tasks"
         return f"{self.clean_phases}/4 phases"
 
+    @property
+    def next_short(self) -> str:
+        """The inventory's Next column (and ``sdd status``'s ``next``)."""
+        if self.blocker is not None:
+            return self.blocker.short()
+        summary = self.task_summary
+        if summary is None or summary.next is None:
+            return "-"  # completed
+        return f"{summary.next.key} {summary.next.text}"
 
-def _short_next(project: Project) -> str:
-    state = project.state
-    if state == "blocked":
-        return f"blocked: {project.blocked}"
-    if state == "completed":
-        return "-"
-    if state == "implementing":
-        summary = project.task_summary
-        assert summary is not None
-        if summary.next_key is None:
-            return "all remaining tasks blocked"
-        return f"{summary.next_key} {summary.next_text}"
-    phase = project.current_phase
-    doc = project.docs.get(phase)
-    if doc is not None and doc.changed:
-        return f"re-approve {phase} (changed since approval)"
-    if project.stale(phase):
-        return f"update and re-approve {phase} (stale)"
-    if doc is not None and doc.status == "review":
-        return f"approve {phase} (a person)"
-    return f"write {phase}, then `sdd ready`"
+    @property
+    def next_kind(self) -> str:
+        """What ``sdd next`` on this project alone gives: task|blocked|done|write|approve."""
+        blocker = self.blocker
+        if blocker is None:
+            summary = self.task_summary
+            return "done" if summary is None or summary.all_done else "task"
+        if blocker.kind in (BLOCKED, TASKS_HELD):
+            return "blocked"
+        return "approve" if blocker.kind == IN_REVIEW else "write"
 
 
-def _next_kind(project: Project) -> str:
-    if project.blocked:
-        return "blocked"
-    if project.implementing:
-        summary = project.task_summary
-        assert summary is not None
-        if summary.all_done:
-            return "done"
-        return "task" if summary.next_key is not None else "blocked"
-    doc = project.current_doc
-    phase = project.current_phase
-    if doc is not None and doc.status == "review" and not doc.changed and not project.stale(phase):
-        return "approve"
-    return "write"
-
-
-_FIELDS = len(fields(ProjectRow))
+_NAMES = tuple(f.name for f in fields(ProjectRow))
 
 
 def row_of(project: Project) -> ProjectRow:
+    """The one way a row is made: from the project model."""
     done, total = project.progress
+    blocker = project_blocker(project)
     return ProjectRow(
         name=project.name,
         title=project.title,
@@ -118,11 +106,30 @@ def row_of(project: Project) -> ProjectRow:
         blocked=project.blocked,
         updated=project.updated,
         notes=project.notes,
-        next_short=_short_next(project),
-        next_kind=_next_kind(project),
+        blocker=blocker,
         tasks=project.task_summary.to_tuple() if project.implementing and project.task_summary
         else None,
     )
+
+
+def _to_cache(row: ProjectRow) -> tuple[Any, ...]:
+    values = dict(zip(_NAMES, astuple(row), strict=True))
+    values["blocker"] = row.blocker.to_tuple() if row.blocker is not None else None
+    return tuple(values[name] for name in _NAMES)
+
+
+def _from_cache(hit: Any) -> ProjectRow | None:
+    """A cached row by field names; None for an entry of another shape (compute it again)."""
+    if not isinstance(hit, (tuple, list)) or len(hit) != len(_NAMES):
+        return None
+    values = dict(zip(_NAMES, hit, strict=True))
+    try:
+        values["flags"] = tuple(values["flags"])
+        held = values["blocker"]
+        values["blocker"] = Blocker.from_tuple(held) if held is not None else None
+        return ProjectRow(**values)
+    except (TypeError, ValueError):
+        return None
 
 
 def _signature(ws: Workspace, folder: str) -> tuple[tuple[int, int, int, int] | None, ...] | None:
@@ -164,15 +171,13 @@ def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
         if cache is not None and name not in pending and not folders.get(name, True):
             sig = _signature(ws, f"{assets}{os.sep}{name}")
         if sig is not None and cache is not None:
-            hit = cache.get(name, sig)
-            if hit is not None and len(hit) == _FIELDS:  # another shape: compute it again
-                values = list(hit)
-                values[4] = tuple(values[4])
-                out.append(ProjectRow(*values))
+            restored = _from_cache(cache.get(name, sig))
+            if restored is not None:
+                out.append(restored)
                 continue
         found = row_of(loader.project(name))
         if sig is not None and cache is not None:
-            cache.put(name, sig, astuple(found), _newest(sig))
+            cache.put(name, sig, _to_cache(found), _newest(sig))
         out.append(found)
     return out
 

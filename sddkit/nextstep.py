@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .blockers import BLOCKED, IN_REVIEW
 from .index import ProjectRow
 from .workspace import Workspace
 
@@ -28,26 +29,13 @@ def _doc_rel(ws: Workspace, row: ProjectRow, phase: str) -> str:
 
 
 def gate_step(ws: Workspace, row: ProjectRow) -> Step:
-    """The gate action a project not yet in implementation waits for."""
-    name, phase = row.name, row.phase
-    if row.blocked:
-        return Step("blocked", row, f"{name} is blocked: {row.blocked}", f"sdd unblock {name}",
-                    phase)
-    rel = _doc_rel(ws, row, phase)
-    if f"changed-since-approval:{phase}" in row.flags:
-        message = (f"{phase} of {name} changed since approval: review the change in {rel} (or "
-                   f"revert it), then `sdd ready {name}` for re-approval")
-        return Step("write", row, message, f"sdd ready {name}", phase)
-    if f"stale:{phase}" in row.flags:
-        message = (f"{phase} of {name} is stale: an earlier phase was approved again; bring "
-                   f"{rel} up to date, then `sdd ready {name}`")
-        return Step("write", row, message, f"sdd ready {name}", phase)
-    if row.next_kind == "approve":
-        message = (f"{phase} of {name} awaits approval by a person (`sdd approve {name}`); "
-                   "agents do not approve")
-        return Step("approve", row, message, f"sdd approve {name}", phase)
-    return Step("write", row, f"{phase} of {name} is draft: write {rel}, then `sdd ready {name}`",
-                f"sdd ready {name}", phase)
+    """The gate action a project not yet in implementation (or blocked) waits for: its
+    blocker (:mod:`sddkit.blockers`) says why and what moves it on."""
+    blocker = row.blocker
+    assert blocker is not None, "a project with no blocker is implementing"
+    kind = {BLOCKED: "blocked", IN_REVIEW: "approve"}.get(blocker.kind, "write")
+    message = blocker.message(_doc_rel(ws, row, row.phase))
+    return Step(kind, row, message, blocker.command, row.phase)
 
 
 def task_step(ws: Workspace, row: ProjectRow) -> Step:

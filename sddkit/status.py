@@ -37,11 +37,7 @@ def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
     phases = []
     for phase in PHASES:
         doc = project.docs.get(phase)
-        flags = []
-        if doc is not None and doc.changed:
-            flags.append("changed-since-approval")
-        if project.stale(phase):
-            flags.append("stale")
+        flags = project.phase_flags(phase)
         phases.append(
             {
                 "phase": phase,

@@ -24,7 +24,6 @@ from .markers import split_lines
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-TASK_STATES = ("todo", "in-progress", "done")
 _STATES = {" ": "todo", "-": "in-progress", "x": "done", "X": "done"}
 
 # on a list item's inline content: the checkbox (cc-sdd marks optional tasks "[ ]*")
@@ -319,55 +318,31 @@ def _problems(tasks: TaskList) -> list[TaskProblem]:
 
 
 def _cycles(tasks: TaskList) -> list[list[Task]]:
-    """Each cycle of "cannot be done before" edges once, starting at its earliest task."""
+    """Cycles of "cannot be done before" edges (a parent waits for its children, a task
+    for its and its parents' dependencies), found with graphlib (:mod:`sddkit.cycles`),
+    each starting at its earliest task."""
+    from .cycles import find_cycles
 
-    def edges(task: Task) -> Iterator[Task]:
-        yield from tasks._children(task)
-        for ref in _waits_on(tasks, task):
-            if (target := tasks.get(ref)) is not None:
-                yield target
-
-    on_path: dict[int, int] = {}  # position -> index in path
-    finished: set[int] = set()
-    found: dict[tuple[int, ...], list[Task]] = {}
-    for start in tasks.tasks:
-        if start.position in finished:
-            continue
-        path, stack = [start], [edges(start)]
-        on_path[start.position] = 0
-        while stack:
-            target = next(stack[-1], None)
-            if target is None:
-                done = path.pop()
-                del on_path[done.position]
-                finished.add(done.position)
-                stack.pop()
-            elif target.position in on_path:
-                cycle = path[on_path[target.position] :]
-                turn = cycle.index(min(cycle, key=lambda t: t.position))
-                cycle = cycle[turn:] + cycle[:turn]
-                found.setdefault(tuple(t.position for t in cycle), cycle)
-            elif target.position not in finished:
-                on_path[target.position] = len(path)
-                path.append(target)
-                stack.append(edges(target))
-    return sorted(found.values(), key=lambda cycle: cycle[0].position)
+    edges = {
+        task.position: [child.position for child in tasks._children(task)]
+        + [target.position for ref in _waits_on(tasks, task)
+           if (target := tasks.get(ref)) is not None]
+        for task in tasks.tasks
+    }
+    by_position = {task.position: task for task in tasks.tasks}
+    return [[by_position[p] for p in cycle[:-1]] for cycle in find_cycles(edges)]
 
 
 # --- the next task ---------------------------------------------------------------------
 
 
 def _hold(tasks: TaskList, task: Task) -> str | None:
-    """Why an open leaf cannot be started now, or None when it can."""
-    for owner in (task, *tasks.ancestors(task)):
-        if owner.blocked is not None:
-            return f"blocked: {owner.blocked}"
-    waiting = [
-        ref
-        for ref in _waits_on(tasks, task)
-        if (dependency := tasks.get(ref)) is None or not tasks.is_done(dependency)
-    ]
-    return f"waits for {', '.join(waiting)}" if waiting else None
+    """Why an open leaf cannot be started now, or None when it can (see
+    :func:`sddkit.blockers.task_blocker`, which ``sdd done`` asks too)."""
+    from .blockers import task_blocker
+
+    held = task_blocker(tasks, task)
+    return held.reason if held is not None else None
 
 
 def next_task(tasks: TaskList) -> NextTask:

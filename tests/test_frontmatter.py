@@ -68,8 +68,11 @@ def test_crlf_and_bom_survive() -> None:
 
 
 def test_body_hash_ignores_crlf_and_bom() -> None:
-    assert fm.body_sha256(HAND_WRITTEN) == fm.body_sha256("\ufeff" + HAND_WRITTEN.replace("\n", "\r\n"))
-    assert fm.body_sha256(HAND_WRITTEN) != fm.body_sha256(HAND_WRITTEN + "x")
+    from sddkit.phases import gate_hash
+
+    crlf_bom = "\ufeff" + HAND_WRITTEN.replace("\n", "\r\n")
+    assert gate_hash("spec", HAND_WRITTEN) == gate_hash("spec", crlf_bom)
+    assert gate_hash("spec", HAND_WRITTEN) != gate_hash("spec", HAND_WRITTEN + "x")
 
 
 @pytest.mark.parametrize(

@@ -143,14 +143,9 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
     ]
-    try:
-        import sddkit.checks  # noqa: F401
-    except ImportError:  # pragma: no cover - `sdd check` not in this build
-        pass
-    else:
-        spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
-        spec.write_text(spec.read_text() + "\nA change after approval.\n")
-        out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
+    spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
+    spec.write_text(spec.read_text() + "\nA change after approval.\n")
+    out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
     return root, out
 
 

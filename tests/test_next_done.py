@@ -93,7 +93,7 @@ def test_done_refuses_open_dependencies_unless_forced(implementing: Path, sdd: I
     before = tree_digest(implementing)
     result = sdd(implementing, "done", "T004")
     assert result.exit_code == 1
-    assert "T004 depends on open tasks T002" in result.stderr
+    assert "T004 waits for T002; finish them first" in result.stderr
     assert tree_digest(implementing) == before
     assert sdd(implementing, "done", "T004", "--force").exit_code == 0
 

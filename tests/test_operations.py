@@ -132,6 +132,8 @@ WRITES = [
     (["new", "fresh", "--title", "Fresh start"],
      lambda ws, dry: operations.new_project(ws, "fresh", "Fresh start", None, dry)),
     (["ready", "later"], lambda ws, dry: operations.ready(ws, "later", dry)),
+    (["approve", "later", "--force", "--by", "Ada"],
+     lambda ws, dry: operations.approve(ws, "later", "Ada", True, dry)),
     (["reopen", "demo", "plan", "--reason", "scope grew"],
      lambda ws, dry: operations.reopen(ws, "demo", "plan", "scope grew", dry)),
     (["block", "later", "--reason", "waiting  on legal"],
@@ -147,20 +149,25 @@ WRITES = [
 
 
 @pytest.mark.parametrize(("args", "op"), WRITES, ids=[" ".join(w[0][:2]) for w in WRITES])
-def test_writes_agree_between_cli_and_operation(repo: Path, tmp_path: Path, args: list[str],
+def test_writes_agree_between_cli_and_operation(repo: Path, tmp_path: Path, sdd: Invoke,
+                                                monkeypatch: pytest.MonkeyPatch, args: list[str],
                                                 op: Any) -> None:
+    from sddkit import gates
+
+    moment = gates.utc_now()  # one clock for both runs: reopen and approve record the time
+    monkeypatch.setattr(gates, "utc_now", lambda: moment)
     twin = tmp_path / "twin"
     shutil.copytree(repo, twin, symlinks=True)
     before = tree_digest(repo)
-    code, diff, err = run([*CLICK, *args, "--dry-run"], repo)
-    assert code == 0, err
+    planned_cli = sdd(repo, *args, "--dry-run")
+    assert planned_cli.exit_code == 0, planned_cli.stderr
     assert tree_digest(repo) == before
     planned = op(Workspace(repo), True)
-    assert planned.diff == diff and planned.dry_run and planned.changed
-    code, out, err = run([*CLICK, *args], repo)
-    assert code == 0, err
+    assert planned.diff == planned_cli.stdout and planned.dry_run and planned.changed
+    done_cli = sdd(repo, *args)
+    assert done_cli.exit_code == 0, done_cli.stderr
     done = op(Workspace(twin), False)
-    assert done.text == out
+    assert done.text == done_cli.stdout
     assert sorted(done.files) == sorted(planned.files)
     assert tree_digest(repo) == tree_digest(twin) != before
 

@@ -12,7 +12,7 @@ import difflib
 from pathlib import PurePosixPath
 
 from ..findings import Finding
-from .cycles import call_cycles
+from .call_cycles import call_cycles
 from .load import ContractSet
 from .model import (
     ANY_ACCESS,

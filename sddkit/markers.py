@@ -108,6 +108,15 @@ def find_block(text: str, name: str, path: Path | None = None) -> Block | None:
     return scan(text, path).get(name)
 
 
+def block_content(text: str, name: str, path: Path | None = None) -> str | None:
+    """The text between the markers of ``name`` (None when the block is absent)."""
+    block = find_block(text, name, path)
+    if block is None:
+        return None
+    lines = split_lines(text)
+    return "".join(lines[block.start + 1 : block.end])
+
+
 def _normalise(content: str, newline: str) -> str:
     content = content.replace("\r\n", "\n")
     if content and not content.endswith("\n"):

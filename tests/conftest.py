@@ -89,17 +89,6 @@ def initialised(git_repo: Path, sdd: Invoke) -> Path:
     return git_repo
 
 
-def block_content(text: str, name: str) -> str | None:
-    """The text between the markers of managed block ``name`` (None when it is absent)."""
-    from sddkit.markers import find_block
-    from sddkit.markers import split_lines
-
-    block = find_block(text, name)
-    if block is None:
-        return None
-    return "".join(split_lines(text)[block.start + 1 : block.end])
-
-
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file under ``root`` (outside .git) with its sha256: to prove nothing changed."""
     out = {}

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import Invoke, block_content, tree_digest
+from conftest import Invoke, tree_digest
 
 from sddkit import markers
 from sddkit._fileio import Transaction, transaction
@@ -66,7 +66,7 @@ def test_created_in_empty_repo(initialised: Path, sdd: Invoke, name: str) -> Non
         f"{START}\n{block_text(agent)}{END}\n"
     )
     # the block says the three things, in every file (directly or via @AGENTS.md + one line)
-    body = block_content(text, "agents")
+    body = markers.block_content(text, "agents")
     assert body is not None
     assert "AGENTS.ctx/CONTEXT.md" in body and "sdd next" in body and "approve" in body
     assert "sdd open" in body
@@ -83,7 +83,7 @@ def test_created_in_empty_repo(initialised: Path, sdd: Invoke, name: str) -> Non
 def test_claude_and_gemini_import_agents_md(initialised: Path, sdd: Invoke) -> None:
     install(sdd, initialised, "claude", "gemini")
     for name in ("CLAUDE.md", "GEMINI.md"):
-        body = block_content((initialised / name).read_text(), "agents")
+        body = markers.block_content((initialised / name).read_text(), "agents")
         assert body is not None
         lines = body.splitlines()
         assert lines[0] == "@AGENTS.md"

@@ -3,9 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sddkit.errors import MarkerError
-from conftest import block_content
-
-from sddkit.markers import remove_block, replace_block, scan, upsert_block
+from sddkit.markers import block_content, remove_block, replace_block, scan, upsert_block
 
 DOC = "# Title\n\nintro\n<!-- sddkit:x:start -->\nold\n<!-- sddkit:x:end -->\ntail\n"
 

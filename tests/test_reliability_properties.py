@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import block_content, isolate, walk_to
+from conftest import isolate, walk_to
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -148,7 +148,7 @@ def test_set_keys_with_current_values_is_identity(doc: tuple[str, str], data: st
 @given(doc=block_document())
 def test_replace_block_with_its_content_is_identity(doc: tuple[str, str]) -> None:
     text, _newline = doc
-    content = block_content(text, BLOCK)
+    content = markers.block_content(text, BLOCK)
     assert content is not None
     assert markers.replace_block(text, BLOCK, content) == text
     assert markers.upsert_block(text, BLOCK, content) == text

@@ -131,7 +131,7 @@ def test_unknown_key_is_one_line_with_file_and_line(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == (
         "AGENTS.ctx/contracts/risk.yaml:3: CON-001 error the contract: unknown key 'ownr' "
         "(did you mean 'owner'? allowed: service, owner, write_path, runtime, provides, "
-        "depends_on)")
+        "depends_on, interface, values, remotes)")
 
 
 def test_missing_file_is_con002_with_file_and_line(tmp_path: Path) -> None:
@@ -289,6 +289,6 @@ def test_contracts_help_lists_the_commands() -> None:
 def test_the_docs_describe_every_rule_with_a_bad_and_a_good_example() -> None:
     text = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
     sections = text.split("\n### ")[1:]
-    assert [s.split()[0] for s in sections] == [f"CON-{i:03d}" for i in range(1, 13)]
+    assert [s.split()[0] for s in sections] == [f"CON-{i:03d}" for i in range(1, 23)]
     for section in sections:
         assert "Bad" in section and "Good" in section, section.splitlines()[0]

@@ -18,7 +18,11 @@ def contracts() -> None:
 @dry_run_option
 @click.pass_context
 def new(ctx: click.Context, service: str, dry_run: bool) -> None:
-    """Scaffold AGENTS.ctx/contracts/SERVICE.yaml from the contract template."""
+    """Scaffold AGENTS.ctx/contracts/SERVICE.yaml from the contract template.
+
+    Also writes contract.schema.json beside it (when missing or out of date), which the new
+    file's first line names so that editors validate it as you type.
+    """
     emit(ctx, operations.contracts_new(workspace(ctx), service, dry_run))
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from ..findings import Finding
 from ..workspace import Workspace
 from .check import check
-from .load import ContractSet, load_contracts
+from .load import load_contracts
+from .model import ContractSet
 
 __all__ = ["ContractSet", "check", "check_contracts", "load_contracts"]
 

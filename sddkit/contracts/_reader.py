@@ -172,6 +172,61 @@ class Reader:
                      "write <number><unit> with unit ms, s, m or h, e.g. 200ms or 3.2s")
         return None
 
+    def relative_path(self, node: yaml.Node, where: str, up: bool = False) -> str | None:
+        """A path relative to the repository root that stays inside it (a glob is allowed).
+
+        With ``up``, ``..`` may lead out of it (a sibling checkout); absolute paths never.
+        """
+        value = self.free_text(node, where)
+        if value is None:
+            return None
+        absolute = value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value)
+        if absolute or (not up and ".." in value.replace("\\", "/").split("/")):
+            inside = "" if up else ", inside the repository"
+            self.problem(line_of(node), f"{where} must be a path relative to the repository "
+                         f"root{inside}, found '{value}'")
+            return None
+        return value
+
+    def checkout_path(self, node: yaml.Node, where: str) -> str | None:
+        """A relative path that may lead out of the repository: ``../billing``."""
+        return self.relative_path(node, where, up=True)
+
+    def globs(self, node: yaml.Node, where: str) -> tuple[str, ...] | None:
+        """A list of repository-relative glob patterns (``deploy/**/*.yaml``)."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(line_of(node), f"{where} must be a list of globs, found {kind(node)}")
+            return None
+        items = [self.relative_path(item, f"{where}[{i}]") for i, item in enumerate(node.value)]
+        return tuple(item for item in items if item is not None)
+
+    def values(self, node: yaml.Node, where: str) -> tuple[str, ...] | None:
+        """A list of enumeration values: text or whole numbers, kept as text."""
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.problem(line_of(node), f"{where} must be a non-empty list, found {kind(node)}")
+            return None
+        out: list[str] = []
+        for i, item in enumerate(node.value):
+            value = self.scalar(item)
+            if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+                self.problem(line_of(item), f"{where}[{i}] must be text or a number, "
+                             f"found {kind(item)}")
+            else:
+                out.append(str(value))
+        return tuple(out)
+
+    def pattern(self, node: yaml.Node, where: str) -> str | None:
+        """A Python regular expression (``re`` syntax), matched against whole values."""
+        value = self.free_text(node, where)
+        if value is None:
+            return None
+        try:
+            re.compile(value)
+        except re.error as exc:
+            self.problem(line_of(node), f"{where} is not a valid regular expression: {exc}")
+            return None
+        return value
+
     def names(self, node: yaml.Node, where: str) -> tuple[str, ...] | None:
         if not isinstance(node, yaml.SequenceNode):
             self.problem(line_of(node), f"{where} must be a list, found {kind(node)}")

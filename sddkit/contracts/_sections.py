@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +12,7 @@ import yaml
 from ..names import SLUG
 from ._reader import Fields, Reader, T, line_of
 from .model import (
+    PERCENTILES,
     PII_LEVELS,
     WRITE_PATHS,
     Call,
@@ -23,12 +25,46 @@ from .model import (
     Operation,
     ProvidedDataset,
     PublishedEvent,
+    Remote,
     Retry,
     Runtime,
+    ValueSet,
 )
 
 #: Most retries a contract may declare.
 MAX_RETRIES = 100
+SECTIONS = ("operations", "events", "datasets", "data")
+TOP_KEYS = ("service", "owner", "write_path", "runtime", "provides", "depends_on", "interface",
+            "values", "remotes")
+#: Every mapping of a contract: its path -> (allowed keys, required keys). The shipped JSON
+#: Schema (contract.schema.json) allows exactly these; tests/test_contracts_schema.py checks.
+KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "": (TOP_KEYS, ("service",)),
+    "runtime": (("port", "health", "readiness", "config", "secrets", "name", "manifests"), ()),
+    "provides": (SECTIONS, ()),
+    "depends_on": (SECTIONS, ()),
+    "provides.operations[]": (("name", "latency", "idempotency"), ("name",)),
+    "provides.operations[].latency": (PERCENTILES, ()),
+    "provides.operations[].idempotency": (("key", "stable_across_retries", "window"),
+                                          ("key", "stable_across_retries")),
+    "provides.events[]": (("topic", "dedup_key", "via"), ("topic",)),
+    "provides.datasets[]": (("name", "via", "freshness"), ("name",)),
+    "provides.data[]": (("name", "pii", "access"), ("name", "access")),
+    "depends_on.operations[]": (("service", "operation", "latency_budget", "timeout", "retry"),
+                                ("service", "operation")),
+    "depends_on.operations[].latency_budget": (PERCENTILES, ()),
+    "depends_on.operations[].retry": (("max", "reuses_request_id"), ("max",)),
+    "depends_on.events[]": (("topic", "dedup_key"), ("topic",)),
+    "depends_on.datasets[]": (("service", "name", "freshness_required"), ("service", "name")),
+    "depends_on.data[]": (("service", "name", "access_level"), ("service", "name", "access_level")),
+    "values[]": (("name", "values", "pattern"), ("name",)),
+    "remotes[]": (("service", "path", "git", "ref"), ("service",)),
+}
+
+
+def _keys(r: Reader, node: yaml.Node, where: str, path: str) -> Fields | None:
+    allowed, required = KEYS[path]
+    return r.fields(node, where, allowed, required=required)
 
 
 def _lines(fields: Fields) -> dict[str, int]:
@@ -36,7 +72,7 @@ def _lines(fields: Fields) -> dict[str, int]:
 
 
 def _runtime(r: Reader, node: yaml.Node, where: str) -> Runtime | None:
-    f = r.fields(node, where, ("port", "health", "readiness", "config", "secrets"))
+    f = _keys(r, node, where, "runtime")
     if f is None:
         return None
     return Runtime(
@@ -47,12 +83,13 @@ def _runtime(r: Reader, node: yaml.Node, where: str) -> Runtime | None:
         readiness=r.get(f, where, "readiness", r.url_path),
         config=r.get(f, where, "config", r.names) or (),
         secrets=r.get(f, where, "secrets", r.free_text),
+        name=r.get(f, where, "name", r.slug),
+        manifests=r.get(f, where, "manifests", r.globs) or (),
     )
 
 
 def _idempotency(r: Reader, node: yaml.Node, where: str) -> Idempotency | None:
-    f = r.fields(node, where, ("key", "stable_across_retries", "window"),
-                 required=("key", "stable_across_retries"))
+    f = _keys(r, node, where, "provides.operations[].idempotency")
     key = r.get(f, where, "key", r.text) if f is not None else None
     if f is None or key is None:
         return None
@@ -66,7 +103,7 @@ def _idempotency(r: Reader, node: yaml.Node, where: str) -> Idempotency | None:
 
 
 def _operation(r: Reader, node: yaml.Node, where: str) -> Operation | None:
-    f = r.fields(node, where, ("name", "latency", "idempotency"), required=("name",))
+    f = _keys(r, node, where, "provides.operations[]")
     name = r.get(f, where, "name", r.text) if f is not None else None
     if f is None or name is None:
         return None
@@ -79,7 +116,7 @@ def _operation(r: Reader, node: yaml.Node, where: str) -> Operation | None:
 
 
 def _published(r: Reader, node: yaml.Node, where: str) -> PublishedEvent | None:
-    f = r.fields(node, where, ("topic", "dedup_key", "via"), required=("topic",))
+    f = _keys(r, node, where, "provides.events[]")
     topic = r.get(f, where, "topic", r.text) if f is not None else None
     if f is None or topic is None:
         return None
@@ -89,7 +126,7 @@ def _published(r: Reader, node: yaml.Node, where: str) -> PublishedEvent | None:
 
 
 def _dataset(r: Reader, node: yaml.Node, where: str) -> ProvidedDataset | None:
-    f = r.fields(node, where, ("name", "via", "freshness"), required=("name",))
+    f = _keys(r, node, where, "provides.datasets[]")
     name = r.get(f, where, "name", r.text) if f is not None else None
     if f is None or name is None:
         return None
@@ -99,7 +136,7 @@ def _dataset(r: Reader, node: yaml.Node, where: str) -> ProvidedDataset | None:
 
 
 def _exposed(r: Reader, node: yaml.Node, where: str) -> ExposedData | None:
-    f = r.fields(node, where, ("name", "pii", "access"), required=("name", "access"))
+    f = _keys(r, node, where, "provides.data[]")
     name = r.get(f, where, "name", r.text) if f is not None else None
     if f is None or name is None:
         return None
@@ -109,7 +146,7 @@ def _exposed(r: Reader, node: yaml.Node, where: str) -> ExposedData | None:
 
 
 def _retry(r: Reader, node: yaml.Node, where: str) -> Retry | None:
-    f = r.fields(node, where, ("max", "reuses_request_id"), required=("max",))
+    f = _keys(r, node, where, "depends_on.operations[].retry")
     most = r.get(f, where, "max", lambda n, w: r.integer(n, w, 0, MAX_RETRIES)) if f else None
     if f is None or most is None:
         return None
@@ -123,8 +160,7 @@ def _retry(r: Reader, node: yaml.Node, where: str) -> Retry | None:
 
 
 def _call(r: Reader, node: yaml.Node, where: str) -> Call | None:
-    allowed = ("service", "operation", "latency_budget", "timeout", "retry")
-    f = r.fields(node, where, allowed, required=("service", "operation"))
+    f = _keys(r, node, where, "depends_on.operations[]")
     if f is None:
         return None
     service, operation = r.get(f, where, "service", r.slug), r.get(f, where, "operation", r.text)
@@ -139,7 +175,7 @@ def _call(r: Reader, node: yaml.Node, where: str) -> Call | None:
 
 
 def _consumed(r: Reader, node: yaml.Node, where: str) -> ConsumedEvent | None:
-    f = r.fields(node, where, ("topic", "dedup_key"), required=("topic",))
+    f = _keys(r, node, where, "depends_on.events[]")
     topic = r.get(f, where, "topic", r.text) if f is not None else None
     if f is None or topic is None:
         return None
@@ -148,8 +184,7 @@ def _consumed(r: Reader, node: yaml.Node, where: str) -> ConsumedEvent | None:
 
 
 def _read(r: Reader, node: yaml.Node, where: str) -> DatasetRead | None:
-    f = r.fields(node, where, ("service", "name", "freshness_required"),
-                 required=("service", "name"))
+    f = _keys(r, node, where, "depends_on.datasets[]")
     if f is None:
         return None
     service, name = r.get(f, where, "service", r.slug), r.get(f, where, "name", r.text)
@@ -160,8 +195,7 @@ def _read(r: Reader, node: yaml.Node, where: str) -> DatasetRead | None:
 
 
 def _need(r: Reader, node: yaml.Node, where: str) -> DataNeed | None:
-    f = r.fields(node, where, ("service", "name", "access_level"),
-                 required=("service", "name", "access_level"))
+    f = _keys(r, node, where, "depends_on.data[]")
     if f is None:
         return None
     service, name = r.get(f, where, "service", r.slug), r.get(f, where, "name", r.text)
@@ -172,13 +206,51 @@ def _need(r: Reader, node: yaml.Node, where: str) -> DataNeed | None:
                     access_level=level)
 
 
-SECTIONS = ("operations", "events", "datasets", "data")
-TOP_KEYS = ("service", "owner", "write_path", "runtime", "provides", "depends_on")
+def _value_set(r: Reader, node: yaml.Node, where: str) -> ValueSet | None:
+    f = _keys(r, node, where, "values[]")
+    name = r.get(f, where, "name", r.text) if f is not None else None
+    if f is None or name is None:
+        return None
+    values = r.get(f, where, "values", r.values)
+    pattern = r.get(f, where, "pattern", r.pattern)
+    if values is None and pattern is None:
+        if "values" not in f and "pattern" not in f:
+            r.problem(line_of(node), f"{where}: give values, pattern or both",
+                      "values: [a, b] lists an enumeration; pattern: '^[a-z]+$' a format")
+        return None
+    if values is not None and pattern is not None:
+        for value in values:
+            if not re.fullmatch(pattern, value):
+                r.problem(f["values"][1], f"{where}: value '{value}' does not match its own "
+                          f"pattern '{pattern}'", "fix the value or the pattern")
+    return ValueSet(line=line_of(node), lines=_lines(f), name=name, values=values,
+                    pattern=pattern)
+
+
+def _remote(r: Reader, node: yaml.Node, where: str) -> Remote | None:
+    f = _keys(r, node, where, "remotes[]")
+    service = r.get(f, where, "service", r.slug) if f is not None else None
+    if f is None or service is None:
+        return None
+    path, git = r.get(f, where, "path", r.checkout_path), r.get(f, where, "git", r.free_text)
+    ref = r.get(f, where, "ref", r.text)
+    if (path is None) == (git is None):
+        if ("path" in f) == ("git" in f):
+            r.problem(line_of(node), f"{where}: give either path (a checkout) or git and ref")
+        return None
+    if git is not None and ref is None:
+        if "ref" not in f:
+            r.problem(line_of(node), f"{where}: git needs a ref (a branch, tag or commit)")
+        return None
+    return Remote(line=line_of(node), lines=_lines(f), service=service, path=path, git=git,
+                  ref=ref)
+
+
 
 
 def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract | None:
     """The contract in a composed YAML document (None when it is not a mapping)."""
-    top = r.fields(root, "the contract", TOP_KEYS, required=("service",))
+    top = _keys(r, root, "the contract", "")
     if top is None:
         return None
     service = path.stem
@@ -190,8 +262,8 @@ def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract 
         r.problem(top["service"][1], f"service '{declared}' differs from the file name {path.name}",
                   f"rename the file to {declared}.yaml or set service: {service}")
     empty: Fields = {}
-    provides = r.get(top, "", "provides", lambda n, w: r.fields(n, w, SECTIONS)) or empty
-    depends = r.get(top, "", "depends_on", lambda n, w: r.fields(n, w, SECTIONS)) or empty
+    provides = r.get(top, "", "provides", lambda n, w: _keys(r, n, w, "provides")) or empty
+    depends = r.get(top, "", "depends_on", lambda n, w: _keys(r, n, w, "depends_on")) or empty
     p, d = "provides", "depends_on"
     contract = Contract(
         line=top["service"][1] if "service" in top else 1,
@@ -217,6 +289,11 @@ def read_contract(r: Reader, root: yaml.Node, path: Path, rel: str) -> Contract 
                        lambda s: f"{s.service}.{s.name}", "dataset read"),
         needs=r.unique(_section(r, depends, d, "data", _need),
                        lambda x: f"{x.service}.{x.name}", "data need"),
+        interface=r.get(top, "", "interface", r.relative_path),
+        values=r.unique(r.entries(top["values"][0], "values", lambda n, w: _value_set(r, n, w))
+                        if "values" in top else [], lambda v: v.name, "value set"),
+        remotes=r.unique(r.entries(top["remotes"][0], "remotes", lambda n, w: _remote(r, n, w))
+                         if "remotes" in top else [], lambda x: x.service, "remote"),
     )
     return replace(contract, clean=not r.findings)
 

@@ -9,16 +9,17 @@ second, misleading finding. See docs/contracts.md for every rule with examples.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ..findings import Finding
 from .call_cycles import call_cycles
-from .load import ContractSet
 from .model import (
     ANY_ACCESS,
     Call,
     ConsumedEvent,
     Contract,
+    ContractSet,
     Duration,
     Operation,
     PublishedEvent,
@@ -210,12 +211,16 @@ class _Checker:
             for cons in c.consumes:
                 consumers.setdefault(cons.topic, []).append((c, cons))
         # A producer or consumer may hide in a file that did not load cleanly.
-        complete = not self.cs.findings
+        complete = not any(f.rule == "CON-001" for f in self.cs.findings) \
+            and not self.cs.unavailable_remotes()
         for _topic, entries in sorted(consumers.items()):
             for c, cons in entries:
-                self.consumed(c, cons, producers, complete)
+                if c.origin is None:
+                    self.consumed(c, cons, producers, complete)
         for topic, published in sorted(producers.items()):
             for p, ev in published:
+                if p.origin is not None:
+                    continue  # another repository's event: its consumers may live anywhere
                 if topic not in consumers and complete:
                     self.add(p, ev.line, "CON-008", "warning",
                              f"{p.service} publishes {topic}, but no contract consumes it",
@@ -283,14 +288,32 @@ class _Checker:
 
 
 def check(cs: ContractSet, strict: bool = False) -> list[Finding]:
-    """Every finding for a loaded set of contracts, CON-001 included, sorted and unique."""
+    """Every finding for a loaded set of contracts, CON-001 included, sorted and unique.
+
+    Contracts read from other repositories (``origin`` set) are providers only: their own
+    dependencies and runtime are that repository's business. With ``strict``, CON-022 (a
+    remote contract not available) is an error, as CON-011 is.
+    """
     checker = _Checker(cs, strict)
     for name in sorted(cs.contracts):
         c = cs.contracts[name]
+        if c.origin is not None:
+            continue
         checker.calls(c)
         checker.reads(c)
         checker.needs(c)
         checker.runtime(c)
     checker.events()
     checker.cycles()
-    return sorted(set(cs.findings) | set(checker.found))
+    from .values import check_values
+
+    checker.found += check_values(cs.contracts)
+    if cs.root is not None:
+        from .interface_rules import check_interfaces
+        from .manifest_rules import check_manifests
+
+        checker.found += check_manifests(cs.contracts, cs.root)
+        checker.found += check_interfaces(cs.contracts, cs.root)
+    loaded = [replace(f, severity="error") if strict and f.rule == "CON-022" else f
+              for f in cs.findings]
+    return sorted(set(loaded) | set(checker.found))

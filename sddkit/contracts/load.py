@@ -9,7 +9,6 @@ a provider, so one typo does not cascade into many findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,26 +21,12 @@ from ..findings import Finding
 from ..workspace import Workspace
 from ._reader import RULE, Reader
 from ._sections import read_contract
-from .model import Contract
+from .model import Contract, ContractSet
 
 #: Explicit tags a contract may use (``!!str 8080``); any other tag is refused.
 STANDARD_TAGS = "tag:yaml.org,2002:"
 #: A contract file larger than this is refused (a guard against mistakes).
 MAX_CONTRACT = 256 * 1024
-
-
-@dataclass
-class ContractSet:
-    """Every contract of a workspace, the CON-001 findings, and the files that did not load."""
-
-    contracts: dict[str, Contract] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    unloadable: set[str] = field(default_factory=set)
-    files: int = 0
-
-    def known(self, service: str) -> bool:
-        """Whether a contract file exists for ``service`` (whether it loaded or not)."""
-        return service in self.contracts or service in self.unloadable
 
 
 def _mark_line(mark: Any) -> int:
@@ -50,12 +35,18 @@ def _mark_line(mark: Any) -> int:
 
 def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]:
     """One contract file: the contract (None when nothing could be read) and its CON-001s."""
-    r = Reader(rel)
     try:
         text = read_text(path)
     except SddkitError as exc:
+        r = Reader(rel)
         r.problem(exc.line or 0, f"cannot read the contract: {exc.message}")
         return None, r.findings
+    return contract_from_text(text, path, rel)
+
+
+def contract_from_text(text: str, path: Path, rel: str) -> tuple[Contract | None, list[Finding]]:
+    """A contract from its text; ``path`` names the service (its stem), ``rel`` the findings."""
+    r = Reader(rel)
     if len(text.encode("utf-8")) > MAX_CONTRACT:
         r.problem(0, f"larger than {MAX_CONTRACT // 1024} KiB; refusing to parse it")
         return None, r.findings
@@ -88,7 +79,7 @@ def load_contract(path: Path, rel: str) -> tuple[Contract | None, list[Finding]]
 
 def load_contracts(ws: Workspace) -> ContractSet:
     """Every ``AGENTS.ctx/contracts/*.yaml``, in file name order."""
-    result = ContractSet()
+    result = ContractSet(root=ws.root)
     folder = ws.contracts
     if not folder.exists():
         return result
@@ -96,7 +87,7 @@ def load_contracts(ws: Workspace) -> ContractSet:
         result.findings.append(Finding(ws.rel(folder), 0, RULE, "error",
                                        "expected a folder of <service>.yaml files, found a file"))
         return result
-    for path in sorted(folder.iterdir()):
+    for path in sorted(folder.iterdir()):  # contract.schema.json and READMEs are not read
         if path.name.startswith(".") or not path.is_file():
             continue
         if path.suffix == ".yml":
@@ -113,4 +104,7 @@ def load_contracts(ws: Workspace) -> ContractSet:
             result.unloadable.add(path.stem)
         else:
             result.contracts[contract.service] = contract
+    from .remote import attach_remotes
+
+    attach_remotes(result, contract_from_text)
     return result

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..findings import Finding
+
 #: Latency percentiles a contract may state.
 PERCENTILES = ("p50", "p90", "p95", "p99")
 #: ``<number><unit>``: ``200ms``, ``3.2s``, ``5m``, ``1h``.
@@ -64,11 +66,19 @@ class Located:
 
 @dataclass(frozen=True, kw_only=True)
 class Runtime(Located):
+    """``runtime``: how the service is run, probed and reached.
+
+    ``name`` is the DNS name callers use (default: the service slug); ``manifests`` are the
+    globs, relative to the repository root, of the deployment files that run it.
+    """
+
     port: int | None = None
     health: str | None = None
     readiness: str | None = None
     config: tuple[str, ...] = ()
     secrets: str | None = None
+    name: str | None = None
+    manifests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +156,33 @@ class DataNeed(Located):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ValueSet(Located):
+    """``values[]``: an identifier or enumeration the service exchanges.
+
+    ``values`` lists the allowed values (an enumeration); ``pattern`` is a regular expression
+    every value matches (an identifier's format). At least one of them is set.
+    """
+
+    name: str
+    values: tuple[str, ...] | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Remote(Located):
+    """``remotes[]``: where the contract of a service kept in another repository is read.
+
+    Either ``path`` (a checkout of that repository, relative to this repository's root) or
+    ``git`` (a URL or path of a git repository) with ``ref`` (a branch, tag or commit).
+    """
+
+    service: str
+    path: str | None = None
+    git: str | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Contract(Located):
     """One service's contract. ``clean`` is False when loading it found schema problems."""
 
@@ -164,6 +201,16 @@ class Contract(Located):
     consumes: tuple[ConsumedEvent, ...] = ()
     reads: tuple[DatasetRead, ...] = ()
     needs: tuple[DataNeed, ...] = ()
+    interface: str | None = None
+    values: tuple[ValueSet, ...] = ()
+    remotes: tuple[Remote, ...] = ()
+    #: Where it was read from when it lives in another repository (``remotes``), else None.
+    origin: str | None = None
+
+    @property
+    def dns_name(self) -> str:
+        """The name callers reach the service at: ``runtime.name``, else the service slug."""
+        return self.runtime.name if self.runtime and self.runtime.name else self.service
 
     def where(self, line: int) -> str:
         """``rel:line``, for naming this file inside another file's finding."""
@@ -178,6 +225,9 @@ class Contract(Located):
     def exposed(self, name: str) -> ExposedData | None:
         return next((d for d in self.data if d.name == name), None)
 
+    def value_set(self, name: str) -> ValueSet | None:
+        return next((v for v in self.values if v.name == name), None)
+
 
 def show_key(key: frozenset[str] | None) -> str:
     """A dedup key for messages: ``order_id`` or ``[a, b]`` (sorted), ``none`` when unset."""
@@ -185,3 +235,23 @@ def show_key(key: frozenset[str] | None) -> str:
         return "none"
     names = sorted(key)
     return names[0] if len(names) == 1 else "[" + ", ".join(names) + "]"
+
+
+@dataclass
+class ContractSet:
+    """Every contract of a workspace, the CON-001 findings, and the files that did not load."""
+
+    contracts: dict[str, Contract] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    unloadable: set[str] = field(default_factory=set)
+    files: int = 0
+    #: The repository root that ``runtime.manifests`` and ``interface`` are relative to.
+    root: Path | None = None
+
+    def known(self, service: str) -> bool:
+        """Whether a contract file exists for ``service`` (whether it loaded or not)."""
+        return service in self.contracts or service in self.unloadable
+
+    def unavailable_remotes(self) -> bool:
+        """Whether a contract named in ``remotes`` could not be read (CON-022)."""
+        return any(f.rule == "CON-022" for f in self.findings)

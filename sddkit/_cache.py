@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 5
+VERSION = 6  # bump when a cached value changes shape (6: a row carries its Blocker)
 _RACY_NS = 2_000_000_000
 _open: dict[tuple[Path, str], Cache] = {}
 

@@ -11,8 +11,7 @@ A cached row stores the blocker's plain fields, never its wording.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .workspace import PHASES
 
@@ -54,13 +53,13 @@ CAUSES = {
 }
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(NamedTuple):
     """What holds ``project`` (and ``phase`` or ``task`` of it) back.
 
     ``kind`` is one of the constants above; ``detail`` its data (see :data:`REASONS`);
     ``cause``/``earlier``/``status`` say why a phase is stale (see :data:`CAUSES`).
-    All fields are plain strings so a row cache can keep them (:meth:`to_tuple`).
+    A named tuple of plain strings, so a row cache keeps it as a plain tuple (and makes it
+    back cheaply: ``sdd next`` restores one per project).
     """
 
     kind: str
@@ -145,11 +144,11 @@ class Blocker:
 
     # --- cache -------------------------------------------------------------------------
     def to_tuple(self) -> tuple[str | None, ...]:
-        return astuple(self)
+        return tuple(self)
 
     @classmethod
     def from_tuple(cls, values: Any) -> Blocker:
-        return cls(*values)
+        return cls._make(values)
 
 
 # --- computing ----------------------------------------------------------------------------

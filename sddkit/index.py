@@ -47,6 +47,7 @@ class ProjectRow:
     updated: str
     notes: str
     blocker: Blocker | None
+    next_task: str | None  # "T003 the task's text": the task `sdd next` gives, when one can start
     tasks: tuple[Any, ...] | None = None  # TaskSummary.to_tuple() when the tasks gate is open
 
     @property
@@ -68,18 +69,14 @@ class ProjectRow:
         """The inventory's Next column (and ``sdd status``'s ``next``)."""
         if self.blocker is not None:
             return self.blocker.short()
-        summary = self.task_summary
-        if summary is None or summary.next is None:
-            return "-"  # completed
-        return f"{summary.next.key} {summary.next.text}"
+        return self.next_task or "-"  # no task left: completed
 
     @property
     def next_kind(self) -> str:
         """What ``sdd next`` on this project alone gives: task|blocked|done|write|approve."""
         blocker = self.blocker
-        if blocker is None:
-            summary = self.task_summary
-            return "done" if summary is None or summary.all_done else "task"
+        if blocker is None:  # implementing: a task can start, or none is left
+            return "task" if self.next_task is not None else "done"
         if blocker.kind in (BLOCKED, TASKS_HELD):
             return "blocked"
         return "approve" if blocker.kind == IN_REVIEW else "write"
@@ -92,6 +89,8 @@ def row_of(project: Project) -> ProjectRow:
     """The one way a row is made: from the project model."""
     done, total = project.progress
     blocker = project_blocker(project)
+    summary = project.task_summary if project.implementing else None
+    upcoming = summary.next if summary is not None and blocker is None else None
     return ProjectRow(
         name=project.name,
         title=project.title,
@@ -107,27 +106,33 @@ def row_of(project: Project) -> ProjectRow:
         updated=project.updated,
         notes=project.notes,
         blocker=blocker,
-        tasks=project.task_summary.to_tuple() if project.implementing and project.task_summary
-        else None,
+        next_task=f"{upcoming.key} {upcoming.text}" if upcoming is not None else None,
+        tasks=summary.to_tuple() if summary is not None else None,
     )
 
 
+_FLAGS, _BLOCKER = _NAMES.index("flags"), _NAMES.index("blocker")
+
+
 def _to_cache(row: ProjectRow) -> tuple[Any, ...]:
-    values = dict(zip(_NAMES, astuple(row), strict=True))
-    values["blocker"] = row.blocker.to_tuple() if row.blocker is not None else None
-    return tuple(values[name] for name in _NAMES)
+    """The row as plain values in field order (the blocker as a plain tuple)."""
+    values = list(astuple(row))
+    if row.blocker is not None:
+        values[_BLOCKER] = tuple(row.blocker)
+    return tuple(values)
 
 
 def _from_cache(hit: Any) -> ProjectRow | None:
-    """A cached row by field names; None for an entry of another shape (compute it again)."""
+    """A cached row; None for an entry of another shape (compute it again)."""
     if not isinstance(hit, (tuple, list)) or len(hit) != len(_NAMES):
         return None
-    values = dict(zip(_NAMES, hit, strict=True))
+    values = list(hit)
     try:
-        values["flags"] = tuple(values["flags"])
-        held = values["blocker"]
-        values["blocker"] = Blocker.from_tuple(held) if held is not None else None
-        return ProjectRow(**values)
+        values[_FLAGS] = tuple(values[_FLAGS])
+        held = values[_BLOCKER]
+        if held is not None:
+            values[_BLOCKER] = Blocker._make(held)
+        return ProjectRow(*values)
     except (TypeError, ValueError):
         return None
 

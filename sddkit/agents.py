@@ -10,6 +10,8 @@ The registry (``sdd agents list`` shows it), name: file (block):
 - windsurf: ``.windsurf/rules/sddkit.md`` (the pointer, after front matter
   ``trigger: always_on``)
 - cline: ``.clinerules/sddkit.md`` (the pointer)
+- devin: ``.devin/rules/sddkit.md`` (Devin Desktop, formerly Windsurf, which prefers
+  ``.devin/rules/`` and still reads ``.windsurf/rules/``; the same front matter)
 
 ``AGENTS.md`` is read by many agents, so its entry is called ``agents`` and answers to
 ``codex``, ``amp``, ``opencode``, ``zed``, ``jules``, ``aider`` and ``goose`` as well.
@@ -62,6 +64,8 @@ REGISTRY: tuple[Agent, ...] = (
     Agent("windsurf", ".windsurf/rules/sddkit.md", "agents-pointer.md.j2",
           header="agents-windsurf.md.j2"),
     Agent("cline", ".clinerules/sddkit.md", "agents-pointer.md.j2"),
+    Agent("devin", ".devin/rules/sddkit.md", "agents-pointer.md.j2",
+          header="agents-windsurf.md.j2"),
 )
 
 _BY_NAME: dict[str, Agent] = {

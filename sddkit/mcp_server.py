@@ -37,7 +37,9 @@ complete_task, which marks it exactly as `sdd done` does.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.
-Each context's CONTEXT.md is also a resource: sddkit://context/NAME."""
+Each context's CONTEXT.md is also a resource: sddkit://context/NAME, and each phase document
+sddkit://project/PROJECT/PHASE. The prompts (sdd-spec, sdd-tasks, sdd-resume...) say how to
+write each phase and how to resume the work."""
 
 #: Every tool's result: the documented JSON object (also sent as text).
 Result = Annotated[CallToolResult, dict[str, Any]]
@@ -155,7 +157,9 @@ class SddkitServer(MCPServer[Any]):
             contexts = list_contexts(self.locator.workspace())
         except SddkitError:
             return listed
-        return listed + [
+        from .mcp_prompts import listed_resources
+
+        return listed + listed_resources(self.locator) + [
             Resource(
                 uri=CONTEXT_URI.format(name=c.name),
                 name=f"context:{c.name}",
@@ -169,10 +173,41 @@ class SddkitServer(MCPServer[Any]):
 
 def build_server(locator: Locator) -> SddkitServer:
     """The server with its tools and resources; nothing runs until :func:`serve`."""
+    from .mcp_prompts import add_to
+
     server = SddkitServer(locator)
     _add_tools(server, locator)
+    _declare_outputs(server)
     _add_resources(server, locator)
+    add_to(server, locator)  # the workflow prompts and the phase documents
     return server
+
+
+#: Each tool's result shape (docs/json.md), whose JSON Schema it declares as its output.
+OUTPUTS = {
+    "open_context": "sddkit.open/1",
+    "status": "sddkit.status/1",
+    "next_step": "sddkit.next/1",
+    "complete_task": "sddkit.done/1",
+    "check": "sddkit.check/1",
+    "contracts_check": "sddkit.contracts.check/1",
+}
+
+
+def output_schemas() -> dict[str, Any]:
+    """schema id -> JSON Schema, from ``json_schemas.json`` (generated from docs/json.md by
+    ``scripts/json_schemas.py``; tests keep the docs, the CLI's output and this file equal)."""
+    return dict(json.loads((Path(__file__).parent / "json_schemas.json").read_text("utf-8")))
+
+
+def _declare_outputs(server: SddkitServer) -> None:
+    """Give each tool its documented output schema instead of the SDK's bare
+    ``{"type": "object"}`` (the SDK reads ``fn_metadata.output_schema`` when it lists tools)."""
+    schemas = output_schemas()
+    for name, schema_id in OUTPUTS.items():
+        tool = server._tool_manager.get_tool(name)
+        assert tool is not None, name
+        tool.fn_metadata.output_schema = schemas[schema_id]
 
 
 def _add_tools(server: SddkitServer, locator: Locator) -> None:

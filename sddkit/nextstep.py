@@ -104,6 +104,16 @@ def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
     }
 
 
+def read_first_of(ws: Workspace, step: Step) -> list[Any]:
+    """What to read before the step (``readfirst.ReadItem``s): for a task, a document to
+    write or a blocked project; nothing for a gate a person acts on, or no project."""
+    if step.project is None or step.kind not in ("task", "write", "blocked"):
+        return []
+    from .readfirst import read_first
+
+    return read_first(ws, step.project.name)
+
+
 def to_json(ws: Workspace, step: Step) -> dict[str, Any]:
     project = step.project
     done, total = (project.done, project.total) if project is not None else (0, 0)
@@ -120,6 +130,7 @@ def to_json(ws: Workspace, step: Step) -> dict[str, Any]:
             {"key": t.key, "text": t.text, "line": t.line, "reason": why} for t, why in step.skipped
         ],
         "others": [{"project": p.name, "state": p.state} for p in step.others],
+        "read_first": [item.to_json() for item in read_first_of(ws, step)],
     }
 
 
@@ -146,6 +157,11 @@ def to_text(ws: Workspace, step: Step) -> str:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked"}.get(step.kind, "Next")
         lines.append(f"{prefix}: {step.message}")
         lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped if step.kind != "blocked"]
+    first = read_first_of(ws, step)
+    if first:
+        from .readfirst import to_text as read_text
+
+        lines.append(f"Read first: {read_text(first)}")
     if step.others:
         shown = ", ".join(f"{p.name} ({p.state})" for p in step.others[:8])
         more = f" and {len(step.others) - 8} more" if len(step.others) > 8 else ""

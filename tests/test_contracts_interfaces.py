@@ -158,3 +158,17 @@ def test_without_the_parsers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("CON-019", "warning"), ("CON-020", "error"), ("CON-019", "warning")]
     assert "sddkit[interfaces]" in found[0].hint and "proto-schema-parser" in found[0].message
     assert "openapi-spec-validator is not installed" in found[2].message
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("openapi: 3.0.0\npaths:\n  - not a mapping\n", "paths must be a mapping"),
+    ('openapi: 3.0.0\ninfo: {title: t, version: "1"}\npaths:\n  /x: 5\n',
+     "the validator stopped (KeyError"),
+    ('openapi: 3.0.0\ninfo: {title: t, version: "1"}\npaths:\n  /x:\n    get: {operationId: [1],'
+     ' responses: {"200": {description: d}}}\n', "[1] is not of type 'string'"),
+])
+def test_con019_odd_documents_are_findings_and_stop_con020(tmp_path: Path, text: str,
+                                                         phrase: str) -> None:
+    write(tmp_path, "orders.yaml", text)
+    f = only(run(tmp_path, orders("createOrder")))
+    assert (f.rule, f.path) == ("CON-019", "api/orders.yaml") and phrase in f.message

@@ -200,6 +200,14 @@ def test_con015_missing_probe_is_a_warning(tmp_path: Path) -> None:
     assert "has no readinessProbe" in f.message
 
 
+@pytest.mark.parametrize("probe", ["tcpSocket: {port: 8080}", "grpc: {port: 8080}",
+                                   "exec: {command: [/bin/check, --ready]}"])
+def test_con015_probes_without_a_path_are_not_compared(tmp_path: Path, probe: str) -> None:
+    text = RISK_K8S.replace("            httpGet:\n              path: /readyz\n"
+                            "              port: 8080\n", f"            {probe}\n")
+    assert system(tmp_path, risk_k8s=text) == []
+
+
 def test_con015_compose_healthcheck_path(tmp_path: Path) -> None:
     f = only(system(tmp_path, models=MODELS_COMPOSE.replace("9000/healthz", "9000/health")))
     assert (f.rule, f.path, f.line) == ("CON-015", "compose.yaml", 9)
@@ -298,3 +306,55 @@ def test_multi_document_list_and_cluster_dns(tmp_path: Path) -> None:
     listed = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
         "- " + doc.strip().replace("\n", "\n  ") + "\n" for doc in text.split("---\n"))
     assert system(tmp_path, risk_k8s=listed) == []
+
+
+ODD_K8S = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: risk}
+spec:
+  containers:
+    - name: risk
+      ports: [80, {containerPort: "x"}, {containerPort: true}]
+      env: {X: 1}
+      envFrom: [{configMapRef: null}, 5]
+      livenessProbe: {httpGet: null, exec: {command: not-a-list}}
+      readinessProbe: {httpGet: {path: 5, port: [1]}}
+      volumeMounts: [{name: v, mountPath: 7}, text]
+  volumes: 3
+---
+apiVersion: v1
+kind: Service
+metadata: null
+spec: {ports: [{port: "80"}, null, {port: 80, targetPort: [1]}]}
+---
+apiVersion: v1
+kind: List
+items: [null, 3, {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: [1]}]
+---
+null
+---
+- a list
+"""
+
+ODD_COMPOSE = """\
+services:
+  b: null
+  models:
+    ports: [{target: "80"}, "a:b:c", 9000]
+    environment: ["=x", 5]
+    env_file: [{path: missing.env}, 3]
+    healthcheck: {test: 5}
+    secrets: [{source: s, target: null}, null]
+    volumes: [{type: bind}, only-one]
+    networks: [x]
+  d:
+    networks: {n: null, m: {aliases: a-string}}
+"""
+
+
+def test_odd_shapes_give_findings_never_a_crash(tmp_path: Path) -> None:
+    found = system(tmp_path, risk_k8s=ODD_K8S, models=ODD_COMPOSE)
+    assert found and {f.rule for f in found} <= {"CON-014", "CON-015", "CON-016", "CON-017",
+                                                 "CON-018"}
+    assert all(f.path in ("deploy/risk.yaml", "compose.yaml") for f in found)

@@ -216,12 +216,13 @@ def test_checks_are_the_cli_shape(implementing: Path, sdd: Invoke) -> None:
 
 def test_contexts_are_resources(implementing: Path) -> None:
     async def body(client: ClientSession) -> None:
-        listed = {str(r.uri): r for r in (await client.list_resources()).resources}
+        listed = {str(r.uri): r for r in (await client.list_resources()).resources
+                  if str(r.uri).startswith("sddkit://context")}  # phase documents: test_mcp_prompts
         assert set(listed) == {"sddkit://context", "sddkit://context/geo",
                                "sddkit://context/sdd"}
         assert listed["sddkit://context/geo"].description == "Geography rules"
         templates = (await client.list_resource_templates()).resource_templates
-        assert [t.uri_template for t in templates] == ["sddkit://context/{name}"]
+        assert "sddkit://context/{name}" in [t.uri_template for t in templates]
         geo = await client.read_resource("sddkit://context/geo")
         text = (implementing / "AGENTS.ctx/geo/CONTEXT.md").read_text()
         assert geo.contents[0].text == text
@@ -272,7 +273,8 @@ def test_without_the_sdk_says_how_to_install(
     result = sdd(initialised, "mcp")
     assert result.exit_code == 1
     assert result.stderr == ("sdd: sdd mcp needs the MCP SDK: install it with "
-                             "pip install 'sddkit[mcp]'\n")
+                             "pip install -e '.[mcp]' from a checkout (pip install "
+                             "'sddkit[mcp]' once sddkit is published)\n")
     assert result.stdout == ""
 
 

@@ -144,7 +144,7 @@ WRITES = [
     (["contracts", "new", "shipping"], lambda ws, dry: operations.contracts_new(ws, "shipping",
                                                                                dry)),
     (["agents", "install", "--agent", "claude"],
-     lambda ws, dry: operations.agents_install(ws, ["claude"], dry)),
+     lambda ws, dry: operations.agents_install(ws, ["claude"], None, dry)),
 ]
 
 

@@ -10,7 +10,8 @@ from ..errors import SddkitError
 from ..workspace import find_root
 from . import root_option
 
-INSTALL_HINT = "sdd mcp needs the MCP SDK: install it with pip install 'sddkit[mcp]'"
+INSTALL_HINT = ("sdd mcp needs the MCP SDK: install it with pip install -e '.[mcp]' from a checkout "
+                "(pip install 'sddkit[mcp]' once sddkit is published)")
 
 
 @click.command()
@@ -24,10 +25,12 @@ INSTALL_HINT = "sdd mcp needs the MCP SDK: install it with pip install 'sddkit[m
 @click.pass_context
 def mcp(ctx: click.Context, local_root: Path | None) -> None:
     """Serve open_context, status, next_step, complete_task, check and contracts_check
-    over MCP on stdio, and each context as a resource (sddkit://context/NAME).
+    over MCP on stdio; each context (sddkit://context/NAME) and phase document
+    (sddkit://project/PROJECT/PHASE) as a resource; the phase workflows as prompts.
 
     There is no approval tool: approving a phase is a person's act (`sdd approve`).
-    Register it with your agent, e.g. `claude mcp add sddkit -- sdd mcp`.
+    Register it with your agent: `sdd agents install --mcp`, or e.g.
+    `claude mcp add sddkit -- sdd mcp`.
     """
     root = local_root or root_option(ctx)
     try:

@@ -41,9 +41,10 @@ def read_compose(doc: dict[str, Any], rel: str, folder: Path, into: Deployment) 
         ports = tuple((p, p) for p in sorted(c.ports))
         into.containers.append(c)
         into.endpoints.append(Endpoint(at, "compose", str(name), ports))
-        for network in (spec.get("networks") or {}).values() \
-                if isinstance(spec.get("networks"), dict) else []:
-            for alias in dig(network, "aliases") or []:
+        networks = spec.get("networks")
+        for network in networks.values() if isinstance(networks, dict) else []:
+            aliases = dig(network, "aliases")
+            for alias in aliases if isinstance(aliases, list) else []:
                 into.endpoints.append(Endpoint(at, "compose", str(alias), ports))
 
 
@@ -108,6 +109,8 @@ def _mounts(spec: dict[str, Any], rel: str, c: Container) -> None:
                                                                           "")):
         entries = spec.get(key)
         for i, entry in enumerate(entries if isinstance(entries, list) else []):
+            if entry is None:
+                continue
             name = entry.get("source") if isinstance(entry, dict) else entry
             target = entry.get("target") if isinstance(entry, dict) else None
             target = str(target or name or "")

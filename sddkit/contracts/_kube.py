@@ -62,14 +62,16 @@ def _service_ports(ports: Any) -> list[tuple[int, int | str]]:
         port = dig(entry, "port")
         if isinstance(port, int) and not isinstance(port, bool):
             target = dig(entry, "targetPort")
-            out.append((port, target if isinstance(target, (int, str)) else port))
+            usable = isinstance(target, (int, str)) and not isinstance(target, bool)
+            out.append((port, target if usable else port))
     return out
 
 
 def _volumes(pod: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """Pod volume name -> (``secret``/``configMap``/``volume``, the object's name)."""
     out: dict[str, tuple[str, str]] = {}
-    for vol in pod.get("volumes") or []:
+    volumes = pod.get("volumes")
+    for vol in volumes if isinstance(volumes, list) else []:
         if not isinstance(vol, dict) or not isinstance(vol.get("name"), str):
             continue
         if isinstance(vol.get("secret"), dict):
@@ -88,7 +90,8 @@ def _volumes(pod: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 def _pod(pod: dict[str, Any], workload: str, rel: str, into: Deployment) -> None:
     volumes = _volumes(pod)
-    for spec in pod.get("containers") or []:
+    containers = pod.get("containers")
+    for spec in containers if isinstance(containers, list) else []:
         if isinstance(spec, dict):
             into.containers.append(_container(spec, workload, rel, volumes))
 
@@ -99,11 +102,14 @@ def _probe(spec: dict[str, Any], key: str, rel: str) -> Probe | None:
         return None
     get = probe.get("httpGet")
     if isinstance(get, dict):
-        path = get.get("path")
+        path, port = get.get("path"), get.get("port")
+        if isinstance(port, bool) or not isinstance(port, (int, str)):
+            port = None
         return Probe(Place(rel, line_at(get, "path")),
-                     path=path if isinstance(path, str) else "/", port=get.get("port"))
+                     path=path if isinstance(path, str) else "/", port=port)
+    # exec, tcpSocket and grpc probes check what the program decides: kept, not compared.
     command = dig(probe, "exec", "command")
-    text = " ".join(str(c) for c in command) if isinstance(command, list) else None
+    text = " ".join(str(c) for c in command) if isinstance(command, list) else ""
     return Probe(Place(rel, line_at(spec, key)), command=text)
 
 
@@ -117,7 +123,7 @@ def _container(spec: dict[str, Any], workload: str, rel: str,
         number = dig(port, "containerPort")
         if isinstance(number, int) and not isinstance(number, bool):
             c.ports.setdefault(number, Place(rel, line_at(ports, i)))
-            if isinstance(port.get("name"), str):
+            if isinstance(dig(port, "name"), str):
                 c.port_names[port["name"]] = number
     env = spec.get("env")
     for i, var in enumerate(env if isinstance(env, list) else []):

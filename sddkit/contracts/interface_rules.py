@@ -34,8 +34,9 @@ def check_interfaces(contracts: dict[str, Contract], root: Path) -> list[Finding
             else:
                 found.append(Finding(c.rel, c.at("interface"), "CON-019", severity,
                                      f"interface {iface.rel}: {message}", hint))
-        if not iface.checked:
-            continue
+        if not iface.checked or any(severity == "error" for _l, severity, _m, _h in
+                                    iface.problems):
+            continue  # a broken document lists too few operations: fix CON-019 first
         listed = sorted(iface.operations)
         for op in c.operations:
             if iface.has(op.name):

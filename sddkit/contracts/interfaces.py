@@ -97,6 +97,10 @@ def _openapi(text: str, path: Path, root: Path, out: Interface) -> None:
         out.checked = False
         return
     paths = doc.get("paths") or {}
+    if not isinstance(paths, dict):
+        out.problem(line_at(doc, "paths", 1), "not a valid OpenAPI document: paths must be a "
+                    "mapping of paths to path items")
+        return
     for route, item in paths.items() if isinstance(paths, dict) else []:
         ref = dig(item, "$ref")
         local = True
@@ -169,7 +173,9 @@ def _validate(doc: dict[str, Any], path: Path, out: Interface) -> None:
         out.problem(1, "unknown OpenAPI version", "openapi: 3.0.3, 3.1.0, or swagger: '2.0'")
         return
     except Exception as exc:  # the validator raises many kinds for a broken $ref: a finding
-        out.problem(1, f"not a valid OpenAPI document: {str(exc).splitlines()[0]}")
+        reason = (str(exc).splitlines() or [""])[0]
+        out.problem(1, f"not a valid OpenAPI document: the validator stopped ({type(exc).__name__}"
+                    f"{': ' + reason if reason else ''})", "check the document's structure")
         return
     for error in errors[:5]:
         where = list(getattr(error, "absolute_path", []) or [])

@@ -99,51 +99,52 @@ def _changed_lines(staged_files: list[str], created: set[str], deleted: list[str
     return out
 
 
-def _agents_write(ws: Workspace, names: list[str] | None, dry_run: bool, remove: bool,
-                  nothing: str) -> Outcome:
-    from ..agents import all_names, install_agents, parse_agent_names, remove_agents
+def _agents_apply(ws: Workspace, names: list[str] | None, kinds: list[str] | None,
+                  dry_run: bool, remove: bool) -> Outcome:
+    from ..agent_setup import apply
 
-    chosen = parse_agent_names(",".join(names)) if names else all_names()
+    chosen = list(kinds or ["pointers"])
+    notes: list[str] = []
     created: set[str] = set()
 
     def stage(tx: Transaction) -> None:
-        (remove_agents if remove else install_agents)(ws, tx, chosen)
+        notes.extend(apply(ws, tx, chosen, tuple(names or ()), remove=remove))
         created.update(ws.rel(p) for p, old, _new in tx.changes() if old is None)
 
     _none, staged = write(ws, dry_run, stage, refresh=False)
-    if not staged.files and not staged.deleted:
-        return Outcome(text=lines(nothing), **staged.outcome_fields())
-    text = lines(*_changed_lines(staged.files, created, staged.deleted))
-    return Outcome(text=text, **staged.outcome_fields())
+    if staged.files or staged.deleted:
+        return Outcome(text=lines(*notes, *_changed_lines(staged.files, created, staged.deleted)),
+                       **staged.outcome_fields())
+    pointers_only = chosen == ["pointers"]
+    if remove:
+        nothing = ("sdd: no pointer block to remove; nothing changed." if pointers_only else
+                   f"sdd: nothing of {', '.join(chosen)} to remove; nothing changed.")
+    else:
+        what = ("every pointer block is" if pointers_only else
+                f"everything of {', '.join(chosen)} is")
+        nothing = f"sdd: {what} already in place; nothing changed."
+    return Outcome(text=lines(*notes, nothing), **staged.outcome_fields())
 
 
 def agents_install(ws: Workspace, names: list[str] | None = None,
-                   dry_run: bool = False) -> Outcome:
-    """Write or update the pointer block in each agent's file (``names``: default all)."""
-    return _agents_write(ws, names, dry_run, False,
-                         "sdd: every pointer block is already in place; nothing changed.")
+                   kinds: list[str] | None = None, dry_run: bool = False) -> Outcome:
+    """Write or update sddkit's entries in each agent's files: ``kinds`` of ``pointers``
+    (the default), ``hooks``, ``skills``, ``mcp`` (see :mod:`sddkit.agent_setup`); ``names``
+    the agents (default: all). Re-running changes nothing."""
+    return _agents_apply(ws, names, kinds, dry_run, remove=False)
 
 
 def agents_remove(ws: Workspace, names: list[str] | None = None,
-                  dry_run: bool = False) -> Outcome:
-    """Take the pointer block out of each agent's file; a file left empty is deleted."""
-    return _agents_write(ws, names, dry_run, True,
-                         "sdd: no pointer block to remove; nothing changed.")
+                  kinds: list[str] | None = None, dry_run: bool = False) -> Outcome:
+    """Take sddkit's entries out of each agent's files; a file left holding only what
+    sddkit wrote is deleted."""
+    return _agents_apply(ws, names, kinds, dry_run, remove=True)
 
 
 def agents_list(ws: Workspace) -> Outcome:
-    """Each agent's file and whether its block is installed (``sddkit.agents.list/1``)."""
-    from ..agents import agent_status, to_json
+    """Each agent's files and whether sddkit's entries are installed
+    (``sddkit.agents.list/1``)."""
+    from ..agent_setup import listing
 
-    states = agent_status(ws)
-    name_w = max(len(s.agent.name) for s in states)
-    state_w = max(len(s.state) for s in states)
-    path_w = max(len(s.agent.path) for s in states)
-    out = []
-    for s in states:
-        also = f"  (also: {', '.join(s.agent.aliases)})" if s.agent.aliases else ""
-        out.append(f"{s.agent.name:<{name_w}}  {s.state:<{state_w}}  "
-                   f"{s.agent.path:<{path_w}}{also}".rstrip())
-        if s.problem:
-            out.append(f"  {s.problem}")
-    return Outcome(text=lines(*out), data=to_json(states))
+    text, data = listing(ws)
+    return Outcome(text=text, data=data)

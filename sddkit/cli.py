@@ -31,10 +31,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "next": ("sddkit.commands.tasks:next_", "The next step: a gate action or the next task."),
     "done": ("sddkit.commands.tasks:done", "Check a task off."),
     "undo": ("sddkit.commands.tasks:undo", "Uncheck a task."),
+    "adopt": ("sddkit.commands.adopt:adopt", "Import spec-kit, OpenSpec, Kiro, agent-os work."),
+    "archive": ("sddkit.commands.archive:archive", "Move completed projects to sdd/archive/."),
     "inventory": ("sddkit.commands.inventory:inventory", "Rebuild (or --check) the inventory."),
     "check": ("sddkit.commands.check:check", "Check gates, drift, tasks, contexts, contracts."),
     "contracts": ("sddkit.commands.contracts:contracts", "Service contracts: new, check, graph."),
     "agents": ("sddkit.commands.agents:agents", "Pointer blocks in each agent's instruction file."),
+    "merge-driver": ("sddkit.commands.merge_driver:merge_driver",
+                     "The git merge driver sdd init registers."),
     "mcp": ("sddkit.commands.mcp:mcp", "Serve the same operations over MCP (stdio)."),
 }
 

@@ -113,6 +113,8 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
         raise GateError(
             f"{doc.phase} of {name} is not ready: {first.message}{more}", doc.path, first.line
         )
+    if doc.phase == "constitution":
+        _refuse_unknown_inheritance(ws, doc)
     if doc.phase == "tasks":
         tasks = project.tasks
         if tasks is None or not tasks.tasks:
@@ -122,6 +124,20 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
             raise GateError(f"tasks of {name} is not ready: {issue.message}", doc.path, issue.line)
     tx.write(doc.path, _frontmatter.set_keys(doc.text, {"status": "review"}, doc.path))
     return doc
+
+
+def _refuse_unknown_inheritance(ws: Workspace, doc: PhaseDoc) -> None:
+    """A constitution that ``inherits`` a context must name one that exists."""
+    from .contexts import context_names
+    from .phases import key_line
+
+    parent = doc.meta.get("inherits")
+    if isinstance(parent, str) and parent not in context_names(ws):
+        raise GateError(
+            f"constitution inherits unknown context '{parent}'; create it with "
+            f"`sdd ctx new {parent}` or fix the name",
+            doc.path, key_line(doc.text, "inherits"),
+        )
 
 
 @dataclass

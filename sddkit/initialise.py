@@ -24,6 +24,10 @@ def initialise(root: Path, tx: Transaction) -> Workspace:
         tx.write(ws.root_context, render("root-context.md.j2"))
     if tx.read(ws.sdd_context) is None:
         tx.write(ws.sdd_context, render("sdd-context.md.j2"))
+    from .merge import with_attributes
+
+    attributes = root / ".gitattributes"
+    tx.write(attributes, with_attributes(tx.read(attributes)))
     agents_md = root / "AGENTS.md"
     text = tx.read(agents_md) or ""
     tx.write(agents_md, markers.upsert_block(text, POINTER_BLOCK, pointer_text(), agents_md))

@@ -37,11 +37,14 @@ def _line(r: ProjectRow, notes_limit: int = 80) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def render(projects: list[ProjectRow]) -> str:
+def render(projects: list[ProjectRow], archived: int = 0) -> str:
+    """The inventory table; ``archived`` projects are counted under it, never listed."""
     lines = [HEADER, "|---|---|---|---|---|---|---|"]
     lines += [_line(r) for r in sorted(projects, key=sort_key)]
     if not projects:
         lines.append("| _no projects yet: `sdd new NAME`_ |  |  |  |  |  |  |")
+    if archived:
+        lines += ["", f"Archived: {archived} (`sdd status --archived` lists them)."]
     return "\n".join(lines) + "\n"
 
 
@@ -50,7 +53,9 @@ def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     text = tx.read(ws.sdd_context)
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
-    table = render(rows(ws, tx))
+    from .archive import archived_count
+    text = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in the block
+    table = render(rows(ws, tx), archived_count(ws, tx))
     tx.write(ws.sdd_context, markers.replace_block(text, BLOCK, table, ws.sdd_context))
 
 

@@ -179,3 +179,51 @@ def remove_block(text: str, name: str, path: Path | None = None) -> str:
     if not after and before and before[-1].strip() == "":
         before = before[:-1]
     return "".join(before + after)
+
+
+def heal_block_conflicts(text: str, name: str) -> str:
+    """``text`` with each git conflict hunk that touches managed block ``name`` resolved to
+    our side, so the block can be regenerated; hunks elsewhere stay for a person.
+
+    Conflict hunks are git's (``<<<<<<<``, optional ``|||||||`` base, ``=======``,
+    ``>>>>>>>``). Text without conflict markers is returned as it is.
+    """
+    if "<<<<<<< " not in text:
+        return text
+    lines = split_lines(text)
+    marks = [i for i, line in enumerate(lines)
+             if start_marker(name) in line or end_marker(name) in line]
+    if not marks:
+        return text
+    first, last = marks[0], marks[-1]
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("<<<<<<< "):
+            hunk = _hunk(lines, index)
+            if hunk is not None:
+                middle, close = hunk
+                if index <= last and close >= first:
+                    base_at = next((i for i in range(index + 1, middle)
+                                    if lines[i].startswith("||||||| ")), middle)
+                    out.extend(lines[index + 1 : base_at])
+                    index = close + 1
+                    continue
+        out.append(line)
+        index += 1
+    return "".join(out)
+
+
+def _hunk(lines: list[str], start: int) -> tuple[int, int] | None:
+    """(the ``=======`` line, the ``>>>>>>>`` line) of the hunk opened at ``start``."""
+    middle = None
+    for index in range(start + 1, len(lines)):
+        line = lines[index]
+        if middle is None and line.rstrip("\r\n") == "=======":
+            middle = index
+        elif middle is not None and line.startswith(">>>>>>> "):
+            return middle, index
+        elif line.startswith("<<<<<<< "):
+            return None
+    return None

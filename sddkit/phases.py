@@ -162,6 +162,14 @@ def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: s
         or not all(k in PHASES and (v is None or isinstance(v, str)) for k, v in based.items())
     ):
         raise _type_error(path, text, "based_on", "a mapping {phase: sha256}", based)
+    sections = meta.get("required_sections")
+    if sections is not None and not (
+        isinstance(sections, list) and all(isinstance(s, str) and s.strip() for s in sections)
+    ):
+        raise _type_error(path, text, "required_sections", "a list of section titles", sections)
+    inherits = meta.get("inherits")
+    if inherits is not None and not (isinstance(inherits, str) and inherits.strip()):
+        raise _type_error(path, text, "inherits", "a context name", inherits)
     priority = meta.get("priority")
     if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
         raise _type_error(path, text, "priority", "a whole number", priority)

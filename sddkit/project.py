@@ -316,6 +316,9 @@ def project_names(ws: Workspace, on_disk: set[str], tx: Transaction | None = Non
     names = set(on_disk)
     if tx is not None:
         names |= {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
+        # a project moved away in this transaction (``sdd archive``) is no longer listed
+        names -= {p.parent.name for p in tx.removals
+                  if p.parent.parent == ws.assets and p.name == "constitution.md"}
     for name in names:
         if not SLUG.fullmatch(name):
             raise SddkitError(

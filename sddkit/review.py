@@ -13,7 +13,9 @@ from ._markdown import code_lines
 from .markers import split_lines
 from .phases import PhaseDoc
 
-#: The level-2 sections each phase must have, non-empty (as the shipped templates lay out).
+#: The level-2 sections each phase must have, non-empty, when its document does not declare
+#: its own (documents written before templates declared them; the shipped templates declare
+#: these same lists in ``required_sections``).
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "constitution": ("Foundations", "Amendments"),
     "spec": (
@@ -80,6 +82,22 @@ def sections(text: str) -> list[Section]:
     return out
 
 
+def required_sections(doc: PhaseDoc) -> tuple[str, ...]:
+    """The level-2 sections ``doc`` must have, non-empty.
+
+    A document declares them in its front matter (``required_sections: [A, B]``, written
+    there by the template it was scaffolded from, so a team's own template, Gherkin
+    scenarios say, defines its own sections); without the key, the phase's defaults. A
+    constitution that ``inherits`` the repository's foundations (a context) need not
+    restate them: its ``Foundations`` section may then be empty.
+    """
+    declared = doc.meta.get("required_sections")
+    titles = tuple(declared) if isinstance(declared, list) else REQUIRED_SECTIONS.get(doc.phase, ())
+    if doc.phase == "constitution" and doc.meta.get("inherits"):
+        titles = tuple(t for t in titles if t.lower() != "foundations")
+    return titles
+
+
 def problems(doc: PhaseDoc) -> list[Problem]:
     """Everything that keeps ``doc`` from being ready for review."""
     text = doc.text
@@ -94,7 +112,7 @@ def problems(doc: PhaseDoc) -> list[Problem]:
     for section in sections(text):
         if section.level == 2:
             by_title.setdefault(section.title.lower(), section)
-    for title in REQUIRED_SECTIONS.get(doc.phase, ()):
+    for title in required_sections(doc):
         required = by_title.get(title.lower())
         if required is None:
             found.append(Problem("SDD-008", offset + 1, f"required section '## {title}' missing"))

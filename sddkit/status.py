@@ -80,3 +80,35 @@ def detail_text(data: dict[str, Any]) -> str:
         out.append(f"  tasks: {tasks['done']}/{tasks['total']} done")
     out.append(f"Next: {data['next']}")
     return "".join(f"{line}\n" for line in out)
+
+
+ARCHIVED_SCHEMA = "sddkit.status.archived/1"
+
+
+def archived_summary(ws: Workspace) -> dict[str, Any]:
+    """``sdd status --archived``: every archived project, oldest first (``sddkit.status.archived/1``).
+
+    A project that cannot be read is listed with its error instead of its phases.
+    """
+    from .archive import archived_docs, doc_summary
+
+    out = []
+    for entry, project, error in archived_docs(ws):
+        item: dict[str, Any] = {
+            "project": entry.name,
+            "archived_on": entry.archived_on,
+            "path": ws.rel(entry.path),
+            "title": project.title if project is not None else None,
+            "phases": {p: doc_summary(project.docs.get(p)) for p in PHASES}
+            if project is not None else None,
+            "tasks": None,
+            "forced": None,
+            "error": error.located(ws.root) if error is not None else None,
+        }
+        if project is not None:
+            done, total = project.progress
+            item["tasks"] = {"done": done, "total": total}
+            forced = project.constitution.meta.get("archived_forced")
+            item["forced"] = str(forced) if forced else None
+        out.append(item)
+    return {"schema": ARCHIVED_SCHEMA, "archived": out}

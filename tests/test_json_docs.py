@@ -143,10 +143,31 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
     ]
+    out += _lifecycle_samples(root, sdd)
     spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
     spec.write_text(spec.read_text() + "\nA change after approval.\n")
     out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
     return root, out
+
+
+def _lifecycle_samples(root: Path, sdd: Invoke) -> list[tuple[str, dict[str, Any]]]:
+    """adopt, archive and status --archived, each field shown at least once."""
+    kiro = root / ".kiro/specs/search"
+    kiro.mkdir(parents=True)
+    (kiro / "tasks.md").write_text("- [ ] 1. Index the documents\n")
+    (root / "GEMINI.md").write_text("- Always write the test first, then the code.\n")
+    (root / "AGENTS.md").write_text((root / "AGENTS.md").read_text() +
+                                    "\n- Always write the test first, then the code.\n")
+    adopted = cli_json(sdd, root, "adopt", "--dry-run")
+    cli_json(sdd, root, "adopt")
+    again = cli_json(sdd, root, "adopt")
+    walk_to(root, sdd, "finished", tasks="## Tasks\n\n- [x] T001 Done already\n")
+    walk_to(root, sdd, "unfinished", upto="constitution")
+    moved = cli_json(sdd, root, "archive", "finished", "unfinished", "--force")
+    (root / "AGENTS.ctx/sdd/archive/2020-01-01-broken").mkdir(parents=True)
+    return [("sddkit.adopt/1", adopted), ("sddkit.adopt/1", again),
+            ("sddkit.archive/1", moved),
+            ("sddkit.status.archived/1", cli_json(sdd, root, "status", "--archived"))]
 
 
 def assert_documented(docs: Docs, section: str, data: dict[str, Any]) -> set[str]:
@@ -173,7 +194,8 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
     assert ids == {
         "sddkit.open/1", "sddkit.ctx.list/1", "sddkit.ctx.show/1", "sddkit.status/1",
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
-        "sddkit.agents.list/1", "sddkit.done/1",
+        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.status.archived/1",
+        "sddkit.archive/1", "sddkit.adopt/1",
     }
     text = DOC.read_text(encoding="utf-8")
     for schema in ids:

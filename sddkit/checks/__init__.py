@@ -17,7 +17,7 @@ from ..findings import Finding
 from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
-from . import contexts, frontmatter, gates, generated, references, review, tasks
+from . import archived, contexts, frontmatter, gates, generated, overlap, references, review, tasks
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
@@ -98,6 +98,20 @@ def _contracts(ws: Workspace, strict: bool) -> list[Finding]:
         return [Finding(path, exc.line or 0, "CON-001", ERROR, exc.message)]
 
 
+def _merge_drivers(ws: Workspace) -> list[Finding]:
+    """SDD-020: ``.gitattributes`` routes files to sddkit's merge drivers, this clone's git
+    config does not define them (git then merges those files as plain text)."""
+    from ..merge import missing_config
+
+    missing = missing_config(ws.root)
+    if not missing:
+        return []
+    return [Finding(".gitattributes", 0, "SDD-020", WARNING,
+                    f"this clone's git config lacks the merge driver(s) {', '.join(missing)}: "
+                    "parallel task completions will conflict",
+                    "run `sdd init` in this clone (it registers them; nothing else changes)")]
+
+
 def _project_rules(ws: Workspace, project: Project, history: gates.History,
                    resolver: references.Resolver, texts: dict[str, str]) -> list[Finding]:
     for doc in project.docs.values():
@@ -148,6 +162,9 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         findings += generated.check(ws, loaded if complete else None, report.contexts,
                                     report.registration, report.root_text)
         findings += _contracts(ws, strict)
+        findings += archived.check(ws, resolver)
+        findings += _merge_drivers(ws)
+        findings += overlap.check(ws, loaded)
     kept, suppressed = suppress.apply(findings, texts)
     return Report(sorted(set(kept)), len(names), count, suppressed)
 

@@ -123,6 +123,8 @@ def _order(ws: Workspace, project: Project, history: History | None
         if not prev.approved:
             if prev.meta.get("reopened_at"):
                 continue  # reopened: the later documents are stale (SDD-004), not skipped
+            if _imported_together(prev, doc):
+                continue  # `sdd adopt` copied them together; `approve --all-imported` waits
             found.append(Finding(
                 ws.rel(doc.path), doc.line_of("status"), "SDD-002", ERROR,
                 f"{phase}.md exists but {prev.phase} is {prev.status}, not approved: "
@@ -135,6 +137,12 @@ def _order(ws: Workspace, project: Project, history: History | None
         if history is not None:
             _suspect(ws, history, project, prev, doc)
     return found, phases
+
+
+def _imported_together(prev: PhaseDoc, doc: PhaseDoc) -> bool:
+    """Both documents came from ``sdd adopt`` and wait in review for one-pass approval."""
+    return (prev.status == "review" and doc.status == "review"
+            and bool(prev.meta.get("imported_from")) and bool(doc.meta.get("imported_from")))
 
 
 def _suspect(ws: Workspace, history: History, project: Project, prev: PhaseDoc,

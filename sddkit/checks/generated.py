@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import markers
 from .._fileio import read_text
+from ..archive import archived_count
 from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
@@ -52,7 +53,7 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "run `sdd init` to recreate it"))
         else:
             found += _block(ws, ws.sdd_context, None, BLOCK, "inventory",
-                            lambda: render([row_of(p) for p in projects]))
+                            lambda: render([row_of(p) for p in projects], archived_count(ws)))
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

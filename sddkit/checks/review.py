@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..contexts import context_names
 from ..findings import Finding
+from ..phases import key_line
 from ..project import Project
 from ..workspace import Workspace
 from .facts import facts
@@ -12,8 +14,21 @@ _HINTS = {
     "SDD-007": "settle the question and check it ([x]) with the answer",
     "SDD-008": "fill it in; `sdd reopen` first if the document must change",
 }
+
+
+def _inheritance(ws: Workspace, project: Project) -> list[Finding]:
+    """SDD-010: a constitution that ``inherits`` a context that does not exist."""
+    doc = project.constitution
+    parent = doc.meta.get("inherits")
+    if not isinstance(parent, str) or parent in context_names(ws):
+        return []
+    return [Finding(ws.rel(doc.path), key_line(doc.text, "inherits"), "SDD-010", ERROR,
+                    f"constitution inherits unknown context '{parent}'",
+                    f"create it with `sdd ctx new {parent}` or fix the name")]
+
+
 def check(ws: Workspace, project: Project) -> list[Finding]:
-    found = []
+    found = _inheritance(ws, project)
     for doc in project.docs.values():
         if doc.status not in ("review", "approved"):
             continue

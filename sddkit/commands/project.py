@@ -43,10 +43,19 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--all-imported", is_flag=True,
+              help="Approve every phase `sdd adopt` imported, in order (recorded as an import).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, dry_run: bool) -> None:
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_imported: bool,
+            dry_run: bool) -> None:
     """Approve the phase of PROJECT in review. A person's act: agents never approve."""
+    if all_imported:
+        if force:
+            raise click.UsageError("--all-imported approves documents in review only; "
+                                   "drop --force")
+        emit(ctx, operations.approve_imported(workspace(ctx), project, by, dry_run))
+        return
     emit(ctx, operations.approve(workspace(ctx), project, by, force, dry_run))
 
 
@@ -82,8 +91,12 @@ def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
 
 @click.command()
 @click.argument("project", required=False)
+@click.option("--archived", is_flag=True, help="List the archived projects instead.")
 @json_option
 @click.pass_context
-def status(ctx: click.Context, project: str | None, as_json: bool) -> None:
+def status(ctx: click.Context, project: str | None, archived: bool, as_json: bool) -> None:
     """Every project (state, phase, progress), or one project's phases in detail."""
+    if archived:
+        emit(ctx, operations.archived_status(workspace(ctx)), as_json)
+        return
     emit(ctx, operations.status(workspace(ctx), project), as_json)

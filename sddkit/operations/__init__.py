@@ -38,12 +38,12 @@ _WHERE = {
     "catalog_actions": ("Created", "contexts_list", "contexts_new", "contexts_show",
                         "contracts_check", "contracts_graph", "contracts_new"),
     "gate_actions": ("Approved", "BlockChanged", "GateMoved", "ProjectCreated", "approve",
-                     "block", "new_project", "ready", "reopen", "unblock"),
+                     "approve_imported", "block", "new_project", "ready", "reopen", "unblock"),
     "outcome": ("Outcome",),
     "repo_actions": ("Checked", "agents_install", "agents_list", "agents_remove", "check",
                      "init", "init_target", "open_briefing", "rebuild_inventory"),
-    "task_actions": ("NextStep", "Status", "TaskChecked", "complete", "next_step", "status",
-                     "undo"),
+    "task_actions": ("NextStep", "Status", "TaskChecked", "archived_status", "complete",
+                     "next_step", "status", "undo"),
 }
 _MODULE = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE)
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         GateMoved,
         ProjectCreated,
         approve,
+        approve_imported,
         block,
         new_project,
         ready,
@@ -82,7 +83,16 @@ if TYPE_CHECKING:
         open_briefing,
         rebuild_inventory,
     )
-    from .task_actions import NextStep, Status, TaskChecked, complete, next_step, status, undo
+    from .task_actions import (
+        NextStep,
+        Status,
+        TaskChecked,
+        archived_status,
+        complete,
+        next_step,
+        status,
+        undo,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -89,6 +89,17 @@ def approve(ws: Workspace, name: str, by: str | None = None, force: bool = False
                     scaffolded=result.scaffolded, **staged.outcome_fields())
 
 
+def approve_imported(ws: Workspace, name: str, by: str | None = None,
+                     dry_run: bool = False) -> Outcome:
+    """Approve, in order, every phase of ``name`` that ``sdd adopt`` imported (recorded as
+    an import; see :func:`sddkit.adopt.approve_imported`)."""
+    from ..adopt import approve_imported as stage
+
+    phases, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, by))
+    return Outcome(text=lines(f"approved {', '.join(phases)} of {name} (imported)"),
+                   **staged.outcome_fields())
+
+
 def reopen(ws: Workspace, name: str, phase: str, reason: str,
            dry_run: bool = False) -> GateMoved:
     """A phase in review or approved -> draft; the later phases become stale."""

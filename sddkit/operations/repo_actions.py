@@ -28,7 +28,8 @@ def init_target(start: Path, explicit: Path | None) -> Path:
 def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outcome:
     """Create AGENTS.ctx/ (root and sdd contexts) and the pointer block in AGENTS.md at
     ``target`` (an existing folder), and the pointer blocks of ``agents`` (comma-separated
-    names). Re-running changes nothing."""
+    names); registers sddkit's git merge drivers in the clone's config. Re-running changes
+    nothing."""
     from ..initialise import initialise
 
     ws = Workspace(target)
@@ -43,10 +44,18 @@ def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outc
         created.update(ws.rel(p) for p, old, _new in tx.changes() if old is None)
 
     _none, staged = write(ws, dry_run, stage)
+    notes = []
+    if not dry_run:
+        from ..merge import register_config
+
+        registered = register_config(target)
+        if registered:
+            notes.append(f"registered git merge drivers {', '.join(registered)} in this "
+                         "clone's git config")
     if not staged.files:
-        text = lines(f"sdd: {target} is already initialised; nothing changed.")
+        text = lines(*notes, f"sdd: {target} is already initialised; nothing changed.")
     else:
-        text = lines(*_changed_lines(staged.files, created, []), INIT_NEXT)
+        text = lines(*notes, *_changed_lines(staged.files, created, []), INIT_NEXT)
     return Outcome(text=text, **staged.outcome_fields())
 
 

@@ -51,6 +51,27 @@ def status(ws: Workspace, project: str | None = None) -> Status:
     return Status(text=detail_text(data), data=data, project=project)
 
 
+def archived_status(ws: Workspace) -> Outcome:
+    """``sdd status --archived``: every archived project (``sddkit.status.archived/1``)."""
+    from ..status import archived_summary
+
+    data = archived_summary(ws)
+    if not data["archived"]:
+        return Outcome(text=lines("No archived projects (`sdd archive PROJECT` moves a "
+                                  "completed one there)."), data=data)
+    out = []
+    for item in data["archived"]:
+        if item["error"]:
+            out.append(f"{item['archived_on']}  {item['project']}  cannot be read: "
+                       f"{item['error']}")
+            continue
+        tasks = item["tasks"]
+        forced = f"  [forced {item['forced']}]" if item["forced"] else ""
+        out.append(f"{item['archived_on']}  {item['project']}  {tasks['done']}/{tasks['total']} "
+                   f"tasks  {item['path']}/{forced}")
+    return Outcome(text=lines(*out), data=data)
+
+
 def next_step(ws: Workspace, project: str | None = None) -> NextStep:
     """The most urgent step across the projects (from their cached rows), or one project's."""
     from ..index import row_of, rows

@@ -1,0 +1,76 @@
+"""SDD-021: two open projects whose plans name the same file or the same contract.
+
+Parallel work collides where two plans touch the same place. A plan names its files in
+"Files to create or modify" (the path in backticks, as the shipped template asks) and its
+contracts in "Contracts" (``AGENTS.ctx/contracts/NAME.yaml``). Projects that are completed
+or archived are not open; a plan still in draft counts (it is where the work is heading).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..findings import Finding
+from ..project import Project
+from ..review import sections
+from ..workspace import Workspace
+from .rules import WARNING
+
+RULE = "SDD-021"
+FILES = "files to create or modify"
+CONTRACTS = "contracts"
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_CODE = re.compile(r"`([^`\s]+)`")
+_CONTRACT = re.compile(r"AGENTS\.ctx/contracts/([A-Za-z0-9_.-]+\.ya?ml)")
+_PATHLIKE = re.compile(r"[\w.-]+(?:/[\w.@-]+)*\.?[\w-]*")
+
+
+def _named(project: Project) -> dict[str, int]:
+    """What ``project``'s plan names: ``file:PATH`` and ``contract:FILE`` -> first line."""
+    doc = project.docs.get("plan")
+    if doc is None:
+        return {}
+    out: dict[str, int] = {}
+    for section in sections(doc.text):
+        title = section.title.lower()
+        if section.level != 2 or title not in (FILES, CONTRACTS):
+            continue
+        first = section.content[0][0] if section.content else 0
+        visible = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"),
+                               "\n".join(line for _n, line in section.content))
+        for number, line in enumerate(visible.split("\n"), start=first):
+            for contract in _CONTRACT.findall(line):
+                out.setdefault(f"contract:{contract}", number)
+            if title == FILES:
+                for token in _CODE.findall(line):
+                    token = token.strip("./") if token.startswith("./") else token
+                    if ("/" in token or "." in token) and _PATHLIKE.fullmatch(token) \
+                            and not token.startswith("AGENTS.ctx/contracts/"):
+                        out.setdefault(f"file:{token}", number)
+    return out
+
+
+def check(ws: Workspace, projects: list[Project]) -> list[Finding]:
+    """A warning on each open plan for every file or contract another open plan names too."""
+    by_target: dict[str, list[tuple[Project, int]]] = defaultdict(list)
+    for project in projects:
+        if project.state == "completed":
+            continue
+        for target, line in _named(project).items():
+            by_target[target].append((project, line))
+    found = []
+    for target, users in sorted(by_target.items()):
+        if len(users) < 2:
+            continue
+        kind, _sep, name = target.partition(":")
+        for project, line in users:
+            others = ", ".join(p.name for p, _l in users if p is not project)
+            plan = project.docs["plan"]
+            found.append(Finding(
+                ws.rel(plan.path), line, RULE, WARNING,
+                f"plan names {kind} {name}, which the plan of {others} names too",
+                "coordinate the two: finish one first, or split the work so each file has "
+                "one owner at a time",
+            ))
+    return found

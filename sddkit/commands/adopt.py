@@ -1,0 +1,49 @@
+"""``sdd adopt``: bring spec-kit, OpenSpec, Kiro/cc-sdd and agent-os work and agent
+instruction files under sddkit (see :mod:`sddkit.adopt`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import dry_run_option, json_option, print_json, root_option
+
+
+@click.command()
+@json_option
+@dry_run_option
+@click.pass_context
+def adopt(ctx: click.Context, as_json: bool, dry_run: bool) -> None:
+    """Import other tools' specs and agent rules as projects and contexts (copies; nothing is
+    moved or deleted). Creates AGENTS.ctx/ first when the repository has none."""
+    from .._fileio import transaction
+    from ..adopt import plan_adoption
+    from ..initialise import init_target, initialise
+    from ..sync import refresh
+
+    target = init_target(Path.cwd(), root_option(ctx))
+    with transaction(target, dry_run=dry_run) as tx:
+        ws = initialise(target, tx)
+        steps = plan_adoption(ws, tx)
+        refresh(ws, tx)
+        changed = bool(tx.changes())
+    if as_json:
+        print_json({"schema": "sddkit.adopt/1", "dry_run": dry_run, "changed": changed,
+                    "steps": [{"kind": s.kind, "name": s.name, "source": s.source,
+                               "detail": s.detail} for s in steps]})
+        return
+    for step in steps:
+        click.echo(step.to_text())
+    if dry_run:
+        click.echo(tx.diff(), nl=False)
+        return
+    if not changed:
+        click.echo("Nothing to adopt: everything found was imported before." if steps else
+                   "Nothing to adopt: no spec-kit, OpenSpec, Kiro or agent-os work and no agent "
+                   "instruction files with rules of their own.")
+        return
+    imported = [s.name for s in steps if s.kind == "project"]
+    if imported:
+        click.echo(f"Next: a person reviews each import and approves it in one pass: "
+                   f"`sdd approve {imported[0]} --all-imported`.")

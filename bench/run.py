@@ -44,6 +44,14 @@ SDD_COMMANDS: list[tuple[str, list[str]]] = [
     ("sdd check", ["check"]),
 ]
 BASELINE = "python -c pass"
+#: The order the cold and write cases are reported in (see bench/cases.py).
+COLD_AND_WRITES = [
+    "sdd next first (clone)", "sdd next second (clone)",
+    "sdd next first (clone, empty user cache)", "sdd next second (clone, empty user cache)",
+    "sdd check first (clone)", "sdd check first (clone, empty user cache)",
+    "sdd done", "sdd approve", "sdd new", "sdd done (50k tasks)",
+    "sdd done (50k tasks, the next one)",
+]
 #: The targets of issue 8, seconds (median, whole process), by (command, N).
 TARGETS: dict[tuple[str, int], float] = {
     ("sdd next", 100): 0.08,
@@ -203,6 +211,78 @@ def bench(commands: list[Command], n: int, runs: int, env: dict[str, str],
         for _ in range(runs):
             for cmd in commands:
                 results[cmd.name].samples.append(runner.run(cmd, env, out, err))
+    return list(results.values())
+
+
+def bench_cold(n: int, sdd: Path, env: dict[str, str], runs: int) -> list[Result]:
+    """The first and second ``sdd next``, and a first ``sdd check``, in a fresh ``git clone``.
+
+    Each run clones the workload anew (untimed). ``(clone)``: the user cache folder as
+    earlier runs on this machine left it; ``(clone, empty user cache)``: a new, empty one.
+    """
+    import cases
+
+    source = ensure_workload("sddkit", n)
+    names = [f"sdd next{s} ({c})" for c in ("clone", "clone, empty user cache")
+             for s in (" first", " second")]
+    names += [f"sdd check first ({c})" for c in ("clone", "clone, empty user cache")]
+    results = {name: Result(name, n) for name in names}
+    target = WORK / f"cold-{n}"
+    with tempfile.TemporaryDirectory(prefix="sddkit-bench-") as tmp, Runner() as runner:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        for round_ in range(runs + 1):  # the first round is the warm-up of the user cache
+            for flavour in ("clone", "clone, empty user cache"):
+                run_env = dict(env)
+                if flavour != "clone":
+                    fresh = Path(tmp) / f"xdg-{round_}"
+                    run_env["XDG_CACHE_HOME"] = str(fresh)
+                for command, steps in (("next", (" first", " second")), ("check", (" first",))):
+                    cases.clone(source, target)
+                    for step in steps:
+                        name = f"sdd {command}{step} ({flavour})"
+                        sample = runner.run(Command(name, [str(sdd), command], target), run_env,
+                                            out, err)
+                        result = results[name]
+                        if sample.returncode != 0 and result.failure is None:
+                            tail = err.read_text(errors="replace").strip()[-400:]
+                            result.failure = f"exit {sample.returncode}: {tail}"
+                        if round_:
+                            result.samples.append(sample)
+                            result.output_bytes = out.stat().st_size
+                print(f"  cold N={n} round {round_} {flavour}", file=sys.stderr)
+    shutil.rmtree(target, ignore_errors=True)
+    return list(results.values())
+
+
+def bench_writes(n: int, sdd: Path, env: dict[str, str], runs: int) -> list[Result]:
+    """``sdd done``, ``approve``, ``new`` and a ``done`` in a 50,000-task list, each run on
+    the committed state (the previous run's change undone with git, untimed)."""
+    import cases
+
+    source = ensure_workload("sddkit", n)
+    target = cases.writes_workload(source, WORK / f"writes-{n}", sdd, env)
+    cases.settle(target, sdd, env)
+    chosen = cases.write_cases(n)
+    results = {c.name: Result(c.name, n) for c in chosen}
+    with tempfile.TemporaryDirectory(prefix="sddkit-bench-") as tmp, Runner() as runner:
+        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
+        for case in chosen:  # one case at a time: a case's change must not bill the next
+            for round_ in range(runs + 1):
+                if case.fresh or not round_:
+                    cases.restore(target, case)
+                sample = runner.run(Command(case.name, [str(sdd), *case.argv(round_)], target),
+                                    env, out, err)
+                result = results[case.name]
+                if sample.returncode != 0 and result.failure is None:
+                    tail = (err.read_text(errors="replace").strip() or
+                            out.read_text(errors="replace").strip())[-400:]
+                    result.failure = f"exit {sample.returncode}: {tail}"
+                if round_:
+                    result.samples.append(sample)
+                    result.output_bytes = out.stat().st_size
+            cases.restore(target, case)
+            cases.settle(target, sdd, env)
+    shutil.rmtree(target, ignore_errors=True)
     return list(results.values())
 
 
@@ -455,10 +535,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peers", action="store_true", help="skip openspec and task-master")
     parser.add_argument("--peer-max-n", type=int, default=None,
                         help="run the peers only up to this N")
+    parser.add_argument("--cases", default="hot,cold,writes",
+                        help="which cases: hot (the read commands, warm), cold (first runs "
+                        "after git clone), writes (done, approve, new, a 50,000-task done)")
+    parser.add_argument("--cold-runs", type=int, default=3,
+                        help="timed runs of the cold and write cases (each needs a fresh "
+                        "clone or a restore; default 3)")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for every command, e.g. SDDKIT_NO_CACHE=1")
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = set(args.cases) - {"hot", "cold", "writes"}
+    if unknown:
+        parser.error(f"--cases: unknown {', '.join(sorted(unknown))} (hot, cold, writes)")
     if args.runs < 1:
         parser.error("--runs must be >= 1")
     if args.ref and args.sdd:
@@ -544,16 +634,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"N={n}", file=sys.stderr)
         with_peers = args.peer_max_n is None or n <= args.peer_max_n
         commands = commands_for(n, sdd, peers if with_peers else {}, env, all_results)
+        if "hot" not in args.cases:
+            commands = [c for c in commands if c.name == BASELINE]
         results = bench(commands, n, args.runs, env)
         baselines[n] = next(r.median for r in results if r.command == BASELINE)
         all_results += results
+        if "cold" in args.cases:
+            all_results += bench_cold(n, sdd, env, args.cold_runs)
+        if "writes" in args.cases:
+            all_results += bench_writes(n, sdd, env, args.cold_runs)
         shown = [r for r in all_results if r.n == n]
         print("\n".join(table(shown, baselines)), file=sys.stderr)
         for r in shown:
             if r.failure and r.samples:
                 print(f"  ! {r.command} N={n}: {r.failure}", file=sys.stderr)
     order = {name: i for i, name in enumerate(
-        [BASELINE, *(c for c, _ in SDD_COMMANDS), "openspec list", "openspec validate --all",
+        [BASELINE, *(c for c, _ in SDD_COMMANDS), *COLD_AND_WRITES, "openspec list", "openspec validate --all",
          "task-master next"])}
     all_results.sort(key=lambda r: (order.get(r.command, 99), r.n))
     info = machine()

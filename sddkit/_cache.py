@@ -1,13 +1,28 @@
-"""A parse cache for the read paths: what a file yields, keyed by the file's stat signature.
+"""The cache store: the one module that owns cache files, their formats and file signatures.
 
-``sdd next``, ``sdd open`` and ``sdd status`` run at every session start. Parsing every
-phase document's YAML and every task list's Markdown each time costs far more than
-reading a small cache, so each document's validated front matter, gate hash and task
-summary are kept here, keyed by (size, mtime, ctime, inode). A file whose signature
-changed is parsed again; a file modified in the last two seconds is never cached (its
-timestamp may not yet tell a second edit apart). The cache lives in ``.git/`` or the
-user's cache folder, never in the tracked tree; ``SDDKIT_NO_CACHE=1`` turns it off.
-Any problem reading or writing it is ignored: it is only ever a shortcut.
+What a document yields (its front matter, gate hash, task summary, ``sdd check`` facts) and
+what a project's listing row holds depend only on the documents' bytes, so they are kept
+under **content keys**: git blob ids (``sha1("blob <size>\\0" + bytes)``), taken from git's
+own index for files git reports unchanged, and computed from the bytes for the others (see
+:mod:`sddkit._snapshot`). A clone, a new worktree, a checkout or a stash pop that leaves a
+document's bytes alone leaves its entry valid; any edit, whatever its size or timestamps,
+gives another key.
+
+Files (``marshal``, replaced atomically; any problem reading or writing one is ignored, a
+cache is only ever a shortcut):
+
+- ``rows``: one listing row per project, keyed by the four documents' content keys, and
+  what the last run learnt about the working tree (see :mod:`sddkit._snapshot`). In the
+  git directory (a worktree's own), or the user cache folder outside git.
+- ``parse`` and ``check``: per-document entries keyed by content, in the git common
+  directory (shared by every worktree of the repository).
+- ``shared-rows``: rows keyed by the project name and its documents' content keys, in the
+  user cache folder (``$XDG_CACHE_HOME/sddkit``), so the first run in a new clone of a
+  repository this machine has seen finds them. Emptied when it grows past
+  :data:`SHARED_LIMIT` entries.
+
+``SDDKIT_NO_CACHE=1`` turns every cache off. Tests call :func:`reset` between commands run
+in one process.
 """
 
 from __future__ import annotations
@@ -18,66 +33,150 @@ import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 6  # bump when a cached value changes shape (6: a row carries its Blocker)
-_RACY_NS = 2_000_000_000
+#: Bump when a cached value changes shape (8: rows and task summaries carry Blockers).
+VERSION = 8
+#: A file modified this recently (ns) may be modified again within its timestamp's
+#: resolution: its stat signature is never recorded (git's "racy" rule).
+RACY_NS = 2_000_000_000
+#: Entries in the user-wide ``shared-rows`` file before it is emptied and refilled.
+SHARED_LIMIT = 200_000
+#: Task lists at least this long (characters) are kept whole, parsed, by content: the
+#: markdown-it parse of a 50,000-task list costs seconds, loading it back a few hundredths.
+BIG_TASKS_CHARS = 200_000
 _open: dict[tuple[Path, str], Cache] = {}
 
+Signature = tuple[int, int, int, int]
 
-def signature(st: os.stat_result) -> tuple[int, int, int, int]:
+
+def signature(st: os.stat_result) -> Signature:
+    """(size, mtime ns, ctime ns, inode): what a file's stat says about its bytes."""
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def location(root: Path, kind: str = "parse") -> Path:
-    """``parse``: what ``next``/``status``/``open`` need; ``check``: what only ``sdd check`` needs
-    (kept apart so the hot commands load a smaller file)."""
-    name = "cache" if kind == "parse" else f"{kind}-cache"
-    git_dir = root / ".git"
-    if git_dir.is_dir():
-        return git_dir / f"sddkit-{name}-v{VERSION}"
+def racy(sig: Signature, now_ns: int | None = None) -> bool:
+    """Whether a file with this signature changed too recently for its stat to be trusted."""
+    return (time.time_ns() if now_ns is None else now_ns) - sig[1] < RACY_NS
+
+
+def blob_id(data: bytes) -> str:
+    """Git's blob id of ``data`` (SHA-1 of ``blob <size>\\0`` and the bytes): the content key."""
     import hashlib
 
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 (git's id)
+
+
+def _git_dirs(root: Path) -> tuple[Path, Path] | None:
+    """(the git directory, the common directory) of the work tree at ``root``, read from
+    ``.git`` (a folder, or a file ``gitdir: ...`` in a worktree) without running git."""
+    dot = root / ".git"
+    if dot.is_dir():
+        return dot, dot
+    if not dot.is_file():
+        return None
+    try:
+        line = dot.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not line.startswith("gitdir:"):
+        return None
+    git_dir = Path(line[len("gitdir:"):].strip())
+    git_dir = git_dir if git_dir.is_absolute() else (root / git_dir)
+    common = git_dir
+    try:
+        shared = (git_dir / "commondir").read_text(encoding="utf-8").strip()
+        common = Path(os.path.normpath(git_dir / shared))
+    except (OSError, UnicodeDecodeError):
+        pass
+    return (git_dir, common) if git_dir.is_dir() else None
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the work tree at ``root`` (a worktree's own), or None."""
+    found = _git_dirs(root)
+    return found[0] if found is not None else None
+
+
+def user_folder() -> Path:
+    """``$XDG_CACHE_HOME/sddkit`` (``~/.cache/sddkit`` by default)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
+
+
+def location(root: Path, kind: str = "parse") -> Path:
+    """Where the ``kind`` cache of the repository at ``root`` lives (see the module doc)."""
+    if kind == "shared-rows":
+        return user_folder() / f"shared-rows-v{VERSION}"
+    found = _git_dirs(root)
+    if found is not None:
+        folder = found[0] if kind == "rows" else found[1]
+        return folder / f"sddkit-{kind}-v{VERSION}"
+    import hashlib
+
     digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return base / f"{digest}-{name}-v{VERSION}"
+    return user_folder() / f"{digest}-{kind}-v{VERSION}"
 
 
 class Cache:
+    """One cache file: ``entries`` maps a key to a value, loaded on first use."""
+
     def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
+        self.kind = kind
         self.path = location(root, kind)
-        self.entries: dict[str, tuple[Any, ...]] = {}
+        self._entries: dict[Any, Any] | None = None
         self.dirty = False
-        try:
-            data = marshal.loads(self.path.read_bytes())
-            if isinstance(data, dict) and data.get("version") == VERSION:
-                entries = data.get("entries")
-                if isinstance(entries, dict):
-                    self.entries = entries
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
 
-    def get(self, key: str, sig: Any) -> Any:
+    @property
+    def entries(self) -> dict[Any, Any]:
+        if self._entries is None:
+            self._entries = {}
+            try:
+                data = marshal.loads(self.path.read_bytes())
+                if isinstance(data, dict) and data.get("version") == VERSION:
+                    entries = data.get("entries")
+                    if isinstance(entries, dict):
+                        self._entries = entries
+            except (OSError, EOFError, ValueError, TypeError):
+                pass
+        return self._entries
+
+    def get(self, key: Any, sig: Any = None) -> Any:
+        """The value stored for ``key``, or None. With ``sig``, only a value stored with that
+        same signature (for files named by path rather than by content)."""
         entry = self.entries.get(key)
-        if entry is not None and entry[0] == sig:
-            return entry[1]
-        return None
+        if entry is None:
+            return None
+        if sig is None:
+            return entry
+        return entry[1] if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == sig \
+            else None
 
-    def put(self, key: str, sig: Any, value: Any, mtime_ns: int | None = None) -> None:
-        """Remember ``value`` for ``key`` at ``sig``, unless the file (newest: ``mtime_ns``,
-        by default ``sig[1]``) changed too recently for its timestamp to be trusted."""
-        if time.time_ns() - (sig[1] if mtime_ns is None else mtime_ns) < _RACY_NS:
-            self.entries.pop(key, None)
-            return
-        self.entries[key] = (sig, value)
-        self.dirty = True
+    def put(self, key: Any, value: Any, sig: Signature | None = None) -> None:
+        """Store ``value`` for ``key``; with ``sig``, tied to that file signature and not
+        stored at all while the file is racy (changed in the last two seconds)."""
+        if sig is not None:
+            if racy(sig):
+                if self.entries.pop(key, None) is not None:
+                    self.dirty = True
+                return
+            value = (sig, value)
+        if self.entries.get(key) != value:
+            self.entries[key] = value
+            self.dirty = True
+
+    def pop(self, key: Any) -> None:
+        if self.entries.pop(key, None) is not None:
+            self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty:
+        if not self.dirty or self._entries is None:
             return
         import tempfile
 
+        entries = self._entries
+        if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
+            entries = {}
         try:
-            data = marshal.dumps({"version": VERSION, "entries": self.entries})
+            data = marshal.dumps({"version": VERSION, "entries": entries})
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".sddkit-cache.", dir=self.path.parent)
             try:
@@ -92,18 +191,115 @@ class Cache:
             pass
 
 
+def enabled() -> bool:
+    return not os.environ.get("SDDKIT_NO_CACHE")
+
+
 def for_root(root: Path, kind: str = "parse") -> Cache | None:
-    """The cache of this repository (None when disabled)."""
-    if os.environ.get("SDDKIT_NO_CACHE"):
+    """The ``kind`` cache of this repository (None when caching is off)."""
+    if not enabled():
         return None
-    key = (root.absolute(), kind)
-    cache = _open.get(key)
+    cache = _open.get((root, kind))  # the workspace's root is already absolute: no syscall
     if cache is None:
-        cache = _open[key] = Cache(key[0], kind)
+        absolute = root.absolute()
+        cache = _open.get((absolute, kind))
+        if cache is None:
+            cache = Cache(absolute, kind)
+        _open[(root, kind)] = _open[(absolute, kind)] = cache
     return cache
 
 
 def flush() -> None:
-    """Write every cache this process changed (called once, at the end of a command)."""
-    for cache in _open.values():
+    """Write every cache this process changed, and end the run: the next command (in a
+    long-lived process too) looks at the files afresh. Called once, at the end of a command."""
+    for cache in set(_open.values()):
         cache.save()
+    import sys
+
+    snapshot = sys.modules.get("sddkit._snapshot")
+    if snapshot is not None:
+        snapshot.flush_shared()
+        snapshot.forget()
+    _open.clear()
+
+
+def new_run() -> None:
+    """Look at the working tree afresh (keep what the cache files hold): a writer calls this
+    before it computes a change again after another writer changed the files."""
+    import sys
+
+    snapshot = sys.modules.get("sddkit._snapshot")
+    if snapshot is not None:
+        snapshot.forget_tree()
+
+
+def reset() -> None:
+    """Forget every cache this process opened, unsaved changes included (tests call this
+    between commands run in one process, as if each were a new process)."""
+    _open.clear()
+    import sys
+
+    snapshot = sys.modules.get("sddkit._snapshot")
+    if snapshot is not None:
+        snapshot.forget()
+
+
+# --- long task lists, kept whole (one file per project: the latest bytes only) -------------
+
+
+def _task_list_file(root: Path, project: str) -> Path:
+    return location(root, "tasks").parent / f"sddkit-tasks-v{VERSION}" / f"{project}.marshal"
+
+
+def load_task_list(root: Path, project: str, text: str, path: Path | None = None) -> Any:
+    """The parsed task list of ``text`` (a ``tasks.TaskList``) if it was stored for these
+    very bytes, else None. Restored by field names: a list of another shape is None."""
+    if not enabled():
+        return None
+    from dataclasses import fields
+
+    from .tasks import Task, TaskList, TaskProblem
+
+    try:
+        data = marshal.loads(_task_list_file(root, project).read_bytes())
+        if not isinstance(data, dict) or data.get("key") != blob_id(text.encode("utf-8")):
+            return None
+        names = [f.name for f in fields(Task)]
+        if data.get("task fields") != names:
+            return None
+        tasks = [Task(**dict(zip(names, values, strict=True))) for values in data["tasks"]]
+        problems = [TaskProblem(**p) for p in data["problems"]]
+        return TaskList(path, tasks, problems)
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return None
+
+
+def store_task_list(root: Path, project: str, text: str, tasks: Any) -> None:
+    """Keep ``tasks`` (what parsing ``text`` gives) for the next command; errors ignored."""
+    if not enabled():
+        return
+    import tempfile
+    from dataclasses import asdict, fields
+
+    from .tasks import Task
+
+    path = _task_list_file(root, project)
+    names = [f.name for f in fields(Task)]
+    try:
+        data = marshal.dumps({
+            "key": blob_id(text.encode("utf-8")),
+            "task fields": names,
+            "tasks": [tuple(getattr(t, n) for n in names) for t in tasks.tasks],
+            "problems": [asdict(p) for p in tasks.problems],
+        })
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".sddkit-tasks.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, ValueError, TypeError):
+        pass

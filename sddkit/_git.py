@@ -22,27 +22,20 @@ def _repo(root: Path) -> Any | None:
 
 
 def head_sha(root: Path) -> str | None:
-    """The full SHA of HEAD, or None outside git or before the first commit."""
-    repo = _repo(root)
-    if repo is None:
-        return None
-    try:
-        return str(repo.head.commit.hexsha)
-    except (ValueError, TypeError):  # no commit yet / detached oddities
-        return None
+    """The full SHA of HEAD, or None outside git or before the first commit.
+
+    One ``git rev-parse`` process, without GitPython (whose import and three git processes
+    cost a write more than the rest of it)."""
+    out = _run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    text = out.decode("ascii", "replace").strip() if out is not None else ""
+    return text or None
 
 
 def user_name(root: Path) -> str | None:
-    """``git config user.name`` as git itself resolves it (repo, then global)."""
-    repo = _repo(root)
-    if repo is None:
-        return None
-    try:
-        with repo.config_reader() as reader:
-            value = reader.get_value("user", "name", default="")
-    except Exception:  # a broken config file is not a reason to refuse an approval
-        return None
-    return str(value) or None
+    """``git config user.name`` as git itself resolves it (repository, then global)."""
+    out = _run_git(root, "config", "--get", "user.name")
+    text = out.decode("utf-8", "replace").strip() if out is not None else ""
+    return text or None
 
 
 def commit_paths(root: Path, paths: list[Path], message: str) -> str:
@@ -82,6 +75,17 @@ def _toplevel(root: Path) -> Path | None:
     return Path(text).resolve() if text else None
 
 
+def _scope(root: Path, under: Path) -> tuple[Path, str] | None:
+    """(top level, ``under`` relative to it in POSIX form); None outside git or outside it."""
+    top = _toplevel(root)
+    if top is None:
+        return None
+    try:
+        return top, under.resolve().relative_to(top).as_posix() or "."
+    except ValueError:
+        return None
+
+
 def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None:
     """Files under ``under`` -> (commit, committer date ISO 8601) of the commit that added them.
 
@@ -91,26 +95,33 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     or before the first commit; files never committed are absent. Runs git directly (two
     quick processes) rather than through GitPython: ``sdd check`` is a hot path.
     """
-    top = _toplevel(root)
-    if top is None:
+    found = added_names(root, under)
+    if found is None:
         return None
-    try:
-        scope = under.resolve().relative_to(top).as_posix() or "."
-    except ValueError:
+    top, names = found
+    return {top / name: commit for name, commit in names.items()}
+
+
+def added_names(root: Path, under: Path) -> tuple[Path, dict[str, tuple[str, str]]] | None:
+    """:func:`added_commits` as (the work tree's top folder, resolved; {path relative to it,
+    POSIX: (commit, date)}): no path object per file, for ``sdd check`` on many projects."""
+    scoped = _scope(root, under)
+    if scoped is None:
         return None
+    top, scope = scoped
     out = _run_git(top, "log", "--diff-filter=A", "--no-renames", "--name-only",
                    "--format=%x00%H %cI", "--", scope)
     if out is None:
         return None
-    found: dict[Path, tuple[str, str]] = {}
+    found: dict[str, tuple[str, str]] = {}
     commit = ("", "")
     for line in out.decode("utf-8", "surrogateescape").split("\n"):
         if line.startswith("\x00"):
             sha, _sep, date = line[1:].partition(" ")
             commit = (sha, date.strip())
         elif line.strip():
-            found.setdefault(top / line, commit)  # newest first: keep the latest addition
-    return found
+            found.setdefault(line, commit)  # newest first: keep the latest addition
+    return top, found
 
 
 def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | None:
@@ -168,3 +179,117 @@ def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | N
             answers.append(None)
     replies = iter(answers)
     return [next(replies) if name is not None else None for name in names]
+
+
+def modified_files(root: Path, under: str) -> set[str] | None:
+    """Files under ``under`` (relative to ``root``) that differ from git's index: modified,
+    deleted or of another type, as ``git diff-files`` reports them (git compares its stat
+    data in C and re-reads racily clean files). Paths relative to ``root``, POSIX. None when
+    git cannot answer (git missing, not a work tree)."""
+    out = _run_git(root, "diff-files", "--relative", "--name-only", "-z", "--", under)
+    if out is None:
+        return None
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+
+def index_blobs(root: Path, under: str) -> dict[str, str] | None:
+    """Path (relative to ``root``, POSIX) -> blob id of every regular file under ``under`` in
+    git's index (``git ls-files -s -v``): stage 0 only, and not marked assume-unchanged or
+    skip-worktree (git does not compare those with the disk). None when git cannot answer."""
+    out = _run_git(root, "ls-files", "-s", "-v", "-z", "--", under)
+    if out is None:
+        return None
+    found: dict[str, str] = {}
+    for entry in out.split(b"\0"):
+        meta, _tab, name = entry.partition(b"\t")
+        parts = meta.split()
+        # "<tag> <mode> <blob> <stage>"; tag H: cached, compared with the disk
+        if len(parts) == 4 and parts[0] == b"H" and parts[3] == b"0" \
+                and parts[1] in (b"100644", b"100755"):
+            found[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    return found
+
+
+def author_identity(root: Path) -> tuple[str, str] | None:
+    """(name, email) git would record as the author of a commit made here now (it honours
+    ``GIT_AUTHOR_NAME``/``GIT_AUTHOR_EMAIL`` and the configuration); None outside git or
+    when git has no identity."""
+    out = _run_git(root, "var", "GIT_AUTHOR_IDENT")
+    if out is None:
+        return None
+    text = out.decode("utf-8", "replace").strip()
+    name, sep, rest = text.partition(" <")
+    if not sep:
+        return None
+    return name.strip(), rest.partition(">")[0].strip()
+
+
+def commit_files(root: Path, paths: list[Path], message: str, sign: bool = False) -> str:
+    """Commit exactly ``paths`` (other staged changes stay staged), signed with ``git commit
+    -S`` when ``sign`` (the user's signing setup: GPG, or SSH with ``gpg.format=ssh``); the
+    new commit's SHA. Raises :class:`SddkitError` with git's last line when git cannot sign
+    or commit (no key, a locked key, no repository)."""
+    import subprocess
+
+    top = _toplevel(root)
+    if top is None:
+        raise SddkitError("committing an approval needs a git repository", root)
+    rels = [p.resolve().relative_to(top).as_posix() for p in paths]
+    sign_flag = ["-S"] if sign else []
+    for args in (["add", "--", *rels], ["commit", *sign_flag, "-q", "-m", message, "--only", "--", *rels]):
+        done = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            raise SddkitError(f"git {args[0]} failed: {detail[-1] if detail else 'no output'}", root)
+    out = _run_git(top, "rev-parse", "HEAD")
+    return out.decode().strip() if out else ""
+
+
+def log_patches(root: Path, under: Path, regex: str, since: str | None = None
+                ) -> tuple[str, bytes] | None:
+    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX``
+    over ``under``: every commit whose diff adds or removes a line matching the extended
+    ``regex``, newest first, each introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE``
+    and followed by its zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
+    None outside git or before the first commit."""
+    scoped = _scope(root, under)
+    if scoped is None:
+        return None
+    top, scope = scoped
+    revisions = [f"{since}..HEAD"] if since else []
+    out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
+                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions,
+                   "--", scope)
+    return None if out is None else (scope, out)
+
+
+def head_commit(root: Path) -> str | None:
+    """The full SHA of HEAD without GitPython (one quick process); None outside git or
+    before the first commit."""
+    out = _run_git(root, "rev-parse", "--verify", "-q", "HEAD")
+    text = out.decode().strip() if out is not None else ""
+    return text or None
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether commit ``older`` is an ancestor of (or is) ``newer``."""
+    return _run_git(root, "merge-base", "--is-ancestor", older, newer) is not None
+
+
+def is_shallow(root: Path) -> bool:
+    """Whether this clone has only part of the history (``git clone --depth``)."""
+    out = _run_git(root, "rev-parse", "--is-shallow-repository")
+    return out is not None and out.strip() == b"true"
+
+
+def verify_commit(root: Path, sha: str) -> tuple[bool, str]:
+    """``git verify-commit SHA``: (good signature, git's last line of explanation)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(["git", "verify-commit", sha], cwd=root, capture_output=True,
+                              text=True, check=False)
+    except OSError as exc:
+        return False, str(exc)
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return done.returncode == 0, lines[-1] if lines else ("no signature" if done.returncode else "")

@@ -1,21 +1,32 @@
-"""Line-level Markdown facts shared by the readiness rules and the checks (no markdown-it:
-these run on every document ``sdd check`` reads, and a line scan is enough)."""
+"""Which lines of a Markdown document are code: one answer for the whole tool.
+
+markdown-it-py (CommonMark) is the oracle: a line is code when it lies in a fenced block or
+an indented code block, at any depth of lists and quotes, and not when a fence sits inside
+an HTML comment. Reading a document with markdown-it costs an import and a parse, so
+:func:`code_lines` first runs a line scanner that is exact on the common shape (fences at
+column 0, nothing indented as code, no HTML block next to a fence) and hands every other
+document to markdown-it. ``tests/test_markdown_lines.py`` property-tests that the scanner,
+where it answers, agrees with markdown-it.
+"""
 
 from __future__ import annotations
 
 import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+# fence characters after indentation, list markers or quote markers: only markdown-it knows
+_NESTED_FENCE = re.compile(r"^(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t>]*(?:[-+*][ \t]+|"
+                           r"\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})")
+_HTML_START = re.compile(r"^ {0,3}<")
+_INDENTED = re.compile(r"^(?: {4}|\t| {1,3}\t)")
 
 
-def code_lines(lines: list[str]) -> list[bool]:
-    """For each line, whether it belongs to a fenced code block (fence lines included).
-
-    As CommonMark: a fence of three or more backticks or tildes opens a block, which a
-    fence of the same character, at least as long and with nothing after it, closes; a
-    backtick fence's info string may not contain a backtick; an unclosed block runs to
-    the end.
-    """
+def scan_code_lines(lines: list[str]) -> list[bool]:
+    """The line scanner: for each line, whether it is in a column-0 fenced block (fence
+    lines included). CommonMark's fence rules: three or more backticks or tildes open a
+    block, which a fence of the same character, at least as long and with nothing after it,
+    closes; a backtick fence's info string may not contain a backtick; an unclosed block
+    runs to the end."""
     out = []
     open_char = ""
     open_len = 0
@@ -34,3 +45,45 @@ def code_lines(lines: list[str]) -> list[bool]:
                 and not match.group(2).strip()):
             open_char, open_len = "", 0
     return out
+
+
+def scanner_is_exact(lines: list[str], code: list[bool]) -> bool:
+    """Whether :func:`scan_code_lines` gave markdown-it's answer for ``lines``: no fence
+    after indentation, a list marker or a quote; no line outside code indented as code;
+    no HTML block in a document that has a fence."""
+    fenced = any(code)
+    for line, in_code in zip(lines, code, strict=True):
+        if in_code:
+            if _FENCE.match(line) and line[:1] == " ":
+                return False  # an indented fence line: it may belong to a list item
+            continue
+        if not line.strip():
+            continue
+        if _NESTED_FENCE.match(line) or _INDENTED.match(line):
+            return False
+        if fenced and _HTML_START.match(line):
+            return False
+    return True
+
+
+def markdown_code_lines(lines: list[str]) -> list[bool]:
+    """markdown-it's answer: the lines of ``fence`` and ``code_block`` tokens, any depth."""
+    from markdown_it import MarkdownIt
+
+    source = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    source = source.replace("\r\n", "\n").replace("\r", " ")
+    out = [False] * len(lines)
+    for token in MarkdownIt("commonmark").parse(source):
+        if token.type in ("fence", "code_block") and token.map is not None:
+            for index in range(token.map[0], min(token.map[1], len(lines))):
+                out[index] = True
+    return out
+
+
+def code_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether it belongs to a code block (fence lines included), as
+    markdown-it reads it (see the module docstring for the fast path)."""
+    code = scan_code_lines(lines)
+    if scanner_is_exact(lines, code):
+        return code
+    return markdown_code_lines(lines)

@@ -30,14 +30,22 @@ from datetime import datetime, timezone
 from . import _frontmatter
 from ._fileio import Transaction, read_text
 from ._frontmatter import render_value
-from .adopt_sources import Instructions, Unit, duplicates, find_instructions, find_units, slug
+from .adopt_sources import (
+    Instructions,
+    Unit,
+    duplicates,
+    find_instructions,
+    find_units,
+    skipped_links,
+    slug,
+)
 from .errors import GateError, SddkitError
 from .project import load_project, project_names
 from .workspace import PHASES, Workspace
 
 #: First headings that name a kind of document, not the work: the folder names it better.
 _GENERIC = re.compile(
-    r"^(requirements( document)?|design( document)?|tasks?|implementation plan|overview|"
+    r"^(requirements( document)?|design( document)?|(spec )?tasks?|implementation plan|overview|"
     r"proposal|spec(ification)?|spec requirements document|technical spec(ification)?)$",
     re.IGNORECASE)
 _PREFIX = re.compile(r"^(feature specification|change|spec|proposal|requirements)\s*[:—-]\s*",
@@ -75,7 +83,12 @@ def _title(unit: Unit) -> str:
         path = unit.docs.get(phase)
         if path is None:
             continue
-        for line in _frontmatter.body(read_text(path)).splitlines():
+        lines = _frontmatter.body(read_text(path)).splitlines()
+        for line in lines:  # agent-os names the work on a quoted line: "> Spec: Reports"
+            named = re.match(r"^>\s*Spec:\s*(\S.*)$", line)
+            if named:
+                return named.group(1).strip()
+        for line in lines:
             if line.startswith("# "):
                 title = _PREFIX.sub("", line[2:].strip().strip("#").strip())
                 if title and not _GENERIC.match(title):
@@ -132,7 +145,8 @@ def _phase_doc(ws: Workspace, unit: Unit, name: str, phase: str) -> str:
         later = [p for p in PHASES if p in unit.docs and PHASES.index(p) > PHASES.index(phase)]
         keys["imported_from"] = f"{ws.rel(unit.folder)}/"
         body = (f"# {phase.capitalize()}: none in the source\n\nThe {unit.tool} work in "
-                f"`{ws.rel(unit.folder)}/` has no {phase} document; its {', '.join(later)} "
+                f"`{ws.rel(unit.folder)}/` has no {phase} document; its "
+                f"{' and '.join(f'{p} document' for p in later)} "
                 f"{'was' if len(later) == 1 else 'were'} written without one. Approving "
                 "this import accepts that gap.\n")
         return _front(keys, "\n") + body
@@ -156,6 +170,22 @@ def _imported(ws: Workspace, tx: Transaction, names: list[str]) -> dict[str, str
         source = meta.get("imported_from")
         if isinstance(source, str):
             out[source] = name
+    return out
+
+
+def _archived_imports(ws: Workspace) -> dict[str, str]:
+    """imported_from -> archive folder, for imported projects that were archived since."""
+    from .archive import archived
+
+    out: dict[str, str] = {}
+    for entry in archived(ws):
+        try:
+            meta = _frontmatter.parse(read_text(entry.path / "constitution.md")) or {}
+        except (SddkitError, OSError):
+            continue
+        source = meta.get("imported_from")
+        if isinstance(source, str):
+            out[source] = entry.folder
     return out
 
 
@@ -222,10 +252,18 @@ def plan_adoption(ws: Workspace, tx: Transaction) -> list[Step]:
     steps: list[Step] = []
     names = project_names(ws, set(ws.project_names()), tx)
     before = _imported(ws, tx, names)
+    archived = _archived_imports(ws)
     taken = set(names)
+    for link in skipped_links(ws.root):
+        steps.append(Step("skipped", link.name, ws.rel(link),
+                          "a symbolic link: not followed (adopt the folder it points to)"))
     for unit in find_units(ws.root):
         existing = before.get(f"{ws.rel(unit.folder)}/")
-        if existing is not None:
+        gone = archived.get(f"{ws.rel(unit.folder)}/")
+        if existing is None and gone is not None:
+            steps.append(Step("unchanged", gone, f"{unit.tool} {ws.rel(unit.folder)}/",
+                              "imported earlier, since archived"))
+        elif existing is not None:
             steps.append(_revisit(ws, tx, unit, existing))
         else:
             steps.append(_import_unit(ws, tx, unit, taken))

@@ -78,7 +78,11 @@ class Unit:
 
 
 def slug(text: str) -> str:
-    """A project or context name from a folder or file name: lowercase, hyphens, 64 at most."""
+    """A project or context name from a folder or file name: lowercase, hyphens, 64 at most
+    (accents folded: ``café`` gives ``cafe``)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64].strip("-")
     return name if SLUG.fullmatch(name or "") else "imported"
 
@@ -88,6 +92,17 @@ def _foundations(root: Path, patterns: tuple[str, ...]) -> list[Path]:
     for pattern in patterns:
         found += sorted(p for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
     return found
+
+
+def skipped_links(root: Path) -> list[Path]:
+    """Unit folders that are symbolic links: never followed (they may lead anywhere)."""
+    out = []
+    for layout in LAYOUTS:
+        for base in layout.roots:
+            folder = root / base
+            if folder.is_dir() and not folder.is_symlink():
+                out += sorted(c for c in folder.iterdir() if c.is_symlink())
+    return out
 
 
 def find_units(root: Path) -> list[Unit]:
@@ -137,6 +152,7 @@ class Instructions:
 def _own_lines(text: str, path: Path) -> tuple[tuple[str, ...], str | None]:
     """``text``'s lines (no endings) with sddkit's managed blocks and front matter blanked,
     so that line numbers stay the file's; and the marker error when its blocks are broken."""
+    text = text.removeprefix("\ufeff")
     lines = [line.rstrip("\r\n") for line in markers.split_lines(text)]
     problem = None
     try:

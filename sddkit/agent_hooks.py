@@ -4,12 +4,11 @@
 whether it is installed, outdated or absent; ``remove`` takes out only the handlers
 sddkit wrote. Every other key, event, group and handler in the file stays as it was.
 
-Adding a hook is adding a row to :data:`HOOKS`. A pre-tool-use guard (issue #17: deny
-``sdd approve`` and hand edits of approval keys) is one more row per agent, e.g.
-``HookRow("claude", "PreToolUse", "Bash|Edit|Write", "sdd guard --hook claude",
-owner="sdd guard")``; install, list, update and remove then handle it with no other
-change. A row's ``owner`` is the command prefix that marks a handler as sddkit's (its own
-command, or an older form of it, which ``list`` reports as outdated).
+Adding a hook is adding a row to :data:`HOOKS`: the pre-tool-use guard (``sdd guard``,
+which denies ``sdd approve`` and hand edits of the gate keys) is one row per agent, and
+install, list, update and remove handle it with no other change. A row's ``owner`` is the
+command prefix that marks a handler as sddkit's (its own command, or an older form of it,
+which ``list`` reports as outdated).
 
 The files and their shapes (exact formats and documentation sources: ``docs/agents.md``):
 
@@ -69,6 +68,7 @@ FILES: dict[str, HookFile] = {
 }
 
 BRIEF = "sdd open --brief"
+GUARD = "sdd guard"
 
 HOOKS: tuple[HookRow, ...] = (
     # Claude Code: every way a session starts, including after /clear and compaction.
@@ -79,6 +79,16 @@ HOOKS: tuple[HookRow, ...] = (
     # Gemini CLI: lifecycle matchers are exact strings; none means every source.
     HookRow("gemini", "SessionStart", None, f"{BRIEF} --hook gemini", BRIEF),
     HookRow("cursor", "sessionStart", None, f"{BRIEF} --hook cursor", BRIEF),
+    # The pre-tool-use guard (docs/approvals.md): denies `sdd approve`, `reopen`, `--force`
+    # and hand edits of the gate keys before they run, in each agent's deny format.
+    HookRow("claude", "PreToolUse", "Bash|Edit|MultiEdit|Write", f"{GUARD} --hook claude",
+            GUARD, name="sddkit-guard"),
+    HookRow("codex", "PreToolUse", "Bash|apply_patch", f"{GUARD} --hook codex", GUARD,
+            name="sddkit-guard"),
+    HookRow("gemini", "BeforeTool", "run_shell_command|write_file|replace",
+            f"{GUARD} --hook gemini", GUARD, name="sddkit-guard"),
+    HookRow("cursor", "beforeShellExecution", None, f"{GUARD} --hook cursor", GUARD,
+            name="sddkit-guard"),
 )
 
 

@@ -29,8 +29,14 @@ DRAFT = "draft"  # the current phase is being written
 IN_REVIEW = "in-review"  # the current phase waits for a person's approval
 TASKS_HELD = "tasks-held"  # implementing, but every open task is blocked or waiting
 TASK_BLOCKED = "task-blocked"  # a task (or a parent of it) has `blocked: REASON`
-WAITING = "waiting"  # a task (or a parent of it) depends on open tasks
-OPEN_SUBTASKS = "open-subtasks"  # a parent task whose subtasks are not all done
+WAITING = "waits"  # a task (or a parent of it) depends on open tasks
+OPEN_SUBTASKS = "open-subtasks"  # a parent task whose required subtasks are not all done
+CANCELLED = "cancelled"  # a cancelled task: nothing to check off
+UNKNOWN_MARKER = "unknown-marker"  # a checkbox marker sddkit cannot read
+OPTIONAL = "optional"  # an optional task (`[ ]*`): never handed out, never required
+SEQUENTIAL = "sequential"  # a list with [P] runs: a later run waits for the earlier one
+CLAIMED = "claimed"  # another agent's claim (`claimed: NAME DATE`)
+STALE_CLAIM = "stale-claim"  # another agent's claim older than the claim age
 
 #: The one reason phrase of each kind. ``{detail}`` is the kind's data (the user's reason,
 #: the task keys waited on, a status) and ``{cause}`` a stale phase's cause.
@@ -44,6 +50,23 @@ REASONS = {
     TASK_BLOCKED: "blocked: {detail}",
     WAITING: "waits for {detail}",
     OPEN_SUBTASKS: "has open subtasks ({detail})",
+    CANCELLED: "cancelled",
+    UNKNOWN_MARKER: "has the checkbox marker [{detail}], which sddkit does not know "
+                    "(write [ ], [-] or [x])",
+    OPTIONAL: "optional",
+    SEQUENTIAL: "sequential: waits for the tasks before it",
+    CLAIMED: "claimed by {detail}{since}",
+    STALE_CLAIM: "claimed by {detail}{since} (stale: `sdd start {task} --steal` takes it over)",
+}
+#: Task kinds ``sdd done --force`` may override (recorded in the done mark).
+FORCIBLE = frozenset({TASK_BLOCKED, WAITING, UNKNOWN_MARKER})
+#: What moves a held task on, for ``sdd done``'s refusal.
+REMEDIES = {
+    OPEN_SUBTASKS: "check those first",
+    WAITING: "finish them first",
+    TASK_BLOCKED: "clear its `blocked:` line first",
+    CANCELLED: "there is nothing to check off",
+    UNKNOWN_MARKER: "fix the marker first",
 }
 #: Why a phase is stale, by ``cause`` kind: ``{earlier}`` is the earlier phase.
 CAUSES = {
@@ -57,7 +80,8 @@ class Blocker(NamedTuple):
     """What holds ``project`` (and ``phase`` or ``task`` of it) back.
 
     ``kind`` is one of the constants above; ``detail`` its data (see :data:`REASONS`);
-    ``cause``/``earlier``/``status`` say why a phase is stale (see :data:`CAUSES`).
+    ``cause``/``earlier``/``status`` say why a phase is stale (see :data:`CAUSES`);
+    ``since`` is when a claim was made (``YYYY-MM-DDTHH:MMZ``, None when undated).
     A named tuple of plain strings, so a row cache keeps it as a plain tuple (and makes it
     back cheaply: ``sdd next`` restores one per project).
     """
@@ -70,16 +94,34 @@ class Blocker(NamedTuple):
     cause: str | None = None
     earlier: str | None = None
     status: str | None = None
+    since: str | None = None
 
     # --- wording -----------------------------------------------------------------------
     @property
     def reason(self) -> str:
         """The kind's reason phrase, filled in: ``"changed since approval"``."""
-        text = REASONS[self.kind].format(detail=self.detail or "")
+        since = f" since {self.since}" if self.since else ""
+        text = REASONS[self.kind].format(detail=self.detail or "", since=since, task=self.task)
         if self.kind == STALE and self.cause is not None:
             text += ": " + CAUSES[self.cause].format(earlier=self.earlier, status=self.status)
         return text
-        return text
+
+    @property
+    def forcible(self) -> bool:
+        """Whether ``sdd done --force`` may check the task off anyway."""
+        return self.kind in FORCIBLE
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The task keys a held task waits for, or a parent's open subtasks."""
+        if self.kind in (WAITING, OPEN_SUBTASKS) and self.detail:
+            return tuple(self.detail.split(", "))
+        return ()
+
+    @property
+    def claim(self) -> bool:
+        """Whether another agent's claim (fresh or stale) is what holds the task."""
+        return self.kind in (CLAIMED, STALE_CLAIM)
 
     @property
     def subject(self) -> str:
@@ -91,7 +133,8 @@ class Blocker(NamedTuple):
 
     def sentence(self) -> str:
         """The subject and its reason: ``"spec of demo changed since approval"``."""
-        verb = "" if self.kind in (CHANGED, IN_REVIEW, WAITING, OPEN_SUBTASKS) else "is "
+        verb = "" if self.kind in (CHANGED, IN_REVIEW, WAITING, OPEN_SUBTASKS,
+                                   UNKNOWN_MARKER) else "is "
         if self.kind == TASKS_HELD:
             return f"{self.project}: {self.reason}"
         return f"{self.subject} {verb}{self.reason}"
@@ -125,11 +168,24 @@ class Blocker(NamedTuple):
 
     def remedy(self) -> str:
         """What moves a held task on, for ``sdd done``'s refusal."""
-        if self.kind == OPEN_SUBTASKS:
-            return "check those first"
+        more = " (or --force)" if self.forcible else ""
+        return f"{REMEDIES.get(self.kind, 'clear it first')}{more}"
+
+    def overridden(self) -> str:
+        """What ``sdd done --force`` went past, as its done mark records it
+        (``<!-- done DATE SHA forced: open T001, T002 -->``): ``open KEYS``, ``blocked``,
+        ``unknown-marker``."""
         if self.kind == WAITING:
-            return "finish them first (or --force)"
-        return "clear its `blocked:` line first (or --force)"
+            return f"open {self.detail}"
+        return "blocked" if self.kind == TASK_BLOCKED else self.kind
+
+    def needs_person(self) -> str | None:
+        """What a person must do (unblock the project, approve a phase), or None."""
+        if self.kind == BLOCKED:
+            return f"{self.reason} (`{self.command}`)"
+        if self.kind == IN_REVIEW:
+            return f"{self.phase} {self.reason} (`{self.command}`)"
+        return None
 
     @property
     def command(self) -> str | None:
@@ -141,14 +197,6 @@ class Blocker(NamedTuple):
         if self.kind in (CHANGED, STALE, DRAFT):
             return f"sdd ready {self.project}"
         return None
-
-    # --- cache -------------------------------------------------------------------------
-    def to_tuple(self) -> tuple[str | None, ...]:
-        return tuple(self)
-
-    @classmethod
-    def from_tuple(cls, values: Any) -> Blocker:
-        return cls._make(values)
 
 
 # --- computing ----------------------------------------------------------------------------
@@ -198,26 +246,37 @@ def project_blocker(project: Project) -> Blocker | None:
 
 
 def task_blocker(tasks: TaskList, task: Task, project: str = "") -> Blocker | None:
-    """Why an open ``task`` cannot be done now: (a parent) its subtasks are open, it or a
-    parent is blocked, or it or a parent waits on open tasks. None when it can."""
-    if not task.is_leaf:
-        open_children = [key for key in task.children
-                         if (child := tasks.get(key)) is not None and not tasks.is_done(child)]
+    """Why an open ``task`` of ``tasks`` (a ``tasks.TaskList``) cannot be done now, or None
+    when it can: it is cancelled; (a parent) its required subtasks are open; it or an
+    ancestor is blocked; it or an ancestor waits on open tasks (a cancelled dependency is
+    met); its checkbox marker is unknown. ``sdd next`` passes such a task over and
+    ``sdd done`` refuses it (docs/tasks.md)."""
+    key = task.key
+    if tasks.is_cancelled(task):
+        return Blocker(CANCELLED, project, task=key)
+    if task.children:
+        open_children = [c.key for c in tasks.children_of(task)
+                         if not tasks.is_closed(c) and not c.optional]
         if open_children:
-            return Blocker(OPEN_SUBTASKS, project, task=task.key, detail=", ".join(open_children))
-    owners = (task, *tasks.ancestors(task))
-    for owner in owners:
+            return Blocker(OPEN_SUBTASKS, project, task=key, detail=", ".join(open_children))
+    for owner in (task, *tasks.ancestors(task)):
         if owner.blocked is not None:
-            return Blocker(TASK_BLOCKED, project, task=task.key, detail=owner.blocked)
-    waiting: list[str] = []
-    for owner in owners:
-        for ref in owner.depends:
-            dependency = tasks.get(ref)
-            if ref not in waiting and (dependency is None or not tasks.is_done(dependency)):
-                waiting.append(ref)
+            return Blocker(TASK_BLOCKED, project, task=key, detail=owner.blocked)
+    waiting = [ref for ref in tasks.waits_on(task)
+               if (dependency := tasks.get(ref)) is None or not tasks.is_closed(dependency)]
     if waiting:
-        return Blocker(WAITING, project, task=task.key, detail=", ".join(waiting))
+        return Blocker(WAITING, project, task=key, detail=", ".join(waiting))
+    if task.state == "unknown":
+        return Blocker(UNKNOWN_MARKER, project, task=key, detail=task.marker)
     return None
+
+
+def passed_over(kind: str, task: Task, project: str = "", *, claimant: str | None = None,
+                since: str | None = None) -> Blocker:
+    """A task ``sdd next`` passes over for a reason outside the task itself: ``kind`` is
+    :data:`OPTIONAL`, :data:`SEQUENTIAL`, :data:`CLAIMED` or :data:`STALE_CLAIM` (with the
+    ``claimant``'s name and the claim's ``since``)."""
+    return Blocker(kind, project, task=task.key, detail=claimant, since=since)
 
 
 def stale_cause(project: Project, phase: str) -> str:

@@ -26,9 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ready": ("sddkit.commands.project:ready", "Mark the current draft as ready for review."),
     "approve": ("sddkit.commands.project:approve", "Approve the phase in review (a person's act)."),
     "reopen": ("sddkit.commands.project:reopen", "Reopen a reviewed or approved phase."),
-    "block": ("sddkit.commands.project:block", "Mark a project blocked, with a reason."),
-    "unblock": ("sddkit.commands.project:unblock", "Clear a project's blocked mark."),
+    "block": ("sddkit.commands.claims:block", "Mark a project or one task blocked, with a reason."),
+    "unblock": ("sddkit.commands.claims:unblock", "Clear a project's or a task's blocked mark."),
     "next": ("sddkit.commands.tasks:next_", "The next step: a gate action or the next task."),
+    "start": ("sddkit.commands.claims:start", "Claim a task, so other agents take another."),
+    "release": ("sddkit.commands.claims:release", "Drop a claim on a task."),
     "done": ("sddkit.commands.tasks:done", "Check a task off."),
     "undo": ("sddkit.commands.tasks:undo", "Uncheck a task."),
     "adopt": ("sddkit.commands.adopt:adopt", "Import spec-kit, OpenSpec, Kiro, agent-os work."),
@@ -40,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "merge-driver": ("sddkit.commands.merge_driver:merge_driver",
                      "The git merge driver sdd init registers."),
     "mcp": ("sddkit.commands.mcp:mcp", "Serve the same operations over MCP (stdio)."),
+    "log": ("sddkit.commands.log:log", "Approvals, reopenings, forced actions, blocks (git)."),
+    "guard": ("sddkit.commands.guard:guard", "Agent hook: deny approvals and gate-key edits."),
 }
 
 

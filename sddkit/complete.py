@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ._fileio import Transaction
-from .blockers import OPEN_SUBTASKS, phase_blocker, task_blocker
+from .blockers import phase_blocker, task_blocker
 from .errors import GateError, SddkitError, TaskError
 from .names import shown
 from .project import Project, load_project, load_projects
@@ -50,20 +50,24 @@ def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) ->
             )
         raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
     project, task = hits[0]
-    if not ref.strip().startswith("#"):
+    from .tasks.model import is_position_ref
+
+    if not is_position_ref(ref):
         _refuse_duplicate(project, task)
     return project, task
 
 
 def _refuse_duplicate(project: Project, task: Any) -> None:
     """An id that several tasks carry names none of them: refuse rather than pick the first."""
+    from .tasks.model import position_key
+
     assert project.tasks is not None
     if task.id is None:
         return
     same = [t for t in project.tasks.tasks if t.id is not None and t.id.upper() == task.id.upper()]
     if len(same) > 1:
         lines = ", ".join(str(t.line) for t in same)
-        positions = ", ".join(f"#{t.position}" for t in same)
+        positions = ", ".join(position_key(t.position) for t in same)
         raise TaskError(
             f"task id {task.id} is used by {len(same)} tasks (lines {lines}); give each its own "
             f"id, or name one by position ({positions})",
@@ -82,11 +86,6 @@ def _gate(project: Project) -> None:
                         "approved", doc.path if doc is not None else None)
 
 
-def _done(tasks: Any, ref: str) -> bool:
-    task = tasks.get(ref)
-    return task is not None and bool(tasks.is_done(task))
-
-
 def today_mark(ws: Workspace) -> str:
     from ._git import head_sha
 
@@ -99,6 +98,9 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
              force: bool = False, mark: str | None = None) -> Completion:
     """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
     taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
+
+    With ``force``, what was overridden is recorded in the done mark:
+    ``<!-- done DATE SHA forced: open T001, T002; blocked -->``.
     """
     from .tasks import set_done
 
@@ -106,15 +108,38 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
-    if task.state == "done":
+    if task.state == "done" and not task.children:
         return Completion(project, task, False, f"{task.key} of {project.name} is already done")
-    held = task_blocker(tasks, task, project.name)  # what `sdd next` skips it for, too
-    if held is not None and (held.kind == OPEN_SUBTASKS or not force):
+    # the one answer `sdd next` gives too: what it would never offer, done refuses
+    held = task_blocker(tasks, task, project.name)
+    if held is not None and (not force or not held.forcible):
         raise TaskError(f"{held.sentence()}; {held.remedy()}", project.docs["tasks"].path,
                         task.line)
+    if task.state == "done":
+        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+    forced = []
+    if held is not None:  # forced past it (only a forcible hold gets here)
+        forced.append(held.overridden())
     doc = project.docs["tasks"]
-    tx.write(doc.path, set_done(doc.text, task, mark if mark is not None else today_mark(ws)))
+    stamp = mark if mark is not None else today_mark(ws)
+    if forced:  # recorded in the mark, as `approve --force` is in the front matter
+        stamp = f"{stamp} forced: {'; '.join(forced)}".strip()
+    from .claim_lines import clear_claim
+
+    tx.write(doc.path, clear_claim(set_done(doc.text, task, stamp), task))  # done ends a claim
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
+
+
+def ticked(tasks: Any, task: Any, mark: str) -> Any:
+    """The task list that parsing ``set_done(text, task, mark)`` gives: ``task`` done with
+    ``mark``, every other task as it was (``tests/test_next_done.py`` compares the two)."""
+    from dataclasses import replace
+
+    from .tasks import TaskList
+
+    done = replace(task, state="done", done_mark=mark)
+    return TaskList(tasks.path, [done if t is task else t for t in tasks.tasks],
+                    list(tasks.problems))
 
 
 def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:

@@ -42,7 +42,7 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
     from .workspace import Workspace
 
     ws = Workspace.find(override=Path(root) if root is not None else None)
-    outcome = next_step(ws, project)
+    outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login name
     if as_json:
         import json
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _frontmatter
 from ._fileio import Transaction, read_text
@@ -17,6 +18,9 @@ from .project import Project, load_project
 from .rendering import render
 from .review import problems
 from .workspace import PHASES, Workspace
+
+if TYPE_CHECKING:
+    from .owners import Policy
 
 
 def utc_now() -> datetime:
@@ -32,15 +36,24 @@ def _load(ws: Workspace, tx: Transaction, name: str) -> Project:
 
 
 def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> Path:
+    """Render the draft of ``phase``; a project made with ``--from`` gets its source's text in
+    the spec and plan drafts and its steps in the tasks draft (:mod:`sddkit.plan_import`)."""
     path = project.path / f"{phase}.md"
     source = ""
     source_name = ""
+    steps: list[dict[str, object]] = []
     seed = project.constitution.meta.get("source")
-    if phase in ("spec", "plan") and isinstance(seed, str) and seed:
-        seed_path = project.path / seed
-        seed_text = tx.read(seed_path)
+    if isinstance(seed, str) and seed and phase in ("spec", "plan", "tasks"):
+        seed_text = tx.read(project.path / seed)
         if seed_text is not None:
-            source, source_name = _frontmatter.body(seed_text).strip("\n"), seed
+            from .plan_import import markdown_of, plan_steps, seeded_tasks
+
+            body = markdown_of(seed_text)[1]
+            source_name = seed
+            if phase == "tasks":
+                steps = seeded_tasks(plan_steps(body))
+            else:
+                source = body.strip("\n")
     tx.write(
         path,
         render(
@@ -50,6 +63,7 @@ def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> P
             title=project.title,
             source=source,
             source_name=source_name,
+            steps=steps,
         ),
     )
     return path
@@ -67,10 +81,9 @@ def new_project(
     if source is not None:
         seed_text = read_text(source)
         if title is None:
-            for line in _frontmatter.body(seed_text).splitlines():
-                if line.startswith("# "):
-                    title = line[2:].strip()
-                    break
+            from .plan_import import markdown_of, title_of
+
+            title = title_of(*markdown_of(seed_text))
     title = title or name
     if "\n" in title or "\r" in title:
         raise SddkitError("--title must be one line")
@@ -119,8 +132,8 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
         tasks = project.tasks
         if tasks is None or not tasks.tasks:
             raise GateError(f"tasks of {name} has no tasks (- [ ] T001 ...)", doc.path)
-        if tasks.problems:
-            issue = tasks.problems[0]
+        if tasks.errors():
+            issue = tasks.errors()[0]
             raise GateError(f"tasks of {name} is not ready: {issue.message}", doc.path, issue.line)
     tx.write(doc.path, _frontmatter.set_keys(doc.text, {"status": "review"}, doc.path))
     return doc
@@ -149,6 +162,7 @@ class Approval:
     commit: str | None
     scaffolded: Path | None
     forced: bool
+    signed: bool = False  # the policy asks for a signed approval commit
 
 
 def approver(root: Path, by: str | None) -> str:
@@ -167,6 +181,32 @@ def approver(root: Path, by: str | None) -> str:
         return os.environ.get("USER") or "unknown"
 
 
+def _check_approver(ws: Workspace, doc: PhaseDoc, by: str | None) -> Policy:
+    """Refuse an identity that is not an approver of ``doc`` (CODEOWNERS, the sdd context's
+    ``approvers``); anyone may approve when nobody is named. The identity checked is git's
+    author identity (what the approval commit will carry), and ``--by`` when given."""
+    from ._git import author_identity
+    from .owners import Identity, load_policy, owner_matches
+
+    policy = load_policy(ws)
+    rel = ws.rel(doc.path)
+    owners, source = policy.approvers_for(rel)
+    if not owners:
+        return policy
+    found = author_identity(ws.root)
+    identities = [Identity(*found)] if found else []
+    if by:
+        identities.append(Identity(by, ""))
+    if not identities:
+        raise GateError(f"{rel} has approvers ({source}) but git has no identity here: set "
+                        "user.name and user.email", doc.path)
+    for who in identities:
+        if not any(owner_matches(o, who) for o in owners):
+            raise GateError(f"{who} is not an approver of {rel}: approvers are "
+                            f"{', '.join(owners)} ({source})", doc.path)
+    return policy
+
+
 def approve(
     ws: Workspace, tx: Transaction, name: str, by: str | None = None, force: bool = False
 ) -> Approval:
@@ -181,6 +221,7 @@ def approve(
     from ._git import head_sha
 
     who = approver(ws.root, by)
+    policy = _check_approver(ws, doc, by)
     when = iso(utc_now())
     sha = doc.current_hash
     commit = head_sha(ws.root)
@@ -207,7 +248,7 @@ def approve(
         following = PHASES[position + 1]
         if following not in project.docs:
             scaffolded = _scaffold(ws, tx, project, following)
-    return Approval(doc, who, when, sha, commit, scaffolded, forced)
+    return Approval(doc, who, when, sha, commit, scaffolded, forced, policy.signed)
 
 
 def reopen(ws: Workspace, tx: Transaction, name: str, phase: str, reason: str) -> PhaseDoc:

@@ -2,23 +2,21 @@
 
 ``sdd next``, ``sdd status``, ``sdd open sdd`` and the inventory read every project but
 need only a dozen facts about each. A :class:`ProjectRow` holds those facts; it is kept
-in the ``rows`` cache keyed by the stat signatures of the project's four documents, so a
-repository of ten thousand projects is listed without loading forty thousand documents.
-A row is computed from the full :class:`~sddkit.project.Project` whenever a document
-changed (and always for documents staged in a transaction).
+in the ``rows`` cache under the content keys of the project's four documents (see
+:mod:`sddkit._snapshot`), so a repository of ten thousand projects is listed without
+loading forty thousand documents. A row is computed from the full
+:class:`~sddkit.project.Project` whenever a document's bytes changed (and always for
+documents staged in a transaction), and stored by field name.
 """
 
 from __future__ import annotations
 
-import os
-import stat
-from dataclasses import astuple, dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from . import _cache
-from ._fileio import inside_root
+from . import _cache, _snapshot
 from .blockers import BLOCKED, IN_REVIEW, TASKS_HELD, Blocker, project_blocker
+from .names import natural_key
 from .project import STATES, Project, project_loader, project_names
 from .workspace import PHASES, Workspace
 
@@ -82,7 +80,32 @@ class ProjectRow:
         return "approve" if blocker.kind == IN_REVIEW else "write"
 
 
-_NAMES = tuple(f.name for f in fields(ProjectRow))
+FIELDS = tuple(f.name for f in fields(ProjectRow))
+
+
+def to_record(row: ProjectRow) -> dict[str, Any]:
+    """The row as a dict by field name (what the cache stores; the blocker as its plain
+    tuple of strings)."""
+    record = {name: getattr(row, name) for name in FIELDS}
+    if row.blocker is not None:
+        record["blocker"] = tuple(row.blocker)
+    return record
+
+
+def from_record(record: Any) -> ProjectRow | None:
+    """A row restored by field names; None for a record of another shape."""
+    if not isinstance(record, dict) or set(record) != set(FIELDS):
+        return None
+    try:
+        values = dict(record)
+        values["flags"] = tuple(values["flags"])
+        if values["tasks"] is not None:
+            values["tasks"] = tuple(values["tasks"])
+        if values["blocker"] is not None:
+            values["blocker"] = Blocker._make(values["blocker"])
+        return ProjectRow(**values)
+    except (TypeError, ValueError):
+        return None
 
 
 def row_of(project: Project) -> ProjectRow:
@@ -91,6 +114,7 @@ def row_of(project: Project) -> ProjectRow:
     blocker = project_blocker(project)
     summary = project.task_summary if project.implementing else None
     upcoming = summary.next if summary is not None and blocker is None else None
+    claimed = f" (claimed by {upcoming.claimed_by})" if upcoming and upcoming.claimed_by else ""
     return ProjectRow(
         name=project.name,
         title=project.title,
@@ -106,86 +130,55 @@ def row_of(project: Project) -> ProjectRow:
         updated=project.updated,
         notes=project.notes,
         blocker=blocker,
-        next_task=f"{upcoming.key} {upcoming.text}" if upcoming is not None else None,
+        next_task=f"{upcoming.key} {upcoming.text}{claimed}" if upcoming is not None else None,
         tasks=summary.to_tuple() if summary is not None else None,
     )
 
 
-_FLAGS, _BLOCKER = _NAMES.index("flags"), _NAMES.index("blocker")
+def rows(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
+         ) -> list[ProjectRow]:
+    """A row for every project, sorted by name. Bad folders and documents are errors.
 
-
-def _to_cache(row: ProjectRow) -> tuple[Any, ...]:
-    """The row as plain values in field order (the blocker as a plain tuple)."""
-    values = list(astuple(row))
-    if row.blocker is not None:
-        values[_BLOCKER] = tuple(row.blocker)
-    return tuple(values)
-
-
-def _from_cache(hit: Any) -> ProjectRow | None:
-    """A cached row; None for an entry of another shape (compute it again)."""
-    if not isinstance(hit, (tuple, list)) or len(hit) != len(_NAMES):
-        return None
-    values = list(hit)
-    try:
-        values[_FLAGS] = tuple(values[_FLAGS])
-        held = values[_BLOCKER]
-        if held is not None:
-            values[_BLOCKER] = Blocker._make(held)
-        return ProjectRow(*values)
-    except (TypeError, ValueError):
-        return None
-
-
-def _signature(ws: Workspace, folder: str) -> tuple[tuple[int, int, int, int] | None, ...] | None:
-    """The four documents' stat signatures (None for a missing one); None to skip the cache."""
-    sigs: list[tuple[int, int, int, int] | None] = []
-    for phase in PHASES:
-        file = f"{folder}{os.sep}{phase}.md"
-        try:
-            st = os.lstat(file)
-            if stat.S_ISLNK(st.st_mode):
-                inside_root(ws.root, Path(file))
-                st = os.stat(file)
-        except (FileNotFoundError, NotADirectoryError):
-            sigs.append(None)
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            return None  # a folder where a document should be: let the loader say so
-        sigs.append(_cache.signature(st))
-    return tuple(sigs)
-
-
-def _newest(sig: tuple[tuple[int, int, int, int] | None, ...]) -> int:
-    return max((s[1] for s in sig if s is not None), default=0)
-
-
-def rows(ws: Workspace, tx: Transaction | None = None) -> list[ProjectRow]:
-    """A row for every project, sorted by name. Bad folders and documents are errors."""
+    A project's row comes from the cache while its documents hold the same bytes
+    (:mod:`sddkit._snapshot`); a project with documents staged in ``tx`` is computed from
+    them, and its row recorded under the staged bytes for the next command. The files are
+    looked at afresh, unless ``same_run`` (a caller that has just loaded every project in
+    this run, as ``sdd check`` does).
+    """
+    if not same_run:
+        _cache.new_run()
     folders = ws.project_folders()
     names = project_names(ws, set(folders), tx)
-    pending: set[str] = set()
+    pending: dict[str, dict[str, str | None]] = {}
     if tx is not None:
-        pending = {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
-    cache = _cache.for_root(ws.root, "rows")
-    loader = project_loader(ws, tx)
-    assets = str(ws.assets)
+        for path in [*tx.pending, *tx.removals]:
+            if path.parent.parent == ws.assets and path.suffix == ".md" \
+                    and path.stem in PHASES:
+                pending.setdefault(path.parent.name, {})[path.stem] = tx.read(path)
+    snapshot = _snapshot.for_workspace(ws.root, ws.assets)
+    loader = project_loader(ws, tx, snapshot)
     out: list[ProjectRow] = []
     for name in names:
-        sig = None
-        if cache is not None and name not in pending and not folders.get(name, True):
-            sig = _signature(ws, f"{assets}{os.sep}{name}")
-        if sig is not None and cache is not None:
-            restored = _from_cache(cache.get(name, sig))
-            if restored is not None:
-                out.append(restored)
+        cached = snapshot is not None and not folders.get(name, True)
+        if cached and name not in pending:
+            assert snapshot is not None
+            try:
+                found = from_record(snapshot.row(name))
+            except _snapshot.Uncacheable:
+                found, cached = None, False
+            if found is not None:
+                out.append(found)
                 continue
-        found = row_of(loader.project(name))
-        if sig is not None and cache is not None:
-            cache.put(name, sig, _to_cache(found), _newest(sig))
-        out.append(found)
+        row = row_of(loader.project(name))
+        if cached and snapshot is not None:
+            if name in pending:
+                snapshot.put_staged_row(name, pending[name], to_record(row))
+            else:
+                snapshot.put_row(name, to_record(row))
+        out.append(row)
     return out
 
 
-def sort_key(row: ProjectRow) -> tuple[int, str]:
-    return (STATES.index(row.state), row.name)
+def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...]]:
+    """State order, then names in natural order (``story-1-2`` before ``story-1-10``)."""
+    return (STATES.index(row.state), natural_key(row.name))

@@ -12,6 +12,7 @@ from . import markers
 from ._fileio import Transaction
 from .errors import SddkitError
 from .index import ProjectRow, rows, sort_key
+from .names import natural_key
 from .project import STATES
 from .workspace import Workspace
 
@@ -20,6 +21,9 @@ HEADER = "| Project | Phase | Status | Progress | Next | Updated | Notes |"
 #: How many projects of each active state ``sdd open sdd`` lists in full (the briefing stays
 #: under 8 KB at any size; ``sdd status`` lists everything).
 BRIEFING_LIMITS = {"implementing": 6, "awaiting-approval": 4, "drafting": 3}
+#: How many completed projects the inventory lists (the most recently updated); the others
+#: are counted in one line, so the block stays small however many projects were finished.
+COMPLETED_SHOWN = 5
 
 
 def _cell(text: str, limit: int = 80) -> str:
@@ -37,10 +41,31 @@ def _line(r: ProjectRow, notes_limit: int = 80) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _recent(row: ProjectRow) -> tuple[str, str]:
+    return (row.updated, row.name)
+
+
 def render(projects: list[ProjectRow], archived: int = 0) -> str:
-    """The inventory table; ``archived`` projects are counted under it, never listed."""
+    """The inventory table: every active project (implementing, awaiting approval, drafting,
+    blocked) by state and name, then the :data:`COMPLETED_SHOWN` most recently updated
+    completed projects (newest first), then one line counting the other completed ones;
+    ``archived`` projects are counted under it, never listed.
+
+    Completed projects are most of a long-lived repository: listing each would make the
+    block, which agents load at session start, grow without bound (1.1 MB at 10,000
+    projects). ``sdd status`` lists every project.
+    """
     lines = [HEADER, "|---|---|---|---|---|---|---|"]
-    lines += [_line(r) for r in sorted(projects, key=sort_key)]
+    active = [r for r in projects if r.state != "completed"]
+    completed = [r for r in projects if r.state == "completed"]
+    lines += [_line(r) for r in sorted(active, key=sort_key)]
+    completed.sort(key=_recent, reverse=True)
+    lines += [_line(r) for r in completed[:COMPLETED_SHOWN]]
+    hidden = len(completed) - COMPLETED_SHOWN
+    if hidden > 0:
+        noun = "project" if hidden == 1 else "projects"
+        lines.append(f"| _{hidden} more completed {noun}: `sdd status` lists every project_ "
+                     "|  |  |  |  |  |  |")
     if not projects:
         lines.append("| _no projects yet: `sdd new NAME`_ |  |  |  |  |  |  |")
     if archived:
@@ -69,7 +94,7 @@ def summary(ws: Workspace, full: bool) -> dict[str, Any]:
     for project in projects:
         counts[project.state] += 1
     step = next_step(ws, projects)
-    ranked = sorted(projects, key=lambda p: (-p.priority, p.name))  # the order `next` follows
+    ranked = sorted(projects, key=lambda p: (-p.priority, natural_key(p.name)))  # the order `next` follows
     listed: list[ProjectRow] = []
     for state, limit in BRIEFING_LIMITS.items():
         listed += [p for p in ranked if p.state == state][:limit]

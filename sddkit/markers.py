@@ -49,16 +49,26 @@ class Block:
 
 
 def scan(text: str, path: Path | None = None) -> dict[str, Block]:
-    """Every managed block in ``text``; a doubled, nested, reversed or unclosed marker is an error."""
+    """Every managed block in ``text``; a doubled, nested, reversed or unclosed marker is an
+    error. Markers inside code (a fence or an indented block, as markdown-it reads it) are
+    examples, not blocks."""
     blocks: dict[str, Block] = {}
     open_name: str | None = None
     open_line = 0
-    for index, line in enumerate(split_lines(text)):
+    lines = split_lines(text)
+    code: list[bool] | None = None  # computed once a marker is seen: most files have none
+    for index, line in enumerate(lines):
         if "sddkit:" not in line:
             continue
         match = _MARKER.match(line)
         if not match:
             continue
+        if code is None:
+            from ._markdown import code_lines
+
+            code = code_lines(lines)
+        if code[index]:
+            continue  # a marker shown as an example inside code is not a block
         name, kind = match.group(1), match.group(2)
         if kind == "start":
             if open_name is not None:

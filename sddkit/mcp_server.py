@@ -24,6 +24,7 @@ from pydantic import Field
 from . import operations
 from ._fileio import read_text
 from .errors import SddkitError
+from .person import PersonRequired
 from .workspace import Workspace
 
 CONTEXT_URI = "sddkit://context/{name}"
@@ -49,6 +50,9 @@ Names = Annotated[
 ]
 ProjectName = Annotated[
     str | None, Field(description="A project name; omitted: every project.")
+]
+AsName = Annotated[
+    str | None, Field(description="Who asks: the claimant name used with `sdd start --as`.")
 ]
 TaskRef = Annotated[str, Field(description="The task: an id such as T003 or 2.1, or #3.")]
 
@@ -90,6 +94,10 @@ class Locator:
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             return _error(f"{where}{exc.strerror or exc}")
+        finally:
+            from . import _cache
+
+            _cache.flush()  # one call is one run: the next looks at the files afresh
 
 
 # --- the tools' answers: the operations' JSON ---------------------------------------------
@@ -105,13 +113,20 @@ def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
     return _data(operations.status(ws, project or None))
 
 
-def next_data(ws: Workspace, project: str | None) -> dict[str, Any]:
-    """``next_step``: :func:`sddkit.operations.next_step` (``sddkit.next/1``)."""
-    return _data(operations.next_step(ws, project or None))
+def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
+              all_tasks: bool = False) -> dict[str, Any]:
+    """``next_step``/``available_tasks``: :func:`sddkit.operations.next_step` or
+    :func:`sddkit.operations.available_tasks` (``sddkit.next/1``, ``sddkit.next.all/1``)."""
+    if all_tasks:
+        return _data(operations.available_tasks(ws, project or None, as_name))
+    return _data(operations.next_step(ws, project or None, as_name))
 
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
     """``complete_task``: :func:`sddkit.operations.complete` (``sddkit.done/1``)."""
+    if force:  # a person's act (docs/approvals.md); an MCP client is always an agent
+        raise PersonRequired(f"forcing a task is a person's act: a person runs `sdd done {task} "
+                             "--force` in their own terminal")
     return _data(operations.complete(ws, task, project, force))
 
 
@@ -188,6 +203,7 @@ OUTPUTS = {
     "open_context": "sddkit.open/1",
     "status": "sddkit.status/1",
     "next_step": "sddkit.next/1",
+    "available_tasks": "sddkit.next.all/1",
     "complete_task": "sddkit.done/1",
     "check": "sddkit.check/1",
     "contracts_check": "sddkit.contracts.check/1",
@@ -238,12 +254,25 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         name="next_step",
         title="Next step",
         description="The next step (like `sdd next`): a document to write, a phase awaiting a "
-        "person's approval, or the next task with its file, line and verify checks. "
-        "Returns sddkit.next/1.",
+        "person's approval, or the next task with its file, line and verify checks; tasks "
+        "claimed by another name are skipped, the caller's own claim comes first. Returns "
+        "sddkit.next/1.",
         annotations=READ_ONLY,
     )
-    def next_step(project: ProjectName = None) -> Result:
-        return run(lambda ws: next_data(ws, project))
+    def next_step(project: ProjectName = None, as_name: AsName = None) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name))
+
+    @server.tool(
+        name="available_tasks",
+        title="Tasks that can start now",
+        description="Every task that can start now (like `sdd next --all`): dependencies done, "
+        "not blocked, not claimed by another name, honouring [P]; the caller's own claims; "
+        "projects waiting for a person. Claim one with `sdd start TASK --as NAME`. Returns "
+        "sddkit.next.all/1.",
+        annotations=READ_ONLY,
+    )
+    def available_tasks(project: ProjectName = None, as_name: AsName = None) -> Result:
+        return run(lambda ws: next_data(ws, project, as_name, all_tasks=True))
 
     @server.tool(
         name="complete_task",
@@ -261,7 +290,8 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         task: TaskRef,
         project: Annotated[str | None, Field(description="The project (needed when ids repeat).")]
         = None,
-        force: Annotated[bool, Field(description="Check it even if its dependencies are open.")]
+        force: Annotated[bool, Field(description="Refused: forcing is a person's act "
+                                     "(`sdd done TASK --force` in a terminal).")]
         = False,
     ) -> Result:
         return run(lambda ws: complete_data(ws, task, project, force))

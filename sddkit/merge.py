@@ -219,8 +219,8 @@ def _sides(root: Path) -> tuple[str, str] | None:
     Git tells a merge driver the commit it merges in through ``GITHEAD_<sha>`` environment
     variables (merge-ort sets one per merged commit; ``MERGE_HEAD`` is written only after
     the merge is computed). ``GIT_REFLOG_ACTION`` tells a merge (base: the merge base) from
-    a cherry-pick (base: the picked commit's parent). A rebase sets neither (git 2.39):
-    None, and the block stays ours until ``sdd inventory`` (SDD-006 says so).
+    a cherry-pick (base: the picked commit's parent). A rebase or cherry-pick in git 2.39
+    sets neither: None, and the block stays ours until ``sdd inventory`` (SDD-006 says so).
     """
     import os
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .blockers import BLOCKED, IN_REVIEW
+from .blockers import BLOCKED, IN_REVIEW, Blocker
+from .handout import needs_person
 from .index import ProjectRow
+from .names import natural_key
 from .workspace import Workspace
 
 SCHEMA = "sddkit.next/1"
@@ -14,13 +16,13 @@ SCHEMA = "sddkit.next/1"
 
 @dataclass
 class Step:
-    kind: str  # "task" | "write" | "approve" | "blocked" | "done" | "none"
+    kind: str  # "task" | "write" | "approve" | "blocked" | "claimed" | "done" | "none"
     project: ProjectRow | None
     message: str
     command: str | None = None
     phase: str | None = None
     task: Any = None  # tasks.Task
-    skipped: list[tuple[Any, str]] = field(default_factory=list)
+    skipped: list[tuple[Any, Blocker]] = field(default_factory=list)  # (tasks.Task, why)
     others: list[ProjectRow] = field(default_factory=list)
 
 
@@ -38,53 +40,91 @@ def gate_step(ws: Workspace, row: ProjectRow) -> Step:
     return Step(kind, row, message, blocker.command, row.phase)
 
 
-def task_step(ws: Workspace, row: ProjectRow) -> Step:
+def task_step(ws: Workspace, row: ProjectRow, me: str | None = None) -> Step:
+    """The next task of an implementing project for the claimant ``me``: its own claimed
+    task first, then the first one nobody else claims (``handout.hand_out``). A list without
+    claims is answered from the cached row alone."""
     found = row.task_summary  # the next task without parsing the list, from the row
     assert found is not None
     name = row.name
     if found.all_done:
-        return Step("done", row, f"every task of {name} is done", None, "tasks")
-    if found.next is None:
-        reasons = "; ".join(f"{t.key} {why}" for t, why in found.skipped[:5])
-        return Step("blocked", row, f"no task of {name} can start: {reasons}", None, "tasks",
-                    skipped=found.skipped)
-    task = found.next
+        extra = (f" ({found.optional_open} optional task(s) left open)"
+                 if found.optional_open else "")
+        return Step("done", row, f"every task of {name} is done{extra}", None, "tasks")
+    handout = _handout(ws, row, me)
+    if handout is not None:
+        task, skipped = handout.first, handout.skipped
+    else:
+        task, skipped = found.next, found.skipped
+    if task is None:
+        reasons = "; ".join(f"{t.key} {why.reason}" for t, why in skipped[:5])
+        claimed = any(why.claim for _t, why in skipped)
+        kind, what = ("claimed", "is free") if claimed else ("blocked", "can start")
+        return Step(kind, row, f"no task of {name} {what}: {reasons}", None, "tasks",
+                    skipped=skipped)
     return Step("task", row, f"{task.key} {task.text}", f"sdd done {task.key} --project {name}",
-                "tasks", task=task, skipped=found.skipped)
+                "tasks", task=task, skipped=skipped)
 
 
-def project_step(ws: Workspace, row: ProjectRow) -> Step:
-    """The step of one project."""
+def _handout(ws: Workspace, row: ProjectRow, me: str | None) -> Any:
+    """The claims-aware view of ``row``'s list, or None when it has no claim (the row's
+    cached summary is then the answer)."""
+    from .handout import hand_out, has_claims
+
+    try:
+        text = (ws.assets / row.name / "tasks.md").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None  # the row says what is wrong with the file
+    if not has_claims(text):
+        return None
+    from .project import load_project
+
+    tasks = load_project(ws, row.name).tasks
+    return hand_out(tasks, me) if tasks is not None else None
+
+
+def project_step(ws: Workspace, row: ProjectRow, me: str | None = None) -> Step:
+    """The step of one project, for the claimant ``me``."""
     if row.implementing and not row.blocked:
-        return task_step(ws, row)
+        return task_step(ws, row, me)
     return gate_step(ws, row)
 
 
-def next_step(ws: Workspace, projects: list[ProjectRow]) -> Step:
-    """The most urgent step across ``projects`` (their rows): no document is read."""
+def next_step(ws: Workspace, projects: list[ProjectRow], me: str | None = None) -> Step:
+    """The most urgent step across ``projects`` (their rows) for the claimant ``me``; a
+    document is read only when its list holds claims. ``others`` lists every other project
+    with open work (those that wait for a person included)."""
     if not projects:
         return Step("none", None, "no projects yet: start one with `sdd new NAME`", "sdd new NAME")
-    ranked = sorted(projects, key=lambda r: (-r.priority, r.name))
+    ranked = sorted(projects, key=lambda r: (-r.priority, natural_key(r.name)))
+    step = _most_urgent(ws, ranked, me)
+    if step.project is not None:
+        step.others = [r for r in ranked if r is not step.project and r.state != "completed"
+                       and r.next_kind != "done"]
+    return step
+
+
+def _most_urgent(ws: Workspace, ranked: list[ProjectRow], me: str | None) -> Step:
     implementing = [r for r in ranked if r.implementing and not r.blocked]
+    claimed: list[Step] = []
     for row in implementing:
         if row.next_kind == "task":
-            step = task_step(ws, row)
-            step.others = [r for r in implementing if r is not row and r.state != "completed"]
-            return step
+            step = task_step(ws, row, me)
+            if step.kind == "task":
+                return step
+            claimed.append(step)
     gates = [r for r in ranked if not r.implementing and not r.blocked]
     for kind in ("write", "approve"):
         for row in gates:
             if row.next_kind == kind:
-                step = gate_step(ws, row)
-                step.others = [r for r in gates if r is not row]
-                return step
+                return gate_step(ws, row)
+    if claimed:
+        return claimed[0]
     stuck = [r for r in implementing if r.next_kind == "blocked"] + [
         r for r in ranked if r.blocked
     ]
     if stuck:
-        step = project_step(ws, stuck[0])
-        step.others = stuck[1:]
-        return step
+        return project_step(ws, stuck[0], me)
     return Step("done", None, "every project is completed; nothing to do", None)
 
 
@@ -101,6 +141,11 @@ def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
         "depends": list(task.depends),
         "parallel": task.parallel,
         "story": task.story,
+        "optional": task.optional,
+        "blocked": task.blocked,
+        "claimed_by": task.claimed_by,
+        "claimed_at": task.claimed_at,
+        "notes": list(task.notes),
     }
 
 
@@ -127,9 +172,14 @@ def to_json(ws: Workspace, step: Step) -> dict[str, Any]:
         "task": _task_json(ws, project, step.task) if step.task and project else None,
         "progress": {"done": done, "total": total},
         "skipped": [
-            {"key": t.key, "text": t.text, "line": t.line, "reason": why} for t, why in step.skipped
+            {"key": t.key, "text": t.text, "line": t.line, "reason": why.reason}
+            for t, why in step.skipped
         ],
-        "others": [{"project": p.name, "state": p.state} for p in step.others],
+        "others": [
+            {"project": p.name, "state": p.state, "phase": p.phase, "kind": p.next_kind,
+             "needs_person": needs_person(p)}
+            for p in step.others
+        ],
         "read_first": [item.to_json() for item in read_first_of(ws, step)],
     }
 
@@ -141,22 +191,26 @@ def to_text(ws: Workspace, step: Step) -> str:
         task = step.task
         where = f" ({task.heading})" if task.heading else ""
         lines.append(f"Next: {task.key} {task.text}   [project {project.name}]{where}")
+        if getattr(task, "claimed_by", None):
+            lines.append(f"  claimed by: {task.claimed_by} since {task.claimed_at or '?'}")
         lines.append(f"  file: {_doc_rel(ws, project, 'tasks')}:{task.line}")
         lines += [f"  verify: {v}" for v in task.verify]
         if task.depends:
             lines.append(f"  depends: {', '.join(task.depends)} (done)")
         done, total = project.done, project.total
         lines.append(f"  progress: {done}/{total} tasks done")
-        lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped]
+        lines += [f"  skipped: {t.key} {why.reason}" for t, why in step.skipped]
         summary = project.task_summary
-        if summary is not None and summary.problems:
-            lines.append(f"  warning: the task list has {summary.problems} problem(s) (duplicate "
-                         "ids, unknown dependencies or cycles): `sdd check` names them")
+        if summary is not None and (summary.problems or summary.warnings):
+            lines.append(f"  warning: the task list has {summary.problems} error(s) and "
+                         f"{summary.warnings} warning(s): `sdd check` names them")
         lines.append(f"When its check passes: {step.command}")
     else:
-        prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked"}.get(step.kind, "Next")
+        prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked",
+                  "claimed": "Taken"}.get(step.kind, "Next")
         lines.append(f"{prefix}: {step.message}")
-        lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped if step.kind != "blocked"]
+        lines += [f"  skipped: {t.key} {why.reason}" for t, why in step.skipped
+                  if step.kind not in ("blocked", "claimed")]
     first = read_first_of(ws, step)
     if first:
         from .readfirst import to_text as read_text
@@ -166,4 +220,6 @@ def to_text(ws: Workspace, step: Step) -> str:
         shown = ", ".join(f"{p.name} ({p.state})" for p in step.others[:8])
         more = f" and {len(step.others) - 8} more" if len(step.others) > 8 else ""
         lines.append(f"Also open: {shown}{more}")
+        lines += [f"Needs a person: {p.name}: {why}" for p in step.others
+                  if (why := needs_person(p)) is not None]
     return "\n".join(lines) + "\n"

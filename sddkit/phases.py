@@ -17,21 +17,34 @@ from .workspace import PHASES
 
 STATUSES = ("draft", "review", "approved")
 HEX64 = re.compile(r"[0-9a-f]{64}")
-_CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
-_DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
+# the tasks view of sddkit before 0.2 (kept so that approvals made then stay valid)
+_LEGACY_CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTILINE)
+_LEGACY_DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
 
 
 def gate_hash(phase: str, text: str) -> str:
     """The hash an approval pins: the body, BOM removed, line endings normalised.
 
-    For ``tasks`` the check boxes and done marks are left out, so that checking a task
-    during implementation does not reopen the tasks gate; any other edit does.
+    For ``tasks`` the body is first seen through :func:`sddkit.tasks.gate_view`: check
+    boxes, done marks and tracking lines (``claimed:``, ``blocked:``, ``note:``) are left
+    out, so that doing tasks does not reopen the tasks gate; any other edit does.
     """
     import hashlib
 
     body = _frontmatter.normalised_body(text)
     if phase == "tasks":
-        body = _DONE_MARK.sub("", _CHECKBOX.sub(r"\1[ ]", body))
+        from .tasks.lines import gate_view
+
+        body = gate_view(body)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def legacy_tasks_hash(text: str) -> str:
+    """The tasks gate hash as sddkit computed it before the tracking lines were left out."""
+    import hashlib
+
+    body = _frontmatter.normalised_body(text)
+    body = _LEGACY_DONE_MARK.sub("", _LEGACY_CHECKBOX.sub(r"\1[ ]", body))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -64,7 +77,7 @@ class PhaseDoc:
     meta: dict[str, Any]
     cached_hash: str | None = None
     summary: Any = None  # tasks.TaskSummary for a tasks document, when known
-    sig: tuple[int, int, int, int] | None = None  # the file's stat signature (cache key)
+    key: Any = None  # the content key of the bytes this was read from (for the caches)
 
     @property
     def path(self) -> Path:
@@ -105,7 +118,10 @@ class PhaseDoc:
     @property
     def changed(self) -> bool:
         """Approved, but the body no longer hashes to what was approved."""
-        return self.approved and self.approved_sha256 != self.current_hash
+        if not self.approved or self.approved_sha256 == self.current_hash:
+            return False
+        # an approval pinned by an earlier sddkit stays valid while the text is unchanged
+        return not (self.phase == "tasks" and self.approved_sha256 == legacy_tasks_hash(self.text))
 
     def line_of(self, key: str) -> int:
         return key_line(self.text, key)

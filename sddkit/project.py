@@ -11,8 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import _cache
-from ._fileio import inside_root, read_text
+from . import _cache, _snapshot
+from ._fileio import decode, inside_root, read_bytes
 from .errors import SddkitError, UnsafePath
 from .names import SLUG, check_slug, shown
 from .phases import PhaseDoc, load_doc
@@ -27,11 +27,28 @@ STATES = ("implementing", "awaiting-approval", "drafting", "blocked", "completed
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
+#: Task lists derived from an edit of a parsed list (a ``done``), by the id of the edited text
+#: object; the text is kept, so the id names that very string (see :func:`remember_tasks`).
+_derived: dict[int, tuple[str, TaskList]] = {}
+
+
+def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
+    """``tasks`` is what parsing ``text`` gives, known without parsing it (a ``done`` ticked
+    one box of a parsed list): loading that very string again (the inventory row of the
+    project just changed) uses it, and a long list is cached under its new bytes, so the
+    next ``done`` in a 50,000-task list parses nothing."""
+    _derived.clear()  # one at a time: the memory of a big list is not kept twice
+    _derived[id(text)] = (text, tasks)
+    if project.root is not None and len(text) >= _cache.BIG_TASKS_CHARS:
+        _cache.store_task_list(project.root, project.name, text, tasks)
+
+
 @dataclass
 class Project:
     name: str
     path: Path
     docs: dict[str, PhaseDoc] = field(default_factory=dict)
+    root: Path | None = None  # the repository root (where the caches are), when known
 
     # --- project-wide fields (constitution front matter) ----------------------------
     @property
@@ -121,9 +138,13 @@ class Project:
         doc = self.docs.get("tasks")
         if doc is None:
             return None
+        text = doc.text
+        known = _derived.get(id(text))
+        if known is not None and known[0] is text:
+            return known[1]
         from .tasks import parse_tasks
 
-        return parse_tasks(doc.text, doc.path)
+        return parse_tasks(text, doc.path)
 
     @property
     def task_summary(self) -> TaskSummary | None:
@@ -174,17 +195,20 @@ class Project:
 
 
 class _Loader:
-    """Loads the documents of many projects: one cache lookup per file, one stat per file."""
+    """Loads the documents of projects: staged in a transaction, from the parse cache (with a
+    snapshot: many projects), or parsed from disk (one project: a write, ``sdd status P``)."""
 
-    def __init__(self, ws: Workspace, tx: Transaction | None) -> None:
+    def __init__(self, ws: Workspace, tx: Transaction | None,
+                 snapshot: _snapshot.Snapshot | None = None) -> None:
         self.ws = ws
         self.tx = tx
+        self.snapshot = snapshot
         self.assets = str(ws.assets)
         if os.path.islink(self.assets):
             inside_root(ws.root, ws.assets)
 
-    def doc(self, folder: str, name: str, phase: str) -> PhaseDoc | None:
-        """One phase document: staged in ``tx``, from the parse cache, or parsed from disk."""
+    def doc(self, folder: str, name: str, phase: str, key: Any = None) -> PhaseDoc | None:
+        """One phase document; ``key`` is its content key when the snapshot knows it."""
         file = f"{folder}{os.sep}{phase}.md"
         tx = self.tx
         if tx is not None and tx.is_pending(Path(file)):
@@ -197,15 +221,14 @@ class _Loader:
                 st = os.stat(file)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        cache = _cache.for_root(self.ws.root) if stat.S_ISREG(st.st_mode) else None
-        key = f"{name}/{phase}"
-        sig = _cache.signature(st)
+        cache = _cache.for_root(self.ws.root, "parse") if key is not None else None
+        entry = f"{name}/{phase}/{key}"
         if cache is not None:
-            hit = cache.get(key, sig)
+            hit = cache.get(entry)
             if hit is not None:
                 try:
                     meta, digest, summary = hit
-                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), sig=sig)
+                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), key=key)
                     if summary is not None:
                         from .tasks import TaskSummary
 
@@ -214,12 +237,17 @@ class _Loader:
                 except (TypeError, ValueError):  # an entry of another shape: parse the file
                     pass
         path = Path(file)
-        text = tx.read(path) if tx is not None else read_text(path)
+        if tx is not None:
+            text = tx.read(path)
+            data = None if text is None else text.encode("utf-8")
+        else:
+            data = read_bytes(path)
+            text = decode(data, path)
         if text is None:  # pragma: no cover - raced with a deletion
             return None
         doc = load_doc(path, text, name, phase)
-        doc.sig = sig
-        if cache is not None:
+        if cache is not None and data is not None and _cache.blob_id(data) == key:
+            doc.key = key  # the bytes read are the ones the key names: safe to remember
             summary_tuple = None
             if phase == "tasks":
                 from .tasks import parse_tasks, summarise
@@ -227,7 +255,7 @@ class _Loader:
                 doc.summary = summarise(parse_tasks(text, path))
                 summary_tuple = doc.summary.to_tuple()
             meta = {sys.intern(k): v for k, v in doc.meta.items()}  # smaller, faster cache
-            cache.put(key, sig, (meta, doc.current_hash, summary_tuple))
+            cache.put(entry, (meta, doc.current_hash, summary_tuple))
         return doc
 
     def project(self, name: str) -> Project:
@@ -238,7 +266,8 @@ class _Loader:
             st = os.lstat(path)
         except (FileNotFoundError, NotADirectoryError):
             st = None
-        if st is not None and stat.S_ISLNK(st.st_mode):
+        linked = st is not None and stat.S_ISLNK(st.st_mode)
+        if linked:
             try:
                 inside_root(ws.root, path)
             except UnsafePath:
@@ -251,11 +280,17 @@ class _Loader:
         pending = tx is not None and tx.is_pending(path / "constitution.md")
         if (st is None or not stat.S_ISDIR(st.st_mode)) and not pending:
             raise SddkitError(f"unknown project '{shown(name)}'; {known_listing(ws, name)}")
-        project = Project(name, path)
+        project = Project(name, path, root=ws.root)
         missing: str | None = None
         folder = str(path)
-        for phase in PHASES:
-            doc = self.doc(folder, name, phase)
+        keys: tuple[Any, ...] = (None,) * len(PHASES)
+        if self.snapshot is not None and st is not None and not linked:
+            try:
+                keys = self.snapshot.project_keys(name)
+            except _snapshot.Uncacheable:
+                pass
+        for position, phase in enumerate(PHASES):
+            doc = self.doc(folder, name, phase, keys[position])
             if doc is None:
                 missing = missing or phase
                 continue
@@ -288,9 +323,11 @@ def known_listing(ws: Workspace, name: str, limit: int = 8) -> str:
     return f"{hint}{len(known)} projects in all (`sdd status` lists them)"
 
 
-def project_loader(ws: Workspace, tx: Transaction | None = None) -> _Loader:
-    """A loader for many projects (``loader.project(name)``), sharing its checks."""
-    return _Loader(ws, tx)
+def project_loader(ws: Workspace, tx: Transaction | None = None,
+                   snapshot: _snapshot.Snapshot | None = None) -> _Loader:
+    """A loader for many projects (``loader.project(name)``), sharing its checks; with a
+    snapshot (:func:`sddkit._snapshot.for_workspace`), through the parse cache."""
+    return _Loader(ws, tx, snapshot)
 
 
 def load_project(ws: Workspace, name: str, tx: Transaction | None = None) -> Project:
@@ -306,7 +343,8 @@ def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]
 
     With ``tx``, projects created earlier in the transaction are included.
     """
-    loader = _Loader(ws, tx)
+    _cache.new_run()
+    loader = _Loader(ws, tx, _snapshot.for_workspace(ws.root, ws.assets))
     return [loader.project(name) for name in project_names(ws, set(ws.project_names()), tx)]
 
 

@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from sddkit.agentenv import variable_names
 from sddkit.cli import cli
+
+AGENT_VARIABLES = variable_names()
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Ada Tester",
@@ -32,13 +35,16 @@ def isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
     mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     for key, value in GIT_IDENTITY.items():
         mp.setenv(key, value)
+    for key in AGENT_VARIABLES & set(os.environ):  # a coding agent's shell: not a person's
+        mp.delenv(key)
     (home / ".gitconfig").write_text("[user]\n\tname = Ada Tester\n\temail = ada@example.com\n"
                                      "[init]\n\tdefaultBranch = main\n")
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's HOME, git config or sddkit variables."""
+    """No test sees the developer's HOME, git config, sddkit variables or the variables a
+    coding agent sets in its shells (the suite passes inside Claude Code, Codex...)."""
     home = tmp_path_factory.mktemp("home")
     isolate(monkeypatch, home)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -158,3 +164,15 @@ def walk_to(root: Path, invoke: Invoke, project: str, upto: str = "tasks",
             assert result.exit_code == 0, (phase, step, result.stderr)
         if phase == upto:
             return
+
+
+@pytest.fixture
+def spec_in_review(initialised: Path, sdd: Invoke) -> Path:
+    """``demo`` with its constitution approved and its spec in review, all committed."""
+    walk_to(initialised, sdd, "demo", upto="constitution")
+    fill(initialised / "AGENTS.ctx/sdd/assets/demo/spec.md")
+    result = sdd(initialised, "ready", "demo")
+    assert result.exit_code == 0, result.stderr
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "spec ready")
+    return initialised

@@ -96,7 +96,7 @@ def test_the_constitution_points_at_the_foundations_and_gaps_are_said(tmp_path: 
     assert "- `openspec/project.md` (kept where it is)" in constitution
     assert "imported_from: openspec/changes/add-csv-export/\n" in constitution
     plan = (folder / "plan.md").read_text()
-    assert "has no plan document; its tasks was written without one" in plan
+    assert "has no plan document; its tasks document was written without one" in plan
     # the archived change is not adopted
     assert sorted(p.name for p in (repo / "AGENTS.ctx/sdd/assets").iterdir()) == ["add-csv-export"]
 
@@ -171,3 +171,48 @@ def test_an_instruction_file_with_broken_markers_is_skipped_not_fatal(tmp_path: 
     assert "project        001-recipe-search" in result.stdout
     assert (repo / "CLAUDE.md").read_bytes() == broken
     assert not (repo / "AGENTS.ctx/claude-md").exists()
+
+
+def test_an_archived_import_is_not_imported_again(tmp_path: Path, sdd) -> None:
+    repo = _tree(tmp_path, "openspec")
+    assert sdd(repo, "adopt").exit_code == 0
+    assert sdd(repo, "approve", "add-csv-export", "--all-imported", "--by", "Grace").exit_code == 0
+    for task in ("1.1", "1.2", "1.3"):
+        assert sdd(repo, "done", task, "--project", "add-csv-export").exit_code == 0
+    assert sdd(repo, "archive", "add-csv-export").exit_code == 0
+    before = tree_digest(repo)
+    again = sdd(repo, "adopt")
+    assert "-add-csv-export <- openspec openspec/changes/add-csv-export/: imported earlier, " \
+        "since archived" in again.stdout
+    assert tree_digest(repo) == before
+
+
+def test_adopt_from_a_subfolder_adopts_the_repository(tmp_path: Path, run_sdd) -> None:
+    repo = _tree(tmp_path, "spec-kit")
+    deep = repo / "src" / "deep"
+    deep.mkdir(parents=True)
+    result = run_sdd("adopt", cwd=deep)
+    assert result.returncode == 0, result.stderr
+    assert (repo / "AGENTS.ctx/sdd/assets/001-recipe-search").is_dir()
+    assert not (deep / "AGENTS.ctx").exists()
+    # adopt registers the merge drivers as init does
+    assert git(repo, "config", "--get", "merge.sddkit-tasks.driver").strip()
+
+
+def test_a_linked_unit_folder_is_reported_not_followed(tmp_path: Path, sdd) -> None:
+    repo = _tree(tmp_path, "spec-kit")
+    elsewhere = tmp_path / "elsewhere" / "002-linked"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "spec.md").write_text("# Linked\n")
+    (repo / "specs" / "002-linked").symlink_to(elsewhere)
+    result = sdd(repo, "adopt")
+    assert "skipped        002-linked <- specs/002-linked: a symbolic link: not followed" \
+        in result.stdout
+    assert not (repo / "AGENTS.ctx/sdd/assets/002-linked").exists()
+
+
+def test_names_fold_accents() -> None:
+    from sddkit.adopt_sources import slug
+
+    assert slug("004-Café Menu") == "004-cafe-menu"
+    assert slug("ü") == "u" and slug("日本") == "imported"

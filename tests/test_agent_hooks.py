@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from conftest import Invoke, sdd_executable, tree_digest, walk_to
 
-from sddkit import agent_hooks
-from sddkit.agent_hooks import FILES, HOOKS, HookRow, handler
+from sddkit.agent_hooks import FILES, HOOKS, handler
 from sddkit.brief import MAX_CHARS
 
 AGENTS = ["claude", "codex", "gemini", "cursor"]
@@ -78,17 +77,27 @@ def test_install_creates_each_agents_file_in_its_format(initialised: Path, sdd: 
     assert claude == {"hooks": {"SessionStart": [{
         "matcher": "startup|resume|clear|compact",
         "hooks": [{"type": "command", "command": "sdd open --brief --hook claude", "timeout": 10}],
+    }], "PreToolUse": [{
+        "matcher": "Bash|Edit|MultiEdit|Write",
+        "hooks": [{"type": "command", "command": "sdd guard --hook claude", "timeout": 10}],
     }]}}
     assert load(initialised, "codex") == {"hooks": {"SessionStart": [{
         "hooks": [{"type": "command", "command": "sdd open --brief --hook codex", "timeout": 10}],
+    }], "PreToolUse": [{
+        "matcher": "Bash|apply_patch",
+        "hooks": [{"type": "command", "command": "sdd guard --hook codex", "timeout": 10}],
     }]}}
     assert load(initialised, "gemini") == {"hooks": {"SessionStart": [{
         "hooks": [{"type": "command", "name": "sddkit-briefing",
                    "command": "sdd open --brief --hook gemini", "timeout": 10000}],
+    }], "BeforeTool": [{
+        "matcher": "run_shell_command|write_file|replace",
+        "hooks": [{"type": "command", "name": "sddkit-guard",
+                   "command": "sdd guard --hook gemini", "timeout": 10000}],
     }]}}
     assert load(initialised, "cursor") == {"version": 1, "hooks": {"sessionStart": [
         {"command": "sdd open --brief --hook cursor", "timeout": 10},
-    ]}}
+    ], "beforeShellExecution": [{"command": "sdd guard --hook cursor", "timeout": 10}]}}
     before = tree_digest(initialised)
     assert "nothing changed" in hooks(sdd, initialised, "install")
     assert tree_digest(initialised) == before
@@ -221,19 +230,20 @@ def test_dry_run_prints_the_diff_and_writes_nothing(initialised: Path, sdd: Invo
     assert tree_digest(initialised) == before
 
 
-def test_another_row_is_one_more_table_entry(initialised: Path, sdd: Invoke,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """A guard hook (issue 17) is one row: install, list and remove handle it unchanged."""
-    guard = HookRow("claude", "PreToolUse", "Bash", "sdd guard --hook claude", "sdd guard",
-                    timeout=5, name="sddkit-guard")
-    monkeypatch.setattr(agent_hooks, "HOOKS", (*HOOKS, guard))
+def test_the_guard_is_one_more_row_per_agent(initialised: Path, sdd: Invoke) -> None:
+    """The guard hook (issue 17): install, list and remove handle its rows unchanged."""
     hooks(sdd, initialised, "install", "--agent", "claude")
     data = load(initialised, "claude")
-    assert data["hooks"]["PreToolUse"] == [{"matcher": "Bash", "hooks": [
-        {"type": "command", "command": "sdd guard --hook claude", "timeout": 5}]}]
+    assert data["hooks"]["PreToolUse"] == [{"matcher": "Bash|Edit|MultiEdit|Write", "hooks": [
+        {"type": "command", "command": "sdd guard --hook claude", "timeout": 10}]}]
     states = json.loads(sdd(initialised, "agents", "list", "--json").stdout)["hooks"]
     assert {(h["event"], h["state"]) for h in states if h["agent"] == "claude"} == {
         ("SessionStart", "installed"), ("PreToolUse", "installed")}
+    guard = data["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+    payload = {"tool_name": "Bash", "tool_input": {"command": "sdd approve billing"}}
+    result = run_hook_command(guard, initialised, payload)  # the installed command denies
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
     hooks(sdd, initialised, "remove", "--agent", "claude")
     assert not (initialised / ".claude" / "settings.json").exists()
 

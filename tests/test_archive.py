@@ -126,6 +126,7 @@ def test_an_archived_edit_and_a_vanished_test_are_findings(initialised: Path, sd
     report = json.loads(sdd(initialised, "check", "--json").stdout)
     assert [(f["rule"], f["path"]) for f in report["findings"]] == [("SDD-003", f"{archived}/plan.md")]
     assert "restore the file from git" in report["findings"][0]["hint"]
+    assert "the test an archived spec names is gone" not in report["findings"][0]["hint"]
 
 
 def test_a_stray_folder_in_the_archive_is_reported(initialised: Path, sdd) -> None:

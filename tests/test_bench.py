@@ -124,3 +124,23 @@ def test_importtime_runs(repo: Path) -> None:
                           capture_output=True, text=True)
     assert done.returncode in (0, 1), done.stderr  # 1: a forbidden import was reported
     assert "## sdd next: imports beyond start-up take" in done.stdout
+
+
+def test_cold_and_write_cases_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cold (first run after git clone) and write cases, once each, at N=20 with a
+    small "big" task list: every command exits 0 and is measured."""
+    run = _load("run")
+    sys.path.insert(0, str(BENCH))
+    import cases
+
+    monkeypatch.setattr(run, "WORK", tmp_path / "work")
+    monkeypatch.setattr(cases, "BIG_TASKS", 300)
+    env = run.environment([])
+    cold = run.bench_cold(20, SDD, env, 1)
+    writes = run.bench_writes(20, SDD, env, 1)
+    for result in cold + writes:
+        assert result.failure is None, (result.command, result.failure)
+        assert len(result.samples) == 1, result.command
+    assert {r.command for r in writes} == {"sdd done", "sdd approve", "sdd new",
+                                           "sdd done (0k tasks)",
+                                           "sdd done (0k tasks, the next one)"}

@@ -1,95 +1,236 @@
-"""The parse cache is a shortcut only: the answers are the same with it and without it."""
+"""The caches are a shortcut only: the answers are the same with them and without them.
+
+Every cache (the listing rows, the parse entries, the ``sdd check`` facts) is keyed by the
+documents' content, found through git's index or the files' bytes. Each test changes the
+files behind the caches' back (a hand edit with the same size and mtime, a checkout, a
+stash pop, a deletion, a clone) and compares every answer with ``SDDKIT_NO_CACHE=1``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from conftest import Invoke, walk_to
+from conftest import Invoke, fill, git, walk_to
 
-from sddkit import _cache
+from sddkit import _cache, index
 
 TASKS = "- [ ] T001 First\n  - verify: ok\n- [ ] T002 Second\n  - depends: T001\n"
+ASSETS = "AGENTS.ctx/sdd/assets"
 
 
 def age_tree(root: Path, seconds: int = 60) -> None:
     past = time.time() - seconds
-    for path in (root / "AGENTS.ctx").rglob("*.md"):
+    for path in (root / "AGENTS.ctx").rglob("*"):
         os.utime(path, (past, past))
 
 
 def answers(sdd: Invoke, root: Path) -> tuple[str, ...]:
-    return tuple(sdd(root, *args).stdout for args in (
-        ["status", "--json"], ["next", "--json"], ["open", "sdd", "--json"],
-        ["status", "demo", "--json"]))
+    out = []
+    for args in (["status", "--json"], ["next", "--json"], ["open", "sdd", "--json"],
+                 ["status", "demo", "--json"], ["check", "--json"]):
+        result = sdd(root, *args)
+        out.append(f"{result.exit_code}\n{result.stdout}")
+    return tuple(out)
+
+
+def uncached(sdd: Invoke, root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    with monkeypatch.context() as patch:
+        patch.setenv("SDDKIT_NO_CACHE", "1")
+        return answers(sdd, root)
+
+
+def same_as_uncached(sdd: Invoke, root: Path, monkeypatch: pytest.MonkeyPatch
+                     ) -> tuple[str, ...]:
+    """The cached answers (twice: filling, then reading the caches) equal the uncached ones."""
+    first = answers(sdd, root)
+    second = answers(sdd, root)
+    truth = uncached(sdd, root, monkeypatch)
+    assert first == truth
+    assert second == truth
+    return truth
+
+
+def edit_in_place(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` (same length) keeping the file's size and mtime."""
+    assert len(old) == len(new)
+    st = path.stat()
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def next_key(sdd: Invoke, root: Path) -> str:
+    return json.loads(sdd(root, "next", "--json").stdout)["task"]["key"]
 
 
 @pytest.fixture
 def repo(initialised: Path, sdd: Invoke) -> Path:
     walk_to(initialised, sdd, "demo", tasks=TASKS)
     walk_to(initialised, sdd, "other", upto="spec")
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "projects")
     age_tree(initialised)
+    _cache.reset()
     return initialised
 
 
 def test_cached_answers_equal_uncached(repo: Path, sdd: Invoke,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    _cache._open.clear()
-    first = answers(sdd, repo)
-    cache_file = _cache.location(repo)
-    assert cache_file.exists()
-    entries = _cache.Cache(repo).entries
-    assert "demo/tasks" in entries and "other/spec" in entries
-    _cache._open.clear()
-    second = answers(sdd, repo)
-    monkeypatch.setenv("SDDKIT_NO_CACHE", "1")
-    uncached = answers(sdd, repo)
-    assert first == second == uncached
+    same_as_uncached(sdd, repo, monkeypatch)
+    rows = _cache.Cache(repo, "rows").entries
+    assert {"demo", "other"} <= set(rows)
+    assert index.from_record(rows["demo"][3]) is not None  # restored by field names
+    parse = _cache.Cache(repo, "parse").entries
+    assert any(k.startswith("demo/tasks/") for k in parse)
+    assert _cache.Cache(repo, "check").entries
 
 
-def test_an_edit_is_seen_even_with_the_same_size_and_mtime(repo: Path, sdd: Invoke) -> None:
-    _cache._open.clear()
-    answers(sdd, repo)  # fill the cache
-    spec = repo / "AGENTS.ctx/sdd/assets/demo/spec.md"
-    st = spec.stat()
-    text = spec.read_text()
-    edited = text.replace("Filled in.", "Filled on.", 1)
-    assert len(edited) == len(text)
-    spec.write_text(edited)
-    os.utime(spec, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
-    _cache._open.clear()
-    status = json.loads(sdd(repo, "status", "demo", "--json").stdout)
+def test_a_row_of_another_shape_is_computed_again(repo: Path, sdd: Invoke,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    truth = same_as_uncached(sdd, repo, monkeypatch)
+    rows = _cache.Cache(repo, "rows")
+    keys, sigs, folder, row = rows.entries["demo"]
+    rows.entries["demo"] = (keys, sigs, folder, {**row, "retired_field": 1})
+    rows.dirty = True
+    rows.save()
+    assert answers(sdd, repo) == truth
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["tracked", "untracked"])
+def test_an_edit_is_seen_even_with_the_same_size_and_mtime(repo: Path, sdd: Invoke,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      committed: bool) -> None:
+    if not committed:
+        git(repo, "rm", "-r", "-q", "--cached", ASSETS)
+        git(repo, "commit", "-q", "-m", "untrack the projects")
+        age_tree(repo)
+    same_as_uncached(sdd, repo, monkeypatch)
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    edit_in_place(tasks, "- [ ] T001", "- [x] T001")  # a task checked by hand
+    same_as_uncached(sdd, repo, monkeypatch)
+    assert next_key(sdd, repo) == "T002"
+    spec = repo / ASSETS / "demo" / "spec.md"
+    edit_in_place(spec, "Filled in.", "Filled on.")  # the rows and parse caches
+    truth = same_as_uncached(sdd, repo, monkeypatch)
+    status = json.loads(truth[3].split("\n", 1)[1])
     assert status["phases"][1]["flags"] == ["changed-since-approval"]
+    # the check facts: a section of a document under review emptied, same size and mtime
+    plan = repo / ASSETS / "other" / "plan.md"
+    fill(plan)
+    assert sdd(repo, "ready", "other").exit_code == 0
+    age_tree(repo)
+    before = same_as_uncached(sdd, repo, monkeypatch)[4]
+    edit_in_place(plan, "Filled in.", " " * len("Filled in."))
+    after = same_as_uncached(sdd, repo, monkeypatch)[4]
+    assert after != before and "other/plan.md" in after
 
 
-def test_a_task_checked_by_hand_is_seen(repo: Path, sdd: Invoke) -> None:
-    _cache._open.clear()
-    assert json.loads(sdd(repo, "next", "--json").stdout)["task"]["key"] == "T001"
-    tasks = repo / "AGENTS.ctx/sdd/assets/demo/tasks.md"
+def test_git_checkout_is_seen(repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    git(repo, "checkout", "-q", "-b", "ticked")
+    tasks = repo / ASSETS / "demo" / "tasks.md"
     tasks.write_text(tasks.read_text().replace("- [ ] T001", "- [x] T001"))
-    _cache._open.clear()
-    assert json.loads(sdd(repo, "next", "--json").stdout)["task"]["key"] == "T002"
+    git(repo, "commit", "-q", "-am", "tick T001")
+    age_tree(repo)
+    assert next_key(sdd, repo) == "T002"
+    same_as_uncached(sdd, repo, monkeypatch)
+    git(repo, "checkout", "-q", "main")
+    assert next_key(sdd, repo) == "T001"
+    same_as_uncached(sdd, repo, monkeypatch)
+    git(repo, "checkout", "-q", "ticked")
+    age_tree(repo)  # the checkout's files look old: only their bytes tell them apart
+    assert next_key(sdd, repo) == "T002"
+    same_as_uncached(sdd, repo, monkeypatch)
 
 
-def test_recently_modified_files_are_not_cached(initialised: Path, sdd: Invoke) -> None:
-    _cache._open.clear()
-    sdd(initialised, "new", "fresh")
-    sdd(initialised, "status")
-    assert "fresh/constitution" not in _cache.Cache(initialised).entries
+def test_git_stash_pop_is_seen(repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    edit_in_place(tasks, "- [ ] T001", "- [x] T001")
+    assert next_key(sdd, repo) == "T002"
+    git(repo, "stash", "-q")
+    assert next_key(sdd, repo) == "T001"
+    git(repo, "stash", "pop", "-q")
+    assert next_key(sdd, repo) == "T002"
+    same_as_uncached(sdd, repo, monkeypatch)
+
+
+def test_a_deleted_or_added_document_is_seen(repo: Path, sdd: Invoke,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    same_as_uncached(sdd, repo, monkeypatch)
+    plan = repo / ASSETS / "other" / "plan.md"
+    plan.write_text((repo / ASSETS / "demo" / "plan.md").read_text().replace("demo", "other"))
+    same_as_uncached(sdd, repo, monkeypatch)  # a document appears in a folder
+    (repo / ASSETS / "demo" / "tasks.md").unlink()
+    same_as_uncached(sdd, repo, monkeypatch)  # a tracked document disappears
+
+
+def test_a_new_clone_reuses_the_rows_by_content(repo: Path, sdd: Invoke, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    truth = same_as_uncached(sdd, repo, monkeypatch)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    computed: list[str] = []
+    real = index.row_of
+
+    def counting(project: object) -> index.ProjectRow:
+        row = real(project)  # type: ignore[arg-type]
+        computed.append(row.name)
+        return row
+
+    monkeypatch.setattr(index, "row_of", counting)
+    assert sdd(clone, "status", "--json").stdout == truth[0].split("\n", 1)[1]
+    assert computed == []  # every row came from the rows this machine keeps by content
+    assert answers(sdd, clone)[:2] == truth[:2]  # (`open` names the root)
+
+
+def test_a_task_done_then_next_parses_nothing_again(repo: Path, sdd: Invoke,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    same_as_uncached(sdd, repo, monkeypatch)
+    assert sdd(repo, "done", "T001", "--project", "demo").exit_code == 0
+    computed: list[str] = []
+    real = index.row_of
+    monkeypatch.setattr(index, "row_of",
+                        lambda p: computed.append(p.name) or real(p))  # type: ignore[func-returns-value]
+    assert next_key(sdd, repo) == "T002"  # the row the write recorded, for the bytes written
+    assert computed == []
+    monkeypatch.undo()
+    same_as_uncached(sdd, repo, monkeypatch)
 
 
 def test_a_corrupt_cache_is_ignored(repo: Path, sdd: Invoke) -> None:
-    _cache._open.clear()
     expected = answers(sdd, repo)
-    _cache.location(repo).write_bytes(b"\x00garbage")
-    _cache._open.clear()
+    for kind in ("rows", "parse", "check"):
+        _cache.location(repo, kind).write_bytes(b"\x00garbage")
+    _cache.reset()
     assert answers(sdd, repo) == expected
 
 
-def test_cache_outside_git_lives_in_the_user_cache(tmp_path: Path, sdd: Invoke) -> None:
-    assert sdd(tmp_path, "init", "--root", str(tmp_path)).exit_code == 0
-    location = _cache.location(tmp_path)
-    assert tmp_path not in location.parents
+def test_outside_git_the_caches_live_in_the_user_cache(tmp_path: Path, sdd: Invoke,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    assert sdd(root, "init", "--root", str(root)).exit_code == 0
+    walk_to(root, sdd, "demo", tasks=TASKS)
+    age_tree(root)
+    same_as_uncached(sdd, root, monkeypatch)
+    location = _cache.location(root, "rows")
+    assert location.exists() and root not in location.parents
+    edit_in_place(root / ASSETS / "demo" / "tasks.md", "- [ ] T001", "- [x] T001")
+    same_as_uncached(sdd, root, monkeypatch)
+    assert next_key(sdd, root) == "T002"
+
+
+def test_a_worktree_shares_the_parse_cache(repo: Path, sdd: Invoke, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    same_as_uncached(sdd, repo, monkeypatch)
+    tree = tmp_path / "tree"
+    git(repo, "worktree", "add", "-q", str(tree))
+    assert _cache.location(tree, "parse") == _cache.location(repo, "parse")
+    assert _cache.location(tree, "rows") != _cache.location(repo, "rows")
+    same_as_uncached(sdd, tree, monkeypatch)

@@ -23,7 +23,7 @@ def repo(initialised: Path, sdd: Invoke) -> Path:
 
 def drift(root: Path, sdd: Invoke) -> None:
     doc = assets(root) / "tasks.md"
-    doc.write_text(doc.read_text() + "- [ ] T002 Added after approval\n")
+    doc.write_text(doc.read_text() + "- [ ] T002 Added after approval\n  - verify: true\n")
     assert sdd(root, "inventory").exit_code == 0
 
 

@@ -142,8 +142,19 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.next/1", cli_json(sdd, root, "next", "later")),
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
+        ("sddkit.log/1", cli_json(sdd, root, "log")),
     ]
     out += _lifecycle_samples(root, sdd)
+    # several agents: a claim, a project waiting for a person, every task that can start
+    assert sdd(root, "block", "later", "--reason", "waits for a decision").exit_code == 0
+    out += [
+        ("sddkit.claim/1", cli_json(sdd, root, "start", "T004", "--project", "demo", "--as", "bob")),
+        ("sddkit.next.all/1", cli_json(sdd, root, "next", "--all", "--as", "alice")),
+        ("sddkit.next.all/1", cli_json(sdd, root, "next", "--all", "--as", "bob")),
+        ("sddkit.next/1", cli_json(sdd, root, "next", "--as", "bob")),
+        ("sddkit.claim/1", cli_json(sdd, root, "release", "T004", "--project", "demo",
+                                    "--as", "bob")),
+    ]
     spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
     spec.write_text(spec.read_text() + "\nA change after approval.\n")
     out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
@@ -194,8 +205,8 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
     assert ids == {
         "sddkit.open/1", "sddkit.ctx.list/1", "sddkit.ctx.show/1", "sddkit.status/1",
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
-        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.status.archived/1",
-        "sddkit.archive/1", "sddkit.adopt/1",
+        "sddkit.agents.list/1", "sddkit.done/1", "sddkit.log/1", "sddkit.status.archived/1",
+        "sddkit.archive/1", "sddkit.adopt/1", "sddkit.claim/1", "sddkit.next.all/1",
     }
     text = DOC.read_text(encoding="utf-8")
     for schema in ids:

@@ -34,3 +34,62 @@ def test_readiness_ignores_headings_in_long_fences() -> None:
 
     text = "---\nphase: spec\n---\n## Behaviour\n\n````\n```\n## Fake\n```\n````\ntext\n"
     assert [s.title for s in sections(text)] == ["Behaviour"]
+
+
+# --- one notion of code: markdown-it is the oracle (issue 13) -----------------------------
+
+import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sddkit._markdown import (  # noqa: E402
+    markdown_code_lines,
+    scan_code_lines,
+    scanner_is_exact,
+)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a fence in a nested list item, closed at its indentation
+    ("- a\n  - b\n\n    ```\n    code\n    ```\n- c\n", [0, 0, 0, 1, 1, 1, 0]),
+    # a fence in a quote
+    ("> ```\n> code\n> ```\nafter\n", [1, 1, 1, 0]),
+    # indented code after a paragraph
+    ("text\n\n    code line\n\nafter\n", [0, 0, 1, 0, 0]),
+    # a fence inside an HTML comment is not code, and does not swallow the rest
+    ("<!--\n```\n-->\n## Heading\n", [0, 0, 0, 0]),
+    # a column-0 fence after a list item fence opens a new block
+    ("- item\n  ```\n  code\n```\nstill code?\n", [0, 1, 1, 1, 1]),
+])
+def test_code_lines_agree_with_markdown_it(text: str, expected: list[int]) -> None:
+    lines = split_lines(text)
+    assert mask(text) == [bool(v) for v in expected]
+    assert mask(text) == markdown_code_lines(lines)
+
+
+def test_markers_shown_inside_a_fence_are_not_the_block() -> None:
+    from sddkit.markers import scan
+
+    text = ("# Notes\n\n```markdown\n<!-- sddkit:inventory:start -->\nexample\n"
+            "<!-- sddkit:inventory:end -->\n```\n\n<!-- sddkit:inventory:start -->\nreal\n"
+            "<!-- sddkit:inventory:end -->\n")
+    block = scan(text)["inventory"]
+    assert (block.start, block.end) == (8, 10)
+
+
+LINE = st.sampled_from([
+    "", "text", "## heading", "```", "```python", "~~~", "````", "    indented", "\tindented",
+    "- item", "  - nested", "    - deeper", "1. first", "   ```", "  ```", "> quote", "> ```",
+    "<!--", "-->", "<div>", "</div>", "- ```", "* [ ] task", "  code ``` inline", "``` a`b",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(LINE, max_size=14))
+def test_the_scanner_agrees_with_markdown_it_wherever_it_answers(rows: list[str]) -> None:
+    lines = [row + "\n" for row in rows]
+    oracle = markdown_code_lines(lines)
+    assert code_lines(lines) == oracle
+    fast = scan_code_lines(lines)
+    if scanner_is_exact(lines, fast):
+        assert fast == oracle

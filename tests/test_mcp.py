@@ -33,7 +33,8 @@ TASKS = """## Phase 1: core
   - depends: T002
 """
 
-TOOLS = {"open_context", "status", "next_step", "complete_task", "check", "contracts_check"}
+TOOLS = {"open_context", "status", "next_step", "available_tasks", "complete_task", "check",
+         "contracts_check"}
 TASKS_MD = Path("AGENTS.ctx/sdd/assets/demo/tasks.md")
 SDD_MD = Path("AGENTS.ctx/sdd/CONTEXT.md")
 
@@ -182,6 +183,8 @@ def test_refusals_are_one_line_tool_errors(implementing: Path, sdd: Invoke) -> N
         message = await error(client, "complete_task", task="T004", project="demo")
         assert message.startswith("AGENTS.ctx/sdd/assets/demo/tasks.md:")
         assert "T004 waits for T002; finish them first" in message
+        message = await error(client, "complete_task", task="T004", project="demo", force=True)
+        assert message.startswith("forcing a task is a person's act")  # no forcing over MCP
         message = await error(client, "status", project="nope")
         assert message == "unknown project 'nope'; known projects: demo"
         message = await error(client, "next_step", project="../etc")
@@ -288,3 +291,21 @@ def test_cli_help_does_not_import_the_sdk(run_sdd: Callable[..., Any]) -> None:
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert "mcp" in out.stdout and "agents" in out.stdout
+
+
+def test_next_step_with_claims_and_all(implementing: Path, sdd: Invoke) -> None:
+    assert sdd(implementing, "start", "T001", "--project", "demo", "--as", "alice").exit_code == 0
+    expected = cli_json(sdd, implementing, "next", "--as", "bob")
+    expected_all = cli_json(sdd, implementing, "next", "--all", "--as", "alice")
+
+    async def body(client: ClientSession) -> None:
+        step = await call(client, "next_step", as_name="bob")
+        assert step == expected and step["kind"] == "claimed"
+        assert step["skipped"][0]["reason"].startswith("claimed by alice")
+        mine = await call(client, "next_step", as_name="alice")
+        assert mine["task"]["key"] == "T001" and mine["task"]["claimed_by"] == "alice"
+        every = await call(client, "available_tasks", as_name="alice")
+        assert every == expected_all and every["schema"] == "sddkit.next.all/1"
+        assert [t["key"] for t in every["mine"]] == ["T001"]
+
+    drive(implementing, body)

@@ -89,7 +89,8 @@ def test_every_tool_declares_and_meets_its_output_schema(project: Path, sdd: Inv
         assert set(tools) == set(OUTPUTS)
         results = {}
         calls = {"open_context": [{}, {"names": ["sdd"]}], "status": [{}, {"project": "refunds"}],
-                 "next_step": [{}], "check": [{}], "contracts_check": [{}],
+                 "next_step": [{}], "available_tasks": [{}, {"as_name": "ada"}], "check": [{}],
+                 "contracts_check": [{}],
                  "complete_task": [{"task": "T001", "project": "refunds"}]}
         for name, argument_sets in calls.items():
             for arguments in argument_sets:

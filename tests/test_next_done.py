@@ -280,4 +280,74 @@ def test_next_warns_about_task_problems_after_a_forced_approval(initialised: Pat
     out = sdd(initialised, "next").stdout
     assert out.startswith("Next: T002 b")
     assert "skipped: T001 waits for T404" in out
-    assert "warning: the task list has 1 problem(s)" in out
+    assert "warning: the task list has 1 error(s) and 0 warning(s)" in out
+
+
+# --- issue 13: real task lists through the CLI -------------------------------------------
+
+
+def test_next_orders_story_names_naturally(initialised: Path, sdd: Invoke) -> None:
+    for name in ("story-1-10", "story-1-2", "story-2-1"):
+        walk_to(initialised, sdd, name, tasks=f"- [ ] T001 Work on {name}\n  - verify: true\n")
+    data = json.loads(sdd(initialised, "next", "--json").stdout)
+    assert data["project"] == "story-1-2"
+    assert [o["project"] for o in data["others"]] == ["story-1-10", "story-2-1"]
+    inventory = (initialised / "AGENTS.ctx/sdd/CONTEXT.md").read_text()
+    assert inventory.index("| story-1-2 ") < inventory.index("| story-1-10 ")
+
+
+FOREIGN = """## Tasks
+
+- [x] T001: Resolve the config path
+- [~] T002: Read the config file
+- [ ] Write the docs (Depends on: Task 2 - the reader must exist first)
+- [ ]* T004 Add a progress bar
+"""
+
+
+def test_a_foreign_list_schedules_and_completes_as_a_person_reads_it(
+        initialised: Path, sdd: Invoke) -> None:
+    walk_to(initialised, sdd, "demo", tasks=FOREIGN)
+    data = json.loads(sdd(initialised, "next", "--json").stdout)
+    assert data["task"]["key"] == "T002" and data["progress"] == {"done": 1, "total": 3}
+    assert data["task"]["optional"] is False
+    check = sdd(initialised, "check")
+    assert "SDD-005 warning" in check.stdout and "no task has a `verify:` line" in check.stdout
+    assert check.exit_code == 0
+    # the positional key it prints for the id-less task is pasteable into a shell
+    assert sdd(initialised, "done", "T002").exit_code == 0
+    text = sdd(initialised, "next").stdout
+    assert text.startswith("Next: task-3 Write the docs")
+    assert "sdd done task-3 --project demo" in text
+    done = sdd(initialised, "done", "task-3")
+    assert done.exit_code == 0, done.stderr
+    result = json.loads(sdd(initialised, "next", "demo", "--json").stdout)
+    assert result["kind"] == "done" and "1 optional task(s) left open" in result["message"]
+    state = json.loads(sdd(initialised, "status", "--json").stdout)["projects"][0]["state"]
+    assert state == "completed"
+
+
+def test_tracking_lines_under_a_task_keep_the_gate_open(implementing: Path, sdd: Invoke) -> None:
+    path = tasks_path(implementing)
+    text = path.read_text()
+    path.write_text(text.replace("- [ ] T001 Create the module\n",
+                                 "- [-] T001 Create the module\n  - claimed: agent-a 2026-11-30\n"
+                                 "  - note: started on the parser first\n"))
+    # another name's claim is skipped (issue 19); the claimant gets its own task first
+    assert json.loads(sdd(implementing, "next", "--json").stdout)["kind"] == "claimed"
+    data = json.loads(sdd(implementing, "next", "--json", "--as", "agent-a").stdout)
+    assert data["kind"] == "task"
+    assert data["task"]["claimed_by"] == "agent-a" and data["task"]["claimed_at"] == "2026-11-30"
+    assert data["task"]["notes"] == ["started on the parser first"]
+    assert sdd(implementing, "done", "T001").exit_code == 0
+    assert sdd(implementing, "undo", "T001").exit_code == 0
+    assert "changed since approval" not in sdd(implementing, "check").stdout
+
+
+def test_done_refuses_a_subtask_whose_parent_waits(initialised: Path, sdd: Invoke) -> None:
+    walk_to(initialised, sdd, "demo", tasks="- [ ] 1. Set up\n  - verify: true\n"
+            "- [ ] 2. Build\n  - depends: 1\n  - [ ] 2.1 Routes\n    - verify: true\n")
+    refused = sdd(initialised, "done", "2.1")
+    assert refused.exit_code == 1
+    assert "2.1 waits for 1; finish them first (or --force)" in refused.stderr
+    assert json.loads(sdd(initialised, "next", "--json").stdout)["task"]["key"] == "1"

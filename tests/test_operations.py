@@ -137,7 +137,7 @@ WRITES = [
     (["reopen", "demo", "plan", "--reason", "scope grew"],
      lambda ws, dry: operations.reopen(ws, "demo", "plan", "scope grew", dry)),
     (["block", "later", "--reason", "waiting  on legal"],
-     lambda ws, dry: operations.block(ws, "later", "waiting  on legal", dry)),
+     lambda ws, dry: operations.block(ws, "later", "waiting  on legal", dry_run=dry)),
     (["done", "T001"], lambda ws, dry: operations.complete(ws, "T001", None, False, False, dry)),
     (["ctx", "new", "ops", "--includes", "geo"],
      lambda ws, dry: operations.contexts_new(ws, "ops", "", ["geo"], dry)),

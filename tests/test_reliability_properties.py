@@ -298,7 +298,7 @@ def test_done_changes_only_its_task_line(implementing: Path, doc: tuple[str, str
     tasks = parse_tasks(text, path)
     keys = [t.key for t in tasks.tasks]
     open_leaves = [t for t in tasks.leaves() if t.state == "todo" and keys.count(t.key) == 1
-                   and not t.key.startswith("#")]
+                   and not t.key.startswith("task-")]
     assume(open_leaves)
     task = data.draw(st.sampled_from(open_leaves))
     ws = Workspace(implementing)
@@ -316,8 +316,11 @@ def test_done_changes_only_its_task_line(implementing: Path, doc: tuple[str, str
     old_content, new_content = old[: len(old) - len(ending)], new[: len(new) - len(ending)]
     box = old_content.index("[ ]")
     assert new_content[: box + 3] == old_content[:box] + "[x]"
-    assert re.fullmatch(re.escape(old_content[box + 3 :]) + r" <!-- done [0-9a-f -]+ -->",
-                        new_content[box + 3 :])
+    # the mark goes after the text, before trailing whitespace (a hard break stays one)
+    rest = old_content[box + 3 :]
+    tail = re.search(r"[ \t]*\\?[ \t]*$", rest).group(0)  # type: ignore[union-attr]
+    assert re.fullmatch(re.escape(rest[: len(rest) - len(tail)]) + r" <!-- done [0-9a-f -]+ -->"
+                        + re.escape(tail), new_content[box + 3 :])
     assert_style_kept(text, after)
     # and undo puts back every byte
     task_after = parse_tasks(after, path).get(task.key)

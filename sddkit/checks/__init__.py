@@ -17,7 +17,18 @@ from ..findings import Finding
 from ..names import check_slug, shown
 from ..project import Project, known_listing
 from ..workspace import Workspace
-from . import archived, contexts, frontmatter, gates, generated, overlap, references, review, tasks
+from . import (
+    approvals,
+    archived,
+    contexts,
+    frontmatter,
+    gates,
+    generated,
+    overlap,
+    references,
+    review,
+    tasks,
+)
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
@@ -131,6 +142,9 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
 
     Raises only for bad arguments (an unknown or invalid project name).
     """
+    from .. import _cache
+
+    _cache.new_run()  # look at the files afresh (a library caller may call this twice)
     findings: list[Finding] = []
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}
@@ -153,6 +167,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         loaded.append(project)
         findings += found
     findings += history.findings()  # the git history, asked once for every project
+    findings += approvals.check(ws, loaded)  # who made each approval (SDD-017)
     count = 0
     if not projects:
         report = contexts.check(ws)

@@ -18,8 +18,11 @@ from .references import Resolver
 from .references import check as references_check
 from .rules import ERROR
 
-HINT = ("an archive is a record: restore the file from git (`git checkout -- {path}`), or "
-        "restore the test it names")
+HINTS = {
+    "SDD-003": "an archive is a record: restore the file from git (`git checkout -- {path}`)",
+    "SDD-009": "the test an archived spec names is gone: restore it, or record where it "
+               "went with `<!-- sddkit:ignore SDD-009 -- reason -->` in the archived spec",
+}
 
 
 def check(ws: Workspace, resolver: Resolver) -> list[Finding]:
@@ -47,6 +50,6 @@ def check(ws: Workspace, resolver: Resolver) -> list[Finding]:
             if finding.rule in ("SDD-003", "SDD-009"):
                 finding = replace(finding, severity=ERROR,
                                   message=f"archived: {finding.message}",
-                                  hint=HINT.format(path=finding.path))
+                                  hint=HINTS[finding.rule].format(path=finding.path))
             found.append(finding)
     return found

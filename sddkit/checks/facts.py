@@ -1,4 +1,4 @@
-"""What ``sdd check`` learns from one document's text alone, cached by the file's signature.
+"""What ``sdd check`` learns from one document's text alone, cached by the document's content.
 
 The readiness problems, the ``test:`` references and whether the document carries a
 suppression depend only on the document's bytes; on a repository of thousands of
@@ -15,7 +15,6 @@ from .. import _cache
 from ..phases import PhaseDoc
 from ..review import Problem, problems
 from ..workspace import Workspace
-from .reference_parser import references
 
 
 @dataclass(frozen=True)
@@ -37,6 +36,8 @@ def unsuppressed(doc: PhaseDoc) -> PhaseDoc:
 
 
 def _compute(doc: PhaseDoc) -> Facts:
+    from .testrefs import references
+
     text = doc.text
     has_ignore = "sddkit:ignore" in text
     found = problems(unsuppressed(doc)) if doc.status in ("review", "approved") else []
@@ -45,10 +46,11 @@ def _compute(doc: PhaseDoc) -> Facts:
 
 
 def facts(ws: Workspace, doc: PhaseDoc) -> Facts:
-    cache = _cache.for_root(ws.root, "check") if doc.sig is not None else None
-    key = f"{doc.project}/{doc.phase}/{doc.status}"
-    if cache is not None and doc.sig is not None:
-        hit = cache.get(key, doc.sig)
+    """The facts of ``doc``, from the check cache when its bytes were seen before."""
+    cache = _cache.for_root(ws.root, "check") if doc.key is not None else None
+    key = f"{doc.phase}/{doc.key}"
+    if cache is not None:
+        hit = cache.get(key)
         if hit is not None:
             try:
                 has_ignore, found, refs = hit
@@ -57,8 +59,8 @@ def facts(ws: Workspace, doc: PhaseDoc) -> Facts:
             except (TypeError, ValueError):
                 pass
     result = _compute(doc)
-    if cache is not None and doc.sig is not None:
-        cache.put(key, doc.sig, (result.has_ignore,
+    if cache is not None:
+        cache.put(key, (result.has_ignore,
                                  [(p.rule, p.line, p.message) for p in result.problems],
                                  result.references))
     return result

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .. import _snapshot
 from ..errors import SddkitError
 from ..findings import Finding
-from ..project import Project, load_project
+from ..project import Project, project_loader
 from ..workspace import Workspace
 from .rules import ERROR
 
@@ -21,6 +22,7 @@ def unreadable(ws: Workspace, exc: SddkitError, fallback: str) -> Finding:
 def load(ws: Workspace, name: str) -> tuple[Project | None, list[Finding]]:
     """The project, or None and the SDD-001 finding that says why it cannot be read."""
     try:
-        return load_project(ws, name), []
+        snapshot = _snapshot.for_workspace(ws.root, ws.assets)  # through the parse cache
+        return project_loader(ws, None, snapshot).project(name), []
     except SddkitError as exc:
         return None, [unreadable(ws, exc, ws.rel(ws.assets / name))]

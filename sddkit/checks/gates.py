@@ -11,6 +11,7 @@ the predecessors' states at the suspect commits with one ``git cat-file --batch`
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,20 +57,38 @@ class History:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self._added: dict[Path, tuple[str, str]] | None = None
+        self._added: dict[str, tuple[str, str]] | None = None
+        self._top: Path | None = None
+        self._prefix: str | None = None  # the root, relative to git's top folder, POSIX
         self._read = False
         self.suspects: list[_Suspect] = []
 
     def added(self, path: Path) -> tuple[str, str] | None:
         """(commit, committer date) of the commit that added ``path``; None when unknown."""
         if not self._read:
-            from .._git import added_commits
+            from .._git import added_names
 
             self._read = True
-            self._added = added_commits(self.ws.root, self.ws.assets)
-        if self._added is None:
+            found = added_names(self.ws.root, self.ws.assets)
+            if found is not None:
+                self._top, self._added = found
+                try:
+                    rel = self.ws.root.resolve().relative_to(self._top).as_posix()
+                    self._prefix = "" if rel == "." else rel + "/"
+                except ValueError:
+                    self._prefix = None
+        if self._added is None or self._top is None:
             return None
-        return self._added.get(path.resolve())
+        text, root = str(path), str(self.ws.root)
+        if self._prefix is not None and text.startswith(root + os.sep):
+            # the path as git lists it, without resolving it (one syscall per folder)
+            hit = self._added.get(self._prefix + text[len(root) + 1:].replace(os.sep, "/"))
+            if hit is not None:
+                return hit
+        try:  # a folder on the way is a link, say: ask with the real path
+            return self._added.get(path.resolve().relative_to(self._top).as_posix())
+        except ValueError:
+            return None
 
     def findings(self) -> list[Finding]:
         """The suspects whose predecessor was not approved at the commit that added them."""

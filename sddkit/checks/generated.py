@@ -16,7 +16,7 @@ from ..archive import archived_count
 from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
-from ..index import row_of
+from ..index import ProjectRow, row_of, rows
 from ..inventory import BLOCK, render
 from ..project import Project
 from ..workspace import Workspace
@@ -43,6 +43,18 @@ def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
     return [Finding(rel, line, RULE, ERROR, f"the {what} is out of date", HINT)]
 
 
+def _rows(ws: Workspace, projects: list[Project]) -> list[ProjectRow]:
+    """The inventory's rows: the cached listing rows (keyed by the documents' content, so
+    the ones of the projects just loaded), else computed from the projects."""
+    try:
+        found = rows(ws, same_run=True)
+    except SddkitError:  # pragma: no cover - every project loaded a moment ago
+        found = []
+    if sorted(r.name for r in found) == sorted(p.name for p in projects):
+        return found
+    return [row_of(p) for p in projects]
+
+
 def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context] | None,
           registration: bool, root_text: str | None) -> list[Finding]:
     found: list[Finding] = []
@@ -53,7 +65,7 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "run `sdd init` to recreate it"))
         else:
             found += _block(ws, ws.sdd_context, None, BLOCK, "inventory",
-                            lambda: render([row_of(p) for p in projects], archived_count(ws)))
+                            lambda: render(_rows(ws, projects), archived_count(ws)))
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

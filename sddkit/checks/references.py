@@ -1,4 +1,5 @@
-"""SDD-009: ``test: path::name`` references in a spec that point at nothing.
+"""SDD-009: ``test: path::name`` references in a spec that point at nothing (the parser is
+:mod:`.testrefs`).
 
 Looked for in the spec's "Edge cases" and "Acceptance criteria" sections (outside code
 fences and HTML comments). A reference is a path with a ``/``, a file extension or a
@@ -17,11 +18,15 @@ from ..errors import SddkitError
 from ..findings import Finding
 from ..project import Project
 from ..workspace import Workspace
-from .reference_parser import Reference
 from .facts import facts
 from .rules import ERROR, WARNING
+from .testrefs import Reference, references
+
+__all__ = ["RULE", "Reference", "Resolver", "check", "references"]
 
 RULE = "SDD-009"
+
+
 @dataclass
 class _Module:
     """The names a Python file defines, for pytest node ids, as plain data (cacheable).
@@ -92,7 +97,7 @@ def _cached_module(ws: Workspace, path: Path) -> _Module | str:
         cache = None
     key = f"py:{path}"
     if cache is not None:
-        hit = cache.get(key, sig)
+        hit = cache.get(key, sig)  # a test file is named by its path: tied to its signature
         if hit is not None:
             if isinstance(hit, str):
                 return hit
@@ -101,7 +106,7 @@ def _cached_module(ws: Workspace, path: Path) -> _Module | str:
     module = _module(path)
     if cache is not None:
         value = module if isinstance(module, str) else (sorted(module.names), module.classes)
-        cache.put(key, sig, value)
+        cache.put(key, value, sig)
     return module
 
 

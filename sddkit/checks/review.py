@@ -14,8 +14,6 @@ _HINTS = {
     "SDD-007": "settle the question and check it ([x]) with the answer",
     "SDD-008": "fill it in; `sdd reopen` first if the document must change",
 }
-
-
 def _inheritance(ws: Workspace, project: Project) -> list[Finding]:
     """SDD-010: a constitution that ``inherits`` a context that does not exist."""
     doc = project.constitution

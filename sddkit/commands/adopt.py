@@ -19,15 +19,19 @@ def adopt(ctx: click.Context, as_json: bool, dry_run: bool) -> None:
     moved or deleted). Creates AGENTS.ctx/ first when the repository has none."""
     from .._fileio import transaction
     from ..adopt import plan_adoption
-    from ..initialise import init_target, initialise
+    from ..initialise import initialise
     from ..sync import refresh
 
-    target = init_target(Path.cwd(), root_option(ctx))
+    target = _target(root_option(ctx))
     with transaction(target, dry_run=dry_run) as tx:
         ws = initialise(target, tx)
         steps = plan_adoption(ws, tx)
         refresh(ws, tx)
         changed = bool(tx.changes())
+    if not dry_run:
+        from ..merge import register_config
+
+        register_config(target)  # as `sdd init` does: the clone's merge drivers
     if as_json:
         print_json({"schema": "sddkit.adopt/1", "dry_run": dry_run, "changed": changed,
                     "steps": [{"kind": s.kind, "name": s.name, "source": s.source,
@@ -47,3 +51,21 @@ def adopt(ctx: click.Context, as_json: bool, dry_run: bool) -> None:
     if imported:
         click.echo(f"Next: a person reviews each import and approves it in one pass: "
                    f"`sdd approve {imported[0]} --all-imported`.")
+
+
+def _target(explicit: Path | None) -> Path:
+    """Where to adopt: ``--root``, an AGENTS.ctx/ above, else the git work tree's top (run
+    from a subfolder, adopt still sees the whole repository), else the current folder."""
+    import subprocess
+
+    from ..initialise import init_target
+
+    target = init_target(Path.cwd(), explicit)
+    if explicit is not None or (target / "AGENTS.ctx").is_dir():
+        return target
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
+                             text=True, check=False)
+    except OSError:
+        return target
+    return Path(top.stdout.strip()) if top.returncode == 0 and top.stdout.strip() else target

@@ -1,4 +1,4 @@
-"""``sdd new``, ``status``, ``ready``, ``approve``, ``reopen``, ``block``, ``unblock``:
+"""``sdd new``, ``status``, ``ready``, ``approve``, ``reopen``:
 adapters over ``sddkit.operations``."""
 
 from __future__ import annotations
@@ -10,6 +10,13 @@ import click
 from .. import operations
 from ..workspace import PHASES
 from . import dry_run_option, emit, json_option, workspace
+
+
+def _person(action: str, project: str) -> None:
+    """Refuse a person's act in an agent's shell unless confirmed on the terminal."""
+    from ..person import require_person
+
+    require_person(action, project)
 
 
 @click.command()
@@ -43,20 +50,30 @@ def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
 @click.argument("project")
 @click.option("--by", default=None, help="Who approves (default: git config user.name).")
 @click.option("--force", is_flag=True, help="Approve a document not in review (recorded).")
+@click.option("--commit", is_flag=True,
+              help="Also commit the approval with git (always, and signed, when the sdd "
+                   "context sets signed_approvals: true).")
 @click.option("--all-imported", is_flag=True,
               help="Approve every phase `sdd adopt` imported, in order (recorded as an import).")
 @dry_run_option
 @click.pass_context
-def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_imported: bool,
-            dry_run: bool) -> None:
-    """Approve the phase of PROJECT in review. A person's act: agents never approve."""
+def approve(ctx: click.Context, project: str, by: str | None, force: bool, commit: bool,
+            all_imported: bool, dry_run: bool) -> None:
+    """Approve the phase of PROJECT in review. A person's act: agents never approve.
+
+    Inside a coding agent's shell it is refused unless a person types the project name
+    on the controlling terminal. When CODEOWNERS or the sdd context name approvers, only
+    they may approve. See docs/approvals.md.
+    """
+    if not dry_run:
+        _person(f"sdd approve {project}" + (" --force" if force else ""), project)
     if all_imported:
         if force:
             raise click.UsageError("--all-imported approves documents in review only; "
                                    "drop --force")
         emit(ctx, operations.approve_imported(workspace(ctx), project, by, dry_run))
         return
-    emit(ctx, operations.approve(workspace(ctx), project, by, force, dry_run))
+    emit(ctx, operations.approve(workspace(ctx), project, by, force, dry_run, commit))
 
 
 @click.command()
@@ -66,27 +83,13 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, all_i
 @dry_run_option
 @click.pass_context
 def reopen(ctx: click.Context, project: str, phase: str, reason: str, dry_run: bool) -> None:
-    """Reopen a phase in review or approved: back to draft; later phases become stale."""
+    """Reopen a phase in review or approved: back to draft; later phases become stale.
+
+    A person's act: refused inside a coding agent's shell unless confirmed on the terminal.
+    """
+    if not dry_run:
+        _person(f"sdd reopen {project} {phase}", project)
     emit(ctx, operations.reopen(workspace(ctx), project, phase, reason, dry_run))
-
-
-@click.command()
-@click.argument("project")
-@click.option("--reason", required=True, help="What blocks the project.")
-@dry_run_option
-@click.pass_context
-def block(ctx: click.Context, project: str, reason: str, dry_run: bool) -> None:
-    """Mark PROJECT blocked (kept in its constitution's front matter)."""
-    emit(ctx, operations.block(workspace(ctx), project, reason, dry_run))
-
-
-@click.command()
-@click.argument("project")
-@dry_run_option
-@click.pass_context
-def unblock(ctx: click.Context, project: str, dry_run: bool) -> None:
-    """Clear PROJECT's blocked mark."""
-    emit(ctx, operations.unblock(workspace(ctx), project, dry_run))
 
 
 @click.command()

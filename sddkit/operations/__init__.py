@@ -20,6 +20,7 @@ Adding a use case:
    ``Transaction`` (as :func:`sddkit.gates.ready` does) or computes a value.
 2. Add ``def my_action(ws, ..., dry_run=False) -> Outcome`` to the module here that holds
    its kind (``gate_actions``: project and gate moves; ``task_actions``: status, next, done;
+   ``claim_actions``: claims and blocks;
    ``repo_actions``: init, open, inventory, check, agents; ``catalog_actions``: contexts and
    contracts), using ``write(ws, dry_run, stage)``; re-export it below.
 3. Add a thin click command in ``sddkit/commands/`` ending in ``emit(ctx, outcome, ...)``,
@@ -37,13 +38,14 @@ from typing import TYPE_CHECKING, Any
 _WHERE = {
     "catalog_actions": ("Created", "contexts_list", "contexts_new", "contexts_show",
                         "contracts_check", "contracts_graph", "contracts_new"),
-    "gate_actions": ("Approved", "BlockChanged", "GateMoved", "ProjectCreated", "approve",
-                     "approve_imported", "block", "new_project", "ready", "reopen", "unblock"),
+    "claim_actions": ("BlockChanged", "TaskChanged", "block", "release", "start", "unblock"),
+    "gate_actions": ("Approved", "GateMoved", "ProjectCreated", "approve", "approve_imported",
+                     "new_project", "ready", "reopen"),
     "outcome": ("Outcome",),
     "repo_actions": ("Checked", "agents_install", "agents_list", "agents_remove", "check",
                      "init", "init_target", "open_briefing", "rebuild_inventory"),
-    "task_actions": ("NextStep", "Status", "TaskChecked", "archived_status", "complete",
-                     "next_step", "status", "undo"),
+    "task_actions": ("NextStep", "Status", "TaskChecked", "archived_status", "available_tasks",
+                     "complete", "next_step", "status", "undo"),
 }
 _MODULE = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE)
@@ -58,18 +60,16 @@ if TYPE_CHECKING:
         contracts_graph,
         contracts_new,
     )
+    from .claim_actions import BlockChanged, TaskChanged, block, release, start, unblock
     from .gate_actions import (
         Approved,
-        BlockChanged,
         GateMoved,
         ProjectCreated,
         approve,
         approve_imported,
-        block,
         new_project,
         ready,
         reopen,
-        unblock,
     )
     from .outcome import Outcome
     from .repo_actions import (
@@ -88,6 +88,7 @@ if TYPE_CHECKING:
         Status,
         TaskChecked,
         archived_status,
+        available_tasks,
         complete,
         next_step,
         status,

@@ -48,6 +48,8 @@ class Staged:
     deleted: list[str]
     diff: str
     dry_run: bool
+    #: each changed path (as in ``files``) -> its text before (None: the file was created)
+    originals: dict[str, str | None] = field(default_factory=dict)
 
     def outcome_fields(self) -> dict[str, Any]:
         return {"files": self.files, "deleted": self.deleted, "diff": self.diff,
@@ -55,24 +57,37 @@ class Staged:
 
 
 def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
-          refresh: bool | Callable[[T], bool] = True) -> tuple[T, Staged]:
-    """Run ``stage`` in one transaction under the repository lock, then regenerate the
-    derived blocks (contexts table, inventory) unless ``refresh`` is False (or, given a
-    function, returns False for what ``stage`` returned), then write everything (or
-    nothing, under ``dry_run``). Errors leave every file as it was.
+          refresh: bool | Callable[[T], bool] = True,
+          optimistic: bool = False) -> tuple[T, Staged]:
+    """Run ``stage`` in one transaction, then regenerate the derived blocks (contexts table,
+    inventory) unless ``refresh`` is False (or, given a function, returns False for what
+    ``stage`` returned), then write everything (or nothing, under ``dry_run``). Errors
+    leave every file as it was.
+
+    The repository lock is held around the whole computation, or, with ``optimistic``,
+    only around comparing the files read with the disk and replacing them
+    (:func:`sddkit._fileio.run_transaction`: ``stage`` may run again if another writer got
+    there first, so it must not have side effects outside ``tx``).
     """
-    from .._fileio import transaction
+    from .._fileio import run_transaction, transaction
     from ..sync import refresh as regenerate
 
-    with transaction(ws.root, dry_run=dry_run) as tx:
+    def run(tx: Transaction) -> T:
         value = stage(tx)
         if refresh(value) if callable(refresh) else refresh:
             regenerate(ws, tx)
-        changes = tx.changes()
-        deletions = tx.deletions()
+        return value
+
+    if optimistic:
+        value, tx = run_transaction(ws.root, run, dry_run=dry_run)
+    else:
+        with transaction(ws.root, dry_run=dry_run) as tx:
+            value = run(tx)
+    changes = tx.changes()
     staged = Staged([ws.rel(path) for path, _old, _new in changes],
-                    [ws.rel(path) for path in deletions],
-                    tx.diff() if dry_run else "", dry_run)
+                    [ws.rel(path) for path in tx.deletions()],
+                    tx.diff() if dry_run else "", dry_run,
+                    {ws.rel(path): old for path, old, _new in changes})
     return value, staged
 
 

@@ -72,18 +72,39 @@ def archived_status(ws: Workspace) -> Outcome:
     return Outcome(text=lines(*out), data=data)
 
 
-def next_step(ws: Workspace, project: str | None = None) -> NextStep:
-    """The most urgent step across the projects (from their cached rows), or one project's."""
+def next_step(ws: Workspace, project: str | None = None, as_name: str | None = None
+              ) -> NextStep:
+    """The most urgent step across the projects (from their cached rows), or one project's,
+    for the claimant ``as_name`` (default :func:`sddkit.claims.agent_name`: ``SDDKIT_AGENT``,
+    else the login name): its own claimed task first, others' claims passed over.
+    ``data`` is ``sddkit.next/1``."""
+    from ..claims import agent_name
     from ..index import row_of, rows
     from ..nextstep import next_step as most_urgent
     from ..nextstep import project_step, to_json, to_text
     from ..project import load_project
 
+    me = agent_name(as_name)
     if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)))
+        step = project_step(ws, row_of(load_project(ws, project)), me)
     else:
-        step = most_urgent(ws, rows(ws))
+        step = most_urgent(ws, rows(ws), me)
     return NextStep(text=to_text(ws, step), data=to_json(ws, step), step=step)
+
+
+def available_tasks(ws: Workspace, project: str | None = None, as_name: str | None = None
+                    ) -> Outcome:
+    """``sdd next --all``: every task that can start now (in ``project``, or every project),
+    the claimant's own claims, others' claims and the projects that wait for a person.
+    ``data`` is ``sddkit.next.all/1``."""
+    from ..claims import agent_name
+    from ..handout import all_text, next_all
+    from ..index import row_of, rows
+    from ..project import load_project
+
+    chosen = [row_of(load_project(ws, project))] if project is not None else rows(ws)
+    data = next_all(ws, chosen, agent_name(as_name))
+    return Outcome(text=all_text(data), data=data)
 
 
 def complete(ws: Workspace, task: str, project: str | None = None, force: bool = False,
@@ -99,7 +120,7 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
 
     mark = today_mark(ws)  # before the lock: asking git for HEAD imports GitPython
     result, staged = write(ws, dry_run, lambda tx: stage(ws, tx, task, project, force, mark),
-                           refresh=lambda done: done.changed)
+                           refresh=lambda done: done.changed, optimistic=True)
     name = result.project.name
     text = [result.message]
     sha = None
@@ -129,7 +150,7 @@ def undo(ws: Workspace, task: str, project: str | None = None,
     from ..complete import undo as stage
 
     result, staged = write(ws, dry_run, lambda tx: stage(ws, tx, task, project),
-                           refresh=lambda done: done.changed)
+                           refresh=lambda done: done.changed, optimistic=True)
     return TaskChecked(text=lines(result.message), project=result.project.name,
                        task=result.task, box_changed=result.changed,
                        **staged.outcome_fields())

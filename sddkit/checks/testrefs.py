@@ -1,8 +1,8 @@
-"""The ``test: path::name`` references of a spec (SDD-009), parsed from its text alone.
+"""The ``test: path::name`` references of a spec (read by SDD-009 and the check cache).
 
-Looked for in the spec's "Edge cases" and "Acceptance criteria" sections (outside code
-fences and HTML comments). A reference is a path with a ``/``, a file extension or a
-``::``. Resolving them against the files is :mod:`sddkit.checks.references`.
+A pure parser over the spec's text: looked for in the "Edge cases" and "Acceptance
+criteria" sections, outside code and HTML comments. A reference is a path with a ``/``, a
+file extension or a ``::``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,228 @@
+"""The line grammar of a task: checkbox, id, markers, child directives, dependencies.
+
+Pure text functions, shared by the parser (:mod:`.parse`), the done edit (:mod:`.edit`)
+and the tasks gate hash (:func:`gate_view`), so that the three agree on every line shape.
+
+Sources of the shapes: GitHub-flavoured task list items (``- [ ]``/``- [x]``); spec-kit
+(``- [ ] T001 [P] [US1] ...``); Kiro/cc-sdd (``- [ ] 1.2 ...``, ``[-]`` in progress,
+``[ ]*`` optional, ``_Depends: 1.1_``); agent-os and OpenSpec (``- [ ] 1.1 ...``); BMAD
+stories (``- [ ] Task 1: ... (AC: #1)``, ``- [ ] Subtask 1.1: ...``); plans that write
+the number before the box (``- 1.1 [ ] ...``) and markers such as ``[~]``, ``[/]``,
+``[>]``, ``[!]`` seen in hand-kept lists. docs/tasks.md lists each with what sddkit does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: A checkbox marker sddkit knows, and the state it means.
+KNOWN_MARKERS = {" ": "todo", "x": "done", "X": "done", "-": "in-progress", "~": "in-progress",
+                 "/": "in-progress"}
+# a marker: a space, x/X, or one character that is neither a letter, a digit, a space nor "]"
+_MARK = r"[ xX]|[^\]\w\s]"
+# an id written before the box ("- 1.1 [ ] Sub", "- T001 [ ] Do")
+_ID_BEFORE = r"(?:[Tt]\d+[a-z]?|\d+(?:\.\d+)*\.?):?"
+# list markers (any number: "- 1. [ ]"), then an optional id before the box
+_PREFIX = rf"[ \t]*(?:(?:[-+*]|\d{{1,9}}[.)])[ \t]+)*(?:{_ID_BEFORE}[ \t]+)?"
+#: On a source line: the list markers, an optional id, then the box (group 1: the marker).
+SOURCE_BOX = re.compile(rf"{_PREFIX}\[({_MARK})?\]")
+_SOURCE_LINE = re.compile(rf"({_PREFIX})\[(?:{_MARK})?\]")
+# on a list item's inline content: an optional id, the box, "*" for optional (cc-sdd)
+CHECKBOX = re.compile(rf"(?:(?P<before>{_ID_BEFORE})[ \t]+)?\[(?P<mark>{_MARK})?\](?P<star>\*?)"
+                      r"[ \t]+(?=\S)")
+# the id at the start of the task text: "T002", "t002:", "**T002**:", "1.", "1.2", "T005a",
+# "Task 1:", "Subtask 1.1:", "2 -"; a bare number only with a word, a ".", ":" or ")" after it
+_ID = re.compile(
+    r"(?:(?P<word>(?:sub)?task|step)[ \t]+)?(?:\*\*|__|`)?"
+    r"(?P<id>[T]\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)*[a-z]?)(?P<end>[.:)])?(?:\*\*|__|`)?"
+    r"(?P<sep>:|[ \t]+[-\u2013\u2014](?=[ \t]))?(?:\*\*|__)?(?=\s|$)",
+    re.IGNORECASE,
+)
+_LEAD_MARKER = re.compile(r"\s*(\[P\]|\(P\)|\[US\d+\])")
+_TRAIL_MARKER = re.compile(r"\s*(\[P\]|\(P\)|\[US\d+\])\s*$")
+DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b\s*(.*?)\s*-->")
+_INLINE_DEPENDS = re.compile(r"\s*\(\s*depends(?:\s+on)?\s*:?\s*([^)]*)\)", re.IGNORECASE)
+_DIRECTIVE = re.compile(
+    r"(?:\*\*|__)?(verify|blocked|claimed|notes?|depends(?:\s+on)?)(?:\*\*|__)?"
+    r"(?:\s*:(?:\*\*|__)?|(?<=on)(?=\s))\s*(.*)",
+    re.IGNORECASE,
+)
+#: Child lines that track work rather than define it: the gate hash leaves them out.
+_TRACKING_LINE = re.compile(
+    r"(?:\n|^)[ \t]*(?:[-+*][ \t]+)?(?:_|\*\*|__)?(?:claimed|blocked|notes?)(?:\*\*|__)?[ \t]*:"
+    r"[^\n]*",
+    re.IGNORECASE,
+)
+_CANCEL_WORDS = r"cancell?ed|removed|dropped|skipped|obsolete|superseded|won'?t do|wontfix"
+_CANCELLED = re.compile(
+    rf"^~~|[(\[](?:{_CANCEL_WORDS})[)\]]|^(?:{_CANCEL_WORDS})\s*[:\u2013\u2014-]", re.IGNORECASE
+)
+_STRUCK = re.compile(r"~~(.+)~~")
+_CANCEL_PREFIX = re.compile(rf"(?:{_CANCEL_WORDS})\s*[:\u2013\u2014-]\s*", re.IGNORECASE)
+_OPTIONAL = re.compile(r"[(\[]optional[)\]]|^optional\s*:", re.IGNORECASE)
+_NO_DEPENDENCY = {"none", "-", "n/a", "nothing", "\u2014", "\u2013"}
+_FILLER = {"and", "&", "task", "tasks", "subtask", "subtasks", "step", "steps", "on", "#"}
+_REF = re.compile(r"#?([Tt]\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)*[a-z]?)\.?", re.IGNORECASE)
+_RANGE = re.compile(r"([Tt]?)(\d+)\s*[-\u2013]\s*(\1)(\d+)", re.IGNORECASE)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+Z?)?$")
+
+
+def normalise(ref: str) -> str:
+    """An id as a task or a ``depends:`` line writes it, in the form of a key: ``t2`` and
+    ``**T2**:`` give ``T2``; ``1.`` gives ``1``; other text is only trimmed."""
+    ref = ref.strip().strip("`*_").rstrip(".:)")
+    return ref.upper() if re.fullmatch(r"[tT]\d+(?:\.\d+)*[a-zA-Z]?", ref) else ref
+
+
+@dataclass
+class Head:
+    """What the first line of a task item says, before its child lines are read."""
+
+    marker: str  # the character between the brackets ("" for "[]")
+    optional: bool
+    id: str | None
+    text: str
+    done_mark: str | None
+    parallel: bool
+    story: str | None
+    depends: list[str]
+    unread_depends: list[str]  # dependency text that names no task id
+    cancelled: bool = False
+
+
+def read_head(content: str) -> Head | None:
+    """The checkbox, id, markers and inline dependencies of a list item's first paragraph
+    (``content`` is its inline text); None when the item is not a task."""
+    box = CHECKBOX.match(content)
+    if box is None:
+        return None
+    first = content[box.end() :].split("\n", 1)[0]
+    done_mark = None
+    if mark := DONE_MARK.search(first):
+        done_mark, first = mark.group(1), first[: mark.start()] + first[mark.end() :]
+    first = first.rstrip().removesuffix("\\")  # a backslash hard break is not text
+    cancelled = bool(_CANCELLED.search(first))
+    if struck := _STRUCK.fullmatch(first.strip()):
+        first = struck.group(1)
+    elif tag := _CANCEL_PREFIX.match(first):
+        first = first[tag.end() :]
+    task_id = normalise(box.group("before")) if box.group("before") else None
+    if task_id is None and (found := _ID.match(first)):
+        ident = found.group("id")
+        bare = ident.isdigit() and not (found.group("word") or found.group("end")
+                                         or found.group("sep"))
+        if not bare:
+            task_id, first = normalise(ident), first[found.end() :]
+    markers: list[str] = []
+    while found := _LEAD_MARKER.match(first):
+        markers.append(found.group(1))
+        first = first[found.end() :]
+    depends: list[str] = []
+    unread: list[str] = []
+    for found in _INLINE_DEPENDS.finditer(first):
+        ids = dependency_ids(found.group(1))
+        depends.extend(d for d in ids if d not in depends)
+        if not ids and not explicit_none(found.group(1)):
+            unread.append(found.group(1).strip())
+    first = _INLINE_DEPENDS.sub("", first)
+    while found := _TRAIL_MARKER.search(first):
+        markers.append(found.group(1))
+        first = first[: found.start()]
+    text = first.strip()
+    return Head(
+        marker=box.group("mark") or "",
+        optional=bool(box.group("star")) or bool(_OPTIONAL.search(text)),
+        id=task_id,
+        text=text,
+        done_mark=done_mark,
+        parallel=any(m in ("[P]", "(P)") for m in markers),
+        story=next((m[1:-1] for m in markers if m.startswith("[US")), None),
+        depends=depends,
+        unread_depends=unread,
+        cancelled=cancelled,
+    )
+
+
+def explicit_none(value: str) -> bool:
+    """``none``, ``-``, ``n/a``: a dependency line that says there is none."""
+    return value.strip().strip("`*_.").lower() in _NO_DEPENDENCY
+
+
+def dependency_ids(value: str) -> list[str]:
+    """The task ids a dependency names, prose ignored: ``Task 1 - the tool first`` gives
+    ``["1"]``, ``T001, T002`` both, ``T001-T003`` the range, ``the migration`` none.
+
+    Reading stops at the first word that is neither an id nor a filler word ("task",
+    "and", "on"...): what follows is a reason, not a reference.
+    """
+    out: list[str] = []
+    for word in re.split(r"[,;\s]+", value.strip()):
+        word = word.strip("`*_()[]")
+        if not word or word.lower() in _FILLER:
+            continue
+        if ranged := _RANGE.fullmatch(word):
+            prefix, low, high = ranged.group(1), int(ranged.group(2)), int(ranged.group(4))
+            if 0 <= high - low <= 100:
+                width = len(ranged.group(2))
+                out += [normalise(f"{prefix}{n:0{width}d}") for n in range(low, high + 1)]
+                continue
+            break
+        if re.fullmatch(r"task-\d+", word, re.IGNORECASE):
+            out.append(word.lower())  # a positional key, as sddkit prints it
+            continue
+        if (ref := _REF.fullmatch(word.rstrip(":,"))) is None:
+            break
+        out.append(normalise(ref.group(1)))
+    return list(dict.fromkeys(out))
+
+
+@dataclass
+class Directive:
+    name: str  # "verify" | "blocked" | "claimed" | "note" | "depends"
+    value: str
+
+
+def read_directive(raw: str) -> Directive | None:
+    """A child line ``verify: ...``, ``depends: T001``, ``Depends on 2``, ``blocked: why``,
+    ``claimed: NAME DATE`` or ``note: ...`` (``_X: ..._`` and ``**X**:`` accepted)."""
+    line = raw.strip()
+    if len(line) > 2 and line.startswith("_") and line.endswith("_"):
+        line = line[1:-1].strip()
+    match = _DIRECTIVE.fullmatch(line)
+    if match is None:
+        return None
+    name = match.group(1).lower()
+    name = "depends" if name.startswith("depends") else "note" if name == "notes" else name
+    return Directive(name, match.group(2).strip())
+
+
+def read_claim(value: str) -> tuple[str, str | None]:
+    """``claimed: NAME DATE`` -> (NAME, DATE); the date is optional."""
+    parts = value.rsplit(None, 1)
+    if len(parts) == 2 and _DATE.match(parts[1]):
+        return parts[0].strip(), parts[1]
+    return value.strip(), None
+
+
+def gate_view(body: str) -> str:
+    """``body`` as the tasks gate hashes it: every checkbox read as ``[ ]``, done marks and
+    the whitespace after the task text removed, and the tracking lines (``claimed:``,
+    ``blocked:``, ``note:``) dropped, so that doing, claiming, blocking and annotating tasks
+    never reopens the gate. Any other edit does."""
+    body = _TRACKING_LINE.sub("", body)
+    out = []
+    for line in body.split("\n"):
+        if _SOURCE_LINE.match(line):
+            line = _SOURCE_LINE.sub(r"\1[ ]", line, count=1)
+            line = DONE_MARK.sub("", line).rstrip(" \t")
+        out.append(line)
+    return "\n".join(out)
+
+
+def mark_column(line: str) -> tuple[int, str] | None:
+    """Where the done mark goes on a task line: before the trailing whitespace (a Markdown
+    hard break of two spaces or a backslash stays a hard break); and the text after it."""
+    match = re.search(r"[ \t]*\\?[ \t]*$", line)
+    assert match is not None
+    return match.start(), line[match.start() :]

@@ -98,8 +98,19 @@ def test_done_honours_a_parents_dependency_as_next_does(initialised: Path,
 
 
 def test_blocker_survives_the_row_cache_as_plain_fields() -> None:
+    import marshal
+    from dataclasses import replace
+
+    from sddkit.index import ProjectRow, from_record, to_record
+
     held = blockers.Blocker(blockers.STALE, "demo", "plan", cause="approved-again",
                             earlier="spec")
-    assert blockers.Blocker.from_tuple(held.to_tuple()) == held
+    row = ProjectRow("demo", "Demo", "drafting", "plan", ("stale:plan",), 0, 0, 1, False, 0,
+                     None, "2026-11-30", "", held, None)
+    stored = marshal.loads(marshal.dumps(to_record(row)))  # what the rows cache keeps
+    assert from_record(stored) == row and from_record(stored).blocker == held
+    # an entry of another shape (an older Blocker) is computed again, never a crash
+    assert from_record({**stored, "blocker": ("stale", "demo", "plan")[:2] * 6}) is None
+    assert replace(row, blocker=None) == from_record(to_record(replace(row, blocker=None)))
     assert held.sentence() == "plan of demo is stale: spec was approved again"
     assert held.short() == "update and re-approve plan (stale)"

@@ -181,6 +181,23 @@ def approver(root: Path, by: str | None) -> str:
         return os.environ.get("USER") or "unknown"
 
 
+def committed_with(root: Path, doc: PhaseDoc) -> str | None:
+    """The commit that holds ``doc``'s text as it is approved now: HEAD, when HEAD's copy of
+    the document has the same body (gate hash: front matter aside); None when the text is
+    not committed yet (a new or edited document), outside git, or before the first commit.
+    ``approved_commit`` never names a commit that does not contain what was approved.
+    """
+    from ._git import files_at, head_sha
+    from .phases import gate_hash
+
+    head = head_sha(root)
+    if head is None:
+        return None
+    texts = files_at(root, [(head, doc.path)])
+    text = texts[0] if texts else None
+    return head if text is not None and gate_hash(doc.phase, text) == doc.current_hash else None
+
+
 def _check_approver(ws: Workspace, doc: PhaseDoc, by: str | None) -> Policy:
     """Refuse an identity that is not an approver of ``doc`` (CODEOWNERS, the sdd context's
     ``approvers``); anyone may approve when nobody is named. The identity checked is git's
@@ -218,13 +235,11 @@ def approve(
     held = phase_blocker(project, doc.phase)  # every earlier gate is open: this is the first
     if held is not None and held.kind != IN_REVIEW and not force:
         raise GateError(f"{held.sentence()}: run `sdd ready {name}` first", doc.path)
-    from ._git import head_sha
-
     who = approver(ws.root, by)
     policy = _check_approver(ws, doc, by)
     when = iso(utc_now())
     sha = doc.current_hash
-    commit = head_sha(ws.root)
+    commit = committed_with(ws.root, doc)
     based_on = {
         earlier: project.docs[earlier].approved_sha256 for earlier in PHASES[: phase_index(doc.phase)]
     }

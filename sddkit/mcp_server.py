@@ -33,8 +33,11 @@ ROOT_URI = "sddkit://context"
 INSTRUCTIONS = """\
 sddkit keeps this repository's shared context and its spec-driven projects in AGENTS.ctx/.
 Start every session with open_context (the rules, the contexts, the projects) and next_step,
-then do the step it gives. A task is done when its verify: check passes; then call
-complete_task, which marks it exactly as `sdd done` does.
+then do the step it gives. Working beside other agents, claim a task with start_task (your
+name as as_name, the same you give next_step) and drop it with release_task. A task is done
+when its verify: check passes; then call complete_task, which runs its `verify: $` commands
+and marks it exactly as `sdd done` does (a failing command is an error; nothing is marked).
+When a phase document is written, ready hands it to a person for review.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.
@@ -122,12 +125,14 @@ def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
     return _data(operations.next_step(ws, project or None, as_name))
 
 
-def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
-    """``complete_task``: :func:`sddkit.operations.complete` (``sddkit.done/1``)."""
+def complete_data(ws: Workspace, task: str, project: str | None, force: bool,
+                  timeout: float | None = None) -> dict[str, Any]:
+    """``complete_task``: :func:`sddkit.operations.complete` (``sddkit.done/1``): the
+    task's checks run first; a failing check is a tool error with its last lines."""
     if force:  # a person's act (docs/approvals.md); an MCP client is always an agent
         raise PersonRequired(f"forcing a task is a person's act: a person runs `sdd done {task} "
                              "--force` in their own terminal")
-    return _data(operations.complete(ws, task, project, force))
+    return _data(operations.complete(ws, task, project, force, timeout=timeout))
 
 
 def check_data(ws: Workspace, projects: list[str] | None, strict: bool) -> dict[str, Any]:
@@ -188,10 +193,12 @@ class SddkitServer(MCPServer[Any]):
 
 def build_server(locator: Locator) -> SddkitServer:
     """The server with its tools and resources; nothing runs until :func:`serve`."""
+    from . import mcp_actions
     from .mcp_prompts import add_to
 
     server = SddkitServer(locator)
     _add_tools(server, locator)
+    mcp_actions.add_to(server, locator)  # the tools that move the work on
     _declare_outputs(server)
     _add_resources(server, locator)
     add_to(server, locator)  # the workflow prompts and the phase documents
@@ -210,6 +217,13 @@ OUTPUTS = {
 }
 
 
+def all_outputs() -> dict[str, str]:
+    """Every tool's name -> its result shape: these and ``mcp_actions.OUTPUTS``."""
+    from .mcp_actions import OUTPUTS as ACTIONS
+
+    return {**OUTPUTS, **ACTIONS}
+
+
 def output_schemas() -> dict[str, Any]:
     """schema id -> JSON Schema, from ``json_schemas.json`` (generated from docs/json.md by
     ``scripts/json_schemas.py``; tests keep the docs, the CLI's output and this file equal)."""
@@ -220,7 +234,7 @@ def _declare_outputs(server: SddkitServer) -> None:
     """Give each tool its documented output schema instead of the SDK's bare
     ``{"type": "object"}`` (the SDK reads ``fn_metadata.output_schema`` when it lists tools)."""
     schemas = output_schemas()
-    for name, schema_id in OUTPUTS.items():
+    for name, schema_id in all_outputs().items():
         tool = server._tool_manager.get_tool(name)
         assert tool is not None, name
         tool.fn_metadata.output_schema = schemas[schema_id]
@@ -277,10 +291,12 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
     @server.tool(
         name="complete_task",
         title="Check a task off",
-        description="Mark a task done once its verify checks pass, exactly as `sdd done` does "
-        "(flips its box, appends the done mark, refreshes the inventory). Refused while the "
-        "tasks phase is not approved or its dependencies are open. Returns sddkit.done/1 "
-        "with the next step. It cannot approve anything: approval is a person's act.",
+        description="Run the task's runnable checks (`verify: $ CMD`) and, when they pass, "
+        "check it off exactly as `sdd done` does (flips its box, appends the done mark with "
+        "the outcome, refreshes the inventory). A failing check is an error with the "
+        "command's last lines, and nothing is written. Refused while the tasks phase is not "
+        "approved or its dependencies are open. Returns sddkit.done/1 with the checks run "
+        "and the next step. It cannot approve anything: approval is a person's act.",
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=False, idempotent_hint=True,
             open_world_hint=False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..workspace import Workspace
 from .outcome import Outcome, lines, write
@@ -90,12 +90,14 @@ class Checked(Outcome):
     warnings_found: int
 
 
-def check(ws: Workspace, projects: list[str] | None = None, strict: bool = False) -> Checked:
+def check(ws: Workspace, projects: list[str] | None = None, strict: bool = False,
+          test_run: Any = None) -> Checked:
     """Every ``sdd check`` rule (docs/rules.md); ``exit_code`` 1 on an error (with
-    ``strict``, on a warning too). With ``projects``, only their rules."""
+    ``strict``, on a warning too). With ``projects``, only their rules. ``test_run`` (a
+    :class:`sddkit.checks.TestRun`) also runs the specs' test references (SDD-013)."""
     from ..checks import check_workspace
 
-    report = check_workspace(ws, projects or None, strict=strict)
+    report = check_workspace(ws, projects or None, strict=strict, test_run=test_run)
     text = lines(*(f.to_text() for f in report.findings), report.summary())
     errors = sum(f.severity == "error" for f in report.findings)
     return Checked(text=text, data=report.to_json(), exit_code=1 if report.failed(strict) else 0,

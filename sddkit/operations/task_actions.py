@@ -108,28 +108,45 @@ def available_tasks(ws: Workspace, project: str | None = None, as_name: str | No
 
 
 def complete(ws: Workspace, task: str, project: str | None = None, force: bool = False,
-             commit: bool = False, dry_run: bool = False) -> TaskChecked:
-    """Tick ``task`` (``T003``, ``2.1`` or ``#3``): its box and a done mark, nothing else.
+             commit: bool = False, dry_run: bool = False, *, no_verify: bool = False,
+             timeout: float | None = None, listener: Any = None) -> TaskChecked:
+    """``sdd done``: run ``task``'s runnable checks, then tick it (``T003``, ``2.1``, ``#3``):
+    its box and a done mark, and clear its claim.
 
-    Refused (:class:`GateError`, :class:`TaskError`) while the tasks gate is closed, the
-    task is blocked, waits on open tasks (unless ``force``) or has open subtasks. With
-    ``commit``, the changed files are committed with git afterwards.
+    The checks run first, outside the repository lock (:func:`sddkit.complete.verify_for_done`;
+    ``listener``, a :class:`sddkit.verification.Listener`, hears them; ``timeout`` in
+    seconds per check); ``no_verify`` runs none (recorded), ``dry_run`` runs none and writes
+    nothing. Refused (:class:`GateError`, :class:`TaskError`) while the tasks gate is closed
+    or the task is held (:func:`sddkit.blockers.task_blocker`; ``force`` goes past a forcible
+    hold, recorded in the mark); a failing check raises
+    :class:`sddkit.verification.CheckFailed`. With ``commit``, the changed files are committed
+    with the ``Sddkit-Task`` trailer. ``data`` is ``sddkit.done/1``; ``warnings`` name the
+    spec's test references that point at nothing once the last task is done (SDD-009).
     """
-    from ..complete import commit_message, today_mark
+    from ..complete import commit_message, verify_for_done
     from ..complete import complete as stage
 
-    mark = today_mark(ws)  # before the lock: asking git for HEAD imports GitPython
-    result, staged = write(ws, dry_run, lambda tx: stage(ws, tx, task, project, force, mark),
+    verified = verify_for_done(ws, task, project, force, no_verify, timeout, listener, dry_run)
+    result, staged = write(ws, dry_run,
+                           lambda tx: stage(ws, tx, task, project, force, verified.mark),
                            refresh=lambda done: done.changed, optimistic=True)
     name = result.project.name
     text = [result.message]
+    warnings: list[str] = []
+    if dry_run and result.changed and result.task.checks and not no_verify:
+        warnings.append(f"sdd: dry run: {len(result.task.checks)} runnable check(s) not run; "
+                        "the mark shows what a pass would record")
     sha = None
     if commit and result.changed and not dry_run:
         from .._git import commit_paths
 
-        sha = commit_paths(ws.root, [result.project.docs["tasks"].path, ws.sdd_context],
-                           commit_message(result))
-        text.append(f"committed {sha[:7]}: {commit_message(result)}")
+        message = commit_message(result)
+        sha = commit_paths(ws.root, [result.project.docs["tasks"].path, ws.sdd_context], message)
+        text.append(f"committed {sha[:7]}: {message.splitlines()[0]}")
+    mark = None
+    if not dry_run:
+        mark, missing = _after_done(ws, name, result.task.key, result.changed)
+        warnings += missing
     data = {
         "schema": DONE_SCHEMA,
         "project": name,
@@ -137,11 +154,41 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
         "text": result.task.text,
         "changed": result.changed,
         "message": result.message,
+        "mark": mark,
+        "verification": _verification_json(verified.verification),
         "files": staged.files,
         "next": next_step(ws, name).data,
     }
     return TaskChecked(text=lines(*text), data=data, project=name, task=result.task,
-                       box_changed=result.changed, commit=sha, **staged.outcome_fields())
+                       box_changed=result.changed, commit=sha, warnings=warnings,
+                       **staged.outcome_fields())
+
+
+def _verification_json(verification: Any) -> dict[str, Any] | None:
+    if verification is None:
+        return None
+    from ..evidence import result_json
+
+    return result_json(verification)
+
+
+def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[str | None,
+                                                                             list[str]]:
+    """The task's done mark as it now stands in the file, and (once every task is done) the
+    spec's test references that point at nothing, one stderr line each."""
+    from ..checks.references import Resolver
+    from ..checks.references import check as references
+    from ..project import load_project
+
+    loaded = load_project(ws, project)
+    tasks = loaded.tasks
+    task = tasks.get(key) if tasks is not None else None
+    mark = task.done_mark if task is not None else None
+    finished, total = loaded.progress
+    if not changed or not loaded.implementing or finished != total:
+        return mark, []
+    return mark, [f"sdd: every task of {project} is done, but {f.path}:{f.line}: {f.rule} "
+                  f"{f.message} ({f.hint})" for f in references(ws, loaded, Resolver(ws))]
 
 
 def undo(ws: Workspace, task: str, project: str | None = None,

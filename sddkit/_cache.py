@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-VERSION = 7
+#: Bump when a cached value changes shape (8: rows and task summaries carry Blockers).
+VERSION = 8
 #: A file modified this recently (ns) may be modified again within its timestamp's
 #: resolution: its stat signature is never recorded (git's "racy" rule).
 RACY_NS = 2_000_000_000

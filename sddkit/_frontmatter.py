@@ -3,8 +3,9 @@
 We split the front matter ourselves rather than through python-frontmatter: we need
 the line numbers of every error, a BOM and CRLF endings kept, duplicate keys and
 YAML aliases refused, and a size bound, none of which it offers. Writing never
-re-serialises the block: :func:`set_keys` rewrites only the lines of the keys it
-sets, so comments, key order, quoting and the body stay byte-identical.
+re-serialises the block: :func:`set_keys` replaces only the value spans PyYAML's node
+marks give for the keys it sets, so comments, key order, quoting and the body stay
+byte-identical.
 """
 
 from __future__ import annotations
@@ -179,12 +180,6 @@ def normalised_body(text: str) -> str:
     return body(text).lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def body_sha256(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(normalised_body(text).encode("utf-8")).hexdigest()
-
-
 # --- writing ---------------------------------------------------------------------------
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ .,/@+()-]*$")
@@ -218,35 +213,50 @@ def render_value(value: Any) -> str:
     raise TypeError(f"cannot render {type(value).__name__} as front matter")
 
 
-def _comment_start(value_part: str) -> int:
-    """Index of a trailing ``#`` comment in a one-line YAML value, or -1."""
-    quote: str | None = None
-    for i, ch in enumerate(value_part):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'" and (i == 0 or value_part[i - 1] in " \t[{,:"):
-            quote = ch
-        elif ch == "#" and (i == 0 or value_part[i - 1] in " \t"):
-            return i
-    return -1
+def _content_end(node: Any) -> int:
+    """Where ``node``'s own text ends: a block collection's PyYAML end mark lies at the next
+    token (past comments and blank lines), so its last child's end is taken instead."""
+    import yaml
+
+    if isinstance(node, yaml.CollectionNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        return _content_end(last[1] if isinstance(node, yaml.MappingNode) else last)
+    end: int = node.end_mark.index
+    return end
 
 
-def _key_line(line: str, key: str) -> re.Match[str] | None:
-    return re.match(rf"^({re.escape(key)}|'{re.escape(key)}'|\"{re.escape(key)}\")[ \t]*:(?=\s|$)",
-                    line)
+def _value_spans(block: str, path: Path | None, offset: int) -> dict[str, tuple[int, int, bool]]:
+    """key -> (start, end, inline) of each top-level value in the front-matter ``block``,
+    as indices into the whole text (``offset`` is where ``block`` starts). ``inline`` is
+    False for a value that spans lines (replaced from just after the colon). The spans are
+    PyYAML's node marks, as pre-commit's config migration takes them."""
+    import yaml
 
-
-def _continues(line: str) -> bool:
-    """Whether ``line`` belongs to the value of the key above it."""
-    return line[:1] in (" ", "\t") or (line.startswith("-") and not line.startswith("---"))
+    try:
+        root = yaml.compose(block, Loader=text_dates_loader())
+    except yaml.YAMLError as exc:  # pragma: no cover - parse() refused it first
+        raise FrontMatterError(f"invalid YAML front matter: {exc}", path) from None
+    spans: dict[str, tuple[int, int, bool]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return spans
+    for key, value in root.value:
+        start, end = value.start_mark.index, _content_end(value)
+        if "\n" in block[start:end] or value.start_mark.line != key.start_mark.line:
+            colon = block.index(":", key.end_mark.index) + 1
+            spans[str(key.value)] = (offset + colon, offset + end, False)
+        else:
+            spans[str(key.value)] = (offset + start, offset + end, True)
+    return spans
 
 
 def set_keys(text: str, updates: dict[str, Any], path: Path | None = None) -> str:
     """``text`` with the given top-level keys set; every other byte unchanged.
 
-    A key already holding an equal value is left alone; a missing key is added at
-    the end of the block; a one-line value keeps its trailing comment.
+    A key already holding an equal value is left alone; a missing key is added at the end
+    of the block. Only the value's span (from PyYAML's node marks) is replaced, so the
+    key's quoting, the space after its colon and a trailing comment stay; a value written
+    over several lines becomes one line. Raises :class:`FrontMatterError` without front
+    matter.
     """
     found = split(text, path)
     if found is None:
@@ -254,42 +264,27 @@ def set_keys(text: str, updates: dict[str, Any], path: Path | None = None) -> st
     current = parse(text, path) or {}
     lines = list(found.lines)
     newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
-    close = found.close
+    offset = len("".join(lines[: found.open + 1]))
+    block = "".join(lines[found.open + 1 : found.close])
+    spans = _value_spans(block, path, offset)
+    edits: list[tuple[int, int, str]] = []
+    added: list[str] = []
     for key, value in updates.items():
         if key in current and current[key] == value and type(current[key]) is type(value):
             continue
         rendered = render_value(value)
-        for index in range(found.open + 1, close):
-            match = _key_line(lines[index], key)
-            if match is None:
-                continue
-            end = index + 1
-            while end < close and (
-                _continues(lines[end])
-                or (lines[end].strip() == "" and end + 1 < close and _continues(lines[end + 1]))
-            ):
-                end += 1
-            line = lines[index]
-            ending = "\r\n" if line.endswith("\r\n") else ("\n" if line.endswith("\n") else "")
-            rest = line[match.end() : len(line) - len(ending)]
-            gap = rest[: len(rest) - len(rest.lstrip(" \t"))] or " "
-            value_part = rest[len(gap) :] if rest.strip() else ""
-            tail = ""
-            if end == index + 1:
-                hash_at = _comment_start(value_part)
-                if hash_at > 0:
-                    before = value_part[:hash_at]
-                    spacing = before[len(before.rstrip(" \t")) :]
-                    tail = spacing + value_part[hash_at:]
-                elif hash_at == 0 and value_part:
-                    tail = " " + value_part
-            new_line = f"{line[: match.end()]}{gap}{rendered}{tail}{ending or newline}"
-            lines[index : end] = [new_line]
-            close -= end - index - 1
-            break
-        else:
-            if lines[close - 1 : close] and not lines[close - 1].endswith("\n"):
-                lines[close - 1] += newline
-            lines.insert(close, f"{key}: {rendered}{newline}")
-            close += 1
-    return "".join(lines)
+        if key not in spans:
+            added.append(f"{key}: {rendered}{newline}")
+            continue
+        start, end, inline = spans[key]
+        edits.append((start, end, rendered if inline and end > start else " " + rendered))
+    out = text
+    if added:
+        close_at = offset + len(block)
+        before = out[:close_at]
+        if before and not before.endswith("\n"):
+            before += newline
+        out = before + "".join(added) + out[close_at:]
+    for start, end, replacement in sorted(edits, reverse=True):
+        out = out[:start] + replacement + out[end:]
+    return out

@@ -144,7 +144,7 @@ def start(ws: Workspace, tx: Transaction, ref: str, project_name: str | None, na
     name, unless that claim is stale and ``steal`` is given (then recorded in a ``note:``).
     """
     from .complete import _gate
-    from .tasks import hold
+    from .blockers import task_blocker
 
     project, task = _find(ws, tx, ref, project_name)
     _gate(project)
@@ -156,8 +156,8 @@ def start(ws: Workspace, tx: Transaction, ref: str, project_name: str | None, na
     if not task.is_leaf:
         raise TaskError(f"{where} has subtasks ({', '.join(task.children)}): start one of them",
                         path, task.line)
-    if (why := hold(tasks, task)) is not None:
-        raise TaskError(f"{where} cannot start: {why}", path, task.line)
+    if (why := task_blocker(tasks, task, project.name)) is not None:
+        raise TaskError(f"{where} cannot start: {why.reason}", path, task.line)
     held = claim_of(task, now=now)
     stamp = now_stamp(now)
     if held is not None and held.name == name:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._fileio import Transaction
+from .blockers import phase_blocker, task_blocker
 from .errors import GateError, SddkitError, TaskError
 from .names import shown
 from .project import Project, load_project, load_projects
@@ -90,49 +91,33 @@ def _refuse_duplicate(project: Project, task: Any) -> None:
 
 
 def _gate(project: Project) -> None:
-    doc = project.docs["tasks"]
+    """Refuse while any phase's gate is closed (the tasks can change only in implementation)."""
     if not project.implementing:
-        phase = project.current_phase
-        if phase != "tasks":
-            why = f"{phase} of {project.name} is not approved (or changed since approval)"
-        elif doc.changed:
-            why = f"tasks of {project.name} changed since approval (`sdd ready {project.name}`)"
-        elif project.stale("tasks"):
-            why = f"tasks of {project.name} is stale (an earlier phase was approved again)"
-        else:
-            why = f"tasks of {project.name} is {doc.status}"
-        raise GateError(f"{why}: tasks can be checked off only once every phase is approved",
-                        doc.path)
+        held = phase_blocker(project, project.current_phase)
+        assert held is not None
+        doc = project.docs.get(held.phase or "")
+        raise GateError(f"{held.sentence()}: tasks can be checked off only once every phase is "
+                        "approved", doc.path if doc is not None else None)
 
 
 def _refuse(project: Project, task: Any, force: bool) -> tuple[bool, list[str]]:
     """Refuse a done that cannot happen (raises GateError/TaskError). Returns (done already:
     nothing to do; what ``force`` overrode, for the mark's ``forced:`` part)."""
-    from .tasks import hold
-
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
     if task.state == "done" and not task.children:
         return True, []
     # the one answer `sdd next` gives too: what it would never offer, done refuses
-    held = hold(tasks, task)
-    if held is not None and (force is False or not held.forcible):
-        more = " (or --force)" if held.forcible else ""
-        keys = ", ".join(held.keys)
-        why = {
-            "open-subtasks": f"has open subtasks ({keys}); check those first",
-            "waits": f"depends on open tasks {keys}; finish them first",
-            "blocked": f"is {held.reason}",
-            "cancelled": "is cancelled: there is nothing to check off",
-        }.get(held.kind, held.reason)
-        raise TaskError(f"{task.key} {why}{more}", project.docs["tasks"].path, task.line)
+    held = task_blocker(tasks, task, project.name)
+    if held is not None and (not force or not held.forcible):
+        raise TaskError(f"{held.sentence()}; {held.remedy()}", project.docs["tasks"].path,
+                        task.line)
     if task.state == "done":
         return True, []
     if held is None:
         return False, []
-    # forced past it (only a forcible hold gets here)
-    return False, [f"open {', '.join(held.keys)}" if held.kind == "waits" else held.kind]
+    return False, [held.overridden()]  # forced past it (only a forcible hold gets here)
 
 
 @dataclass

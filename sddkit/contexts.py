@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import _frontmatter
 from ._fileio import inside_root, read_text
+from .cycles import find_cycle
 from .errors import FrontMatterError, SddkitError
 from .names import RESERVED_CONTEXTS, check_slug, shown
 from .workspace import CONTEXT_FILE, Workspace
+
+if TYPE_CHECKING:
+    from ._fileio import Transaction
 
 TABLE_BLOCK = "contexts"
 
@@ -106,19 +111,16 @@ def get_context(ws: Workspace, name: str, known: list[str] | None = None) -> Con
 def resolve(ws: Workspace, names: list[str]) -> list[Context]:
     """The named contexts with their ``includes`` opened first, in order, each once.
 
-    An unknown name or a cycle of includes is an error naming the file at fault.
+    An unknown name or a cycle of includes (found with graphlib) is an error naming the
+    file at fault.
     """
     known = context_names(ws)
-    cache: dict[str, Context] = {}
-    ordered: list[Context] = []
-    done: set[str] = set()
-
-    def visit(name: str, trail: tuple[str, ...], via: Context | None) -> None:
-        if name in trail:
-            cycle = " -> ".join((*trail[trail.index(name) :], name))
-            raise SddkitError(f"includes form a cycle: {cycle}", via.path if via else None, 2)
-        if name in done:
-            return
+    loaded: dict[str, Context] = {}
+    queue: list[tuple[str, Context | None]] = [(name, None) for name in names]
+    while queue:  # every context reachable from ``names``, each read once
+        name, via = queue.pop(0)
+        if name in loaded:
+            continue
         if name not in known:
             if via is not None:
                 raise SddkitError(
@@ -128,15 +130,28 @@ def resolve(ws: Workspace, names: list[str]) -> list[Context]:
                     2,
                 )
             get_context(ws, name, known)
-        ctx = cache.get(name) or _load(ws, ws.context_file(name), name)
-        cache[name] = ctx
-        for child in ctx.includes:
-            visit(child, (*trail, name), ctx)
+        ctx = loaded[name] = _load(ws, ws.context_file(name), name)
+        queue += [(child, ctx) for child in ctx.includes]
+    cycle = find_cycle({name: list(ctx.includes) for name, ctx in loaded.items()})
+    if cycle is not None:
+        nodes = cycle[:-1]
+        start = nodes.index(next((n for n in names if n in nodes), nodes[0]))
+        nodes = nodes[start:] + nodes[:start]
+        shown_cycle = " -> ".join([*nodes, nodes[0]])
+        raise SddkitError(f"includes form a cycle: {shown_cycle}", loaded[nodes[-1]].path, 2)
+    ordered: list[Context] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
         done.add(name)
-        ordered.append(ctx)
+        for child in loaded[name].includes:
+            visit(child)
+        ordered.append(loaded[name])
 
     for name in names:
-        visit(name, (), None)
+        visit(name)
     return ordered
 
 
@@ -152,3 +167,35 @@ def render_table(contexts: list[Context]) -> str:
         rows.append(f"| [{ctx.name}]({ctx.name}/{CONTEXT_FILE}) | {_cell(ctx.description)} | "
                     f"{_cell(includes)} |")
     return "\n".join(rows) + "\n"
+
+
+def new_context(ws: Workspace, tx: Transaction, name: str, description: str = "",
+                includes: list[str] | None = None) -> Path:
+    """Stage ``AGENTS.ctx/NAME/CONTEXT.md`` from the context template in ``tx``.
+
+    Refused (:class:`SddkitError`) for an invalid or reserved name, a context that exists,
+    a description of more than one line, or an include that is unknown or the context itself.
+    """
+    from .rendering import render
+
+    check_context_name(name)
+    if "\n" in description or "\r" in description:
+        raise SddkitError("--description must be one line")
+    wanted = list(includes or [])
+    known = context_names(ws)
+    if name in known or ws.context_file(name).exists():
+        raise SddkitError(f"context '{name}' already exists", ws.context_file(name))
+    for inc in wanted:
+        if inc == name:
+            raise SddkitError(f"context '{name}' cannot include itself")
+        if inc not in known:
+            raise SddkitError(
+                f"--includes: unknown context '{shown(inc)}'; known contexts: "
+                f"{', '.join(known) or 'none'}"
+            )
+    text = render(
+        "context.md.j2", ws.local_templates, name=name, description=description, includes=wanted
+    )
+    path = ws.context_file(name)
+    tx.write(path, text)
+    return path

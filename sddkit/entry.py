@@ -2,8 +2,8 @@
 
 Agents run ``sdd next`` at every session start, and click's import is about half of what
 the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT]``,
-this module answers with the same core functions and the same error boundary the click
-command uses; any other arguments (help, options it does not know) go to click, so the
+this module answers with the same operation (``sddkit.operations.next_step``) and the
+same error boundary the click command uses; any other arguments (help, options it does not know) go to click, so the
 behaviour and the messages are the click command's (``tests/test_entry.py`` compares them).
 """
 
@@ -38,25 +38,18 @@ def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
 
 
 def _next(root: str | None, as_json: bool, project: str | None) -> None:
-    from .claims import agent_name
-    from .index import row_of, rows
-    from .nextstep import next_step, project_step, to_json, to_text
-    from .project import load_project
+    from .operations import next_step
     from .workspace import Workspace
 
     ws = Workspace.find(override=Path(root) if root is not None else None)
-    me = agent_name(None)  # as `sdd next` through click: $SDDKIT_AGENT, else the login name
-    if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)), me)
-    else:
-        step = next_step(ws, rows(ws), me)
+    outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login name
     if as_json:
         import json
 
         indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(to_json(ws, step), indent=indent, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(outcome.data, indent=indent, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(to_text(ws, step))
+        sys.stdout.write(outcome.text)
     sys.stdout.flush()
 
 

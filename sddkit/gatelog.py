@@ -94,7 +94,7 @@ def read_log(ws: Workspace, project: str | None = None) -> list[Event]:
     under = None
     if project is not None:
         check_slug(project, "project")
-        under = ws.project_dir(project)
+        under = ws.assets / project
     changes = history.read(ws, under)
     if changes is None:
         raise SddkitError("sdd log reads git history, and this is not a git repository with "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from . import _frontmatter
 from ._fileio import Transaction, read_text
+from .blockers import IN_REVIEW, phase_blocker
 from .errors import GateError, SddkitError
 from .names import check_slug
 from .phases import PhaseDoc, phase_index
@@ -101,28 +102,6 @@ def new_project(
     return path
 
 
-def _refuse_if_gates_closed(project: Project, phase: str) -> None:
-    """An earlier phase that has drifted or gone stale must be re-approved first."""
-    for earlier in PHASES[: phase_index(phase)]:
-        doc = project.docs.get(earlier)
-        if doc is None or not doc.approved:
-            raise GateError(
-                f"{earlier} of {project.name} is not approved; it must be approved before {phase}"
-            )
-        if doc.changed:
-            raise GateError(
-                f"{earlier} of {project.name} changed since approval: run `sdd ready "
-                f"{project.name}` and have it approved again before {phase}",
-                doc.path,
-            )
-        if project.stale(earlier):
-            raise GateError(
-                f"{earlier} of {project.name} is stale (an earlier phase was re-approved): "
-                f"run `sdd ready {project.name}` and have it approved again",
-                doc.path,
-            )
-
-
 def _needs_review(project: Project) -> PhaseDoc:
     phase = project.current_phase
     doc = project.docs.get(phase)
@@ -137,12 +116,9 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
     if project.implementing:
         raise GateError(f"every phase of {name} is approved; nothing to mark ready")
     doc = _needs_review(project)
-    if doc.status == "review":
-        raise GateError(
-            f"{doc.phase} of {name} is already in review; a person approves it with "
-            f"`sdd approve {name}`"
-        )
-    _refuse_if_gates_closed(project, doc.phase)
+    held = phase_blocker(project, doc.phase)  # every earlier gate is open: this is the first
+    if held is not None and held.kind == IN_REVIEW:
+        raise GateError(f"{held.sentence()}: it is already in review (`sdd approve {name}`)")
     found = problems(doc)
     if found:
         first = found[0]
@@ -178,8 +154,6 @@ def _refuse_unknown_inheritance(ws: Workspace, doc: PhaseDoc) -> None:
 
 
 @dataclass
-
-
 class Approval:
     doc: PhaseDoc
     by: str
@@ -258,17 +232,9 @@ def approve(
     if project.implementing:
         raise GateError(f"every phase of {name} is already approved")
     doc = _needs_review(project)
-    _refuse_if_gates_closed(project, doc.phase)
-    if doc.status != "review" and not force:
-        if doc.status == "draft":
-            raise GateError(
-                f"{doc.phase} of {name} is draft: run `sdd ready {name}` first", doc.path
-            )
-        raise GateError(
-            f"{doc.phase} of {name} needs re-approval but is not in review: run "
-            f"`sdd ready {name}` first",
-            doc.path,
-        )
+    held = phase_blocker(project, doc.phase)  # every earlier gate is open: this is the first
+    if held is not None and held.kind != IN_REVIEW and not force:
+        raise GateError(f"{held.sentence()}: run `sdd ready {name}` first", doc.path)
     who = approver(ws.root, by)
     policy = _check_approver(ws, doc, by)
     when = iso(utc_now())

@@ -2,8 +2,8 @@
 
 ``sdd next --as NAME`` gives NAME's own claimed task first, then the first task that can
 start; ``sdd next --all`` lists every task that can start now. A task can start when it is
-an open leaf, nothing holds it (``tasks.hold``: dependencies open, blocked) and nobody else
-claims it. ``[P]``/``(P)`` is honoured as spec-kit and Kiro define it: when a list marks any
+an open leaf, nothing holds it (:func:`sddkit.blockers.task_blocker`: dependencies open,
+blocked) and nobody else claims it. ``[P]``/``(P)`` is honoured as spec-kit and Kiro define it: when a list marks any
 task parallel, unmarked tasks are sequential, so the tasks run in *runs* (consecutive ``[P]``
 tasks form one run, each other task is a run of its own) and only the first run with an open
 task is handed out. A list without any ``[P]`` is ordered by its dependencies alone.
@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
+
+from .blockers import CLAIMED, OPTIONAL, SEQUENTIAL, STALE_CLAIM, Blocker, passed_over
 
 _CLAIM_LINE = re.compile(r"^[ \t]*(?:[-+*][ \t]+)?claimed[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
@@ -30,13 +32,14 @@ def has_claims(text: str) -> bool:
 @dataclass
 class Handout:
     """One list seen by one agent: ``mine`` (its claimed open tasks), ``available`` (tasks
-    anyone may start now, in document order), ``skipped`` (open tasks passed over, with why:
-    claimed by another, held, or later in a sequential list) and ``stale`` (others' claims
+    anyone may start now, in document order), ``skipped`` (open tasks passed over, each with
+    its :class:`~sddkit.blockers.Blocker`: claimed by another, held, or later in a
+    sequential list) and ``stale`` (others' claims
     older than the claim age: ``sdd start --steal`` takes them)."""
 
     mine: list[Any] = field(default_factory=list)
     available: list[Any] = field(default_factory=list)
-    skipped: list[tuple[Any, str]] = field(default_factory=list)
+    skipped: list[tuple[Any, Blocker]] = field(default_factory=list)
     stale: list[Any] = field(default_factory=list)
 
     @property
@@ -63,8 +66,8 @@ def hand_out(tasks: Any, me: str | None, ttl: timedelta | None = None,
              now: datetime | None = None) -> Handout:
     """What ``me`` (a claimant name, or None for nobody's claims) may do in ``tasks``
     (a ``tasks.TaskList``) now."""
+    from .blockers import task_blocker
     from .claims import claim_of
-    from .tasks import hold
 
     runs = _runs(tasks)
     result = Handout()
@@ -73,7 +76,7 @@ def hand_out(tasks: Any, me: str | None, ttl: timedelta | None = None,
         if tasks.is_closed(task):
             continue
         if task.optional:
-            result.skipped.append((task, "optional"))
+            result.skipped.append((task, passed_over(OPTIONAL, task)))
             continue
         claim = claim_of(task, ttl, now)
         if claim is not None and claim.name == me:
@@ -83,32 +86,27 @@ def hand_out(tasks: Any, me: str | None, ttl: timedelta | None = None,
         if current is None:
             current = runs[task.position]
         if runs[task.position] != current:
-            result.skipped.append((task, "sequential: waits for the tasks before it"))
+            result.skipped.append((task, passed_over(SEQUENTIAL, task)))
             continue
         if claim is not None:
-            since = f" since {claim.at}" if claim.at else ""
             if claim.stale:
                 result.stale.append(task)
-                result.skipped.append((task, f"claimed by {claim.name}{since} (stale: "
-                                             f"`sdd start {task.key} --steal` takes it over)"))
-            else:
-                result.skipped.append((task, f"claimed by {claim.name}{since}"))
+            kind = STALE_CLAIM if claim.stale else CLAIMED
+            result.skipped.append((task, passed_over(kind, task, claimant=claim.name,
+                                                     since=claim.at)))
             continue
-        why = hold(tasks, task)
+        why = task_blocker(tasks, task)
         if why is not None:
-            result.skipped.append((task, str(why)))
+            result.skipped.append((task, why))
             continue
         result.available.append(task)
     return result
 
 
 def needs_person(row: Any) -> str | None:
-    """What a person must do for ``row`` (approve a phase, unblock it), or None."""
-    if row.blocked:
-        return f"blocked: {row.blocked} (`sdd unblock {row.name}`)"
-    if not row.implementing and row.next_kind == "approve":
-        return f"{row.phase} awaits approval (`sdd approve {row.name}`)"
-    return None
+    """What a person must do for ``row`` (an ``index.ProjectRow``: approve a phase, unblock
+    it), or None (:meth:`sddkit.blockers.Blocker.needs_person`)."""
+    return row.blocker.needs_person() if row.blocker is not None else None
 
 
 ALL_SCHEMA: Final = "sddkit.next.all/1"
@@ -152,7 +150,7 @@ def next_all(ws: Any, rows: list[Any], me: str) -> shape.NextAll:
                                 "text": seen["text"], "file": seen["file"],
                                 "line": seen["line"], "by": task.claimed_by,
                                 "at": task.claimed_at, "stale": task in handout.stale,
-                                "reason": why})
+                                "reason": why.reason})
     people: list[shape.NeedsPerson] = [
         {"project": r.name, "needs": need} for r in rows if (need := needs_person(r))]
     return {"schema": ALL_SCHEMA, "as": me, "mine": mine, "available": available,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from . import _cache, _snapshot
+from .blockers import BLOCKED, IN_REVIEW, TASKS_HELD, Blocker, project_blocker
 from .names import natural_key
 from .project import STATES, Project, project_loader, project_names
 from .workspace import PHASES, Workspace
@@ -26,11 +27,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProjectRow:
+    """One project as the listing commands see it, derived from the project model by
+    :func:`row_of` and nothing else. ``blocker`` is what holds it back (None when it can
+    move or is complete); the wording is rendered from it on every read, never stored."""
+
     name: str
     title: str
     state: str
     phase: str
-    flags: tuple[str, ...]
+    flags: tuple[str, ...]  # "changed-since-approval:spec", "stale:plan" (the JSON shape)
     done: int
     total: int
     clean_phases: int
@@ -39,8 +44,8 @@ class ProjectRow:
     blocked: str | None
     updated: str
     notes: str
-    next_short: str  # the inventory's Next column
-    next_kind: str  # what `sdd next` on this project alone gives: task|blocked|done|write|approve
+    blocker: Blocker | None
+    next_task: str | None  # "T003 the task's text": the task `sdd next` gives, when one can start
     tasks: tuple[Any, ...] | None = None  # TaskSummary.to_tuple() when the tasks gate is open
 
     @property
@@ -57,54 +62,34 @@ class ProjectRow:
             return f"{self.done}/{self.total} tasks"
         return f"{self.clean_phases}/4 phases"
 
+    @property
+    def next_short(self) -> str:
+        """The inventory's Next column (and ``sdd status``'s ``next``)."""
+        if self.blocker is not None:
+            return self.blocker.short()
+        return self.next_task or "-"  # no task left: completed
 
-def _short_next(project: Project) -> str:
-    state = project.state
-    if state == "blocked":
-        return f"blocked: {project.blocked}"
-    if state == "completed":
-        return "-"
-    if state == "implementing":
-        summary = project.task_summary
-        assert summary is not None
-        if summary.next_key is None:
-            return "all remaining tasks blocked"
-        claimed = summary.next.claimed_by if summary.next is not None else None
-        by = f" (claimed by {claimed})" if claimed else ""
-        return f"{summary.next_key} {summary.next_text}{by}"
-    phase = project.current_phase
-    doc = project.docs.get(phase)
-    if doc is not None and doc.changed:
-        return f"re-approve {phase} (changed since approval)"
-    if project.stale(phase):
-        return f"update and re-approve {phase} (stale)"
-    if doc is not None and doc.status == "review":
-        return f"approve {phase} (a person)"
-    return f"write {phase}, then `sdd ready`"
-
-
-def _next_kind(project: Project) -> str:
-    if project.blocked:
-        return "blocked"
-    if project.implementing:
-        summary = project.task_summary
-        assert summary is not None
-        if summary.all_done:
-            return "done"
-        return "task" if summary.next_key is not None else "blocked"
-    doc = project.current_doc
-    phase = project.current_phase
-    if doc is not None and doc.status == "review" and not doc.changed and not project.stale(phase):
-        return "approve"
-    return "write"
+    @property
+    def next_kind(self) -> str:
+        """What ``sdd next`` on this project alone gives: task|blocked|done|write|approve."""
+        blocker = self.blocker
+        if blocker is None:  # implementing: a task can start, or none is left
+            return "task" if self.next_task is not None else "done"
+        if blocker.kind in (BLOCKED, TASKS_HELD):
+            return "blocked"
+        return "approve" if blocker.kind == IN_REVIEW else "write"
 
 
 FIELDS = tuple(f.name for f in fields(ProjectRow))
 
 
 def to_record(row: ProjectRow) -> dict[str, Any]:
-    """The row as a dict by field name (what the cache stores)."""
-    return {name: getattr(row, name) for name in FIELDS}
+    """The row as a dict by field name (what the cache stores; the blocker as its plain
+    tuple of strings)."""
+    record = {name: getattr(row, name) for name in FIELDS}
+    if row.blocker is not None:
+        record["blocker"] = tuple(row.blocker)
+    return record
 
 
 def from_record(record: Any) -> ProjectRow | None:
@@ -116,13 +101,20 @@ def from_record(record: Any) -> ProjectRow | None:
         values["flags"] = tuple(values["flags"])
         if values["tasks"] is not None:
             values["tasks"] = tuple(values["tasks"])
+        if values["blocker"] is not None:
+            values["blocker"] = Blocker._make(values["blocker"])
         return ProjectRow(**values)
     except (TypeError, ValueError):
         return None
 
 
 def row_of(project: Project) -> ProjectRow:
+    """The one way a row is made: from the project model."""
     done, total = project.progress
+    blocker = project_blocker(project)
+    summary = project.task_summary if project.implementing else None
+    upcoming = summary.next if summary is not None and blocker is None else None
+    claimed = f" (claimed by {upcoming.claimed_by})" if upcoming and upcoming.claimed_by else ""
     return ProjectRow(
         name=project.name,
         title=project.title,
@@ -137,10 +129,9 @@ def row_of(project: Project) -> ProjectRow:
         blocked=project.blocked,
         updated=project.updated,
         notes=project.notes,
-        next_short=_short_next(project),
-        next_kind=_next_kind(project),
-        tasks=project.task_summary.to_tuple() if project.implementing and project.task_summary
-        else None,
+        blocker=blocker,
+        next_task=f"{upcoming.key} {upcoming.text}{claimed}" if upcoming is not None else None,
+        tasks=summary.to_tuple() if summary is not None else None,
     )
 
 

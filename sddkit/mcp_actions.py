@@ -1,10 +1,11 @@
 """The MCP tools that move the work on: ``ready``, ``new_project``, ``undo_task``, ``block``,
 ``unblock``, ``start_task`` and ``release_task``, registered on the server by :func:`add_to`.
 
-Each tool is the CLI command of the same name run through the same core function, the same
-transaction (lock, atomic writes) and the same inventory refresh, returning a documented
-JSON shape (docs/json.md: ``sddkit.ready/1``, ``sddkit.new/1``, ``sddkit.undo/1``,
-``sddkit.block/1``, ``sddkit.claim/1``) instead of a line of text.
+Each tool is a thin adapter over the operation its CLI command calls
+(:mod:`sddkit.operations`: the same rules, transaction, lock and inventory refresh), whose
+outcome it returns as a documented JSON shape (docs/json.md: ``sddkit.ready/1``,
+``sddkit.new/1``, ``sddkit.undo/1``, ``sddkit.block/1``, ``sddkit.claim/1``; typed in
+:mod:`sddkit.json_shapes`) instead of a line of text.
 
 An MCP client is a coding agent (docs/approvals.md), so these are the agent's own moves
 only: ``ready`` hands a phase to a person, it never approves; ``release_task`` drops the
@@ -18,23 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import Field
 
+from . import operations
 from .errors import SddkitError
 from .workspace import Workspace
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from . import json_shapes as shape
-    from ._fileio import Transaction
 
-T = TypeVar("T")
-
-#: Each tool's result shape (docs/json.md), whose generated JSON Schema it declares.
+#: Each tool's result shape (docs/json.md; typed in ``json_shapes``), declared as its output.
 OUTPUTS = {
     "ready": "sddkit.ready/1",
     "new_project": "sddkit.new/1",
@@ -46,117 +44,86 @@ OUTPUTS = {
 }
 
 
-# --- the data (plain functions over the core, shared with the tests) ----------------------
+# --- the answers: each one operation (sddkit.operations), its outcome as JSON --------------
 
 
-def _write(ws: Workspace, stage: Callable[[Transaction], T],
-           refresh_when: Callable[[T], bool] = lambda _value: True) -> tuple[T, list[str]]:
-    """``stage`` and the inventory refresh in one locked transaction, as the CLI does;
-    returns what ``stage`` returned and the repository-relative paths written."""
-    from ._fileio import transaction
-    from .sync import refresh
-
-    with transaction(ws.root) as tx:
-        value = stage(tx)
-        if refresh_when(value):
-            refresh(ws, tx)
-    return value, [ws.rel(path) for path, _old, _new in tx.changes()]
-
-
-def _next_of(ws: Workspace, project: str) -> shape.Next:
+def _next_of(ws: Workspace, project: str) -> Mapping[str, Any]:
     """``sdd next PROJECT --json`` (``sddkit.next/1``) after the change."""
-    from .index import row_of
-    from .nextstep import project_step, to_json
-    from .project import load_project
-
-    return to_json(ws, project_step(ws, row_of(load_project(ws, project))))
+    data = operations.next_step(ws, project).data
+    assert data is not None
+    return data
 
 
-def ready_data(ws: Workspace, project: str) -> shape.Ready:
-    """``sdd ready PROJECT``: the current draft goes to review (``sddkit.ready/1``).
-
-    Raises :class:`~sddkit.errors.GateError` when the document is incomplete (placeholders,
-    empty required sections, open questions, task-list errors: the first named with its
-    line), already in review, or an earlier gate is closed.
-    """
-    from .gates import ready
-
-    doc, files = _write(ws, lambda tx: ready(ws, tx, project))
+def ready_data(ws: Workspace, project: str) -> Mapping[str, Any]:
+    """:func:`sddkit.operations.ready` (``sdd ready``) as ``sddkit.ready/1``. Raises
+    :class:`~sddkit.errors.GateError` when the document is incomplete (placeholders, empty
+    required sections, open questions, task-list errors: the first with its line), already
+    in review, or an earlier gate is closed."""
+    moved = operations.ready(ws, project)
+    assert moved.path is not None
     return {
         "schema": "sddkit.ready/1",
-        "project": project,
-        "phase": doc.phase,
-        "status": "review",
-        "file": ws.rel(doc.path),
-        "message": f"{doc.phase} of {project} is in review; a person approves it with "
-                   f"`sdd approve {project}`.",
-        "files": files,
+        "project": moved.project,
+        "phase": moved.phase,
+        "status": moved.status,
+        "file": ws.rel(moved.path),
+        "message": moved.text.strip(),
+        "files": moved.files,
         "next": _next_of(ws, project),
     }
 
 
 def new_data(ws: Workspace, project: str, title: str | None,
-             from_file: str | None = None) -> shape.New:
-    """``sdd new PROJECT [--title T] [--from FILE]`` (``sddkit.new/1``). ``from_file`` is
-    relative to the repository root and must stay inside it (a client names a file the
-    repository holds). Raises :class:`SddkitError` for a bad or taken name, a title of
-    several lines, or a source outside the repository or missing."""
+             from_file: str | None = None) -> Mapping[str, Any]:
+    """:func:`sddkit.operations.new_project` (``sdd new PROJECT [--title T] [--from FILE]``)
+    as ``sddkit.new/1``. ``from_file`` is relative to the repository root and must stay
+    inside it (a client names a file the repository holds). Raises :class:`SddkitError`
+    for a bad or taken name, a title of several lines, a source outside the repository or
+    missing."""
     from ._fileio import inside_root
-    from .gates import new_project
 
     source = None
     if from_file is not None:
         source = inside_root(ws.root, Path(from_file))
         if not source.is_file():
             raise SddkitError(f"{from_file}: no such file", ws.root / from_file)
-    path, files = _write(ws, lambda tx: new_project(ws, tx, project, title, source))
-    from .project import load_project
-
+    made = operations.new_project(ws, project, title, source)
+    status = operations.status(ws, project).data
+    assert status is not None
     return {
         "schema": "sddkit.new/1",
-        "project": project,
-        "title": load_project(ws, project).title,
-        "file": ws.rel(path),
-        "message": f"created {ws.rel(path)}; write the constitution, then `sdd ready "
+        "project": made.project,
+        "title": status["title"],
+        "file": ws.rel(made.path),
+        "message": f"created {ws.rel(made.path)}; write the constitution, then `sdd ready "
                    f"{project}`",
-        "files": files,
+        "files": made.files,
         "next": _next_of(ws, project),
     }
 
 
-def undo_data(ws: Workspace, task: str, project: str | None) -> shape.Undo:
-    """``sdd undo TASK [--project P]``: the box unchecked and the done mark removed
-    (``sddkit.undo/1``); ``changed`` is false when the task was not done. Raises
+def undo_data(ws: Workspace, task: str, project: str | None) -> Mapping[str, Any]:
+    """:func:`sddkit.operations.undo` (``sdd undo TASK [--project P]``) as ``sddkit.undo/1``;
+    ``changed`` is false when the task was not done. Raises
     :class:`~sddkit.errors.TaskError` for an unknown or ambiguous task and
     :class:`~sddkit.errors.GateError` while the tasks phase is not approved."""
-    from ._fileio import run_transaction
-    from .complete import Completion, undo
-    from .sync import refresh
-
-    def stage(tx: Transaction) -> Completion:
-        result = undo(ws, tx, task, project)
-        if result.changed:
-            refresh(ws, tx)
-        return result
-
-    result, tx = run_transaction(ws.root, stage)
-    name = result.project.name
+    undone = operations.undo(ws, task, project)
     return {
         "schema": "sddkit.undo/1",
-        "project": name,
-        "task": result.task.key,
-        "text": result.task.text,
-        "changed": result.changed,
-        "message": result.message,
-        "files": [ws.rel(path) for path, _old, _new in tx.changes()],
-        "next": _next_of(ws, name),
+        "project": undone.project,
+        "task": undone.task.key,
+        "text": undone.task.text,
+        "changed": undone.box_changed,
+        "message": undone.text.strip(),
+        "files": undone.files,
+        "next": _next_of(ws, undone.project),
     }
 
 
 def block_data(ws: Workspace, reason: str | None, project: str | None,
-               task: str | None) -> shape.Block:
-    """``sdd block``/``unblock`` (``reason`` None) of a project, or of one ``task`` (of
-    ``project`` when given): ``sddkit.block/1``.
+               task: str | None) -> Mapping[str, Any]:
+    """:func:`sddkit.operations.block`/:func:`~sddkit.operations.unblock` (``reason`` None)
+    of a project, or of one ``task`` (of ``project`` when given), as ``sddkit.block/1``.
 
     A project's mark is its constitution's ``blocked:`` key; a task's is a ``blocked:``
     line under it (left out of the tasks gate hash, so the gate stays approved). Raises
@@ -164,65 +131,40 @@ def block_data(ws: Workspace, reason: str | None, project: str | None,
     a project that is not blocked (as ``sdd unblock`` does).
     """
     action = "block" if reason is not None else "unblock"
-    folded = " ".join(reason.split()) if reason is not None else None
-    if task is not None:
-        from .claims import TaskChange, block_task
-
-        def stage(tx: Transaction) -> TaskChange:
-            return block_task(ws, tx, task, project, reason)
-
-        change, files = _write(ws, stage, lambda change: change.changed)
-        return {
-            "schema": "sddkit.block/1",
-            "action": action,
-            "project": change.project.name,
-            "task": change.task.key,
-            "reason": folded,
-            "file": ws.rel(change.project.docs["tasks"].path),
-            "line": change.task.line,
-            "changed": change.changed,
-            "message": change.message,
-            "files": files,
-        }
-    if project is None:
+    name = task if task is not None else project
+    if name is None:
         raise SddkitError(f"{action} needs a project, or a task (and its project)")
-    from .gates import set_blocked
-
-    doc, files = _write(ws, lambda tx: set_blocked(ws, tx, project, reason))
-    return {
-        "schema": "sddkit.block/1",
-        "action": action,
-        "project": project,
-        "task": None,
-        "reason": folded,
-        "file": ws.rel(doc.path),
-        "line": None,
-        "changed": bool(files),
-        "message": f"{project} is blocked: {folded}" if folded is not None
-        else f"{project} is no longer blocked.",
-        "files": files,
-    }
+    scope = project if task is not None else None
+    changed = (operations.block(ws, name, reason, scope) if reason is not None
+               else operations.unblock(ws, name, scope))
+    folded = " ".join(reason.split()) if reason is not None else None
+    if isinstance(changed, operations.TaskChanged):
+        claim = changed.data
+        assert claim is not None
+        return {"schema": "sddkit.block/1", "action": action, "project": changed.project,
+                "task": claim["task"], "reason": folded, "file": claim["file"],
+                "line": claim["line"], "changed": claim["changed"],
+                "message": changed.text.strip(), "files": changed.files}
+    assert changed.path is not None
+    return {"schema": "sddkit.block/1", "action": action, "project": changed.project,
+            "task": None, "reason": changed.reason, "file": ws.rel(changed.path),
+            "line": None, "changed": changed.changed, "message": changed.text.strip(),
+            "files": changed.files}
 
 
 def claim_data(ws: Workspace, action: str, task: str, project: str | None, as_name: str,
-               steal: bool = False) -> shape.Claim:
-    """``sdd start TASK --as NAME [--steal]`` or ``sdd release TASK --as NAME``
-    (``sddkit.claim/1``). Release never drops another name's fresh claim here (the
-    ``--force`` form is a person's). Raises :class:`~sddkit.errors.TaskError` for a task
-    that cannot be claimed (done, held, a parent, claimed by another name) and
+               steal: bool = False) -> Mapping[str, Any]:
+    """:func:`sddkit.operations.start` (``sdd start TASK --as NAME [--steal]``) or
+    :func:`~sddkit.operations.release` (``sdd release TASK --as NAME``, never ``--force``:
+    that is a person's) as ``sddkit.claim/1``. Raises :class:`~sddkit.errors.TaskError`
+    for a task that cannot be claimed (done, held, a parent, claimed by another name) and
     :class:`SddkitError` for a bad name or ``SDDKIT_CLAIM_TTL``."""
-    from .claims import TaskChange, agent_name, change_json, claim_ttl, release, start
-
-    name = agent_name(as_name)
-    claim_ttl()  # a bad SDDKIT_CLAIM_TTL is refused before anything is read
-
-    def stage(tx: Transaction) -> TaskChange:
-        if action == "start":
-            return start(ws, tx, task, project, name, steal)
-        return release(ws, tx, task, project, name, force=False)
-
-    change, _files = _write(ws, stage, lambda change: change.changed)
-    return change_json(change, ws, action)
+    if action == "start":
+        outcome = operations.start(ws, task, project, as_name, steal)
+    else:
+        outcome = operations.release(ws, task, project, as_name, force=False)
+    assert outcome.data is not None
+    return outcome.data
 
 
 # --- the tools -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The MCP adapter: the same core functions as the CLI, served over stdio with the official SDK.
+"""The MCP adapter: the CLI's operations (``sddkit.operations``) served over stdio with the
+official SDK.
 
 Only ``sdd mcp`` imports this module, and only this module imports ``mcp``.
 
@@ -13,24 +14,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
 from pydantic import Field
 
+from . import operations
 from ._fileio import read_text
 from .errors import SddkitError
 from .person import PersonRequired
 from .workspace import Workspace
 
-if TYPE_CHECKING:
-    from . import json_shapes as shape
-
-DONE_SCHEMA: Final = "sddkit.done/1"
-CHECK_SCHEMA = "sddkit.check/1"
-CONTRACTS_CHECK_SCHEMA = "sddkit.contracts.check/1"
 CONTEXT_URI = "sddkit://context/{name}"
 ROOT_URI = "sddkit://context"
 
@@ -108,124 +104,51 @@ class Locator:
             _cache.flush()  # one call is one run: the next looks at the files afresh
 
 
-# --- the operations (plain functions over the core, shared with the tests) ----------------
+# --- the tools' answers: the operations' JSON ---------------------------------------------
 
 
-def open_data(ws: Workspace, names: list[str]) -> dict[str, Any]:
-    from .briefing import build, to_json
-
-    return to_json(ws, build(ws, names))
-
-
-def status_data(ws: Workspace, project: str | None) -> dict[str, Any]:
-    from .status import project_detail, project_summary
-
-    return project_detail(ws, project) if project else project_summary(ws)
+def open_data(ws: Workspace, names: list[str]) -> Mapping[str, Any]:
+    """``open_context``: :func:`sddkit.operations.open_briefing` (``sddkit.open/1``)."""
+    return _data(operations.open_briefing(ws, names))
 
 
-def next_data(ws: Workspace, project: str | None, as_name: str | None = None) -> shape.Next:
-    """``sdd next [PROJECT] [--as NAME] --json``: sddkit.next/1."""
-    from .claims import agent_name
-    from .index import row_of, rows
-    from .nextstep import next_step, project_step, to_json
-    from .project import load_project
-
-    me = agent_name(as_name)
-    if project:
-        return to_json(ws, project_step(ws, row_of(load_project(ws, project)), me))
-    return to_json(ws, next_step(ws, rows(ws), me))
+def status_data(ws: Workspace, project: str | None) -> Mapping[str, Any]:
+    """``status``: :func:`sddkit.operations.status` (``sddkit.status/1``)."""
+    return _data(operations.status(ws, project or None))
 
 
-def available_data(ws: Workspace, project: str | None, as_name: str | None) -> shape.NextAll:
-    """``sdd next --all [PROJECT] [--as NAME] --json``: sddkit.next.all/1."""
-    from .claims import agent_name
-    from .handout import next_all
-    from .index import row_of, rows
-    from .project import load_project
-
-    chosen = [row_of(load_project(ws, project))] if project else rows(ws)
-    return next_all(ws, chosen, agent_name(as_name))
+def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
+              all_tasks: bool = False) -> Mapping[str, Any]:
+    """``next_step``/``available_tasks``: :func:`sddkit.operations.next_step` or
+    :func:`sddkit.operations.available_tasks` (``sddkit.next/1``, ``sddkit.next.all/1``)."""
+    if all_tasks:
+        return _data(operations.available_tasks(ws, project or None, as_name))
+    return _data(operations.next_step(ws, project or None, as_name))
 
 
 def complete_data(ws: Workspace, task: str, project: str | None, force: bool,
-                  timeout: float | None = None) -> shape.Done:
-    """Exactly what ``sdd done`` does (the same checks run first, same function, lock and
-    inventory refresh), as data. A failing check is a tool error with its last lines."""
-    from ._fileio import Transaction, run_transaction
-    from .complete import Completion, complete, verify_for_done
-    from .evidence import result_json
-    from .sync import refresh
-
+                  timeout: float | None = None) -> Mapping[str, Any]:
+    """``complete_task``: :func:`sddkit.operations.complete` (``sddkit.done/1``): the
+    task's checks run first; a failing check is a tool error with its last lines."""
     if force:  # a person's act (docs/approvals.md); an MCP client is always an agent
         raise PersonRequired(f"forcing a task is a person's act: a person runs `sdd done {task} "
                              "--force` in their own terminal")
-    verified = verify_for_done(ws, task, project, force, timeout=timeout)  # before the lock
-
-    def stage(tx: Transaction) -> Completion:
-        result = complete(ws, tx, task, project, force, verified.mark)
-        if result.changed:
-            refresh(ws, tx)
-        return result
-
-    result, tx = run_transaction(ws.root, stage)
-    files = [ws.rel(path) for path, _old, _new in tx.changes()]
-    name = result.project.name
-    return {
-        "schema": DONE_SCHEMA,
-        "project": name,
-        "task": result.task.key,
-        "text": result.task.text,
-        "changed": result.changed,
-        "message": result.message,
-        "mark": _mark(ws, name, result.task.key),
-        "verification": result_json(verified.verification) if verified.verification else None,
-        "files": files,
-        "next": next_data(ws, name),
-    }
+    return _data(operations.complete(ws, task, project, force, timeout=timeout))
 
 
-def _mark(ws: Workspace, project: str, key: str) -> str | None:
-    """The task's done mark as it now stands in the file."""
-    from .project import load_project
-
-    tasks = load_project(ws, project).tasks
-    task = tasks.get(key) if tasks is not None else None
-    return task.done_mark if task is not None else None
+def check_data(ws: Workspace, projects: list[str] | None, strict: bool) -> Mapping[str, Any]:
+    """``check``: :func:`sddkit.operations.check` (``sddkit.check/1``)."""
+    return _data(operations.check(ws, projects or None, strict))
 
 
-class Unavailable(SddkitError):
-    """A feature whose module is missing from this installation."""
+def contracts_check_data(ws: Workspace, strict: bool) -> Mapping[str, Any]:
+    """``contracts_check``: :func:`sddkit.operations.contracts_check`."""
+    return _data(operations.contracts_check(ws, strict))
 
 
-def check_data(ws: Workspace, projects: list[str] | None, strict: bool) -> dict[str, Any]:
-    """What ``sdd check --json`` prints (its report's own JSON when the module offers it)."""
-    try:
-        from . import checks
-    except ImportError as exc:
-        raise Unavailable(
-            f"check is unavailable: this installation of sddkit has no `sdd check` ({exc})"
-        ) from None
-    report = getattr(checks, "check_workspace", None)
-    if report is not None:
-        data: dict[str, Any] = report(ws, projects or None, strict).to_json()
-        return data
-    run_checks = getattr(checks, "run_checks", None)
-    if run_checks is None:
-        raise Unavailable("check is unavailable: sddkit.checks has no run_checks")
-    findings = run_checks(ws, projects or None, strict)
-    return {"schema": CHECK_SCHEMA, "findings": [f.to_json() for f in findings]}
-
-
-def contracts_check_data(ws: Workspace, strict: bool) -> dict[str, Any]:
-    try:
-        from .contracts import check_contracts
-    except ImportError as exc:
-        raise Unavailable(
-            "contracts_check is unavailable: this installation of sddkit has no "
-            f"`sdd contracts check` ({exc})"
-        ) from None
-    findings = check_contracts(ws, strict)
-    return {"schema": CONTRACTS_CHECK_SCHEMA, "findings": [f.to_json() for f in findings]}
+def _data(outcome: operations.Outcome) -> Mapping[str, Any]:
+    assert outcome.data is not None, "every tool's operation has a JSON shape"
+    return outcome.data
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -289,9 +212,9 @@ OUTPUTS = {
     "status": "sddkit.status/1",
     "next_step": "sddkit.next/1",
     "available_tasks": "sddkit.next.all/1",
-    "complete_task": DONE_SCHEMA,
-    "check": CHECK_SCHEMA,
-    "contracts_check": CONTRACTS_CHECK_SCHEMA,
+    "complete_task": "sddkit.done/1",
+    "check": "sddkit.check/1",
+    "contracts_check": "sddkit.contracts.check/1",
 }
 
 
@@ -377,7 +300,7 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
         annotations=READ_ONLY,
     )
     def available_tasks(project: ProjectName = None, as_name: AsName = None) -> Result:
-        return run(lambda ws: available_data(ws, project, as_name))
+        return run(lambda ws: next_data(ws, project, as_name, all_tasks=True))
 
     @server.tool(
         name="complete_task",

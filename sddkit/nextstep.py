@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from .blockers import BLOCKED, IN_REVIEW, Blocker
 from .handout import needs_person
 from .index import ProjectRow
 from .names import natural_key
@@ -24,7 +25,7 @@ class Step:
     command: str | None = None
     phase: str | None = None
     task: Any = None  # tasks.Task
-    skipped: list[tuple[Any, str]] = field(default_factory=list)
+    skipped: list[tuple[Any, Blocker]] = field(default_factory=list)  # (tasks.Task, why)
     others: list[ProjectRow] = field(default_factory=list)
 
 
@@ -33,26 +34,13 @@ def _doc_rel(ws: Workspace, row: ProjectRow, phase: str) -> str:
 
 
 def gate_step(ws: Workspace, row: ProjectRow) -> Step:
-    """The gate action a project not yet in implementation waits for."""
-    name, phase = row.name, row.phase
-    if row.blocked:
-        return Step("blocked", row, f"{name} is blocked: {row.blocked}", f"sdd unblock {name}",
-                    phase)
-    rel = _doc_rel(ws, row, phase)
-    if f"changed-since-approval:{phase}" in row.flags:
-        message = (f"{phase} of {name} changed since approval: review the change in {rel} (or "
-                   f"revert it), then `sdd ready {name}` for re-approval")
-        return Step("write", row, message, f"sdd ready {name}", phase)
-    if f"stale:{phase}" in row.flags:
-        message = (f"{phase} of {name} is stale: an earlier phase was approved again; bring "
-                   f"{rel} up to date, then `sdd ready {name}`")
-        return Step("write", row, message, f"sdd ready {name}", phase)
-    if row.next_kind == "approve":
-        message = (f"{phase} of {name} awaits approval by a person (`sdd approve {name}`); "
-                   "agents do not approve")
-        return Step("approve", row, message, f"sdd approve {name}", phase)
-    return Step("write", row, f"{phase} of {name} is draft: write {rel}, then `sdd ready {name}`",
-                f"sdd ready {name}", phase)
+    """The gate action a project not yet in implementation (or blocked) waits for: its
+    blocker (:mod:`sddkit.blockers`) says why and what moves it on."""
+    blocker = row.blocker
+    assert blocker is not None, "a project with no blocker is implementing"
+    kind = {BLOCKED: "blocked", IN_REVIEW: "approve"}.get(blocker.kind, "write")
+    message = blocker.message(_doc_rel(ws, row, row.phase))
+    return Step(kind, row, message, blocker.command, row.phase)
 
 
 def task_step(ws: Workspace, row: ProjectRow, me: str | None = None) -> Step:
@@ -72,8 +60,8 @@ def task_step(ws: Workspace, row: ProjectRow, me: str | None = None) -> Step:
     else:
         task, skipped = found.next, found.skipped
     if task is None:
-        reasons = "; ".join(f"{t.key} {why}" for t, why in skipped[:5])
-        claimed = any(why.startswith("claimed by") for _t, why in skipped)
+        reasons = "; ".join(f"{t.key} {why.reason}" for t, why in skipped[:5])
+        claimed = any(why.claim for _t, why in skipped)
         kind, what = ("claimed", "is free") if claimed else ("blocked", "can start")
         return Step(kind, row, f"no task of {name} {what}: {reasons}", None, "tasks",
                     skipped=skipped)
@@ -189,7 +177,8 @@ def to_json(ws: Workspace, step: Step) -> shape.Next:
         "task": _task_json(ws, project, step.task) if step.task and project else None,
         "progress": {"done": done, "total": total},
         "skipped": [
-            {"key": t.key, "text": t.text, "line": t.line, "reason": why} for t, why in step.skipped
+            {"key": t.key, "text": t.text, "line": t.line, "reason": why.reason}
+            for t, why in step.skipped
         ],
         "others": [
             {"project": p.name, "state": p.state, "phase": p.phase, "kind": p.next_kind,
@@ -215,7 +204,7 @@ def to_text(ws: Workspace, step: Step) -> str:
             lines.append(f"  depends: {', '.join(task.depends)} (done)")
         done, total = project.done, project.total
         lines.append(f"  progress: {done}/{total} tasks done")
-        lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped]
+        lines += [f"  skipped: {t.key} {why.reason}" for t, why in step.skipped]
         summary = project.task_summary
         if summary is not None and (summary.problems or summary.warnings):
             lines.append(f"  warning: the task list has {summary.problems} error(s) and "
@@ -229,7 +218,7 @@ def to_text(ws: Workspace, step: Step) -> str:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked",
                   "claimed": "Taken"}.get(step.kind, "Next")
         lines.append(f"{prefix}: {step.message}")
-        lines += [f"  skipped: {t.key} {why}" for t, why in step.skipped
+        lines += [f"  skipped: {t.key} {why.reason}" for t, why in step.skipped
                   if step.kind not in ("blocked", "claimed")]
     first = read_first_of(ws, step)
     if first:

@@ -116,16 +116,18 @@ class Project:
     def current_doc(self) -> PhaseDoc | None:
         return self.docs.get(self.current_phase)
 
+    def phase_flags(self, phase: str) -> list[str]:
+        """The blocker kinds shown beside ``phase``: ``changed-since-approval``, ``stale``."""
+        from .blockers import CHANGED, STALE
+
+        doc = self.docs.get(phase)
+        changed = [CHANGED] if doc is not None and doc.changed else []
+        return changed + ([STALE] if self.stale(phase) else [])
+
     @property
     def flags(self) -> list[str]:
-        out = []
-        for phase in PHASES:
-            doc = self.docs.get(phase)
-            if doc is not None and doc.changed:
-                out.append(f"changed-since-approval:{phase}")
-            if self.stale(phase):
-                out.append(f"stale:{phase}")
-        return out
+        """``KIND:PHASE`` for every phase flag (the JSON shape of ``sdd status``)."""
+        return [f"{flag}:{phase}" for phase in PHASES for flag in self.phase_flags(phase)]
 
     @property
     def implementing(self) -> bool:

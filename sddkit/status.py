@@ -37,11 +37,7 @@ def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
     phases = []
     for phase in PHASES:
         doc = project.docs.get(phase)
-        flags = []
-        if doc is not None and doc.changed:
-            flags.append("changed-since-approval")
-        if project.stale(phase):
-            flags.append("stale")
+        flags = project.phase_flags(phase)
         phases.append(
             {
                 "phase": phase,
@@ -54,6 +50,36 @@ def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
             }
         )
     return {**_row(row_of(project)), "schema": SCHEMA, "phases": phases}
+
+
+def summary_text(data: dict[str, Any]) -> str:
+    """``sdd status`` without a project, as text: one line per project."""
+    rows = data["projects"]
+    if not rows:
+        return "No projects yet: `sdd new NAME` starts one.\n"
+    width = max(len(r["project"]) for r in rows)
+    out = []
+    for r in rows:
+        flags = f"  [{', '.join(r['flags'])}]" if r["flags"] else ""
+        out.append(f"{r['project']:<{width}}  {r['state']:<17} {r['phase']:<12} "
+                   f"{r['progress']}{flags}\n")
+    return "".join(out)
+
+
+def detail_text(data: dict[str, Any]) -> str:
+    """``sdd status PROJECT`` as text: the phases, their approvals and flags, the next step."""
+    out = [f"{data['project']}: {data['state']} (phase {data['phase']}) — {data['title']}"]
+    if data["blocked"]:
+        out.append(f"  blocked: {data['blocked']}")
+    for p in data["phases"]:
+        flags = f"  [{', '.join(p['flags'])}]" if p["flags"] else ""
+        who = f" by {p['approved_by']} at {p['approved_at']}" if p["approved_by"] else ""
+        out.append(f"  {p['phase']:<12} {p['status'] or '-':<9}{who}{flags}")
+    tasks = data["tasks"]
+    if tasks["total"]:
+        out.append(f"  tasks: {tasks['done']}/{tasks['total']} done")
+    out.append(f"Next: {data['next']}")
+    return "".join(f"{line}\n" for line in out)
 
 
 ARCHIVED_SCHEMA = "sddkit.status.archived/1"

@@ -32,9 +32,7 @@ def refresh_contexts_table(ws: Workspace, tx: Transaction) -> None:
 
 def refresh(ws: Workspace, tx: Transaction) -> None:
     """Bring every derived block up to date within ``tx``."""
+    from .inventory import refresh_inventory
+
     refresh_contexts_table(ws, tx)
-    try:
-        from .inventory import refresh_inventory
-    except ImportError:  # pragma: no cover - until the inventory exists
-        return
     refresh_inventory(ws, tx)

@@ -7,7 +7,6 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import NotInitialised, SddkitError
-from .names import check_slug
 
 CTX_DIR = "AGENTS.ctx"
 CONTEXT_FILE = "CONTEXT.md"
@@ -77,10 +76,6 @@ class Workspace:
 
     def context_file(self, name: str) -> Path:
         return self.ctx / name / CONTEXT_FILE
-
-    def project_dir(self, name: str) -> Path:
-        check_slug(name, "project")
-        return self.assets / name
 
     def project_names(self) -> list[str]:
         """Every folder under ``sdd/assets/`` (sorted), valid slug or not."""

@@ -186,6 +186,7 @@ def test_next_lists_gates_waiting_for_a_person(implementing: Path, sdd: Invoke) 
     data = nxt(sdd, implementing)
     assert data["kind"] == "task" and data["project"] == "demo"
     others = {o["project"]: o for o in data["others"]}
-    assert others["other"]["needs_person"] == "spec awaits approval (`sdd approve other`)"
+    assert others["other"]["needs_person"] == ("spec awaits approval by a person "
+                                               "(`sdd approve other`)")
     text = sdd(implementing, "next").stdout
     assert "Needs a person: other: spec awaits approval" in text

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 
@@ -68,8 +70,11 @@ def test_crlf_and_bom_survive() -> None:
 
 
 def test_body_hash_ignores_crlf_and_bom() -> None:
-    assert fm.body_sha256(HAND_WRITTEN) == fm.body_sha256("\ufeff" + HAND_WRITTEN.replace("\n", "\r\n"))
-    assert fm.body_sha256(HAND_WRITTEN) != fm.body_sha256(HAND_WRITTEN + "x")
+    from sddkit.phases import gate_hash
+
+    crlf_bom = "\ufeff" + HAND_WRITTEN.replace("\n", "\r\n")
+    assert gate_hash("spec", HAND_WRITTEN) == gate_hash("spec", crlf_bom)
+    assert gate_hash("spec", HAND_WRITTEN) != gate_hash("spec", HAND_WRITTEN + "x")
 
 
 @pytest.mark.parametrize(
@@ -98,3 +103,28 @@ def test_dates_stay_strings() -> None:
 def test_no_front_matter() -> None:
     assert fm.parse("# just markdown\n") is None
     assert fm.body("# just markdown\n") == "# just markdown\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "updates", "after"),
+    [
+        # a quoted key, the space after the colon and a trailing comment are kept
+        ("'status':   draft   # set by sdd\n", {"status": "review"},
+         "'status':   review   # set by sdd\n"),
+        # a '#' inside quotes is not a comment; the quotes go with the old value
+        ('title: "a # b"  # note\n', {"title": "c"}, "title: c  # note\n"),
+        # an empty value with a comment after it
+        ("approved_by:  # who\n", {"approved_by": "Ada"}, "approved_by: Ada  # who\n"),
+        # a block value becomes one line; the comment line after it stays
+        ("based_on:\n  spec: abc\n  plan: def\n# kept\nnext: 1\n", {"based_on": {}},
+         "based_on: {}\n# kept\nnext: 1\n"),
+        # a flow value over two lines
+        ("tags: [a,\n  b]\nx: 1\n", {"tags": ["c"]}, "tags: [c]\nx: 1\n"),
+        # a missing key goes at the end of the block
+        ("a: 1\n", {"b": None}, "a: 1\nb: null\n"),
+    ],
+)
+def test_set_keys_replaces_the_value_span_pyyaml_reports(before: str, updates: dict[str, Any],
+                                                         after: str) -> None:
+    text = f"---\n{before}---\nbody # not front matter\n"
+    assert fm.set_keys(text, updates) == f"---\n{after}---\nbody # not front matter\n"

@@ -19,8 +19,8 @@ def row(index: int, state: str) -> ProjectRow:
         phase="tasks", flags=(), done=done, total=20, clean_phases=4, implementing=True,
         priority=0, blocked=None, updated=f"2026-{1 + index % 12:02d}-{1 + index % 28:02d}",
         notes="owner: Ada Lovelace" if index % 3 == 0 else "",
-        next_short="-" if state == "completed" else "T011 Persist the retry table",
-        next_kind="done" if state == "completed" else "task", tasks=None)
+        blocker=None, next_task=None if state == "completed" else "T011 Persist the retry table",
+        tasks=None)
 
 
 def test_ten_thousand_mostly_completed_projects_fit_in_16_kb() -> None:

@@ -167,14 +167,9 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         "- [ ] 1. One thing\n", "- [ ] 1. One thing\n  - claimed: carol 2020-01-01T00:00Z\n"))
     out.append(("sddkit.claim/1", cli_json(sdd, root, "start", "1", "--project", "extra",
                                            "--as", "bob", "--steal")))
-    try:
-        import sddkit.checks  # noqa: F401
-    except ImportError:  # pragma: no cover - `sdd check` not in this build
-        pass
-    else:
-        spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
-        spec.write_text(spec.read_text() + "\nA change after approval.\n")
-        out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
+    spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
+    spec.write_text(spec.read_text() + "\nA change after approval.\n")
+    out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
     return root, out
 
 

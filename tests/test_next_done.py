@@ -94,7 +94,7 @@ def test_done_refuses_open_dependencies_unless_forced(implementing: Path, sdd: I
     before = tree_digest(implementing)
     result = sdd(implementing, "done", "T004")
     assert result.exit_code == 1
-    assert "T004 depends on open tasks T002" in result.stderr
+    assert "T004 waits for T002; finish them first" in result.stderr
     assert tree_digest(implementing) == before
     assert sdd(implementing, "done", "T004", "--force").exit_code == 0
 
@@ -350,5 +350,5 @@ def test_done_refuses_a_subtask_whose_parent_waits(initialised: Path, sdd: Invok
             "- [ ] 2. Build\n  - depends: 1\n  - [ ] 2.1 Routes\n    - verify: true\n")
     refused = sdd(initialised, "done", "2.1")
     assert refused.exit_code == 1
-    assert "2.1 depends on open tasks 1" in refused.stderr
+    assert "2.1 waits for 1; finish them first (or --force)" in refused.stderr
     assert json.loads(sdd(initialised, "next", "--json").stdout)["task"]["key"] == "1"

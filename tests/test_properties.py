@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sddkit import _frontmatter, gates
 from sddkit._fileio import transaction
 from sddkit.initialise import initialise
+from sddkit.phases import gate_hash
 from sddkit.workspace import Workspace
 
 BODY = """# Constitution
@@ -129,7 +130,7 @@ def test_approve_changes_only_gate_keys(tmp_path_factory, data) -> None:  # type
     assert outside_keys(after, APPROVE_KEYS) == outside_keys(text, APPROVE_KEYS)
     meta = _frontmatter.parse(after)
     assert meta["status"] == "approved" and meta["approved_by"] == "Ada"
-    assert meta["approved_sha256"] == _frontmatter.body_sha256(text)
+    assert meta["approved_sha256"] == gate_hash("spec", text)
     assert _frontmatter.body(after) == _frontmatter.body(text)
     newline = "\r\n" if "\r\n" in text else "\n"
     assert newline == "\n" or "\n" not in after.replace("\r\n", "")

@@ -10,7 +10,8 @@ import pytest
 
 from sddkit.errors import TaskError
 from sddkit.phases import gate_hash
-from sddkit.tasks import Task, TaskList, hold, next_task, parse_tasks, set_done, set_undone
+from sddkit.blockers import task_blocker
+from sddkit.tasks import Task, TaskList, next_task, parse_tasks, set_done, set_undone
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tasks"
 
@@ -89,7 +90,7 @@ def render(tasks: TaskList) -> str:
     found = next_task(tasks)
     out.append(f"progress: {done}/{total}")
     out.append(f"next: {found.task.key if found.task else '-'}" + (" (all done)" * found.all_done))
-    out += [f"skipped: {task.key} ({why})" for task, why in found.skipped]
+    out += [f"skipped: {task.key} ({why.reason})" for task, why in found.skipped]
     out += [f"{p.severity} L{p.line} {p.kind}: {p.message}" for p in tasks.problems]
     return "\n".join(out)
 
@@ -106,7 +107,7 @@ def render_done(source: str, ref: str) -> str:
         return f"done {ref}: no such task"
     if task.state == "done" and task.is_leaf:
         return f"done {ref}: already done"
-    held = hold(tasks, task)
+    held = task_blocker(tasks, task)
     if held is not None:
         return f"done {ref}: refused, {held.kind} ({held.reason})"
     after = set_done(source, task, "2026-11-30 abc1234")

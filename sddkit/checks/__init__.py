@@ -33,7 +33,7 @@ from . import (
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
-__all__ = ["RULES", "SCHEMA", "Report", "TestRun", "check_workspace", "run_checks"]
+__all__ = ["RULES", "SCHEMA", "Report", "TestRun", "check_workspace"]
 
 SCHEMA = "sddkit.check/1"
 
@@ -101,10 +101,8 @@ def _selected(ws: Workspace, projects: list[str] | None, findings: list[Finding]
 
 
 def _contracts(ws: Workspace, strict: bool) -> list[Finding]:
-    try:
-        from ..contracts import check_contracts
-    except ImportError:  # the contracts package is optional until it lands
-        return []
+    from ..contracts import check_contracts
+
     try:
         return list(check_contracts(ws, strict=strict))
     except SddkitError as exc:
@@ -201,8 +199,3 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     kept, suppressed = suppress.apply(findings, texts)
     return Report(sorted(set(kept)), len(names), count, suppressed)
 
-
-def run_checks(ws: Workspace, projects: list[str] | None = None,
-               strict: bool = False) -> list[Finding]:
-    """Every finding, sorted by path, line and rule; paths relative to the root (POSIX)."""
-    return check_workspace(ws, projects, strict).findings

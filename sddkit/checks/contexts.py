@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .. import markers
 from .._fileio import inside_root, read_text
 from ..contexts import TABLE_BLOCK, Context, check_context_name, context_names, load_context_file
+from ..cycles import find_cycles
 from ..errors import FrontMatterError, SddkitError
 from ..findings import Finding
 from ..phases import key_line
@@ -134,27 +135,10 @@ def _includes(ws: Workspace, report: ContextsReport, loaded: dict[str, Context])
 
 
 def _cycles(loaded: dict[str, Context]) -> list[list[str]]:
-    """Each cycle of includes once, starting at its smallest name."""
-    found: dict[tuple[str, ...], list[str]] = {}
-
-    def visit(name: str, trail: list[str]) -> None:
-        if name in trail:
-            cycle = trail[trail.index(name):]
-            turn = cycle.index(min(cycle))
-            cycle = cycle[turn:] + cycle[:turn]
-            found.setdefault(tuple(cycle), cycle)
-            return
-        if name in done:
-            return
-        for child in loaded[name].includes:
-            if child in loaded:
-                visit(child, [*trail, name])
-        done.add(name)
-
-    done: set[str] = set()
-    for name in sorted(loaded):
-        visit(name, [])
-    return [found[key] for key in sorted(found)]
+    """Cycles of includes (graphlib, :func:`sddkit.cycles.find_cycles`), each starting at its
+    smallest name, without the repeated first name."""
+    edges = {name: [c for c in loaded[name].includes if c in loaded] for name in sorted(loaded)}
+    return [cycle[:-1] for cycle in find_cycles(edges)]
 
 
 def check(ws: Workspace) -> ContextsReport:

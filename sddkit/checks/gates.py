@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import _frontmatter
+from ..blockers import stale_cause
 from ..errors import SddkitError
 from ..findings import Finding
 from ..phases import PhaseDoc
@@ -204,25 +205,13 @@ def _drift(ws: Workspace, project: Project, skipped: set[str]) -> list[Finding]:
             ))
         if phase in skipped or not project.stale(phase):
             continue
-        cause = _stale_cause(project, doc)
+        cause = stale_cause(project, phase)
         found.append(Finding(
             ws.rel(doc.path), doc.line_of("based_on"), "SDD-004", ERROR,
             f"{phase} is stale: {cause} since it was approved",
             f"review {phase} against it, then {_steps(project.name)}",
         ))
     return found
-
-
-def _stale_cause(project: Project, doc: PhaseDoc) -> str:
-    for earlier in PHASES[: PHASES.index(doc.phase)]:
-        prev = project.docs.get(earlier)
-        if prev is None or not prev.approved:
-            status = prev.status if prev is not None else "missing"
-            reopened = " (reopened)" if prev is not None and prev.meta.get("reopened_at") else ""
-            return f"{earlier} is {status}{reopened}"
-        if doc.based_on.get(earlier) != prev.approved_sha256:
-            return f"{earlier} was approved again"
-    return "an earlier phase changed"  # pragma: no cover - stale() found a mismatch
 
 
 def check(ws: Workspace, project: Project, history: History | None) -> list[Finding]:

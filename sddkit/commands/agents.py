@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 
-from .._fileio import Transaction, transaction
-from ..agent_setup import KINDS, apply, known, listing
-from ..workspace import Workspace
-from . import dry_run_option, json_option, print_json, workspace
+from .. import operations
+from ..agent_setup import KINDS, known
+from . import dry_run_option, emit, json_option, workspace
 
 agent_option = click.option(
     "--agent",
@@ -64,23 +63,6 @@ def agents() -> None:
     """
 
 
-def _report(ws: Workspace, tx: Transaction, dry_run: bool, nothing: str,
-            notes: list[str] | None = None) -> None:
-    if dry_run:
-        click.echo(tx.diff(), nl=False)
-        return
-    for note in notes or []:
-        click.echo(note)
-    changes, deleted = tx.changes(), tx.deletions()
-    if not changes and not deleted:
-        click.echo(nothing)
-        return
-    for path, old, _new in changes:
-        click.echo(f"{'created' if old is None else 'updated'} {ws.rel(path)}")
-    for path in deleted:
-        click.echo(f"deleted {ws.rel(path)} (it held only what sddkit wrote)")
-
-
 @agents.command("install")
 @agent_option
 @kind_options
@@ -94,13 +76,8 @@ def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: b
     settings files keeping every other key; a skill file changed by hand is kept.
     Re-running changes nothing.
     """
-    ws = workspace(ctx)
     kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        notes = apply(ws, tx, kinds, names, remove=False)
-    what = "every pointer block is" if kinds == ["pointers"] else (
-        f"everything of {', '.join(kinds)} is")
-    _report(ws, tx, dry_run, f"sdd: {what} already in place; nothing changed.", notes)
+    emit(ctx, operations.agents_install(workspace(ctx), list(names), kinds, dry_run))
 
 
 @agents.command("list")
@@ -108,11 +85,7 @@ def install(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: b
 @click.pass_context
 def list_(ctx: click.Context, as_json: bool) -> None:
     """Each agent's files and whether sddkit's entries are installed, outdated or absent."""
-    text, data = listing(workspace(ctx))
-    if as_json:
-        print_json(data)
-    else:
-        click.echo(text, nl=False)
+    emit(ctx, operations.agents_list(workspace(ctx)), as_json)
 
 
 @agents.command("remove")
@@ -127,10 +100,5 @@ def remove(ctx: click.Context, names: tuple[str, ...], pointers: bool, hooks: bo
     Nothing else in the file changes. A file left empty (or holding only what sddkit
     wrote when it created it) is deleted.
     """
-    ws = workspace(ctx)
     kinds = _kinds(pointers, hooks, skills, mcp, all_kinds)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        notes = apply(ws, tx, kinds, names, remove=True)
-    nothing = "sdd: no pointer block to remove; nothing changed." if kinds == ["pointers"] else (
-        f"sdd: nothing of {', '.join(kinds)} to remove; nothing changed.")
-    _report(ws, tx, dry_run, nothing, notes)
+    emit(ctx, operations.agents_remove(workspace(ctx), list(names), kinds, dry_run))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from . import json_option, print_json, workspace
+from .. import operations
+from . import emit, json_option, workspace
 
 
 @click.command()
@@ -28,23 +29,13 @@ def check(ctx: click.Context, projects: tuple[str, ...], strict: bool, run_tests
     docs/rules.md. Exit 1 on any error (with --strict, on any warning too). With PROJECT
     names, only those projects are checked (not the contexts, the inventory or contracts).
     """
-    from ..checks import TestRun, check_workspace
-
     test_run = None
     if run_tests:
+        from ..checks import TestRun
         from ..checks.evidence import default_test_command
         from ..verification import timeout_seconds
 
         test_run = TestRun(test_command or default_test_command(), timeout_seconds(timeout))
     elif test_command is not None:
         raise click.UsageError("--test-command needs --run-tests")
-    report = check_workspace(workspace(ctx), list(projects) or None, strict=strict,
-                             test_run=test_run)
-    if as_json:
-        print_json(report.to_json())
-    else:
-        for finding in report.findings:
-            click.echo(finding.to_text())
-        click.echo(report.summary())
-    if report.failed(strict):
-        ctx.exit(1)
+    emit(ctx, operations.check(workspace(ctx), list(projects), strict, test_run), as_json)

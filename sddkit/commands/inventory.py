@@ -1,10 +1,11 @@
+"""``sdd inventory``: an adapter over ``sddkit.operations.rebuild_inventory``."""
+
 from __future__ import annotations
 
 import click
 
-from .._fileio import transaction
-from ..sync import refresh
-from . import dry_run_option, workspace
+from .. import operations
+from . import dry_run_option, emit, workspace
 
 
 @click.command()
@@ -13,19 +14,4 @@ from . import dry_run_option, workspace
 @click.pass_context
 def inventory(ctx: click.Context, check: bool, dry_run: bool) -> None:
     """Rebuild the inventory (and the contexts table) from the files."""
-    ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run or check) as tx:
-        refresh(ws, tx)
-    changes = tx.changes()
-    if check:
-        if changes:
-            stale = ", ".join(ws.rel(path) for path, _o, _n in changes)
-            click.echo(f"sdd: out of date: {stale}; run `sdd inventory` and commit", err=True)
-            ctx.exit(1)
-        click.echo("inventory is up to date")
-        return
-    if dry_run:
-        click.echo(tx.diff(), nl=False)
-        return
-    click.echo(f"updated {', '.join(ws.rel(p) for p, _o, _n in changes)}" if changes
-               else "inventory is up to date")
+    emit(ctx, operations.rebuild_inventory(workspace(ctx), check, dry_run))

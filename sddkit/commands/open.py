@@ -1,11 +1,14 @@
+"""``sdd open``: an adapter over ``sddkit.operations.open_briefing`` (and ``--brief``, the
+session-start hooks' bounded form, over ``sddkit.brief``)."""
+
 from __future__ import annotations
 
 import sys
 
 import click
 
-from ..briefing import build, to_json, to_text
-from . import json_option, print_json, root_option, workspace
+from .. import operations
+from . import emit, json_option, root_option, workspace
 
 HOOK_FORMATS = ("plain", "claude", "codex", "gemini", "cursor")
 
@@ -36,9 +39,4 @@ def open_(ctx: click.Context, names: tuple[str, ...], as_json: bool, brief: bool
 
         run_hook(root_option(ctx), hook or "plain", sys.stdin if hook else None, sys.stdout)
         return
-    ws = workspace(ctx)
-    briefing = build(ws, list(names))
-    if as_json:
-        print_json(to_json(ws, briefing))
-    else:
-        click.echo(to_text(ws, briefing), nl=False)
+    emit(ctx, operations.open_briefing(workspace(ctx), list(names)), as_json)

@@ -1,15 +1,12 @@
-from __future__ import annotations
+"""``sdd next``, ``sdd done``, ``sdd undo``: adapters over ``sddkit.operations``."""
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
 
 import click
 
-from . import dry_run_option, json_option, print_json, workspace
+from .. import operations
+from . import dry_run_option, emit, json_option, print_json, workspace
 from .verify import listener, timeout_option
-
-if TYPE_CHECKING:
-    from .._fileio import Transaction
-    from ..complete import Completion
 
 
 @click.command("next")
@@ -24,63 +21,11 @@ if TYPE_CHECKING:
 def next_(ctx: click.Context, project: str | None, as_name: str | None, all_tasks: bool,
           as_json: bool) -> None:
     """The next step: a gate action, or the next task with its file, line and checks."""
-    from ..claims import agent_name
-    from ..index import row_of, rows
-    from ..nextstep import next_step, project_step, to_json, to_text
-    from ..project import load_project
-
     ws = workspace(ctx)
-    me = agent_name(as_name)
     if all_tasks:
-        from ..handout import all_text, next_all
-
-        chosen = [row_of(load_project(ws, project))] if project is not None else rows(ws)
-        data = next_all(ws, chosen, me)
-        print_json(data) if as_json else click.echo(all_text(data), nl=False)
-        return
-    if project is not None:
-        step = project_step(ws, row_of(load_project(ws, project)), me)
+        emit(ctx, operations.available_tasks(ws, project, as_name), as_json)
     else:
-        step = next_step(ws, rows(ws), me)
-    if as_json:
-        print_json(to_json(ws, step))
-    else:
-        click.echo(to_text(ws, step), nl=False)
-
-
-def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit: bool) -> None:
-    from ..complete import Completion, commit_message
-
-    assert isinstance(done, Completion)
-    if dry_run:
-        click.echo(tx.diff(), nl=False)  # type: ignore[attr-defined]
-        return
-    click.echo(done.message)
-    if commit and done.changed:
-        from .._git import commit_paths
-
-        ws = workspace(ctx)
-        message = commit_message(done)
-        sha = commit_paths(ws.root, [done.project.docs["tasks"].path, ws.sdd_context], message)
-        click.echo(f"committed {sha[:7]}: {message.splitlines()[0]}")
-
-
-def _report_missing_tests(ctx: click.Context, done: object) -> None:
-    """After the last task, the spec's test references that point at nothing (SDD-009)."""
-    from ..checks.references import Resolver
-    from ..checks.references import check as references
-    from ..complete import Completion
-    from ..project import load_project
-
-    assert isinstance(done, Completion)
-    ws = workspace(ctx)
-    project = load_project(ws, done.project.name)
-    finished, total = project.progress
-    if not done.changed or not project.implementing or finished != total:
-        return
-    for finding in references(ws, project, Resolver(ws)):
-        click.echo(f"sdd: every task of {project.name} is done, but {finding.path}:"
-                   f"{finding.line}: {finding.rule} {finding.message} ({finding.hint})", err=True)
+        emit(ctx, operations.next_step(ws, project, as_name), as_json)
 
 
 @click.command()
@@ -94,9 +39,10 @@ def _report_missing_tests(ctx: click.Context, done: object) -> None:
               help="Do not run its runnable checks (recorded in the done mark: verify=skipped).")
 @timeout_option
 @dry_run_option
+@json_option
 @click.pass_context
 def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
-         no_verify: bool, timeout: float | None, dry_run: bool) -> None:
+         no_verify: bool, timeout: float | None, dry_run: bool, as_json: bool) -> None:
     """Check TASK off (T003, 2.1 or #3): runs its checks, flips its box, appends a done mark.
 
     Its runnable checks (`verify: $ CMD`) run first, from the repository root; when one
@@ -104,32 +50,13 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
     mark records the outcome (verify=passed, skipped, prose or none), the commit the checks
     ran on, and what --force overrode. With --dry-run the checks are not run.
     """
-    from .._fileio import run_transaction
-    from ..complete import complete, verify_for_done
-    from ..sync import refresh
-
-    ws = workspace(ctx)
-    if force and not dry_run:
+    if force and not dry_run:  # who is at the keyboard: a front end's question
         from ..person import require_person
 
         require_person(f"sdd done {task} --force", project or task)
-    # before the lock: checks may run for minutes
-    mark = verify_for_done(ws, task, project, force, no_verify, timeout,
-                           listener(stream_output=False), dry_run).mark
-
-    def stage(tx: Transaction) -> Completion:
-        result = complete(ws, tx, task, project, force, mark)
-        if result.changed:
-            refresh(ws, tx)
-        return result
-
-    result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
-    if dry_run and result.changed and result.task.checks and not no_verify:
-        click.echo(f"sdd: dry run: {len(result.task.checks)} runnable check(s) not run; the "
-                   "mark shows what a pass would record", err=True)
-    _finish(ctx, result, dry_run, tx, commit)
-    if not dry_run:
-        _report_missing_tests(ctx, result)
+    emit(ctx, operations.complete(workspace(ctx), task, project, force, commit, dry_run,
+                                  no_verify=no_verify, timeout=timeout,
+                                  listener=listener(stream_output=False)), as_json)
 
 
 @click.command()
@@ -139,20 +66,7 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 @click.pass_context
 def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> None:
     """Uncheck TASK (removes its done mark)."""
-    from .._fileio import run_transaction
-    from ..complete import undo as unmark
-    from ..sync import refresh
-
-    ws = workspace(ctx)
-
-    def stage(tx: Transaction) -> Completion:
-        result = unmark(ws, tx, task, project)
-        if result.changed:
-            refresh(ws, tx)
-        return result
-
-    result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
-    _finish(ctx, result, dry_run, tx, False)
+    emit(ctx, operations.undo(workspace(ctx), task, project, dry_run))
 
 
 @click.command()

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ..findings import Finding
-from .cycles import call_cycles
+from .call_cycles import call_cycles
 from .model import (
     ANY_ACCESS,
     Call,

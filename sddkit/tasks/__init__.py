@@ -3,7 +3,7 @@
 The package, by concern: :mod:`.lines` (the line grammar: checkbox, id, markers, child
 lines, dependencies, the gate view), :mod:`.model` (``Task``, ``TaskList``), :mod:`.parse`
 (markdown-it), :mod:`.link` (keys, parents, id problems), :mod:`.cycles` (``graphlib``),
-:mod:`.schedule` (the next task and why a task is held), :mod:`.edit` (the done edit) and
+:mod:`.schedule` (the next task; why a task is held is :func:`sddkit.blockers.task_blocker`), :mod:`.edit` (the done edit) and
 :mod:`.summary` (what the listing commands cache). docs/tasks.md lists the shapes read.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 from .edit import set_done, set_undone
 from .lines import gate_view
 from .model import (
-    TASK_STATES,
     NextTask,
     Task,
     TaskList,
@@ -20,19 +19,16 @@ from .model import (
     position_key,
 )
 from .parse import parse_tasks
-from .schedule import Hold, hold, next_task
+from .schedule import next_task
 from .summary import TaskSummary, summarise
 
 __all__ = [
-    "TASK_STATES",
-    "Hold",
     "NextTask",
     "Task",
     "TaskList",
     "TaskProblem",
     "TaskSummary",
     "gate_view",
-    "hold",
     "next_task",
     "parse_tasks",
     "position_key",

@@ -10,9 +10,11 @@ from pathlib import Path
 
 from .lines import normalise
 
-#: A task's own state, from its checkbox and text. ``unknown``: a marker sddkit does not know
-#: (counted as open, never offered); ``cancelled``: struck through or tagged (not counted).
-TASK_STATES = ("todo", "in-progress", "done", "cancelled", "unknown")
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..blockers import Blocker
+
 #: The key of a task without an id: its position, in a form a shell passes through as is.
 POSITION_PREFIX = "task-"
 _POSITION = re.compile(r"(?:#|task-)(\d+)", re.IGNORECASE)
@@ -36,8 +38,10 @@ class Task:
     """One checkbox list item.
 
     ``key`` is its id, or ``task-N`` (its position) without one or when its id is taken by
-    an earlier task. ``state`` is the item's own box (see :data:`TASK_STATES`); a parent's
-    state as a whole is :meth:`TaskList.state_of`. ``marker`` is the character between its
+    an earlier task. ``state`` is the item's own box: ``todo``, ``in-progress``, ``done``,
+    ``cancelled`` (struck through or tagged; not counted) or ``unknown`` (a marker sddkit
+    does not know; counted as open, never offered). A parent's state as a whole is
+    :meth:`TaskList.state_of`. ``marker`` is the character between its
     brackets. ``claimed_by``/``claimed_at`` come from a ``claimed: NAME DATE`` child line,
     ``blocked`` from ``blocked: reason``, ``notes`` from ``note: ...`` lines.
     """
@@ -127,6 +131,14 @@ class TaskList:
             task = self._by_key[task.parent.upper()]
             yield task
 
+    def waits_on(self, task: Task) -> list[str]:
+        """The dependency refs of ``task`` and of its ancestors, in order, each once (a
+        parent's wait is its children's too)."""
+        refs: list[str] = []
+        for owner in (task, *self.ancestors(task)):
+            refs.extend(ref for ref in owner.depends if ref not in refs)
+        return refs
+
     def is_cancelled(self, task: Task) -> bool:
         """Cancelled itself, or under a cancelled parent."""
         return any(t.state == "cancelled" for t in (task, *self.ancestors(task)))
@@ -186,9 +198,10 @@ class NextTask:
     """The task to do now, and the open tasks passed over on the way, with why.
 
     ``all_done``: the list has tasks and every counted one is done (optional ones may be
-    open: they are in ``skipped`` with the reason ``optional``).
+    open: they are in ``skipped`` with the kind ``optional``). ``skipped`` pairs each task
+    passed over with its :class:`sddkit.blockers.Blocker`.
     """
 
     task: Task | None
-    skipped: list[tuple[Task, str]]
+    skipped: list[tuple[Task, Blocker]]
     all_done: bool

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ..blockers import OPTIONAL, Blocker
 from .model import Task, TaskList
 from .schedule import next_task
 
@@ -21,7 +22,7 @@ class TaskSummary:
     total: int
     last_done: str
     next: Task | None
-    skipped: list[tuple[Task, str]]
+    skipped: list[tuple[Task, Blocker]]
     all_done: bool
     problems: int
     warnings: int = 0
@@ -42,7 +43,7 @@ class TaskSummary:
             self.total,
             self.last_done,
             _task_tuple(self.next) if self.next else None,
-            [(_task_tuple(task), why) for task, why in self.skipped],
+            [(_task_tuple(task), tuple(why)) for task, why in self.skipped],
             self.all_done,
             self.problems,
             self.warnings,
@@ -58,7 +59,7 @@ class TaskSummary:
             total,
             last_done,
             _task_from(nxt) if nxt else None,
-            [(_task_from(task), why) for task, why in skipped],
+            [(_task_from(task), Blocker._make(why)) for task, why in skipped],
             all_done,
             problems,
             warnings,
@@ -95,5 +96,5 @@ def summarise(tasks: TaskList) -> TaskSummary:
         found.all_done,
         errors,
         len(tasks.problems) - errors,
-        sum(why == "optional" for _task, why in found.skipped),
+        sum(why.kind == OPTIONAL for _task, why in found.skipped),
     )

@@ -1,0 +1,161 @@
+"""Repository-wide use cases: ``sdd init``, ``sdd open``, ``sdd inventory``, ``sdd check``
+and ``sdd agents install|list|remove``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..workspace import Workspace
+from .outcome import Outcome, lines, write
+
+if TYPE_CHECKING:
+    from .._fileio import Transaction
+
+INIT_NEXT = ("Next: `sdd ctx new NAME` for a domain, `sdd new PROJECT` for a project, "
+             "`sdd open` to see the briefing.")
+
+
+def init_target(start: Path, explicit: Path | None) -> Path:
+    """Where ``sdd init`` works: ``explicit``, an existing AGENTS.ctx/ above ``start``, else
+    ``start`` (see :func:`sddkit.initialise.init_target`)."""
+    from ..initialise import init_target as target
+
+    return target(start, explicit)
+
+
+def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outcome:
+    """Create AGENTS.ctx/ (root and sdd contexts) and the pointer block in AGENTS.md at
+    ``target`` (an existing folder), and the pointer blocks of ``agents`` (comma-separated
+    names); registers sddkit's git merge drivers in the clone's config. Re-running changes
+    nothing."""
+    from ..initialise import initialise
+
+    ws = Workspace(target)
+    created: set[str] = set()
+
+    def stage(tx: Transaction) -> None:
+        initialise(target, tx)
+        if agents:
+            from ..agents import install_agents, parse_agent_names
+
+            install_agents(ws, tx, parse_agent_names(agents))
+        created.update(ws.rel(p) for p, old, _new in tx.changes() if old is None)
+
+    _none, staged = write(ws, dry_run, stage)
+    notes = []
+    if not dry_run:
+        from ..merge import register_config
+
+        registered = register_config(target)
+        if registered:
+            notes.append(f"registered git merge drivers {', '.join(registered)} in this "
+                         "clone's git config")
+    if not staged.files:
+        text = lines(*notes, f"sdd: {target} is already initialised; nothing changed.")
+    else:
+        text = lines(*notes, *_changed_lines(staged.files, created, []), INIT_NEXT)
+    return Outcome(text=text, **staged.outcome_fields())
+
+
+def open_briefing(ws: Workspace, names: list[str] | None = None) -> Outcome:
+    """The session-start briefing (``sddkit.open/1``): root rules, the contexts, each named
+    context (composites resolved) and, for ``sdd``, the projects and the next step."""
+    from ..briefing import build, to_json, to_text
+
+    briefing = build(ws, list(names or []))
+    return Outcome(text=to_text(ws, briefing), data=to_json(ws, briefing))
+
+
+def rebuild_inventory(ws: Workspace, check: bool = False, dry_run: bool = False) -> Outcome:
+    """Regenerate the inventory and the contexts table; with ``check``, write nothing and
+    set ``exit_code`` 1 (with a warning naming the files) when either is out of date."""
+    _none, staged = write(ws, dry_run or check, lambda tx: None)
+    if check:
+        if staged.files:
+            stale = ", ".join(staged.files)
+            return Outcome(warnings=[f"sdd: out of date: {stale}; run `sdd inventory` and "
+                                     "commit"], exit_code=1, files=staged.files)
+        return Outcome(text=lines("inventory is up to date"))
+    text = f"updated {', '.join(staged.files)}" if staged.files else "inventory is up to date"
+    return Outcome(text=lines(text), **staged.outcome_fields())
+
+
+@dataclass(kw_only=True)
+class Checked(Outcome):
+    """``sdd check``: how many errors and warnings; ``data`` is ``sddkit.check/1``."""
+
+    errors: int
+    warnings_found: int
+
+
+def check(ws: Workspace, projects: list[str] | None = None, strict: bool = False,
+          test_run: Any = None) -> Checked:
+    """Every ``sdd check`` rule (docs/rules.md); ``exit_code`` 1 on an error (with
+    ``strict``, on a warning too). With ``projects``, only their rules. ``test_run`` (a
+    :class:`sddkit.checks.TestRun`) also runs the specs' test references (SDD-013)."""
+    from ..checks import check_workspace
+
+    report = check_workspace(ws, projects or None, strict=strict, test_run=test_run)
+    text = lines(*(f.to_text() for f in report.findings), report.summary())
+    errors = sum(f.severity == "error" for f in report.findings)
+    return Checked(text=text, data=report.to_json(), exit_code=1 if report.failed(strict) else 0,
+                   errors=errors, warnings_found=len(report.findings) - errors)
+
+
+def _changed_lines(staged_files: list[str], created: set[str], deleted: list[str]) -> list[str]:
+    out = [f"{'created' if f in created else 'updated'} {f}" for f in staged_files]
+    out += [f"deleted {f} (it held only what sddkit wrote)" for f in deleted]
+    return out
+
+
+def _agents_apply(ws: Workspace, names: list[str] | None, kinds: list[str] | None,
+                  dry_run: bool, remove: bool) -> Outcome:
+    from ..agent_setup import apply
+
+    chosen = list(kinds or ["pointers"])
+    notes: list[str] = []
+    created: set[str] = set()
+
+    def stage(tx: Transaction) -> None:
+        notes.extend(apply(ws, tx, chosen, tuple(names or ()), remove=remove))
+        created.update(ws.rel(p) for p, old, _new in tx.changes() if old is None)
+
+    _none, staged = write(ws, dry_run, stage, refresh=False)
+    if staged.files or staged.deleted:
+        return Outcome(text=lines(*notes, *_changed_lines(staged.files, created, staged.deleted)),
+                       **staged.outcome_fields())
+    pointers_only = chosen == ["pointers"]
+    if remove:
+        nothing = ("sdd: no pointer block to remove; nothing changed." if pointers_only else
+                   f"sdd: nothing of {', '.join(chosen)} to remove; nothing changed.")
+    else:
+        what = ("every pointer block is" if pointers_only else
+                f"everything of {', '.join(chosen)} is")
+        nothing = f"sdd: {what} already in place; nothing changed."
+    return Outcome(text=lines(*notes, nothing), **staged.outcome_fields())
+
+
+def agents_install(ws: Workspace, names: list[str] | None = None,
+                   kinds: list[str] | None = None, dry_run: bool = False) -> Outcome:
+    """Write or update sddkit's entries in each agent's files: ``kinds`` of ``pointers``
+    (the default), ``hooks``, ``skills``, ``mcp`` (see :mod:`sddkit.agent_setup`); ``names``
+    the agents (default: all). Re-running changes nothing."""
+    return _agents_apply(ws, names, kinds, dry_run, remove=False)
+
+
+def agents_remove(ws: Workspace, names: list[str] | None = None,
+                  kinds: list[str] | None = None, dry_run: bool = False) -> Outcome:
+    """Take sddkit's entries out of each agent's files; a file left holding only what
+    sddkit wrote is deleted."""
+    return _agents_apply(ws, names, kinds, dry_run, remove=True)
+
+
+def agents_list(ws: Workspace) -> Outcome:
+    """Each agent's files and whether sddkit's entries are installed
+    (``sddkit.agents.list/1``)."""
+    from ..agent_setup import listing
+
+    text, data = listing(ws)
+    return Outcome(text=text, data=data)

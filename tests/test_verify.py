@@ -161,7 +161,7 @@ def test_forced_done_records_the_outcome_and_what_it_overrode(project: Path,
     """#17's forced record and #18's outcome in one mark (docs/tasks.md, "The done mark")."""
     approved(project, sdd, "side", FORCED)
     refused = sdd(project, "done", "T002", "--project", "side")
-    assert refused.exit_code == 1 and "depends on open tasks T001" in refused.stderr
+    assert refused.exit_code == 1 and "T002 waits for T001; finish them first" in refused.stderr
     assert sdd(project, "done", "T002", "--project", "side", "--force").exit_code == 0
     assert task_line(project, "T002", "side") == (
         f"- [x] T002 Add the parser <!-- done {today()} verify=passed at={head(project)} "

@@ -1,4 +1,4 @@
-"""``sdd next``, ``sdd done``, ``sdd undo``: adapters over ``sddkit.operations``."""
+"""``sdd next``, ``sdd done``, ``sdd undo``, ``sdd show``: adapters over ``sddkit.operations``."""
 
 from __future__ import annotations
 
@@ -80,11 +80,4 @@ def show(ctx: click.Context, task: str, project: str | None, as_json: bool) -> N
     The commits are those carrying `Sddkit-Task: PROJECT/TASK` (written by `sdd done
     --commit`; add it to the commits that implement the task). Nothing is run.
     """
-    from ..task_record import task_record
-
-    ws = workspace(ctx)
-    record = task_record(ws, task, project)
-    if as_json:
-        print_json(record.to_json(ws))
-    else:
-        click.echo(record.to_text(ws), nl=False)
+    emit(ctx, operations.show(workspace(ctx), task, project), as_json)

@@ -64,7 +64,7 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 (git's id)
 
 
-def _git_dirs(root: Path) -> tuple[Path, Path] | None:
+def git_dirs(root: Path) -> tuple[Path, Path] | None:
     """(the git directory, the common directory) of the work tree at ``root``, read from
     ``.git`` (a folder, or a file ``gitdir: ...`` in a worktree) without running git."""
     dot = root / ".git"
@@ -91,7 +91,7 @@ def _git_dirs(root: Path) -> tuple[Path, Path] | None:
 
 def git_dir(root: Path) -> Path | None:
     """The git directory of the work tree at ``root`` (a worktree's own), or None."""
-    found = _git_dirs(root)
+    found = git_dirs(root)
     return found[0] if found is not None else None
 
 
@@ -104,7 +104,7 @@ def location(root: Path, kind: str = "parse") -> Path:
     """Where the ``kind`` cache of the repository at ``root`` lives (see the module doc)."""
     if kind == "shared-rows":
         return user_folder() / f"shared-rows-v{VERSION}"
-    found = _git_dirs(root)
+    found = git_dirs(root)
     if found is not None:
         folder = found[0] if kind == "rows" else found[1]
         return folder / f"sddkit-{kind}-v{VERSION}"

@@ -123,6 +123,21 @@ def _refuse_if_gates_closed(project: Project, phase: str) -> None:
             )
 
 
+def repair_missing_phase(ws: Workspace, tx: Transaction, name: str) -> Path | None:
+    """Scaffold the current phase's document of ``name`` as a draft when it is missing
+    (the earlier phase approved without it: an interrupted write of an older sddkit, or a
+    deleted file); return its path, or None when there was nothing to repair.
+
+    ``sdd ready`` and ``sdd approve`` call this first, so the project is never stuck on
+    "does not exist yet"; ``sdd check`` reports the state as SDD-014.
+    """
+    project = _load(ws, tx, name)
+    phase = project.current_phase
+    if project.implementing or phase in project.docs or phase == PHASES[0]:
+        return None
+    return _scaffold(ws, tx, project, phase)
+
+
 def _needs_review(project: Project) -> PhaseDoc:
     phase = project.current_phase
     doc = project.docs.get(phase)

@@ -24,6 +24,7 @@ from . import (
     frontmatter,
     gates,
     generated,
+    leftovers,
     overlap,
     references,
     review,
@@ -135,6 +136,7 @@ def _project_rules(ws: Workspace, project: Project, history: gates.History,
         *tasks.check(ws, project),
         *review.check(ws, project),
         *references.check(ws, project, resolver),
+        *leftovers.missing_phase(ws, project),
     ]
 
 
@@ -182,6 +184,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         findings += archived.check(ws, resolver)
         findings += _merge_drivers(ws)
         findings += overlap.check(ws, loaded)
+        findings += leftovers.temporary_files(ws)
     kept, suppressed = suppress.apply(findings, texts)
     return Report(sorted(set(kept)), len(names), count, suppressed)
 

@@ -15,6 +15,7 @@ RULES: dict[str, str] = {
     "SDD-009": "a test or file referenced by the spec does not exist",
     "SDD-010": "context problem: unregistered, missing, unknown or cyclic includes",
     "SDD-011": "suppression without a reason",
+    "SDD-014": "an interrupted write: a phase missing after an approved one, a temporary file",
     "SDD-017": "approval not made by `sdd approve`, by an approver, or (when required) signed",
     "SDD-021": "two open projects' plans name the same file or contract",
     "SDD-020": "this clone lacks the git merge drivers .gitattributes names (run `sdd init`)",

@@ -75,11 +75,21 @@ def new(ctx: click.Context, project: str, title: str | None, source: Path | None
 def ready(ctx: click.Context, project: str, dry_run: bool) -> None:
     """Mark the current draft of PROJECT ready for review (refused while it is incomplete)."""
     from ..gates import ready as stage
+    from ..gates import repair_missing_phase
 
-    doc = _run(ctx, dry_run, lambda ws, tx: stage(ws, tx, project))
-    if doc is not None:
+    doc = _run(ctx, dry_run, lambda ws, tx: repair_missing_phase(ws, tx, project)
+               or stage(ws, tx, project))
+    if isinstance(doc, Path):
+        _repaired(ctx, project, doc)
+    elif doc is not None:
         click.echo(f"{doc.phase} of {project} is in review; a person approves it with "
                    f"`sdd approve {project}`.")
+
+
+def _repaired(ctx: click.Context, project: str, path: Path) -> None:
+    """Say that ready/approve recreated a missing phase document instead (issue 14)."""
+    click.echo(f"created {workspace(ctx).rel(path)} (draft): it was missing (an interrupted "
+               f"write or a deleted file); write it, then `sdd ready {project}`.")
 
 
 @click.command()
@@ -103,6 +113,7 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, commi
     """
     from .._fileio import transaction
     from ..gates import approve as stage
+    from ..gates import repair_missing_phase
     from ..sync import refresh
 
     if not dry_run:
@@ -119,11 +130,14 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, commi
         return
     ws = workspace(ctx)
     with transaction(ws.root, dry_run=dry_run) as tx:
-        result = stage(ws, tx, project, by, force)
+        result = repair_missing_phase(ws, tx, project) or stage(ws, tx, project, by, force)
         refresh(ws, tx)
         changes = tx.changes()
     if dry_run:
         click.echo(tx.diff(), nl=False)
+        return
+    if isinstance(result, Path):
+        _repaired(ctx, project, result)
         return
     forced = " (forced)" if result.forced else ""
     click.echo(f"approved {result.doc.phase} of {project} by {result.by} at {result.at}{forced}")

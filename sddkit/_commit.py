@@ -24,12 +24,10 @@ Errors name the file, relative to the root, never a temporary file's path.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._merge import merge3
 from .errors import SddkitError, UnsafePath
 
 #: Test-only fault injection (see docs/reliability.md): ``before-replace`` fails the first
@@ -56,7 +54,7 @@ class Staged:
 
 
 def _temp_name(real: Path) -> Path:
-    return real.parent / f".{real.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    return real.parent / f".{real.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}"
 
 
 def _write_temp(item: Staged) -> None:
@@ -135,6 +133,7 @@ def _compare(item: Staged) -> None:
 def _merged(item: Staged, base: str, theirs: bytes) -> str:
     """sddkit's edit (``base`` to ``item.text``) applied over ``theirs``, or a refusal."""
     from ._fileio import decode
+    from ._merge import merge3
 
     merged = merge3(base, item.text, decode(theirs, item.path))
     if merged is None:

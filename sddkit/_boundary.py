@@ -39,6 +39,26 @@ def handle(exc: BaseException) -> int:
     return 1
 
 
+def report_faults(strict: bool, error: BaseException | None = None) -> int:
+    """Print on stderr the broken projects and contexts the command skipped (recorded by
+    :mod:`sddkit.faults`), one warning line each; return 1 under ``--strict`` when there
+    were any, else 0. When the command failed with ``error``, a fault about the same file
+    is that error, not a second line."""
+    faults = sys.modules.get("sddkit.faults")
+    if faults is None:  # nothing was listed: nothing can have been skipped
+        return 0
+    if isinstance(error, SddkitError) and error.path is not None:
+        faults.forget_path(error.path)
+    lines = faults.warning_lines(Path.cwd())
+    faults.reset()
+    for line in lines:
+        sys.stderr.write(line + "\n")
+    if lines and strict:
+        sys.stderr.write(f"sdd: --strict: {len(lines)} project(s) or context(s) cannot be read\n")
+        return 1
+    return 0
+
+
 def flush_caches() -> None:
     cache = sys.modules.get("sddkit._cache")
     if cache is not None:

@@ -75,7 +75,8 @@ def new_project(
     check_slug(name, "project")
     folder = ws.assets / name
     if folder.exists() or folder.is_symlink():
-        raise SddkitError(f"project '{name}' already exists", folder)
+        if folder.is_symlink() or not _only_leftovers(tx, folder):
+            raise SddkitError(f"project '{name}' already exists", folder)
     seed_text = None
     if source is not None:
         seed_text = read_text(source)
@@ -99,6 +100,22 @@ def new_project(
     path = folder / "constitution.md"
     tx.write(path, text)
     return path
+
+
+def _only_leftovers(tx: Transaction, folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but temporary files of a killed sddkit write (or
+    nothing): no project, so ``sdd new`` may take the name. The leftovers it can read are
+    deleted with the change; others stay for ``sdd check`` (SDD-014) to report."""
+    from .faults import only_temporary
+
+    if not folder.is_dir() or not only_temporary(folder):
+        return False
+    for leftover in sorted(folder.iterdir()):
+        try:
+            tx.delete(leftover)
+        except SddkitError:  # not text: leave it
+            pass
+    return True
 
 
 def _refuse_if_gates_closed(project: Project, phase: str) -> None:

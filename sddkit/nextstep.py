@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .faults import recorded
 from .handout import needs_person
 from .index import ProjectRow
 from .names import natural_key
@@ -192,6 +193,7 @@ def to_json(ws: Workspace, step: Step) -> dict[str, Any]:
             for p in step.others
         ],
         "read_first": [item.to_json() for item in read_first_of(ws, step)],
+        "broken": [b.to_json(ws) for b in recorded() if b.kind == "project"],
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .index import ProjectRow, row_of, rows, sort_key
+from .index import ProjectRow, listing, row_of, sort_key
 from .project import load_project
 from .workspace import PHASES, Workspace
 
@@ -29,7 +29,11 @@ def _row(r: ProjectRow) -> dict[str, Any]:
 
 
 def project_summary(ws: Workspace) -> dict[str, Any]:
-    return {"schema": SCHEMA, "projects": [_row(r) for r in sorted(rows(ws), key=sort_key)]}
+    """``sddkit.status/1`` for every project; ``broken`` lists the projects that cannot be
+    read (kind, name, file, line, error; docs/json.md)."""
+    found, broken = listing(ws)
+    return {"schema": SCHEMA, "projects": [_row(r) for r in sorted(found, key=sort_key)],
+            "broken": [b.to_json(ws) for b in broken]}
 
 
 def project_detail(ws: Workspace, name: str) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """SDD-006: a generated block (the inventory, the contexts table) out of date or broken.
 
 Computed as ``sdd inventory`` would: the block regenerated from the files must be the
-block on disk. Runs only when every project and context loads (the loading problems are
-reported by their own rules); registration problems are SDD-010, not SDD-006.
+block on disk. The inventory is checked whenever the projects folder can be listed (a
+project that cannot be read is an ``error`` row, as ``sdd inventory`` writes it); the
+contexts table only when every context loads. Registration problems are SDD-010.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..archive import archived_count
 from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
-from ..index import ProjectRow, row_of, rows
+from ..index import listing
 from ..inventory import BLOCK, render
 from ..project import Project
 from ..workspace import Workspace
@@ -43,16 +44,11 @@ def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
     return [Finding(rel, line, RULE, ERROR, f"the {what} is out of date", HINT)]
 
 
-def _rows(ws: Workspace, projects: list[Project]) -> list[ProjectRow]:
-    """The inventory's rows: the cached listing rows (keyed by the documents' content, so
-    the ones of the projects just loaded), else computed from the projects."""
-    try:
-        found = rows(ws, same_run=True)
-    except SddkitError:  # pragma: no cover - every project loaded a moment ago
-        found = []
-    if sorted(r.name for r in found) == sorted(p.name for p in projects):
-        return found
-    return [row_of(p) for p in projects]
+def _inventory(ws: Workspace) -> str:
+    """The inventory ``sdd inventory`` would write: a project that cannot be read is an
+    ``error`` row there too, so a hand-edited inventory is reported while one is broken."""
+    found, broken = listing(ws, same_run=True)
+    return render(found, archived_count(ws), broken, ws)
 
 
 def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context] | None,
@@ -65,7 +61,7 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "run `sdd init` to recreate it"))
         else:
             found += _block(ws, ws.sdd_context, None, BLOCK, "inventory",
-                            lambda: render(_rows(ws, projects), archived_count(ws)))
+                            lambda: _inventory(ws))
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

@@ -239,15 +239,18 @@ def status(ctx: click.Context, project: str | None, archived: bool, as_json: boo
         if as_json:
             print_json(data)
             return
-        rows = data["projects"]
-        if not rows:
+        rows, broken = data["projects"], data["broken"]
+        if not rows and not broken:
             click.echo("No projects yet: `sdd new NAME` starts one.")
             return
-        width = max(len(r["project"]) for r in rows)
+        width = max(len(r["project"]) for r in [*rows, *({"project": b["name"]} for b in broken)])
         for r in rows:
             flags = f"  [{', '.join(r['flags'])}]" if r["flags"] else ""
             click.echo(f"{r['project']:<{width}}  {r['state']:<17} {r['phase']:<12} "
                        f"{r['progress']}{flags}")
+        for b in broken:  # cannot be read: the file, line and error (also on stderr)
+            where = f"{b['file']}:{b['line']}" if b["line"] else b["file"] or "-"
+            click.echo(f"{b['name']:<{width}}  {'error':<17} {'-':<12} {where}: {b['error']}")
         return
     data = project_detail(ws, project)
     if as_json:

@@ -130,12 +130,20 @@ def _compare(item: Staged) -> None:
     _write_temp(item)
 
 
+def _text(data: bytes, item: Staged) -> str:
+    """``data`` (what someone else wrote to ``item``'s file meanwhile) as text."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SddkitError("was changed by someone else while sdd was working, and is no "
+                          "longer UTF-8 text; nothing was written", item.path) from None
+
+
 def _merged(item: Staged, base: str, theirs: bytes) -> str:
     """sddkit's edit (``base`` to ``item.text``) applied over ``theirs``, or a refusal."""
-    from ._fileio import decode
     from ._merge import merge3
 
-    merged = merge3(base, item.text, decode(theirs, item.path))
+    merged = merge3(base, item.text, _text(theirs, item))
     if merged is None:
         raise SddkitError(
             "was edited by someone else while sdd was working, on the lines sdd changes; "
@@ -199,9 +207,7 @@ def _late_edit(item: Staged) -> bool:
             os.close(fd)
         item.seen = late
         return True
-    from ._fileio import decode
-
-    merged = _merged(item, decode(item.seen, item.path), late)
+    merged = _merged(item, _text(item.seen, item), late)
     again = Staged(item.path, item.real, merged, item.text, True, item.mode)
     _write_temp(again)
     _compare(again)

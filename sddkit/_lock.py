@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._cache import git_dirs
+from ._gitdirs import git_dirs
 from .errors import LockTimeout, SddkitError
 
 #: Seconds to wait for the repository lock before giving up with a clear message.

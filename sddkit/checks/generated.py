@@ -28,7 +28,10 @@ HINT = "run `sdd inventory` and commit the result"
 
 
 def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
-           content: Callable[[], str]) -> list[Finding]:
+           content: Callable[[], str], skip: Callable[[], tuple[str, ...]] = tuple
+           ) -> list[Finding]:
+    """SDD-006 for one block. Lines starting with one of ``skip()`` (the rows of projects
+    that cannot be read, already SDD-001 findings) are left out of the comparison."""
     rel = ws.rel(path)
     try:
         if text is None:
@@ -38,17 +41,26 @@ def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
     except SddkitError as exc:
         return [Finding(rel, exc.line or 0, RULE, ERROR, exc.message,
                         "repair the managed block's markers, then run `sdd inventory`")]
+    prefixes = skip()
+    if prefixes:
+        def kept(lines: str) -> list[str]:
+            return [line for line in lines.splitlines() if not line.startswith(prefixes)]
+
+        wanted, text = "\n".join(kept(wanted)), "\n".join(kept(text))
     if wanted == text:
         return []
     line = block.start + 1 if block is not None else 0
     return [Finding(rel, line, RULE, ERROR, f"the {what} is out of date", HINT)]
 
 
-def _inventory(ws: Workspace) -> str:
-    """The inventory ``sdd inventory`` would write: a project that cannot be read is an
-    ``error`` row there too, so a hand-edited inventory is reported while one is broken."""
+def _inventory(ws: Workspace) -> tuple[str, tuple[str, ...]]:
+    """(the inventory ``sdd inventory`` would write, the row prefixes of the projects that
+    cannot be read). Such a project is an ``error`` row there, so a hand edit of the other
+    rows is still reported while one is broken; its own row is not compared (one typo is
+    one finding, SDD-001, not two)."""
     found, broken = listing(ws, same_run=True)
-    return render(found, archived_count(ws), broken, ws)
+    return (render(found, archived_count(ws), broken, ws),
+            tuple(f"| {b.name} |" for b in broken))
 
 
 def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context] | None,
@@ -60,8 +72,14 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "missing: the inventory lives here",
                                  "run `sdd init` to recreate it"))
         else:
-            found += _block(ws, ws.sdd_context, None, BLOCK, "inventory",
-                            lambda: _inventory(ws))
+            inventory: list[tuple[str, tuple[str, ...]]] = []
+
+            def table() -> str:
+                inventory.append(_inventory(ws))
+                return inventory[0][0]
+
+            found += _block(ws, ws.sdd_context, None, BLOCK, "inventory", table,
+                            lambda: inventory[0][1] if inventory else ())
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

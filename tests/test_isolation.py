@@ -127,6 +127,10 @@ def test_one_broken_project_never_stops_the_others(repo: Path, breakage: Callabl
     assert done.returncode == 0, done.stderr
     assert "[x] T001" in (repo / ASSETS / "good/tasks.md").read_text()
     assert done.stderr.startswith(f"sdd: warning: {where}")
+    if name == "broken":  # without --project: the search across projects skips it too
+        found = run(repo, "done", "T002")
+        assert found.returncode == 0, found.stderr
+        assert "[x] T002" in (repo / ASSETS / "good/tasks.md").read_text()
     created = run(repo, "new", "other")
     assert created.returncode == 0, created.stderr
     inventory = run(repo, "inventory")

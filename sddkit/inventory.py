@@ -88,12 +88,28 @@ def render(projects: list[ProjectRow], archived: int = 0, broken: list[Broken] |
     return "\n".join(lines) + "\n"
 
 
+def without_rows(text: str, projects: list[str], contexts: tuple[str, ...] | list[str] = ()
+                 ) -> str:
+    """``text`` without the inventory rows of ``projects`` (lines ``| NAME |...``) and the
+    contexts-table rows of ``contexts`` (``| [NAME](...``): how ``sdd check`` (SDD-006) and
+    ``sdd inventory --check`` compare the generated blocks while those cannot be read (their
+    error is reported once, as theirs, not again as a stale block)."""
+    prefixes = tuple([f"| {name} |" for name in projects] + [f"| [{name}](" for name in contexts])
+    if not prefixes:
+        return text
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.startswith(prefixes))
+
+
 def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     """Regenerate the inventory block inside ``tx`` (sees the transaction's own writes)."""
     text = tx.read(ws.sdd_context)
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
     from .archive import archived_count
+    from .contexts import load_context_file
+
+    load_context_file(ws.sdd_context, "sdd", text)  # the inventory's home must itself be sound
     text = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in the block
     found, broken = listing(ws, tx)
     table = render(found, archived_count(ws, tx), broken, ws)

@@ -18,7 +18,7 @@ from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
 from ..index import listing
-from ..inventory import BLOCK, render
+from ..inventory import BLOCK, render, without_rows
 from ..project import Project
 from ..workspace import Workspace
 from .rules import ERROR
@@ -28,10 +28,10 @@ HINT = "run `sdd inventory` and commit the result"
 
 
 def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
-           content: Callable[[], str], skip: Callable[[], tuple[str, ...]] = tuple
+           content: Callable[[], str], skip: Callable[[], list[str]] = list
            ) -> list[Finding]:
-    """SDD-006 for one block. Lines starting with one of ``skip()`` (the rows of projects
-    that cannot be read, already SDD-001 findings) are left out of the comparison."""
+    """SDD-006 for one block. The rows of the projects ``skip()`` names (they cannot be
+    read: already SDD-001 findings) are left out of the comparison."""
     rel = ws.rel(path)
     try:
         if text is None:
@@ -41,26 +41,20 @@ def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
     except SddkitError as exc:
         return [Finding(rel, exc.line or 0, RULE, ERROR, exc.message,
                         "repair the managed block's markers, then run `sdd inventory`")]
-    prefixes = skip()
-    if prefixes:
-        def kept(lines: str) -> list[str]:
-            return [line for line in lines.splitlines() if not line.startswith(prefixes)]
-
-        wanted, text = "\n".join(kept(wanted)), "\n".join(kept(text))
-    if wanted == text:
+    names = skip()
+    if without_rows(wanted, names) == without_rows(text, names):
         return []
     line = block.start + 1 if block is not None else 0
     return [Finding(rel, line, RULE, ERROR, f"the {what} is out of date", HINT)]
 
 
-def _inventory(ws: Workspace) -> tuple[str, tuple[str, ...]]:
-    """(the inventory ``sdd inventory`` would write, the row prefixes of the projects that
-    cannot be read). Such a project is an ``error`` row there, so a hand edit of the other
-    rows is still reported while one is broken; its own row is not compared (one typo is
-    one finding, SDD-001, not two)."""
+def _inventory(ws: Workspace) -> tuple[str, list[str]]:
+    """(the inventory ``sdd inventory`` would write, the projects that cannot be read).
+    Such a project is an ``error`` row there, so a hand edit of the other rows is still
+    reported while one is broken; its own row is not compared (one typo is one finding,
+    SDD-001, not two)."""
     found, broken = listing(ws, same_run=True)
-    return (render(found, archived_count(ws), broken, ws),
-            tuple(f"| {b.name} |" for b in broken))
+    return render(found, archived_count(ws), broken, ws), [b.name for b in broken]
 
 
 def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context] | None,
@@ -72,14 +66,14 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "missing: the inventory lives here",
                                  "run `sdd init` to recreate it"))
         else:
-            inventory: list[tuple[str, tuple[str, ...]]] = []
+            inventory: list[tuple[str, list[str]]] = []
 
             def table() -> str:
                 inventory.append(_inventory(ws))
                 return inventory[0][0]
 
             found += _block(ws, ws.sdd_context, None, BLOCK, "inventory", table,
-                            lambda: inventory[0][1] if inventory else ())
+                            lambda: inventory[0][1] if inventory else [])
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

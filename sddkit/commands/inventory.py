@@ -18,6 +18,15 @@ def inventory(ctx: click.Context, check: bool, dry_run: bool) -> None:
         refresh(ws, tx)
     changes = tx.changes()
     if check:
+        from ..faults import recorded
+        from ..inventory import without_rows
+
+        projects = [b.name for b in recorded() if b.kind == "project"]  # reported as theirs
+        contexts = [b.name for b in recorded() if b.kind == "context"]
+        changes = [(path, old, new) for path, old, new in changes
+                   if path not in (ws.sdd_context, ws.root_context)
+                   or without_rows(old or "", projects, contexts)
+                   != without_rows(new, projects, contexts)]
         if changes:
             stale = ", ".join(ws.rel(path) for path, _o, _n in changes)
             click.echo(f"sdd: out of date: {stale}; run `sdd inventory` and commit", err=True)

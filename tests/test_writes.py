@@ -194,24 +194,30 @@ def _implementing(root: Path, sdd: Invoke, count: int) -> Path:
     return root / ASSETS / "demo/tasks.md"
 
 
+def _while_a_person_edits(root: Path, script: str, args: list[str],
+                          commands: list[list[str]]) -> None:
+    """Run each sdd command (each must succeed) while the person's ``script`` runs."""
+    person = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        for command in commands:
+            result = subprocess.run([sdd_executable(), *command], cwd=root, capture_output=True,
+                                    text=True, env=_user_env())
+            assert result.returncode == 0, (command, result.stderr)
+    finally:
+        assert person.stdout is not None and person.stdout.readline().strip() == "done"
+        person.wait()
+
+
 def test_lines_appended_to_the_sdd_context_during_done_undo_are_kept(
         initialised: Path, sdd: Invoke) -> None:
     """A person appends 400 lines to sdd/CONTEXT.md (the inventory's file) while `sdd done`
     and `sdd undo` rewrite its inventory 16 times: every appended line is there after."""
     _implementing(initialised, sdd, 3)
     context = initialised / "AGENTS.ctx/sdd/CONTEXT.md"
-    person = subprocess.Popen([sys.executable, "-c", APPENDER, str(context), "400"],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        for _round in range(8):
-            for verb in ("done", "undo"):
-                result = subprocess.run([sdd_executable(), verb, "T001", "--project", "demo"],
-                                        cwd=initialised, capture_output=True, text=True,
-                                        env=_user_env())
-                assert result.returncode == 0, result.stderr
-    finally:
-        assert person.stdout is not None and person.stdout.readline().strip() == "done"
-        person.wait()
+    _while_a_person_edits(initialised, APPENDER, [str(context), "400"],
+                          [[verb, "T001", "--project", "demo"]
+                           for _round in range(8) for verb in ("done", "undo")])
     text = context.read_text()
     missing = [n for n in range(400) if f"hand line {n}\n" not in text]
     assert missing == []
@@ -222,17 +228,8 @@ def test_boxes_ticked_by_hand_during_done_are_kept(initialised: Path, sdd: Invok
     """A person ticks T001-T010 in place while `sdd done` ticks T011-T020: all 20 are ticked."""
     path = _implementing(initialised, sdd, 20)
     hand = ",".join(f"T{n:03d}" for n in range(1, 11))
-    person = subprocess.Popen([sys.executable, "-c", TICKER, str(path), hand],
-                              stdout=subprocess.PIPE, text=True)
-    try:
-        for n in range(11, 21):
-            result = subprocess.run([sdd_executable(), "done", f"T{n:03d}", "--project", "demo"],
-                                    cwd=initialised, capture_output=True, text=True,
-                                    env=_user_env())
-            assert result.returncode == 0, result.stderr
-    finally:
-        assert person.stdout is not None and person.stdout.readline().strip() == "done"
-        person.wait()
+    _while_a_person_edits(initialised, TICKER, [str(path), hand],
+                          [["done", f"T{n:03d}", "--project", "demo"] for n in range(11, 21)])
     text = path.read_text()
     unticked = [n for n in range(1, 21) if f"- [x] T{n:03d} " not in text]
     assert unticked == []

@@ -226,7 +226,8 @@ class _Loader:
             if hit is not None:
                 try:
                     meta, digest, summary = hit
-                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), key=key)
+                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), key=key,
+                                   reader=tx.read if tx is not None else None)
                     if summary is not None:
                         from .tasks import TaskSummary
 

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ._boundary import flush_caches, handle
+from .terminal import escaped_output
 
 #: name -> (module:attribute, one-line help). The help is here so that
 #: ``sdd --help`` lists every command without importing any of them.
@@ -76,16 +77,17 @@ class SddGroup(click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
-        except Exception as exc:
-            ctx.exit(handle(exc))
-        except KeyboardInterrupt as exc:
-            ctx.exit(handle(exc))
-        finally:
-            flush_caches()
+        with escaped_output():  # repository text never reaches the terminal raw
+            try:
+                return super().invoke(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+                raise
+            except Exception as exc:
+                ctx.exit(handle(exc))
+            except KeyboardInterrupt as exc:
+                ctx.exit(handle(exc))
+            finally:
+                flush_caches()
 
 
 @click.group(cls=SddGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -50,6 +50,21 @@ def decode(data: bytes, path: Path) -> str:
         ) from None
 
 
+def check_text(text: str, path: Path) -> None:
+    """Refuse text that :func:`decode` would refuse when read back (a NUL byte, or a lone
+    surrogate that cannot be written as UTF-8), so no write makes a file unreadable."""
+    nul = text.find("\x00")
+    if nul != -1:
+        raise SddkitError("refusing to write a NUL byte: every later read would refuse the file",
+                          path, text.count("\n", 0, nul) + 1)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SddkitError("refusing to write text that is not valid Unicode (a lone "
+                              "surrogate)", path, text.count("\n", 0, exc.start) + 1) from None
+
+
 def read_bytes(path: Path) -> bytes:
     """The bytes of a regular file; a one-line error for a missing or unreadable one."""
     try:
@@ -239,6 +254,7 @@ class Transaction:
 
     def write(self, path: Path, text: str) -> None:
         key = self._key(path)
+        check_text(text, key)
         if key not in self.originals:
             self.read(key)
         inside_root(self.root, key)

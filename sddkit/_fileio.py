@@ -103,8 +103,50 @@ def inside_root(root: Path, path: Path) -> Path:
     return real
 
 
+#: What the user is told for an OS error while writing, by errno name; else its strerror.
+_WRITE_REASONS = {
+    "ENOSPC": "no space left on the device",
+    "EDQUOT": "the disk quota is exceeded",
+    "EFBIG": "the file would exceed the file-size limit (`ulimit -f`)",
+    "EROFS": "the file system is read-only",
+}
+
+
+def write_failure(exc: OSError, root: Path, path: Path, action: str = "write") -> SddkitError:
+    """An OS error met while writing ``path`` as one line naming ``path`` (never a temporary
+    file's absolute path): the reason in words, and the folder when a permission is missing.
+
+    Sources: errno names from POSIX ``<errno.h>``; ``EACCES``/``EPERM`` on creating or
+    replacing an entry is a permission of its folder (POSIX ``rename``/``open``)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in ("EACCES", "EPERM"):
+        # the entry the OS refused to create (a folder, the temporary file) or rename
+        # (the temporary file over the file) lives in a folder without write permission
+        culprit = Path(os.fsdecode(exc.filename)).parent if exc.filename else path.parent
+        try:
+            shown = culprit.resolve().relative_to(root.resolve()).as_posix() or "."
+        except (ValueError, OSError):
+            shown = str(culprit)
+        reason = f"permission denied (the folder {shown}/ is not writable)"
+    else:
+        reason = _WRITE_REASONS.get(name) or (exc.strerror or str(exc)).rstrip(".")
+    return SddkitError(f"could not {action} it: {reason}; it is unchanged", path)
+
+
 def atomic_write(root: Path, path: Path, text: str) -> bool:
-    """Replace ``path`` with ``text`` atomically. Returns False when the bytes are already there."""
+    """Replace ``path`` with ``text`` atomically. Returns False when the bytes are already there.
+
+    Raises :class:`SddkitError` naming ``path`` when the OS refuses (see :func:`write_failure`);
+    the original is then untouched and no temporary file is left."""
+    try:
+        return _atomic_write(root, path, text)
+    except OSError as exc:
+        raise write_failure(exc, root, path if path.is_absolute() else root / path) from None
+
+
+def _atomic_write(root: Path, path: Path, text: str) -> bool:
     import tempfile
 
     real = inside_root(root, path)
@@ -138,7 +180,7 @@ def atomic_write(root: Path, path: Path, text: str) -> bool:
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)
         if os.environ.get(FAULT_ENV) == "before-replace":
-            raise OSError("injected fault before replace (SDDKIT_TEST_FAULT)")
+            raise OSError(0, "injected fault before replace (SDDKIT_TEST_FAULT)")
         os.replace(tmp, real)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -363,7 +405,10 @@ def safe_delete(root: Path, path: Path, expected: str | None) -> bool:
     _check_deletable(root, path)
     if expected is None or path.read_bytes() != expected.encode("utf-8"):
         raise SddkitError("changed on disk while sdd was working; not deleted, run again", path)
-    path.unlink()
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise write_failure(exc, root, path, "delete") from None
     return True
 
 

@@ -47,7 +47,8 @@ def next_(ctx: click.Context, project: str | None, as_name: str | None, all_task
         click.echo(to_text(ws, step), nl=False)
 
 
-def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit: bool) -> None:
+def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object,
+            plan: object | None = None) -> None:
     from ..complete import Completion, commit_message
 
     assert isinstance(done, Completion)
@@ -55,12 +56,11 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit:
         click.echo(tx.diff(), nl=False)  # type: ignore[attr-defined]
         return
     click.echo(done.message)
-    if commit and done.changed:
-        from .._git import commit_paths
+    if plan is not None and done.changed:
+        from ..git_commit import Plan, commit
 
-        ws = workspace(ctx)
-        sha = commit_paths(ws.root, [done.project.docs["tasks"].path, ws.sdd_context],
-                           commit_message(done))
+        assert isinstance(plan, Plan)
+        sha = commit(plan, commit_message(done))
         click.echo(f"committed {sha[:7]}: {commit_message(done)}")
 
 
@@ -85,15 +85,25 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
 
         require_person(f"sdd done {task} --force", project or task)
     mark = today_mark(ws)  # before the lock: it asks git for HEAD
+    repo = None
+    if commit and not dry_run:  # every precondition of the commit before anything is written
+        from ..git_commit import preflight
+
+        repo = preflight(ws.root)
+    plans: list[object] = []
 
     def stage(tx: Transaction) -> Completion:
         result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
+        if repo is not None:  # sddkit's own change, apart from a person's (or refused)
+            from ..git_commit import plan
+
+            plans[:] = [plan(repo, tx.changes())]
         return result
 
     result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
-    _finish(ctx, result, dry_run, tx, commit)
+    _finish(ctx, result, dry_run, tx, plans[0] if plans else None)
 
 
 @click.command()
@@ -116,4 +126,4 @@ def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> N
         return result
 
     result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
-    _finish(ctx, result, dry_run, tx, False)
+    _finish(ctx, result, dry_run, tx)

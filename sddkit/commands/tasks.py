@@ -67,7 +67,8 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object,
 @click.command()
 @click.argument("task")
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
-@click.option("--commit", is_flag=True, help="Also commit the changed files with git.")
+@click.option("--commit", is_flag=True,
+              help="Also commit sdd's own change with git (your other edits stay uncommitted).")
 @click.option("--force", is_flag=True,
               help="Check it even if its dependencies are open or it is blocked (recorded).")
 @dry_run_option

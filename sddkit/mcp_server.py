@@ -34,8 +34,10 @@ ROOT_URI = "sddkit://context"
 INSTRUCTIONS = """\
 sddkit keeps this repository's shared context and its spec-driven projects in AGENTS.ctx/.
 Start every session with open_context (the rules, the contexts, the projects) and next_step,
-then do the step it gives. A task is done when its verify: check passes; then call
-complete_task, which marks it exactly as `sdd done` does.
+then do the step it gives. Working beside other agents, claim a task with start_task (your
+name as as_name, the same you give next_step) and drop it with release_task. A task is done
+when its verify: check passes; then call complete_task, which marks it exactly as
+`sdd done` does. When a phase document is written, ready hands it to a person for review.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.
@@ -244,10 +246,12 @@ class SddkitServer(MCPServer[Any]):
 
 def build_server(locator: Locator) -> SddkitServer:
     """The server with its tools and resources; nothing runs until :func:`serve`."""
+    from . import mcp_actions
     from .mcp_prompts import add_to
 
     server = SddkitServer(locator)
     _add_tools(server, locator)
+    mcp_actions.add_to(server, locator)  # the tools that move the work on
     _declare_outputs(server)
     _add_resources(server, locator)
     add_to(server, locator)  # the workflow prompts and the phase documents
@@ -266,6 +270,13 @@ OUTPUTS = {
 }
 
 
+def all_outputs() -> dict[str, str]:
+    """Every tool's name -> its result shape: these and ``mcp_actions.OUTPUTS``."""
+    from .mcp_actions import OUTPUTS as ACTIONS
+
+    return {**OUTPUTS, **ACTIONS}
+
+
 def output_schemas() -> dict[str, Any]:
     """schema id -> JSON Schema, from ``json_schemas.json`` (generated from docs/json.md by
     ``scripts/json_schemas.py``; tests keep the docs, the CLI's output and this file equal)."""
@@ -276,7 +287,7 @@ def _declare_outputs(server: SddkitServer) -> None:
     """Give each tool its documented output schema instead of the SDK's bare
     ``{"type": "object"}`` (the SDK reads ``fn_metadata.output_schema`` when it lists tools)."""
     schemas = output_schemas()
-    for name, schema_id in OUTPUTS.items():
+    for name, schema_id in all_outputs().items():
         tool = server._tool_manager.get_tool(name)
         assert tool is not None, name
         tool.fn_metadata.output_schema = schemas[schema_id]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,7 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
         "sddkit.agents.list/1", "sddkit.done/1", "sddkit.log/1", "sddkit.status.archived/1",
         "sddkit.archive/1", "sddkit.adopt/1", "sddkit.claim/1", "sddkit.next.all/1",
+        "sddkit.undo/1", "sddkit.ready/1", "sddkit.new/1", "sddkit.block/1",
     }
     text = DOC.read_text(encoding="utf-8")
     for schema in ids:
@@ -219,12 +221,13 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
         assert f"| `{schema}` |" in text  # and the index table lists it
 
 
-def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: Invoke) -> None:
+def in_process_tools(root: Path) -> Callable[..., dict[str, Any]]:
+    """Call the MCP server's tools in process (``tool(name, **arguments)``): the structured
+    result of a call that must succeed."""
     anyio = pytest.importorskip("anyio")
     pytest.importorskip("mcp")
     from sddkit.mcp_server import Locator, build_server
 
-    root, _outputs = samples
     server = build_server(Locator(root))
 
     def tool(name: str, **arguments: Any) -> dict[str, Any]:
@@ -233,6 +236,12 @@ def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: I
         data: dict[str, Any] = result.structured_content
         return data
 
+    return tool
+
+
+def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: Invoke) -> None:
+    root, _outputs = samples
+    tool = in_process_tools(root)
     assert tool("open_context", names=["web", "sdd"]) == cli_json(sdd, root, "open", "web", "sdd")
     assert tool("status") == cli_json(sdd, root, "status")
     assert tool("status", project="demo") == cli_json(sdd, root, "status", "demo")
@@ -244,3 +253,24 @@ def test_mcp_tools_return_the_documented_shapes(docs: Docs, samples: Any, sdd: I
     assert found == set(docs["sddkit.done/1"])
     assert_documented(docs, "sddkit.next/1", done["next"])
     assert_documented(docs, "sddkit.contracts.check/1", tool("contracts_check"))
+
+
+def test_mcp_action_tools_print_every_documented_field(docs: Docs, samples: Any) -> None:
+    """ready, new_project, undo_task, block and unblock (MCP only): every field they return
+    is documented, and every documented field shows up."""
+    from conftest import fill
+
+    root, _outputs = samples
+    tool = in_process_tools(root)
+    made = tool("new_project", project="fresh", title="Fresh start")
+    fill(root / "AGENTS.ctx/sdd/assets/fresh/constitution.md")
+    shapes = [("sddkit.new/1", made), ("sddkit.ready/1", tool("ready", project="fresh")),
+              ("sddkit.undo/1", tool("undo_task", task="T001", project="demo")),
+              ("sddkit.block/1", tool("block", task="T004", project="demo", reason="waits")),
+              ("sddkit.block/1", tool("block", project="extra", reason="waits")),
+              ("sddkit.block/1", tool("unblock", project="extra"))]
+    seen: dict[str, set[str]] = {}
+    for section, data in shapes:
+        seen.setdefault(section, set()).update(assert_documented(docs, section, data))
+    for section, found in seen.items():
+        assert found == set(docs[section]), section

@@ -34,7 +34,8 @@ TASKS = """## Phase 1: core
 """
 
 TOOLS = {"open_context", "status", "next_step", "available_tasks", "complete_task", "check",
-         "contracts_check"}
+         "contracts_check", "ready", "new_project", "undo_task", "block", "unblock",
+         "start_task", "release_task"}  # the last seven: tests/test_mcp_actions.py
 TASKS_MD = Path("AGENTS.ctx/sdd/assets/demo/tasks.md")
 SDD_MD = Path("AGENTS.ctx/sdd/CONTEXT.md")
 

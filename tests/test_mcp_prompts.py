@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Invoke, walk_to
+from conftest import Invoke, fill, walk_to
 
 pytest.importorskip("mcp")
 
@@ -79,20 +79,29 @@ def test_phase_documents_are_resources(project: Path) -> None:
 def test_every_tool_declares_and_meets_its_output_schema(project: Path, sdd: Invoke) -> None:
     import jsonschema
 
-    from sddkit.mcp_server import OUTPUTS, output_schemas
+    from sddkit.mcp_server import all_outputs, output_schemas
 
     schemas = output_schemas()
     walk_to(project, sdd, "refunds", tasks="## Phase 1\n\n- [ ] T001 First\n  - verify: true\n")
 
     async def body_of(client: ClientSession) -> Any:
         tools = {t.name: t for t in (await client.list_tools()).tools}
-        assert set(tools) == set(OUTPUTS)
+        assert set(tools) == set(all_outputs())
         results = {}
         calls = {"open_context": [{}, {"names": ["sdd"]}], "status": [{}, {"project": "refunds"}],
                  "next_step": [{}], "available_tasks": [{}, {"as_name": "ada"}], "check": [{}],
                  "contracts_check": [{}],
-                 "complete_task": [{"task": "T001", "project": "refunds"}]}
+                 "start_task": [{"task": "T001", "as_name": "ada"}],
+                 "release_task": [{"task": "T001", "as_name": "ada"}],
+                 "block": [{"task": "T001", "reason": "waits"}],
+                 "unblock": [{"task": "T001"}],
+                 "complete_task": [{"task": "T001", "project": "refunds"}],
+                 "undo_task": [{"task": "T001", "project": "refunds"}],
+                 "new_project": [{"project": "invoices"}],
+                 "ready": [{"project": "invoices"}]}
         for name, argument_sets in calls.items():
+            if name == "ready":  # the constitution new_project wrote, written by its author
+                fill(project / "AGENTS.ctx/sdd/assets/invoices/constitution.md")
             for arguments in argument_sets:
                 result = await client.call_tool(name, arguments)  # the client validates too
                 assert not result.is_error, (name, result.content)
@@ -100,7 +109,7 @@ def test_every_tool_declares_and_meets_its_output_schema(project: Path, sdd: Inv
         return tools, results
 
     tools, results = drive(project, body_of)
-    for name, schema_id in OUTPUTS.items():
+    for name, schema_id in all_outputs().items():
         declared = tools[name].output_schema
         assert declared == schemas[schema_id]
         assert declared.get("additionalProperties") is False or "anyOf" in declared

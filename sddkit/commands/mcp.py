@@ -24,9 +24,11 @@ INSTALL_HINT = ("sdd mcp needs the MCP SDK: install it with pip install -e '.[mc
 )
 @click.pass_context
 def mcp(ctx: click.Context, local_root: Path | None) -> None:
-    """Serve open_context, status, next_step, complete_task, check and contracts_check
-    over MCP on stdio; each context (sddkit://context/NAME) and phase document
-    (sddkit://project/PROJECT/PHASE) as a resource; the phase workflows as prompts.
+    """Serve sddkit over MCP on stdio: tools to read (open_context, status, next_step,
+    available_tasks, check, contracts_check) and to move the work on (new_project, ready,
+    start_task, release_task, complete_task, undo_task, block, unblock); each context
+    (sddkit://context/NAME) and phase document (sddkit://project/PROJECT/PHASE) as a
+    resource; the phase workflows as prompts.
 
     There is no approval tool: approving a phase is a person's act (`sdd approve`).
     Register it with your agent: `sdd agents install --mcp`, or e.g.

@@ -62,7 +62,8 @@ def check_text(text: str, path: Path) -> None:
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise SddkitError("refusing to write text that is not valid Unicode (a lone "
-                              "surrogate)", path, text.count("\n", 0, exc.start) + 1) from None
+                              "surrogate, as a command-line argument in another encoding "
+                              "gives)", path, text.count("\n", 0, exc.start) + 1) from None
 
 
 def read_bytes(path: Path) -> bytes:

@@ -102,6 +102,7 @@ def render(template: str, local_dir: Path | None = None, root: Path | None = Non
     for an override (they cross to the child process). Raises :class:`SddkitError`
     naming the template file.
     """
+    _check_values(values)
     if local_dir is not None and os.path.lexists(local_dir / template):
         return _render_local(template, local_dir, root or local_dir.parents[2], values)
     import jinja2
@@ -133,6 +134,26 @@ def render_checked(template: str, local_dir: Path | None, root: Path, target: Pa
         raise SddkitError(f"renders text sddkit cannot read back ({exc.located(root)}); fix the "
                           "template", source) from None
     return text
+
+
+def _check_values(values: Any, key: str = "") -> None:
+    """Refuse a value a write would refuse (NUL, a lone surrogate from a command-line
+    argument in another encoding), naming it, before any template sees it."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            _check_values(value, key or str(name))
+    elif isinstance(values, (list, tuple)):
+        for value in values:
+            _check_values(value, key)
+    elif isinstance(values, str) and ("\x00" in values or not values.isascii()):
+        try:
+            values.encode("utf-8")
+            bad = "\x00" in values
+        except UnicodeEncodeError:
+            bad = True
+        if bad:
+            raise SddkitError(f"the {key} is not valid text (a NUL, or bytes that are not "
+                              "UTF-8); nothing was written")
 
 
 def render_timeout() -> float:

@@ -204,3 +204,25 @@ def test_templates_render_before_the_lock_is_taken(repo: Path, sdd: Invoke,
     with FileLock(str(lock_path(repo))):
         result = run(repo, *command, SDDKIT_LOCK_TIMEOUT="0")
     refused(result, f"AGENTS.ctx/sdd/templates/{name}:1:", "template syntax error")
+
+
+@pytest.mark.parametrize("args", [
+    (b"new", b"gamma", b"--title", b"bad \xff title"),
+    (b"ctx", b"new", b"backend", b"--description", b"bad \xfe text"),
+    (b"block", b"gamma", b"--reason", b"waits \xff"),
+])
+def test_text_a_read_would_refuse_is_never_written(repo: Path, args: tuple[bytes, ...]) -> None:
+    """Bytes that are not UTF-8 on the command line (Python hands them over as lone
+    surrogates): one line, nothing written, the repository still readable."""
+    if args[0] == b"block":
+        assert run(repo, "new", "gamma").returncode == 0
+    before = tree_digest(repo)
+    full = {k: v for k, v in os.environ.items() if not k.startswith("SDDKIT_")}
+    result = subprocess.run([os.fsencode(sdd_executable()), *args], cwd=repo, env=full,
+                            capture_output=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.decode("utf-8", "replace").splitlines()
+    assert len(lines) == 1 and "Traceback" not in lines[0] and "internal" not in lines[0], lines
+    assert "not valid" in lines[0], lines[0]
+    assert tree_digest(repo) == before
+    assert run(repo, "check").returncode == 0

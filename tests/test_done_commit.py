@@ -117,7 +117,9 @@ def _no_identity_env(root: Path) -> dict[str, str]:
     return {key: "" for key in GIT_IDENTITY} | {"EMAIL": ""}
 
 
-def _stop_a_merge(root: Path) -> None:
+def _stop_half_way(root: Path, operation: str) -> None:
+    """Two branches that change README.md differently, then ``operation`` (merge, rebase,
+    cherry-pick), which stops on the conflict."""
     readme = root / "README.md"
     git(root, "checkout", "-q", "-b", "side")
     readme.write_text("side\n")
@@ -125,30 +127,13 @@ def _stop_a_merge(root: Path) -> None:
     git(root, "checkout", "-q", "-")
     readme.write_text("main\n")
     git(root, "commit", "-q", "-am", "main")
-    subprocess.run(["git", "merge", "side"], cwd=root, capture_output=True)
-
-
-def _stop_a_rebase(root: Path) -> None:
-    readme = root / "README.md"
-    git(root, "checkout", "-q", "-b", "side")
-    readme.write_text("side\n")
-    git(root, "commit", "-q", "-am", "side")
-    git(root, "checkout", "-q", "-")
-    readme.write_text("main\n")
-    git(root, "commit", "-q", "-am", "main")
-    git(root, "checkout", "-q", "side")
-    subprocess.run(["git", "rebase", "-"], cwd=root, capture_output=True)
-
-
-def _stop_a_cherry_pick(root: Path) -> None:
-    readme = root / "README.md"
-    git(root, "checkout", "-q", "-b", "side")
-    readme.write_text("side\n")
-    git(root, "commit", "-q", "-am", "side")
-    git(root, "checkout", "-q", "-")
-    readme.write_text("main\n")
-    git(root, "commit", "-q", "-am", "main")
-    subprocess.run(["git", "cherry-pick", "side"], cwd=root, capture_output=True)
+    if operation == "rebase":
+        git(root, "checkout", "-q", "side")
+        args = ["rebase", "-"]
+    else:
+        args = [operation, "side"]
+    stopped = subprocess.run(["git", *args], cwd=root, capture_output=True)
+    assert stopped.returncode != 0  # stopped on the conflict
 
 
 @pytest.mark.parametrize("case, expected", [
@@ -166,8 +151,7 @@ def test_preconditions_are_checked_before_anything_is_written(committed: Path, c
         (committed / "README.md").write_text("start\n")
         git(committed, "add", "README.md")
         git(committed, "commit", "-q", "-m", "readme")
-        {"merge": _stop_a_merge, "rebase": _stop_a_rebase,
-         "cherry-pick": _stop_a_cherry_pick}[case](committed)
+        _stop_half_way(committed, case)
     head = git(committed, "rev-parse", "HEAD")
     before = tree_digest(committed)
     result = _run(committed, "done", "T001", "--project", "demo", "--commit", env=env)

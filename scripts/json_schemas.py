@@ -22,7 +22,8 @@ DOC = REPO / "docs" / "json.md"
 OUT = REPO / "sddkit" / "json_schemas.json"
 HEADING = re.compile(r"^## `(sddkit\.[a-z.]+/\d+)`(?:: (.+))?$")
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
-SIMPLE = {"string": "string", "integer": "integer", "boolean": "boolean", "null": "null"}
+SIMPLE = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean",
+          "null": "null"}
 
 
 def sections(text: str) -> dict[str, list[dict[str, str]]]:
@@ -52,8 +53,13 @@ def _leaf(kind: str, table: dict[str, str], path: str, done: dict[str, Any]) -> 
             schemas.append({"type": SIMPLE[option]})
         elif option == "list of string":
             schemas.append({"type": "array", "items": {"type": "string"}})
-        elif option.startswith("sddkit."):
-            schemas.append(done[option])
+        elif option.startswith("sddkit."):  # a shape, or a part of one: "sddkit.x/1 items[]"
+            name, _sep, part = option.partition(" ")
+            schema = done[name]
+            for step in part.split(".") if part else []:
+                schema = schema["properties"][step.removesuffix("[]")]
+                schema = schema["items"] if step.endswith("[]") else schema
+            schemas.append(schema)
         elif option == "object":
             schemas.append(_object(table, path, done))
         else:
@@ -96,8 +102,9 @@ def build(text: str) -> dict[str, Any]:
     while pending:
         progress = False
         for schema_id, tables in list(pending.items()):
-            needs = {o.strip() for t in tables for k in t.values() for o in k.split("|")
-                     if o.strip().startswith("sddkit.") and o.strip() != schema_id}
+            needs = {o.strip().split(" ")[0] for t in tables for k in t.values()
+                     for o in k.split("|")
+                     if o.strip().startswith("sddkit.") and o.strip().split(" ")[0] != schema_id}
             if needs - set(done):
                 continue
             variants = []

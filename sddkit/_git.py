@@ -149,6 +149,51 @@ def files_at(root: Path, wanted: list[tuple[str, Path]]) -> list[str | None] | N
     return [next(replies) if name is not None else None for name in names]
 
 
+def work_tree_base(root: Path, own: Path | None = None) -> str | None:
+    """What a check run in ``root`` ran on: HEAD's short SHA, with ``-dirty`` appended when
+    the work tree had uncommitted changes (untracked files included, ignored ones not)
+    outside ``own`` (sddkit's own records, which do not change what a check sees). None
+    outside git or before the first commit. Follows ``git describe --dirty``'s spelling.
+    """
+    top = _toplevel(root)
+    if top is None:
+        return None
+    head = _run_git(top, "rev-parse", "--short=7", "--verify", "-q", "HEAD")
+    sha = head.decode().strip() if head else ""
+    if not sha:
+        return None
+    spec = ["--", "."]
+    if own is not None:
+        try:
+            spec.append(f":(exclude){own.resolve().relative_to(top).as_posix()}")
+        except ValueError:
+            pass
+    status = _run_git(top, "status", "--porcelain", "-z", *spec)
+    return f"{sha}-dirty" if status else sha
+
+
+def commits_with_trailer(root: Path, key: str, value: str) -> list[tuple[str, str, str]] | None:
+    """Commits whose message carries the trailer ``KEY: VALUE`` (as ``git interpret-trailers``
+    reads trailers), newest first: (full SHA, committer date ISO 8601, subject). None outside
+    git or before the first commit."""
+    top = _toplevel(root)
+    if top is None:
+        return None
+    out = _run_git(top, "log", "-z", "-F", f"--grep={key}: {value}",
+                   f"--format=%H%x1f%cI%x1f%s%x1f%(trailers:key={key},valueonly,separator=%x1e)")
+    if out is None:
+        return None
+    found = []
+    for record in out.decode("utf-8", "replace").split("\0"):
+        parts = record.strip("\n").split("\x1f")
+        if len(parts) != 4:
+            continue
+        sha, date, subject, trailers = parts
+        if value in (t.strip() for t in trailers.split("\x1e")):
+            found.append((sha, date, subject))
+    return found
+
+
 def modified_files(root: Path, under: str) -> set[str] | None:
     """Files under ``under`` (relative to ``root``) that differ from git's index: modified,
     deleted or of another type, as ``git diff-files`` reports them (git compares its stat

@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("sddkit.commands.claims:release", "Drop a claim on a task."),
     "done": ("sddkit.commands.tasks:done", "Check a task off."),
     "undo": ("sddkit.commands.tasks:undo", "Uncheck a task."),
+    "show": ("sddkit.commands.tasks:show", "One task's checks, done mark and commits."),
+    "verify": ("sddkit.commands.verify:verify", "Run tasks' runnable checks; record the outcome."),
     "adopt": ("sddkit.commands.adopt:adopt", "Import spec-kit, OpenSpec, Kiro, agent-os work."),
     "archive": ("sddkit.commands.archive:archive", "Move completed projects to sdd/archive/."),
     "inventory": ("sddkit.commands.inventory:inventory", "Rebuild (or --check) the inventory."),

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from ._fileio import Transaction
 from .errors import GateError, SddkitError, TaskError
 from .names import shown
 from .project import Project, load_project, load_projects
+from .verification import (
+    PASSED,
+    TRAILER,
+    CheckFailed,
+    DoneMark,
+    Listener,
+    TaskVerification,
+    failure_message,
+    mark_for_done,
+    parse_mark,
+    run_task,
+    timeout_seconds,
+    today,
+    unchecked_outcome,
+)
 from .workspace import Workspace
 
 
@@ -21,7 +35,7 @@ class Completion:
     message: str
 
 
-def _find(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> tuple[Project, Any]:
+def _find(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | None) -> tuple[Project, Any]:
     if project_name is not None:
         project = load_project(ws, project_name, tx)
         candidates = [project]
@@ -91,30 +105,16 @@ def _gate(project: Project) -> None:
                         doc.path)
 
 
-def today_mark(ws: Workspace) -> str:
-    from ._git import head_sha
+def _refuse(project: Project, task: Any, force: bool) -> tuple[bool, list[str]]:
+    """Refuse a done that cannot happen (raises GateError/TaskError). Returns (done already:
+    nothing to do; what ``force`` overrode, for the mark's ``forced:`` part)."""
+    from .tasks import hold
 
-    date = datetime.now(timezone.utc).date().isoformat()
-    sha = head_sha(ws.root)
-    return f"{date} {sha[:7]}" if sha else date
-
-
-def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
-             force: bool = False, mark: str | None = None) -> Completion:
-    """Check ``ref`` off. ``mark`` (date and short SHA) is best computed before the lock is
-    taken: asking git for HEAD costs a GitPython import that other writers need not wait for.
-
-    With ``force``, what was overridden is recorded in the done mark:
-    ``<!-- done DATE SHA forced: open T001, T002; blocked -->``.
-    """
-    from .tasks import hold, set_done
-
-    project, task = _find(ws, tx, ref, project_name)
     _gate(project)
     tasks = project.tasks
     assert tasks is not None
     if task.state == "done" and not task.children:
-        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+        return True, []
     # the one answer `sdd next` gives too: what it would never offer, done refuses
     held = hold(tasks, task)
     if held is not None and (force is False or not held.forcible):
@@ -128,17 +128,77 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
         }.get(held.kind, held.reason)
         raise TaskError(f"{task.key} {why}{more}", project.docs["tasks"].path, task.line)
     if task.state == "done":
-        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
-    forced = []
-    if held is not None:  # forced past it (only a forcible hold gets here)
-        forced.append(f"open {', '.join(held.keys)}" if held.kind == "waits" else held.kind)
-    doc = project.docs["tasks"]
-    stamp = mark if mark is not None else today_mark(ws)
-    if forced:  # recorded in the mark, as `approve --force` is in the front matter
-        stamp = f"{stamp} forced: {'; '.join(forced)}".strip()
-    from .claim_lines import clear_claim
+        return True, []
+    if held is None:
+        return False, []
+    # forced past it (only a forcible hold gets here)
+    return False, [f"open {', '.join(held.keys)}" if held.kind == "waits" else held.kind]
 
-    tx.write(doc.path, clear_claim(set_done(doc.text, task, stamp), task))  # done ends a claim
+
+@dataclass
+class Verified:
+    """What ``sdd done`` learnt before taking the lock: the done mark to write (None when
+    the task is done already) and the checks it ran (None when none ran)."""
+
+    mark: str | None
+    verification: TaskVerification | None
+
+
+def find_task(ws: Workspace, tx: Transaction | None, ref: str,
+              project_name: str | None) -> tuple[Project, Any]:
+    """The project and task ``ref`` names (see ``sdd done``); raises TaskError/GateError."""
+    return _find(ws, tx, ref, project_name)
+
+
+def verify_for_done(ws: Workspace, ref: str, project_name: str | None, force: bool = False,
+                    no_verify: bool = False, timeout: float | None = None,
+                    listener: Listener | None = None, dry_run: bool = False) -> Verified:
+    """Run the runnable checks ``sdd done REF`` needs, outside the repository lock.
+
+    Refuses first what the done itself would refuse (gate, dependencies, blocked), so no
+    check runs for nothing. ``no_verify`` runs nothing and records ``verify=skipped``;
+    ``dry_run`` runs nothing and gives the mark a pass would write. The ``forced:`` part is
+    added by :func:`complete`, which sees the list under the lock.
+    Raises :class:`~sddkit.verification.CheckFailed` (exit 1, the command's last lines)
+    when a check fails; SddkitError for a bad ``timeout``.
+    """
+    limit = timeout_seconds(timeout)
+    project, task = find_task(ws, None, ref, project_name)
+    if _refuse(project, task, force)[0]:
+        return Verified(None, None)
+    if no_verify or not task.checks:
+        return Verified(DoneMark(today(), unchecked_outcome(task)).render(), None)
+    if dry_run:
+        from ._git import work_tree_base
+
+        return Verified(DoneMark(today(), PASSED, work_tree_base(ws.root, ws.ctx)).render(), None)
+    verification = run_task(ws, project.name, task, limit, listener)
+    if verification.failed is not None:
+        raise CheckFailed(failure_message(verification, f"{task.key} of {project.name} is not "
+                                          "done"), project.docs["tasks"].path, task.line)
+    return Verified(mark_for_done(verification), verification)
+
+
+def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
+             force: bool = False, mark: str | None = None) -> Completion:
+    """Check ``ref`` off with the done mark ``mark`` (from :func:`verify_for_done`, which
+    runs the checks outside the lock; None: the mark of a task whose checks were not run)
+    and clear its ``claimed:`` line (a done ends a claim).
+
+    With ``force``, what was overridden is added to the mark (docs/tasks.md, "The done
+    mark"): ``<!-- done DATE verify=OUTCOME forced: open T001, T002; blocked -->``.
+    """
+    from .claim_lines import clear_claim
+    from .tasks import set_done
+
+    project, task = _find(ws, tx, ref, project_name)
+    already, forced = _refuse(project, task, force)
+    if already:
+        return Completion(project, task, False, f"{task.key} of {project.name} is already done")
+    parsed = parse_mark(mark) if mark is not None else DoneMark(today(), unchecked_outcome(task))
+    parsed.forced = forced
+    doc = project.docs["tasks"]
+    tx.write(doc.path, clear_claim(set_done(doc.text, task, parsed.render()), task))
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 
@@ -167,7 +227,16 @@ def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> 
 
 
 def commit_message(done: Completion) -> str:
-    return f"sdd: {done.project.name} {done.task.key} done"
+    """The ``sdd done --commit`` message: a subject, a blank line, the task trailer
+    (``Sddkit-Task: PROJECT/TASK``, git-interpret-trailers form) that ``sdd show`` finds."""
+    return (f"sdd: {done.project.name} {done.task.key} done\n\n"
+            f"{TRAILER}: {task_trailer(done.project.name, done.task.key)}\n")
 
 
-__all__ = ["Completion", "SddkitError", "commit_message", "complete", "undo"]
+def task_trailer(project: str, key: str) -> str:
+    """The trailer's value naming a task: ``PROJECT/KEY``."""
+    return f"{project}/{key}"
+
+
+__all__ = ["Completion", "SddkitError", "Verified", "commit_message", "complete", "find_task",
+           "task_trailer", "undo", "verify_for_done"]

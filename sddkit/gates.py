@@ -193,6 +193,8 @@ def _refuse_unknown_inheritance(ws: Workspace, doc: PhaseDoc) -> None:
 
 
 @dataclass
+
+
 class Approval:
     doc: PhaseDoc
     by: str
@@ -218,6 +220,23 @@ def approver(root: Path, by: str | None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
         return os.environ.get("USER") or "unknown"
+
+
+def committed_with(root: Path, doc: PhaseDoc) -> str | None:
+    """The commit that holds ``doc``'s text as it is approved now: HEAD, when HEAD's copy of
+    the document has the same body (gate hash: front matter aside); None when the text is
+    not committed yet (a new or edited document), outside git, or before the first commit.
+    ``approved_commit`` never names a commit that does not contain what was approved.
+    """
+    from ._git import files_at, head_sha
+    from .phases import gate_hash
+
+    head = head_sha(root)
+    if head is None:
+        return None
+    texts = files_at(root, [(head, doc.path)])
+    text = texts[0] if texts else None
+    return head if text is not None and gate_hash(doc.phase, text) == doc.current_hash else None
 
 
 def _check_approver(ws: Workspace, doc: PhaseDoc, by: str | None) -> Policy:
@@ -265,13 +284,11 @@ def approve(
             f"`sdd ready {name}` first",
             doc.path,
         )
-    from ._git import head_sha
-
     who = approver(ws.root, by)
     policy = _check_approver(ws, doc, by)
     when = iso(utc_now())
     sha = doc.current_hash
-    commit = head_sha(ws.root)
+    commit = committed_with(ws.root, doc)
     based_on = {
         earlier: project.docs[earlier].approved_sha256 for earlier in PHASES[: phase_index(doc.phase)]
     }

@@ -36,8 +36,9 @@ sddkit keeps this repository's shared context and its spec-driven projects in AG
 Start every session with open_context (the rules, the contexts, the projects) and next_step,
 then do the step it gives. Working beside other agents, claim a task with start_task (your
 name as as_name, the same you give next_step) and drop it with release_task. A task is done
-when its verify: check passes; then call complete_task, which marks it exactly as
-`sdd done` does. When a phase document is written, ready hands it to a person for review.
+when its verify: check passes; then call complete_task, which runs its `verify: $` commands
+and marks it exactly as `sdd done` does (a failing command is an error; nothing is marked).
+When a phase document is written, ready hands it to a person for review.
 Approving a phase is a person's act. This server has no approval tool and no agent approves:
 when next_step says a phase awaits approval, stop and ask the person to run
 `sdd approve PROJECT` in a terminal.
@@ -136,19 +137,22 @@ def next_data(ws: Workspace, project: str | None, as_name: str | None = None,
     return to_json(ws, next_step(ws, rows(ws), me))
 
 
-def complete_data(ws: Workspace, task: str, project: str | None, force: bool) -> dict[str, Any]:
-    """Exactly what ``sdd done`` does (same function, lock and inventory refresh), as data."""
+def complete_data(ws: Workspace, task: str, project: str | None, force: bool,
+                  timeout: float | None = None) -> dict[str, Any]:
+    """Exactly what ``sdd done`` does (the same checks run first, same function, lock and
+    inventory refresh), as data. A failing check is a tool error with its last lines."""
     from ._fileio import Transaction, run_transaction
-    from .complete import Completion, complete, today_mark
+    from .complete import Completion, complete, verify_for_done
+    from .evidence import result_json
     from .sync import refresh
 
     if force:  # a person's act (docs/approvals.md); an MCP client is always an agent
         raise PersonRequired(f"forcing a task is a person's act: a person runs `sdd done {task} "
                              "--force` in their own terminal")
-    mark = today_mark(ws)  # before the lock, as `sdd done` does
+    verified = verify_for_done(ws, task, project, force, timeout=timeout)  # before the lock
 
     def stage(tx: Transaction) -> Completion:
-        result = complete(ws, tx, task, project, force, mark)
+        result = complete(ws, tx, task, project, force, verified.mark)
         if result.changed:
             refresh(ws, tx)
         return result
@@ -163,9 +167,20 @@ def complete_data(ws: Workspace, task: str, project: str | None, force: bool) ->
         "text": result.task.text,
         "changed": result.changed,
         "message": result.message,
+        "mark": _mark(ws, name, result.task.key),
+        "verification": result_json(verified.verification) if verified.verification else None,
         "files": files,
         "next": next_data(ws, name),
     }
+
+
+def _mark(ws: Workspace, project: str, key: str) -> str | None:
+    """The task's done mark as it now stands in the file."""
+    from .project import load_project
+
+    tasks = load_project(ws, project).tasks
+    task = tasks.get(key) if tasks is not None else None
+    return task.done_mark if task is not None else None
 
 
 class Unavailable(SddkitError):
@@ -344,10 +359,12 @@ def _add_tools(server: SddkitServer, locator: Locator) -> None:
     @server.tool(
         name="complete_task",
         title="Check a task off",
-        description="Mark a task done once its verify checks pass, exactly as `sdd done` does "
-        "(flips its box, appends the done mark, refreshes the inventory). Refused while the "
-        "tasks phase is not approved or its dependencies are open. Returns sddkit.done/1 "
-        "with the next step. It cannot approve anything: approval is a person's act.",
+        description="Run the task's runnable checks (`verify: $ CMD`) and, when they pass, "
+        "check it off exactly as `sdd done` does (flips its box, appends the done mark with "
+        "the outcome, refreshes the inventory). A failing check is an error with the "
+        "command's last lines, and nothing is written. Refused while the tasks phase is not "
+        "approved or its dependencies are open. Returns sddkit.done/1 with the checks run "
+        "and the next step. It cannot approve anything: approval is a person's act.",
         annotations=ToolAnnotations(
             read_only_hint=False, destructive_hint=False, idempotent_hint=True,
             open_world_hint=False,

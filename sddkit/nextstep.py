@@ -150,6 +150,7 @@ def _task_json(ws: Workspace, project: ProjectRow, task: Any) -> dict[str, Any]:
         "line": task.line,
         "heading": task.heading,
         "verify": list(task.verify),
+        "checks": list(task.checks),
         "depends": list(task.depends),
         "parallel": task.parallel,
         "story": task.story,
@@ -215,7 +216,11 @@ def to_text(ws: Workspace, step: Step) -> str:
         if summary is not None and (summary.problems or summary.warnings):
             lines.append(f"  warning: the task list has {summary.problems} error(s) and "
                          f"{summary.warnings} warning(s): `sdd check` names them")
-        lines.append(f"When its check passes: {step.command}")
+        if task.checks:
+            lines.append(f"When it is built: {step.command} (runs its checks first; "
+                         f"`sdd verify {task.key} --project {project.name}` runs them alone)")
+        else:
+            lines.append(f"When its check passes: {step.command}")
     else:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked",
                   "claimed": "Taken"}.get(step.kind, "Next")

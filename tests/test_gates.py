@@ -283,3 +283,31 @@ def test_dry_run_approve_writes_nothing(initialised: Path, sdd: Invoke) -> None:
     assert "+status: approved" in result.stdout
     assert "+++ b/AGENTS.ctx/sdd/assets/demo/spec.md" in result.stdout
     assert tree_digest(initialised) == before
+
+
+def test_approved_commit_holds_the_approved_text(initialised: Path, sdd: Invoke) -> None:
+    """approved_commit names HEAD only when HEAD holds the approved body (issue 18)."""
+    walk_to(initialised, sdd, "demo", upto="constitution")
+    spec = assets(initialised) / "spec.md"
+    fill(spec)
+    assert sdd(initialised, "ready", "demo").exit_code == 0
+    # not committed: no commit contains this spec, so none is named
+    assert sdd(initialised, "approve", "demo").exit_code == 0
+    assert front(spec)["approved_commit"] is None
+    plan = assets(initialised) / "plan.md"
+    fill(plan)
+    assert sdd(initialised, "ready", "demo").exit_code == 0
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "plan in review")
+    head = git(initialised, "rev-parse", "HEAD").strip()
+    assert sdd(initialised, "approve", "demo").exit_code == 0
+    assert front(plan)["approved_commit"] == head  # its body is HEAD's, front matter aside
+    # committed, then edited before approval: HEAD no longer holds the approved text
+    tasks = assets(initialised) / "tasks.md"
+    fill(tasks, "## Phase 1\n\n- [ ] T001 One\n")
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "tasks draft")
+    tasks.write_text(tasks.read_text() + "- [ ] T002 Two\n")
+    assert sdd(initialised, "ready", "demo").exit_code == 0
+    assert sdd(initialised, "approve", "demo").exit_code == 0
+    assert front(tasks)["approved_commit"] is None

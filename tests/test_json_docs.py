@@ -23,6 +23,7 @@ TASKS = """## Phase 1: core
   - verify: python -c "import x"
 - [ ] T002 [P] [US1] Add the parser
   - depends: T001
+  - verify: $ git --version
 - [ ] T003 Talk to the vendor
   - blocked: waiting on the vendor's API key
 - [ ] T004 Wire the CLI
@@ -63,6 +64,8 @@ def type_ok(value: Any, kind: str) -> bool:
         if option == "integer" and isinstance(value, int) and not isinstance(value, bool):
             return True
         if option == "boolean" and isinstance(value, bool):
+            return True
+        if option == "number" and isinstance(value, (int, float)) and not isinstance(value, bool):
             return True
         if (option == "object" or option.startswith("sddkit.")) and isinstance(value, dict):
             return True
@@ -125,7 +128,7 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "approved")
     for task in ("T001", "T002"):
-        assert sdd(root, "done", task, "--project", "demo").exit_code == 0
+        assert sdd(root, "done", task, "--project", "demo", "--commit").exit_code == 0
     (root / "CLAUDE.md").write_text("<!-- sddkit:agents:start -->\nunclosed\n")
     assert sdd(root, "agents", "install", "--agent", "cursor").exit_code == 0
     contracts = root / "AGENTS.ctx/contracts"
@@ -143,6 +146,9 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
         ("sddkit.next/1", cli_json(sdd, root, "next", "later")),
         ("sddkit.contracts.check/1", cli_json(sdd, root, "contracts", "check")),
         ("sddkit.agents.list/1", cli_json(sdd, root, "agents", "list")),
+        ("sddkit.verify/1", cli_json(sdd, root, "verify", "--all")),
+        ("sddkit.show/1", cli_json(sdd, root, "show", "T002", "--project", "demo")),
+        ("sddkit.show/1", cli_json(sdd, root, "show", "T003", "--project", "demo")),
         ("sddkit.log/1", cli_json(sdd, root, "log")),
     ]
     out += _lifecycle_samples(root, sdd)
@@ -213,6 +219,7 @@ def test_docs_cover_every_schema(docs: Docs) -> None:
         "sddkit.next/1", "sddkit.check/1", "sddkit.contracts.check/1",
         "sddkit.agents.list/1", "sddkit.done/1", "sddkit.log/1", "sddkit.status.archived/1",
         "sddkit.archive/1", "sddkit.adopt/1", "sddkit.claim/1", "sddkit.next.all/1",
+        "sddkit.verify/1", "sddkit.show/1",
         "sddkit.undo/1", "sddkit.ready/1", "sddkit.new/1", "sddkit.block/1",
     }
     text = DOC.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ import shutil
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,10 @@ from mcp.shared.exceptions import MCPError  # noqa: E402
 TASKS = """## Phase 1: core
 
 - [ ] T001 Create the module
-  - verify: python -c "import x"
+  - verify: $ git --version
 - [ ] T002 [P] Add the parser
   - depends: T001
+  - verify: $ git frobnicate-nothing
 - [ ] T003 Talk to the vendor
   - blocked: waiting on the vendor's API key
 - [ ] T004 Wire the CLI
@@ -167,8 +169,13 @@ def test_open_next_complete_as_sdd_done(implementing: Path, sdd: Invoke, tmp_pat
     assert (implementing / SDD_MD).read_bytes() == (twin / SDD_MD).read_bytes()
     assert tree_digest(implementing) == tree_digest(twin)
     sha = git(implementing, "rev-parse", "--short=7", "HEAD").strip()
-    assert "- [x] T001 Create the module <!-- done " in (implementing / TASKS_MD).read_text()
-    assert f" {sha} -->" in (implementing / TASKS_MD).read_text()
+    today = datetime.now(timezone.utc).date().isoformat()
+    line = f"- [x] T001 Create the module <!-- done {today} verify=passed at={sha} -->\n"
+    assert line in (implementing / TASKS_MD).read_text()
+    assert done["mark"] == f"{today} verify=passed at={sha}"
+    assert done["verification"]["outcome"] == "passed"
+    assert done["verification"]["checks"][0]["command"] == "git --version"
+    assert done["verification"]["checks"][0]["tail"][0].startswith("git version")
     assert done["schema"] == "sddkit.done/1"
     assert done["changed"] is True and done["task"] == "T001" and done["project"] == "demo"
     assert done["message"] == result.stdout.strip()
@@ -192,6 +199,28 @@ def test_refusals_are_one_line_tool_errors(implementing: Path, sdd: Invoke) -> N
         assert "invalid project name" in message
         # the server is still there after the refusals
         assert (await call(client, "next_step"))["kind"] == "task"
+
+    drive(implementing, body)
+    assert tree_digest(implementing) == before
+
+
+def test_a_failing_check_is_a_tool_error_and_nothing_is_written(implementing: Path,
+                                                                sdd: Invoke) -> None:
+    assert sdd(implementing, "done", "T001", "--project", "demo").exit_code == 0
+    before = tree_digest(implementing)
+    line = next(n for n, text in enumerate((implementing / TASKS_MD).read_text().splitlines(), 1)
+                if "] T002 " in text)
+
+    async def body(client: ClientSession) -> None:
+        failed = await client.call_tool("complete_task", {"task": "T002", "project": "demo"})
+        assert failed.is_error and failed.structured_content is None
+        message = failed.content[0].text
+        assert "Traceback" not in message
+        assert message.startswith(f"{TASKS_MD.as_posix()}:{line}: T002 of demo is not done: "
+                                  "check 1 of 1 failed (exit 1): $ git frobnicate-nothing")
+        assert message.splitlines()[1:] == [
+            "last 1 lines of its output:",
+            "  | git: 'frobnicate-nothing' is not a git command. See 'git --help'."]
 
     drive(implementing, body)
     assert tree_digest(implementing) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -69,9 +70,9 @@ def test_done_flips_exactly_one_box(implementing: Path, sdd: Invoke) -> None:
     diff = [(a, b) for a, b in zip(before, after) if a != b]
     assert len(before) == len(after) and len(diff) == 1
     old, new = diff[0]
-    sha = git(implementing, "rev-parse", "--short=7", "HEAD").strip()
-    assert new.startswith("- [x] T001 Create the module <!-- done ")
-    assert new.rstrip("\n").endswith(f" {sha} -->")
+    today = datetime.now(timezone.utc).date().isoformat()
+    # a prose check is not run: the mark says so, and names no commit
+    assert new == f"- [x] T001 Create the module <!-- done {today} verify=prose -->\n"
     assert old.replace("[ ]", "[x]", 1).rstrip("\n") == new.split(" <!-- done")[0]
     nxt = json.loads(sdd(implementing, "next", "--json").stdout)
     assert nxt["task"]["key"] == "T002"

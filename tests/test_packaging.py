@@ -77,3 +77,24 @@ def test_example_flux_dag_fix_is_mid_implementation(run_sdd) -> None:  # type: i
     assert data["progress"] == {"done": 5, "total": 14}
     inventory = run_sdd("--root", str(root), "inventory", "--check")
     assert inventory.returncode == 0, inventory.stderr
+
+
+def test_example_checks_pass_from_its_folder(run_sdd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The example's runnable checks pass from its own folder, without network, and a
+    green regression run rewrites nothing (its marks already say passed)."""
+    import json
+    import shutil
+
+    root = tmp_path / "flux-dag-fix"
+    shutil.copytree(REPO / "examples" / "flux-dag-fix", root)
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    out = run_sdd("verify", "--all", "--json", cwd=root / "clusters")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["summary"]["passed"] == 5 and data["summary"]["tasks"] == 5
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+    nxt = json.loads(run_sdd("--root", str(root), "next", "--json").stdout)
+    assert nxt["task"]["checks"] == [
+        "grep -A1 'dependsOn:' clusters/prod/monitoring.yaml | grep -n 'name: operators-core'"]
+    # the next task's check does not pass yet: the monitoring layer is still to be written
+    assert run_sdd("--root", str(root), "verify", "T006").returncode == 1

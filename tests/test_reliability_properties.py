@@ -316,11 +316,12 @@ def test_done_changes_only_its_task_line(implementing: Path, doc: tuple[str, str
     old_content, new_content = old[: len(old) - len(ending)], new[: len(new) - len(ending)]
     box = old_content.index("[ ]")
     assert new_content[: box + 3] == old_content[:box] + "[x]"
+    mark = r" <!-- done \d{4}-\d\d-\d\d verify=(?:none|prose|skipped|passed)(?: at=[0-9a-f]+(?:-dirty)?)? -->"
     # the mark goes after the text, before trailing whitespace (a hard break stays one)
     rest = old_content[box + 3 :]
     tail = re.search(r"[ \t]*\\?[ \t]*$", rest).group(0)  # type: ignore[union-attr]
-    assert re.fullmatch(re.escape(rest[: len(rest) - len(tail)]) + r" <!-- done [0-9a-f -]+ -->"
-                        + re.escape(tail), new_content[box + 3 :])
+    assert re.fullmatch(re.escape(rest[: len(rest) - len(tail)]) + mark + re.escape(tail),
+                        new_content[box + 3 :])
     assert_style_kept(text, after)
     # and undo puts back every byte
     task_after = parse_tasks(after, path).get(task.key)

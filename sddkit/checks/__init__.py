@@ -21,6 +21,7 @@ from . import (
     approvals,
     archived,
     contexts,
+    evidence,
     frontmatter,
     gates,
     generated,
@@ -32,7 +33,7 @@ from . import (
 from .facts import facts
 from .rules import ERROR, RULES, WARNING
 
-__all__ = ["RULES", "SCHEMA", "Report", "check_workspace", "run_checks"]
+__all__ = ["RULES", "SCHEMA", "Report", "TestRun", "check_workspace", "run_checks"]
 
 SCHEMA = "sddkit.check/1"
 
@@ -111,6 +112,15 @@ def _contracts(ws: Workspace, strict: bool) -> list[Finding]:
         return [Finding(path, exc.line or 0, "CON-001", ERROR, exc.message)]
 
 
+@dataclass(frozen=True)
+class TestRun:
+    """``sdd check --run-tests``: the command a spec's test reference runs with (``{ref}``
+    stands for it) and the time limit per reference, in seconds."""
+
+    command: str
+    timeout: float
+
+
 def _merge_drivers(ws: Workspace) -> list[Finding]:
     """SDD-020: ``.gitattributes`` routes files to sddkit's merge drivers, this clone's git
     config does not define them (git then merges those files as plain text)."""
@@ -126,23 +136,29 @@ def _merge_drivers(ws: Workspace) -> list[Finding]:
 
 
 def _project_rules(ws: Workspace, project: Project, history: gates.History,
-                   resolver: references.Resolver, texts: dict[str, str]) -> list[Finding]:
+                   resolver: references.Resolver, texts: dict[str, str],
+                   test_run: TestRun | None) -> list[Finding]:
     for doc in project.docs.values():
         if facts(ws, doc).has_ignore:  # only these can suppress (or be SDD-011)
             texts[ws.rel(doc.path)] = doc.text
-    return [
+    found = [
         *gates.check(ws, project, history),
         *tasks.check(ws, project),
         *review.check(ws, project),
         *references.check(ws, project, resolver),
+        *evidence.check(ws, project),
     ]
+    if test_run is not None:
+        found += evidence.run_tests(ws, project, resolver, test_run.command, test_run.timeout)
+    return found
 
 
 def check_workspace(ws: Workspace, projects: list[str] | None = None,
-                    strict: bool = False) -> Report:
+                    strict: bool = False, test_run: TestRun | None = None) -> Report:
     """Run every rule; with ``projects``, only those projects' rules (no repository-wide ones).
 
-    Raises only for bad arguments (an unknown or invalid project name).
+    ``test_run`` also runs each spec's existing test references (SDD-013); without it no
+    command runs. Raises only for bad arguments (an unknown or invalid project name).
     """
     from .. import _cache
 
@@ -161,7 +177,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
             complete = False
             continue
         try:
-            found = _project_rules(ws, project, history, resolver, texts)
+            found = _project_rules(ws, project, history, resolver, texts, test_run)
         except SddkitError as exc:  # e.g. a task list nested too deeply to read
             findings.append(frontmatter.unreadable(ws, exc, ws.rel(project.path)))
             complete = False

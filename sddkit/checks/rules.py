@@ -15,6 +15,8 @@ RULES: dict[str, str] = {
     "SDD-009": "a test or file referenced by the spec does not exist",
     "SDD-010": "context problem: unregistered, missing, unknown or cyclic includes",
     "SDD-011": "suppression without a reason",
+    "SDD-012": "a done task whose runnable check has no recorded pass",
+    "SDD-013": "a spec's test reference that fails when run (sdd check --run-tests)",
     "SDD-017": "approval not made by `sdd approve`, by an approver, or (when required) signed",
     "SDD-021": "two open projects' plans name the same file or contract",
     "SDD-020": "this clone lacks the git merge drivers .gitattributes names (run `sdd init`)",

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import dry_run_option, json_option, print_json, workspace
+from .verify import listener, timeout_option
 
 if TYPE_CHECKING:
     from .._fileio import Transaction
@@ -60,24 +61,53 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object,
         from ..git_commit import Plan, commit
 
         assert isinstance(plan, Plan)
-        sha = commit(plan, commit_message(done))
-        click.echo(f"committed {sha[:7]}: {commit_message(done)}")
+        message = commit_message(done)
+        sha = commit(plan, message)
+        click.echo(f"committed {sha[:7]}: {message.splitlines()[0]}")
+
+
+def _report_missing_tests(ctx: click.Context, done: object) -> None:
+    """After the last task, the spec's test references that point at nothing (SDD-009)."""
+    from ..checks.references import Resolver
+    from ..checks.references import check as references
+    from ..complete import Completion
+    from ..project import load_project
+
+    assert isinstance(done, Completion)
+    ws = workspace(ctx)
+    project = load_project(ws, done.project.name)
+    finished, total = project.progress
+    if not done.changed or not project.implementing or finished != total:
+        return
+    for finding in references(ws, project, Resolver(ws)):
+        click.echo(f"sdd: every task of {project.name} is done, but {finding.path}:"
+                   f"{finding.line}: {finding.rule} {finding.message} ({finding.hint})", err=True)
 
 
 @click.command()
 @click.argument("task")
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
 @click.option("--commit", is_flag=True,
-              help="Also commit sdd's own change with git (your other edits stay uncommitted).")
+              help="Also commit sdd's own change with git (your other edits stay uncommitted; "
+                   "trailer Sddkit-Task: PROJECT/TASK).")
 @click.option("--force", is_flag=True,
               help="Check it even if its dependencies are open or it is blocked (recorded).")
+@click.option("--no-verify", is_flag=True,
+              help="Do not run its runnable checks (recorded in the done mark: verify=skipped).")
+@timeout_option
 @dry_run_option
 @click.pass_context
 def done(ctx: click.Context, task: str, project: str | None, commit: bool, force: bool,
-         dry_run: bool) -> None:
-    """Check TASK off (T003, 2.1 or #3): flips its box and appends a done mark."""
+         no_verify: bool, timeout: float | None, dry_run: bool) -> None:
+    """Check TASK off (T003, 2.1 or #3): runs its checks, flips its box, appends a done mark.
+
+    Its runnable checks (`verify: $ CMD`) run first, from the repository root; when one
+    fails nothing is written and the command's last lines are shown (exit 1). The done
+    mark records the outcome (verify=passed, skipped, prose or none), the commit the checks
+    ran on, and what --force overrode. With --dry-run the checks are not run.
+    """
     from .._fileio import run_transaction
-    from ..complete import complete, today_mark
+    from ..complete import complete, verify_for_done
     from ..sync import refresh
 
     ws = workspace(ctx)
@@ -85,13 +115,15 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
         from ..person import require_person
 
         require_person(f"sdd done {task} --force", project or task)
-    mark = today_mark(ws)  # before the lock: it asks git for HEAD
     repo = None
-    if commit and not dry_run:  # every precondition of the commit before anything is written
-        from ..git_commit import preflight
+    if commit and not dry_run:  # every precondition of the commit before anything is run or
+        from ..git_commit import preflight  # written
 
         repo = preflight(ws.root)
     plans: list[object] = []
+    # before the lock: checks may run for minutes
+    mark = verify_for_done(ws, task, project, force, no_verify, timeout,
+                           listener(stream_output=False), dry_run).mark
 
     def stage(tx: Transaction) -> Completion:
         result = complete(ws, tx, task, project, force, mark)
@@ -104,7 +136,12 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
         return result
 
     result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
+    if dry_run and result.changed and result.task.checks and not no_verify:
+        click.echo(f"sdd: dry run: {len(result.task.checks)} runnable check(s) not run; the "
+                   "mark shows what a pass would record", err=True)
     _finish(ctx, result, dry_run, tx, plans[0] if plans else None)
+    if not dry_run:
+        _report_missing_tests(ctx, result)
 
 
 @click.command()
@@ -128,3 +165,24 @@ def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> N
 
     result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
     _finish(ctx, result, dry_run, tx)
+
+
+@click.command()
+@click.argument("task")
+@click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
+@json_option
+@click.pass_context
+def show(ctx: click.Context, task: str, project: str | None, as_json: bool) -> None:
+    """One task's record: its checks, its done mark, and the commits whose trailer names it.
+
+    The commits are those carrying `Sddkit-Task: PROJECT/TASK` (written by `sdd done
+    --commit`; add it to the commits that implement the task). Nothing is run.
+    """
+    from ..task_record import task_record
+
+    ws = workspace(ctx)
+    record = task_record(ws, task, project)
+    if as_json:
+        print_json(record.to_json(ws))
+    else:
+        click.echo(record.to_text(ws), nl=False)

@@ -28,6 +28,9 @@ def is_position_ref(ref: str) -> bool:
     return _POSITION.fullmatch(ref.strip()) is not None
 
 
+#: a ``verify:`` line that starts with this holds a shell command (a runnable check)
+CHECK_PREFIX = "$ "
+
 @dataclass
 class Task:
     """One checkbox list item.
@@ -64,6 +67,13 @@ class Task:
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    @property
+    def checks(self) -> list[str]:
+        """The runnable checks: each ``verify: $ CMD`` line's command, in order. Other
+        ``verify:`` lines are prose for a person to follow."""
+        return [line[2:].strip() for line in self.verify
+                if line.startswith(CHECK_PREFIX) and line[2:].strip()]
 
 
 @dataclass

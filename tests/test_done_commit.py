@@ -203,6 +203,8 @@ def test_sha256_repository_approve_records_the_commit(sha256_repo: Path, sdd: In
     constitution = sha256_repo / ASSETS / "demo/constitution.md"
     fill(constitution)
     assert sdd(sha256_repo, "ready", "demo").exit_code == 0
+    git(sha256_repo, "add", "-A")  # approved_commit names a commit holding the approved text
+    git(sha256_repo, "commit", "-q", "-m", "constitution in review")
     head = git(sha256_repo, "rev-parse", "HEAD").strip()
     result = _run(sha256_repo, "approve", "demo", "--by", "Grace", "--commit")
     assert result.returncode == 0, result.stderr

@@ -157,7 +157,7 @@ def _replace(item: Staged, number: int) -> None:
     assert item.tmp is not None
     fault = os.environ.get(FAULT_ENV, "")
     if fault == "before-replace" or fault == f"replace:{number}":
-        raise OSError(28, "No space left on device (injected by SDDKIT_TEST_FAULT)")
+        raise OSError(f"injected fault before replace {number} (SDDKIT_TEST_FAULT)")
     if item.existed:
         backup = _temp_name(item.real)
         try:
@@ -233,15 +233,20 @@ def _undo(item: Staged) -> None:
         os.replace(restore.tmp, item.real)
 
 
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, OSError):
-        return exc.strerror or str(exc)
-    return str(exc)
+class WriteFailed(Exception):
+    """The OS refused a write of a change (``error``, while writing ``path``); ``undone``
+    says whether every file the change had replaced was put back. The caller words it
+    (:func:`sddkit._fileio.write_failure`)."""
+
+    def __init__(self, error: OSError, path: Path, undone: bool) -> None:
+        super().__init__(str(error))
+        self.error, self.path, self.undone = error, path, undone
 
 
 def write_all(items: list[Staged]) -> list[Path]:
-    """Steps 1-4 for ``items``; returns the paths replaced. Raises :class:`SddkitError`
-    naming the file at fault (nothing changed), or the refusal of step 2."""
+    """Steps 1-4 for ``items``; returns the paths replaced. Raises :class:`WriteFailed`
+    when the OS refuses (every replaced file put back), :class:`SddkitError` for the
+    refusal of step 2."""
     current: Staged | None = None
     try:
         for current in items:
@@ -270,9 +275,7 @@ def write_all(items: list[Staged]) -> list[Path]:
         _cleanup(items, remove_folders=True)
         if isinstance(exc, SddkitError) or not isinstance(exc, OSError) or failed is None:
             raise
-        state = ("nothing was changed" if undone else
-                 "some files were written and could not be put back: run `sdd check`")
-        raise SddkitError(f"could not write: {_message(exc)}; {state}", failed.path) from None
+        raise WriteFailed(exc, failed.path, undone) from None
     _cleanup(items, remove_folders=False)
     return [item.path for item in items if item.replaced]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from ._commit import FAULT_ENV, TEMP_SUFFIX, Staged, write_all  # noqa: F401
+from ._commit import FAULT_ENV, TEMP_SUFFIX, Staged, WriteFailed, write_all  # noqa: F401
 from ._lock import DEFAULT_LOCK_TIMEOUT, lock_path, lock_timeout, repo_lock  # noqa: F401
 from .errors import SddkitError, UnsafePath
 
@@ -45,6 +45,22 @@ def decode(data: bytes, path: Path) -> str:
         raise SddkitError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", path, line
         ) from None
+
+
+def check_text(text: str, path: Path) -> None:
+    """Refuse text that :func:`decode` would refuse when read back (a NUL byte, or a lone
+    surrogate that cannot be written as UTF-8), so no write makes a file unreadable."""
+    nul = text.find("\x00")
+    if nul != -1:
+        raise SddkitError("refusing to write a NUL byte: every later read would refuse the file",
+                          path, text.count("\n", 0, nul) + 1)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SddkitError("refusing to write text that is not valid Unicode (a lone "
+                              "surrogate, as a command-line argument in another encoding "
+                              "gives)", path, text.count("\n", 0, exc.start) + 1) from None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -85,10 +101,55 @@ def inside_root(root: Path, path: Path) -> Path:
     return real
 
 
+#: What the user is told for an OS error while writing, by errno name; else its strerror.
+_WRITE_REASONS = {
+    "ENOSPC": "no space left on the device",
+    "EDQUOT": "the disk quota is exceeded",
+    "EFBIG": "the file would exceed the file-size limit (`ulimit -f`)",
+    "EROFS": "the file system is read-only",
+}
+
+
+def write_failure(exc: OSError, root: Path, path: Path, action: str = "write") -> SddkitError:
+    """An OS error met while writing ``path`` as one line naming ``path`` (never a temporary
+    file's absolute path): the reason in words, and the folder when a permission is missing.
+
+    Sources: errno names from POSIX ``<errno.h>``; ``EACCES``/``EPERM`` on creating or
+    replacing an entry is a permission of its folder (POSIX ``rename``/``open``)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in ("EACCES", "EPERM"):
+        # the entry the OS refused to create (a folder, the temporary file) or rename
+        # (the temporary file over the file) lives in a folder without write permission
+        culprit = Path(os.fsdecode(exc.filename)).parent if exc.filename else path.parent
+        try:
+            shown = culprit.resolve().relative_to(root.resolve()).as_posix() or "."
+        except (ValueError, OSError):
+            shown = str(culprit)
+        reason = f"permission denied (the folder {shown}/ is not writable)"
+    else:
+        reason = _WRITE_REASONS.get(name) or (exc.strerror or str(exc)).rstrip(".")
+    return SddkitError(f"could not {action} it: {reason}; it is unchanged", path)
+
+
 def atomic_write(root: Path, path: Path, text: str) -> bool:
     """Replace ``path`` with ``text`` atomically. Returns False when the bytes are already there."""
     item = _staged(root, path, text, None, compare=False)
-    return item is not None and bool(write_all([item]))
+    return item is not None and bool(_write(root, [item]))
+
+
+def _write(root: Path, items: list[Staged]) -> list[Path]:
+    """:func:`~sddkit._commit.write_all`, an OS refusal worded by :func:`write_failure`."""
+    try:
+        return write_all(items)
+    except WriteFailed as failed:
+        error = write_failure(failed.error, root, failed.path)
+        if failed.undone:
+            raise error from None
+        raise SddkitError(error.message.replace(
+            "; it is unchanged", "; other files of the change were written and could not be "
+            "put back: run `sdd check`"), error.path) from None
 
 
 def _staged(root: Path, path: Path, text: str, original: str | None, *, compare: bool
@@ -153,6 +214,7 @@ class Transaction:
 
     def write(self, path: Path, text: str) -> None:
         key = self._key(path)
+        check_text(text, key)
         if key not in self.originals:
             self.read(key)
         inside_root(self.root, key)
@@ -238,7 +300,7 @@ class Transaction:
             item = _staged(self.root, key, new, old, compare=True)
             if item is not None:
                 items.append(item)
-        written = write_all(items)
+        written = _write(self.root, items)
         for key in self.deletions():
             if safe_delete(self.root, key, self.originals.get(key)):
                 written.append(key)
@@ -267,7 +329,10 @@ def safe_delete(root: Path, path: Path, expected: str | None) -> bool:
     _check_deletable(root, path)
     if expected is None or path.read_bytes() != expected.encode("utf-8"):
         raise SddkitError("changed on disk while sdd was working; not deleted, run again", path)
-    path.unlink()
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise write_failure(exc, root, path, "delete") from None
     return True
 
 

@@ -1,24 +1,10 @@
-"""The only module that imports GitPython, and only inside its functions (it is slow to import)."""
+"""Reading git: plain `git` processes (GitPython is no longer used: it reads no SHA-256 repository)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .errors import SddkitError
-
-
-def _repo(root: Path) -> Any | None:
-    try:
-        import git
-    except ImportError:  # pragma: no cover - GitPython is a dependency; git itself may be absent
-        return None
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    except git.GitError:
-        return None
 
 
 def head_sha(root: Path) -> str | None:
@@ -36,24 +22,6 @@ def user_name(root: Path) -> str | None:
     out = _run_git(root, "config", "--get", "user.name")
     text = out.decode("utf-8", "replace").strip() if out is not None else ""
     return text or None
-
-
-def commit_paths(root: Path, paths: list[Path], message: str) -> str:
-    """Commit exactly ``paths`` (other staged changes stay staged and uncommitted)."""
-    import git
-
-    repo = _repo(root)
-    if repo is None:
-        raise SddkitError("--commit needs a git repository", root)
-    work = Path(repo.working_tree_dir or root).resolve()
-    rels = [str(p.resolve().relative_to(work)) for p in paths]
-    try:
-        repo.git.add("--", *rels)
-        repo.git.commit("-m", message, "--only", "--", *rels)
-    except git.GitCommandError as exc:
-        detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
-        raise SddkitError(f"git commit failed: {detail[-1] if detail else exc}", root) from None
-    return str(repo.head.commit.hexsha)
 
 
 def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = False

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ._boundary import flush_caches, handle, report_faults
+from .terminal import escaped_output
 
 #: name -> (module:attribute, one-line help). The help is here so that
 #: ``sdd --help`` lists every command without importing any of them.
@@ -83,23 +84,24 @@ class SddGroup(click.Group):
         faults = sys.modules.get("sddkit.faults")
         if faults is not None:  # a library caller's earlier run
             faults.reset()
-        try:
-            result = super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort) as exc:
-            code = report_faults(_strict(ctx))
-            if code and getattr(exc, "exit_code", 0) == 0:
-                ctx.exit(code)
-            raise
-        except Exception as exc:
-            report_faults(False, exc)
-            ctx.exit(handle(exc))
-        except KeyboardInterrupt as exc:
-            ctx.exit(handle(exc))
-        finally:
-            flush_caches()
-        if report_faults(_strict(ctx)):
-            ctx.exit(1)
-        return result
+        with escaped_output():  # repository text never reaches the terminal raw
+            try:
+                result = super().invoke(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort) as exc:
+                code = report_faults(_strict(ctx))
+                if code and getattr(exc, "exit_code", 0) == 0:
+                    ctx.exit(code)
+                raise
+            except Exception as exc:
+                report_faults(False, exc)
+                ctx.exit(handle(exc))
+            except KeyboardInterrupt as exc:
+                ctx.exit(handle(exc))
+            finally:
+                flush_caches()
+            if report_faults(_strict(ctx)):
+                ctx.exit(1)
+            return result
 
 
 @click.group(cls=SddGroup, context_settings={"help_option_names": ["-h", "--help"]})

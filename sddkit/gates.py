@@ -12,9 +12,9 @@ from . import _frontmatter
 from ._fileio import Transaction, read_text
 from .errors import GateError, SddkitError
 from .names import check_slug
-from .phases import PhaseDoc, phase_index
+from .phases import PhaseDoc, load_doc, phase_index
 from .project import Project, load_project
-from .rendering import render
+from .rendering import render_checked
 from .review import problems
 from .workspace import PHASES, Workspace
 
@@ -32,6 +32,15 @@ def iso(moment: datetime) -> str:
 
 def _load(ws: Workspace, tx: Transaction, name: str) -> Project:
     return load_project(ws, name, tx)
+
+
+def _read_back(path: Path, text: str, project: str, phase: str) -> None:
+    """Read a rendered phase document as every command will (front matter, task list)."""
+    load_doc(path, text, project, phase)
+    if phase == "tasks":
+        from .tasks.parse import parse_tasks
+
+        parse_tasks(text, path)
 
 
 def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> Path:
@@ -55,9 +64,12 @@ def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> P
                 source = body.strip("\n")
     tx.write(
         path,
-        render(
+        render_checked(
             f"{phase}.md.j2",
             ws.local_templates,
+            ws.root,
+            path,
+            lambda target, text: _read_back(target, text, project.name, phase),
             project=project.name,
             title=project.title,
             source=source,
@@ -87,9 +99,12 @@ def new_project(
     title = title or name
     if "\n" in title or "\r" in title:
         raise SddkitError("--title must be one line")
-    text = render(
+    text = render_checked(
         "constitution.md.j2",
         ws.local_templates,
+        ws.root,
+        folder / "constitution.md",
+        lambda target, text: _read_back(target, text, name, "constitution"),
         project=name,
         title=title,
         created=utc_now().date().isoformat(),

@@ -53,8 +53,8 @@ def assert_failed_cleanly(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 1, (result.stdout, result.stderr)
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("sdd: ") and "injected by SDDKIT_TEST_FAULT" in lines[0]
-    assert "nothing was changed" in lines[0]
+    assert lines[0].startswith("sdd: ") and "injected fault" in lines[0]
+    assert lines[0].endswith("; it is unchanged") and "sddkit-tmp" not in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
 
 

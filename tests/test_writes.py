@@ -102,8 +102,8 @@ def test_a_failed_replace_rolls_back_the_earlier_ones(in_review: Path) -> None:
                             cwd=in_review, capture_output=True, text=True,
                             env=_user_env(SDDKIT_TEST_FAULT="replace:2"))
     assert result.returncode == 1
-    assert "could not write: No space left on device" in result.stderr
-    assert "nothing was changed" in result.stderr
+    assert "could not write it: injected fault" in result.stderr
+    assert "it is unchanged" in result.stderr
     assert tree_digest(in_review) == before
     again = subprocess.run([sdd_executable(), "approve", "demo", "--by", "Grace"], cwd=in_review,
                            capture_output=True, text=True, env=_user_env())
@@ -134,8 +134,8 @@ def test_file_too_large_names_the_file_and_changes_nothing(initialised: Path, sd
                             cwd=initialised, capture_output=True, text=True, env=_user_env(),
                             preexec_fn=lambda: _file_size_limit(limit))
     assert result.returncode == 1, result.stderr
-    assert result.stderr.startswith("sdd: AGENTS.ctx/sdd/assets/demo/spec.md: could not write: "
-                                    "File too large"), result.stderr
+    assert result.stderr.startswith("sdd: AGENTS.ctx/sdd/assets/demo/spec.md: could not write it: "
+                                    "the file would exceed the file-size limit"), result.stderr
     assert tree_digest(initialised) == before
 
 

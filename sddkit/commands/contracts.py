@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from .._fileio import transaction
 from ..errors import ContractError
 from ..names import check_slug
-from ..rendering import render
+from ..rendering import render_checked
 from . import dry_run_option, json_option, print_json, workspace
 
 CHECK_SCHEMA = "sddkit.contracts.check/1"
@@ -16,6 +18,17 @@ CHECK_SCHEMA = "sddkit.contracts.check/1"
 @click.group()
 def contracts() -> None:
     """Service contracts: AGENTS.ctx/contracts/<service>.yaml."""
+
+
+def read_contract(path: Path, text: str) -> None:
+    """Refuse a contract text ``sdd contracts check`` could not read at all (CON-001)."""
+    from ..contracts.load import contract_from_text
+
+    contract, findings = contract_from_text(text, path, path.name)
+    if contract is None:
+        first = findings[0] if findings else None
+        raise ContractError(first.message if first else "the contract cannot be read", path,
+                            first.line if first and first.line else None)
 
 
 @contracts.command("new")
@@ -35,7 +48,8 @@ def new(ctx: click.Context, service: str, dry_run: bool) -> None:
         raise ContractError(f"contract for '{service}' already exists", path)
     from ..contracts.schema import stage_schema
 
-    text = render("contract.yaml.j2", ws.local_templates, service=service)
+    text = render_checked("contract.yaml.j2", ws.local_templates, ws.root, path, read_contract,
+                          service=service)
     with transaction(ws.root, dry_run=dry_run) as tx:
         stage_schema(tx, ws.contracts)
         tx.write(path, text)

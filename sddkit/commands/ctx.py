@@ -3,10 +3,16 @@ from __future__ import annotations
 import click
 
 from .._fileio import transaction
-from ..contexts import check_context_name, context_names, get_context, list_contexts
+from ..contexts import (
+    check_context_name,
+    context_names,
+    get_context,
+    list_contexts,
+    load_context_file,
+)
 from ..errors import SddkitError
 from ..names import shown
-from ..rendering import render
+from ..rendering import render_checked
 from ..sync import refresh
 from . import dry_run_option, json_option, print_json, workspace
 
@@ -72,8 +78,10 @@ def new(ctx: click.Context, name: str, description: str, includes: str, dry_run:
                 f"--includes: unknown context '{shown(inc)}'; known contexts: "
                 f"{', '.join(known) or 'none'}"
             )
-    text = render(
-        "context.md.j2", ws.local_templates, name=name, description=description, includes=wanted
+    text = render_checked(
+        "context.md.j2", ws.local_templates, ws.root, ws.context_file(name),
+        lambda target, text: load_context_file(target, name, text),
+        name=name, description=description, includes=wanted,
     )
     with transaction(ws.root, dry_run=dry_run) as tx:
         tx.write(ws.context_file(name), text)

@@ -14,14 +14,22 @@ if TYPE_CHECKING:
 
 
 def _run(ctx: click.Context, dry_run: bool, stage: Callable[[Workspace, Transaction], Any]) -> Any:
-    """Stage changes, regenerate the derived blocks, then write them (or print the diff)."""
-    from .._fileio import transaction
+    """Stage changes, regenerate the derived blocks, then write them (or print the diff).
+
+    The changes (templates included) are computed outside the repository lock, which is
+    held only to compare and replace (``_fileio.run_transaction``): a slow template never
+    keeps another writer waiting."""
+    from .._fileio import run_transaction
     from ..sync import refresh
 
     ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run) as tx:
+
+    def compute(tx: Transaction) -> Any:
         result = stage(ws, tx)
         refresh(ws, tx)
+        return result
+
+    result, tx = run_transaction(ws.root, compute, dry_run=dry_run)
     if dry_run:
         click.echo(tx.diff(), nl=False)
         return None
@@ -111,7 +119,7 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, commi
     on the controlling terminal. When CODEOWNERS or the sdd context name approvers, only
     they may approve. See docs/approvals.md.
     """
-    from .._fileio import transaction
+    from .._fileio import run_transaction
     from ..gates import approve as stage
     from ..gates import repair_missing_phase
     from ..sync import refresh
@@ -129,10 +137,14 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, commi
             click.echo(f"approved {', '.join(phases)} of {project} (imported)")
         return
     ws = workspace(ctx)
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        result = repair_missing_phase(ws, tx, project) or stage(ws, tx, project, by, force)
+
+    def compute(tx: Transaction) -> Any:
+        approved = repair_missing_phase(ws, tx, project) or stage(ws, tx, project, by, force)
         refresh(ws, tx)
-        changes = tx.changes()
+        return approved
+
+    result, tx = run_transaction(ws.root, compute, dry_run=dry_run)  # the next draft renders
+    changes = tx.changes()  # outside the lock
     if dry_run:
         click.echo(tx.diff(), nl=False)
         return

@@ -48,7 +48,8 @@ def next_(ctx: click.Context, project: str | None, as_name: str | None, all_task
         click.echo(to_text(ws, step), nl=False)
 
 
-def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit: bool) -> None:
+def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object,
+            plan: object | None = None) -> None:
     from ..complete import Completion, commit_message
 
     assert isinstance(done, Completion)
@@ -56,12 +57,12 @@ def _finish(ctx: click.Context, done: object, dry_run: bool, tx: object, commit:
         click.echo(tx.diff(), nl=False)  # type: ignore[attr-defined]
         return
     click.echo(done.message)
-    if commit and done.changed:
-        from .._git import commit_paths
+    if plan is not None and done.changed:
+        from ..git_commit import Plan, commit
 
-        ws = workspace(ctx)
+        assert isinstance(plan, Plan)
         message = commit_message(done)
-        sha = commit_paths(ws.root, [done.project.docs["tasks"].path, ws.sdd_context], message)
+        sha = commit(plan, message)
         click.echo(f"committed {sha[:7]}: {message.splitlines()[0]}")
 
 
@@ -87,7 +88,8 @@ def _report_missing_tests(ctx: click.Context, done: object) -> None:
 @click.argument("task")
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
 @click.option("--commit", is_flag=True,
-              help="Also commit the changed files with git (trailer Sddkit-Task: PROJECT/TASK).")
+              help="Also commit sdd's own change with git (your other edits stay uncommitted; "
+                   "trailer Sddkit-Task: PROJECT/TASK).")
 @click.option("--force", is_flag=True,
               help="Check it even if its dependencies are open or it is blocked (recorded).")
 @click.option("--no-verify", is_flag=True,
@@ -113,6 +115,12 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
         from ..person import require_person
 
         require_person(f"sdd done {task} --force", project or task)
+    repo = None
+    if commit and not dry_run:  # every precondition of the commit before anything is run or
+        from ..git_commit import preflight  # written
+
+        repo = preflight(ws.root)
+    plans: list[object] = []
     # before the lock: checks may run for minutes
     mark = verify_for_done(ws, task, project, force, no_verify, timeout,
                            listener(stream_output=False), dry_run).mark
@@ -121,13 +129,17 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
         result = complete(ws, tx, task, project, force, mark)
         if result.changed:
             refresh(ws, tx)
+        if repo is not None:  # sddkit's own change, apart from a person's (or refused)
+            from ..git_commit import plan
+
+            plans[:] = [plan(repo, tx.changes())]
         return result
 
     result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
     if dry_run and result.changed and result.task.checks and not no_verify:
         click.echo(f"sdd: dry run: {len(result.task.checks)} runnable check(s) not run; the "
                    "mark shows what a pass would record", err=True)
-    _finish(ctx, result, dry_run, tx, commit)
+    _finish(ctx, result, dry_run, tx, plans[0] if plans else None)
     if not dry_run:
         _report_missing_tests(ctx, result)
 
@@ -152,7 +164,7 @@ def undo(ctx: click.Context, task: str, project: str | None, dry_run: bool) -> N
         return result
 
     result, tx = run_transaction(ws.root, stage, dry_run=dry_run)
-    _finish(ctx, result, dry_run, tx, False)
+    _finish(ctx, result, dry_run, tx)
 
 
 @click.command()

@@ -32,7 +32,8 @@ def next_(ctx: click.Context, project: str | None, as_name: str | None, all_task
 @click.argument("task")
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
 @click.option("--commit", is_flag=True,
-              help="Also commit the changed files with git (trailer Sddkit-Task: PROJECT/TASK).")
+              help="Also commit sdd's own change with git (your other edits stay uncommitted; "
+                   "trailer Sddkit-Task: PROJECT/TASK).")
 @click.option("--force", is_flag=True,
               help="Check it even if its dependencies are open or it is blocked (recorded).")
 @click.option("--no-verify", is_flag=True,

@@ -27,7 +27,7 @@ def handle(exc: BaseException) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{_user_path(exc.filename)}: " if exc.filename else ""
         sys.stderr.write(f"sdd: {where}{exc.strerror or exc}\n")
         return 1
     if os.environ.get("SDDKIT_DEBUG") or not isinstance(exc, Exception):
@@ -37,6 +37,40 @@ def handle(exc: BaseException) -> int:
         "SDDKIT_DEBUG=1 for the traceback and report it)\n"
     )
     return 1
+
+
+def report_faults(strict: bool, error: BaseException | None = None) -> int:
+    """Print on stderr the broken projects and contexts the command skipped (recorded by
+    :mod:`sddkit.faults`), one warning line each; return 1 under ``--strict`` when there
+    were any, else 0. When the command failed with ``error``, a fault about the same file
+    is that error, not a second line."""
+    faults = sys.modules.get("sddkit.faults")
+    if faults is None:  # nothing was listed: nothing can have been skipped
+        return 0
+    if isinstance(error, SddkitError) and error.path is not None:
+        faults.forget_path(error.path)
+    lines = faults.warning_lines(Path.cwd())
+    faults.reset()
+    for line in lines:
+        sys.stderr.write(line + "\n")
+    if lines and strict:
+        sys.stderr.write(f"sdd: --strict: {len(lines)} project(s) or context(s) cannot be read\n")
+        return 1
+    return 0
+
+
+def _user_path(filename: object) -> str:
+    """An OS error's file as the user knows it: a temporary file of sddkit's
+    (``.NAME.XXXXXXXX.sddkit-tmp``) is named as the file it was to replace, and a path
+    under the current folder is relative."""
+    path = Path(os.fsdecode(filename)) if isinstance(filename, (str, bytes)) else Path(str(filename))
+    name = path.name
+    if name.startswith(".") and name.endswith(".sddkit-tmp"):
+        path = path.parent / name[1:-len(".sddkit-tmp")].rsplit(".", 1)[0]
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def flush_caches() -> None:

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._gitdirs import git_dirs
+
 #: Bump when a cached value changes shape (8: rows and task summaries carry Blockers).
 VERSION = 8
 #: A file modified this recently (ns) may be modified again within its timestamp's
@@ -65,34 +67,9 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 (git's id)
 
 
-def _git_dirs(root: Path) -> tuple[Path, Path] | None:
-    """(the git directory, the common directory) of the work tree at ``root``, read from
-    ``.git`` (a folder, or a file ``gitdir: ...`` in a worktree) without running git."""
-    dot = root / ".git"
-    if dot.is_dir():
-        return dot, dot
-    if not dot.is_file():
-        return None
-    try:
-        line = dot.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    if not line.startswith("gitdir:"):
-        return None
-    git_dir = Path(line[len("gitdir:"):].strip())
-    git_dir = git_dir if git_dir.is_absolute() else (root / git_dir)
-    common = git_dir
-    try:
-        shared = (git_dir / "commondir").read_text(encoding="utf-8").strip()
-        common = Path(os.path.normpath(git_dir / shared))
-    except (OSError, UnicodeDecodeError):
-        pass
-    return (git_dir, common) if git_dir.is_dir() else None
-
-
 def git_dir(root: Path) -> Path | None:
     """The git directory of the work tree at ``root`` (a worktree's own), or None."""
-    found = _git_dirs(root)
+    found = git_dirs(root)
     return found[0] if found is not None else None
 
 
@@ -105,7 +82,7 @@ def location(root: Path, kind: str = "parse") -> Path:
     """Where the ``kind`` cache of the repository at ``root`` lives (see the module doc)."""
     if kind == "shared-rows":
         return user_folder() / f"shared-rows-v{VERSION}"
-    found = _git_dirs(root)
+    found = git_dirs(root)
     if found is not None:
         folder = found[0] if kind == "rows" else found[1]
         return folder / f"sddkit-{kind}-v{VERSION}"

@@ -3,19 +3,19 @@
 Promises (see docs/reliability.md):
 
 - reads refuse non-UTF-8 text and NUL bytes with the file and line at fault;
-- writes are atomic: a temporary file in the same folder, flushed and fsynced,
-  then ``os.replace``; a failure at any point leaves the original untouched and
-  removes the temporary file;
+- writes are atomic and all or nothing: every file of a change goes to a temporary
+  file in its folder first (flushed and fsynced), then each is replaced; a failure
+  puts back the files already replaced (``_commit``);
+- a file someone else changed since it was read is never silently overwritten:
+  sddkit's edit is re-applied over theirs or the change is refused (``_merge``);
 - nothing is written when nothing changed, and a dry run writes nothing;
 - no path resolves outside the repository root, symlinks included, and only
   regular files are ever replaced;
-- read-modify-write happens under one repository lock (``filelock``, imported
-  only when a command writes).
+- the replace happens under one repository lock, in the git common dir (``_lock``).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import stat
 from collections.abc import Callable, Iterator
@@ -24,14 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from .errors import LockTimeout, SddkitError, UnsafePath
+from ._commit import FAULT_ENV, TEMP_SUFFIX, Staged, WriteFailed, write_all  # noqa: F401
+from ._lock import DEFAULT_LOCK_TIMEOUT, lock_path, lock_timeout, repo_lock  # noqa: F401
+from .errors import SddkitError, UnsafePath
 
-#: Seconds to wait for the repository lock before giving up with a clear message.
-DEFAULT_LOCK_TIMEOUT = 30.0
 T = TypeVar("T")
-#: Test-only fault injection: when set to "before-replace", a write fails after
-#: the temporary file is written and before it replaces the original.
-FAULT_ENV = "SDDKIT_TEST_FAULT"
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -48,6 +45,22 @@ def decode(data: bytes, path: Path) -> str:
         raise SddkitError(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", path, line
         ) from None
+
+
+def check_text(text: str, path: Path) -> None:
+    """Refuse text that :func:`decode` would refuse when read back (a NUL byte, or a lone
+    surrogate that cannot be written as UTF-8), so no write makes a file unreadable."""
+    nul = text.find("\x00")
+    if nul != -1:
+        raise SddkitError("refusing to write a NUL byte: every later read would refuse the file",
+                          path, text.count("\n", 0, nul) + 1)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SddkitError("refusing to write text that is not valid Unicode (a lone "
+                              "surrogate, as a command-line argument in another encoding "
+                              "gives)", path, text.count("\n", 0, exc.start) + 1) from None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -88,119 +101,81 @@ def inside_root(root: Path, path: Path) -> Path:
     return real
 
 
+#: What the user is told for an OS error while writing, by errno name; else its strerror.
+_WRITE_REASONS = {
+    "ENOSPC": "no space left on the device",
+    "EDQUOT": "the disk quota is exceeded",
+    "EFBIG": "the file would exceed the file-size limit (`ulimit -f`)",
+    "EROFS": "the file system is read-only",
+}
+
+
+def write_failure(exc: OSError, root: Path, path: Path, action: str = "write") -> SddkitError:
+    """An OS error met while writing ``path`` as one line naming ``path`` (never a temporary
+    file's absolute path): the reason in words, and the folder when a permission is missing.
+
+    Sources: errno names from POSIX ``<errno.h>``; ``EACCES``/``EPERM`` on creating or
+    replacing an entry is a permission of its folder (POSIX ``rename``/``open``)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in ("EACCES", "EPERM"):
+        # the entry the OS refused to create (a folder, the temporary file) or rename
+        # (the temporary file over the file) lives in a folder without write permission
+        culprit = Path(os.fsdecode(exc.filename)).parent if exc.filename else path.parent
+        try:
+            shown = culprit.resolve().relative_to(root.resolve()).as_posix() or "."
+        except (ValueError, OSError):
+            shown = str(culprit)
+        reason = f"permission denied (the folder {shown}/ is not writable)"
+    else:
+        reason = _WRITE_REASONS.get(name) or (exc.strerror or str(exc)).rstrip(".")
+    return SddkitError(f"could not {action} it: {reason}; it is unchanged", path)
+
+
 def atomic_write(root: Path, path: Path, text: str) -> bool:
     """Replace ``path`` with ``text`` atomically. Returns False when the bytes are already there."""
-    import tempfile
+    item = _staged(root, path, text, None, compare=False)
+    return item is not None and bool(_write(root, [item]))
 
+
+def _write(root: Path, items: list[Staged]) -> list[Path]:
+    """:func:`~sddkit._commit.write_all`, an OS refusal worded by :func:`write_failure`."""
+    try:
+        return write_all(items)
+    except WriteFailed as failed:
+        error = write_failure(failed.error, root, failed.path)
+        if failed.undone:
+            raise error from None
+        raise SddkitError(error.message.replace(
+            "; it is unchanged", "; other files of the change were written and could not be "
+            "put back: run `sdd check`"), error.path) from None
+
+
+def _staged(root: Path, path: Path, text: str, original: str | None, *, compare: bool
+            ) -> Staged | None:
+    """A :class:`~sddkit._commit.Staged` write of ``text`` to ``path``; None when the bytes
+    are already there.
+
+    With ``compare``, ``original`` is what the transaction read (None: absent), checked
+    again just before the replace; without, the file as it is now is the original.
+    """
     real = inside_root(root, path)
     data = text.encode("utf-8")
     mode: int | None = None
-    if os.path.lexists(real):
+    existed = os.path.lexists(real)
+    if existed:
         st = real.lstat()
         if not stat.S_ISREG(st.st_mode):
             raise UnsafePath("not a regular file; refusing to replace it", path)
-        if real.read_bytes() == data:
-            return False
+        current = real.read_bytes()
+        if current == data:
+            return None
         mode = stat.S_IMODE(st.st_mode)
-    created = _make_folders(real.parent)
-    try:
-        inside_root(root, real.parent)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".sddkit-tmp",
-                                        dir=real.parent)
-    except BaseException:
-        _remove_folders(created)
-        raise
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        if os.environ.get(FAULT_ENV) == "before-replace":
-            raise OSError("injected fault before replace (SDDKIT_TEST_FAULT)")
-        os.replace(tmp, real)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        _remove_folders(created)
-        raise
-    return True
-
-
-def _make_folders(folder: Path) -> list[Path]:
-    """Create ``folder`` and its missing parents; return the ones created, deepest first."""
-    missing = []
-    current = folder
-    while not os.path.lexists(current) and current != current.parent:
-        missing.append(current)
-        current = current.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    return missing
-
-
-def _remove_folders(created: list[Path]) -> None:
-    """Undo :func:`_make_folders` after a failed write: a failed command leaves no new folder."""
-    for folder in created:
-        try:
-            folder.rmdir()
-        except OSError:  # something else was put there meanwhile: leave it
-            return
-
-
-def lock_path(root: Path) -> Path:
-    """Where the repository lock lives: inside ``.git/`` when there is one, never the tree."""
-    import hashlib
-    import tempfile
-
-    git_dir = root / ".git"
-    if git_dir.is_dir():
-        return git_dir / "sddkit.lock"
-    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"sddkit-{digest}.lock"
-
-
-def lock_timeout() -> float:
-    """Seconds to wait for the lock: ``SDDKIT_LOCK_TIMEOUT``, else :data:`DEFAULT_LOCK_TIMEOUT`."""
-    value = os.environ.get("SDDKIT_LOCK_TIMEOUT")
-    if value is None or not value.strip():
-        return DEFAULT_LOCK_TIMEOUT
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds < 0:
-        raise SddkitError(
-            f"SDDKIT_LOCK_TIMEOUT must be a number of seconds (0 or more), found {value!r:.40}"
-        )
-    return seconds
-
-
-@contextmanager
-def repo_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
-    """Hold the repository lock. An OS lock: a killed holder releases it at once."""
-    import filelock  # only commands that write pay for this import
-
-    if timeout is None:
-        timeout = lock_timeout()
-    path = lock_path(root)
-    lock = filelock.FileLock(str(path), timeout=timeout)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise LockTimeout(
-            f"another sdd process has held the repository lock for {timeout:g}s; "
-            "wait for it to finish, or stop it and try again",
-            path,
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
+        if not compare:
+            original = decode(current, path)
+    inside_root(root, real.parent)
+    return Staged(path, real, text, original if compare or existed else None, existed, mode)
 
 
 @dataclass
@@ -239,6 +214,7 @@ class Transaction:
 
     def write(self, path: Path, text: str) -> None:
         key = self._key(path)
+        check_text(text, key)
         if key not in self.originals:
             self.read(key)
         inside_root(self.root, key)
@@ -305,20 +281,26 @@ class Transaction:
             return key.as_posix()
 
     def commit(self) -> list[Path]:
-        """Write every changed file atomically, then delete the removals; return the paths.
+        """Write every changed file, all or nothing, then delete the removals; return the
+        paths (the order is in :mod:`sddkit._commit`).
 
         Every path is checked first (inside the root, a regular file or absent), so a
         refused path refuses the whole change: no file is written before the refusal.
+        A file someone else changed since it was read gets sddkit's edit re-applied over
+        theirs, or the change is refused naming it: nothing is silently overwritten.
+        Raises :class:`SddkitError` naming the file at fault; then no file changed.
         """
         changes = self.changes()
         for key, _old, _new in changes:
             _check_writable(self.root, key)
         for key in self.deletions():
             _check_deletable(self.root, key)
-        written = []
-        for key, _old, new in changes:
-            if atomic_write(self.root, key, new):
-                written.append(key)
+        items = []
+        for key, old, new in changes:
+            item = _staged(self.root, key, new, old, compare=True)
+            if item is not None:
+                items.append(item)
+        written = _write(self.root, items)
         for key in self.deletions():
             if safe_delete(self.root, key, self.originals.get(key)):
                 written.append(key)
@@ -347,7 +329,10 @@ def safe_delete(root: Path, path: Path, expected: str | None) -> bool:
     _check_deletable(root, path)
     if expected is None or path.read_bytes() != expected.encode("utf-8"):
         raise SddkitError("changed on disk while sdd was working; not deleted, run again", path)
-    path.unlink()
+    try:
+        path.unlink()
+    except OSError as exc:
+        raise write_failure(exc, root, path, "delete") from None
     return True
 
 

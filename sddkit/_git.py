@@ -1,24 +1,10 @@
-"""The only module that imports GitPython, and only inside its functions (it is slow to import)."""
+"""Reading git: plain `git` processes (GitPython is no longer used: it reads no SHA-256 repository)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from .errors import SddkitError
-
-
-def _repo(root: Path) -> Any | None:
-    try:
-        import git
-    except ImportError:  # pragma: no cover - GitPython is a dependency; git itself may be absent
-        return None
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return None
-    except git.GitError:
-        return None
 
 
 def head_sha(root: Path) -> str | None:
@@ -38,27 +24,11 @@ def user_name(root: Path) -> str | None:
     return text or None
 
 
-def commit_paths(root: Path, paths: list[Path], message: str) -> str:
-    """Commit exactly ``paths`` (other staged changes stay staged and uncommitted)."""
-    import git
-
-    repo = _repo(root)
-    if repo is None:
-        raise SddkitError("--commit needs a git repository", root)
-    work = Path(repo.working_tree_dir or root).resolve()
-    rels = [str(p.resolve().relative_to(work)) for p in paths]
-    try:
-        repo.git.add("--", *rels)
-        repo.git.commit("-m", message, "--only", "--", *rels)
-    except git.GitCommandError as exc:
-        detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
-        raise SddkitError(f"git commit failed: {detail[-1] if detail else exc}", root) from None
-    return str(repo.head.commit.hexsha)
-
-
-def _run_git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = False
+             ) -> bytes | None:
     """``git ARGS`` in ``cwd`` without GitPython (its import alone costs ~0.12 s): stdout,
-    or None when git is missing or fails (not a repository, no commit yet)."""
+    or None when git is missing or fails (not a repository, no commit yet); with ``silent``,
+    None also when git complained on stderr (a file it could not look at)."""
     import subprocess
 
     try:
@@ -66,7 +36,9 @@ def _run_git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
                               input=stdin, capture_output=True, check=False)
     except OSError:
         return None
-    return done.stdout if done.returncode == 0 else None
+    if done.returncode != 0 or (silent and done.stderr.strip()):
+        return None
+    return done.stdout
 
 
 def _toplevel(root: Path) -> Path | None:
@@ -230,8 +202,11 @@ def modified_files(root: Path, under: str) -> set[str] | None:
     """Files under ``under`` (relative to ``root``) that differ from git's index: modified,
     deleted or of another type, as ``git diff-files`` reports them (git compares its stat
     data in C and re-reads racily clean files). Paths relative to ``root``, POSIX. None when
-    git cannot answer (git missing, not a work tree)."""
-    out = _run_git(root, "diff-files", "--relative", "--name-only", "-z", "--", under)
+    git cannot answer (git missing, not a work tree), or could not look at a file: it says
+    so on stderr and leaves the file out, as if it were clean (a folder without read
+    permission), so the caller must look at the files itself."""
+    out = _run_git(root, "diff-files", "--relative", "--name-only", "-z", "--", under,
+                   silent=True)
     if out is None:
         return None
     return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}

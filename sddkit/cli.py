@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from ._boundary import flush_caches, handle
+from ._boundary import flush_caches, handle, report_faults
+from .terminal import escaped_output
 
 #: name -> (module:attribute, one-line help). The help is here so that
 #: ``sdd --help`` lists every command without importing any of them.
@@ -54,6 +55,8 @@ class Options:
     """Global options, carried in ``ctx.obj``."""
 
     root: Path | None = None
+    #: ``--strict``: a neighbour project or context that cannot be read makes the exit 1.
+    strict: bool = False
 
 
 class SddGroup(click.Group):
@@ -78,16 +81,27 @@ class SddGroup(click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
-            raise
-        except Exception as exc:
-            ctx.exit(handle(exc))
-        except KeyboardInterrupt as exc:
-            ctx.exit(handle(exc))
-        finally:
-            flush_caches()
+        faults = sys.modules.get("sddkit.faults")
+        if faults is not None:  # a library caller's earlier run
+            faults.reset()
+        with escaped_output():  # repository text never reaches the terminal raw
+            try:
+                result = super().invoke(ctx)
+            except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort) as exc:
+                code = report_faults(_strict(ctx))
+                if code and getattr(exc, "exit_code", 0) == 0:
+                    ctx.exit(code)
+                raise
+            except Exception as exc:
+                report_faults(False, exc)
+                ctx.exit(handle(exc))
+            except KeyboardInterrupt as exc:
+                ctx.exit(handle(exc))
+            finally:
+                flush_caches()
+            if report_faults(_strict(ctx)):
+                ctx.exit(1)
+            return result
 
 
 @click.group(cls=SddGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,14 +111,24 @@ class SddGroup(click.Group):
     default=None,
     help="Repository root (default: nearest folder above holding AGENTS.ctx/).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when a project or context other than the one asked for cannot be read "
+         "(by default it is reported on stderr and the command succeeds). For CI.",
+)
 @click.version_option(version=None, package_name="sddkit", prog_name="sdd", message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None) -> None:
+def cli(ctx: click.Context, root: Path | None, strict: bool) -> None:
     """sddkit: spec-driven development in plain Markdown under AGENTS.ctx/.
 
     Start a session with `sdd open` and `sdd next`.
     """
-    ctx.obj = Options(root=root)
+    ctx.obj = Options(root=root, strict=strict)
+
+
+def _strict(ctx: click.Context) -> bool:
+    return isinstance(ctx.obj, Options) and ctx.obj.strict
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -64,6 +64,14 @@ def _find(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | N
             )
         raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
     project, task = hits[0]
+    if project_name is None and tx is not None:
+        # the listing may come from the parse cache, whose documents are read later and
+        # outside ``tx``: load the one project through ``tx``, so a concurrent writer's
+        # change to its task list is seen when the write is compared under the lock
+        project = load_project(ws, project.name, tx)
+        task = project.tasks.get(ref) if project.tasks is not None else None
+        if task is None:  # pragma: no cover - the list changed between the two reads
+            raise TaskError(f"no task '{shown(ref)}' in {project.name} any more; run it again")
     from .tasks.model import is_position_ref
 
     if not is_position_ref(ref):

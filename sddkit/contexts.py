@@ -78,8 +78,17 @@ def context_names(ws: Workspace) -> list[str]:
     return [
         p.name
         for p in entries
-        if p.is_dir() and p.name not in RESERVED_CONTEXTS and (p / CONTEXT_FILE).exists()
+        if p.is_dir() and p.name not in RESERVED_CONTEXTS and _has_context_file(p)
     ]
+
+
+def _has_context_file(folder: Path) -> bool:
+    """Whether ``folder`` holds a CONTEXT.md; a folder sddkit may not look into counts (its
+    loading then reports the permission problem, rather than the context vanishing)."""
+    try:
+        return (folder / CONTEXT_FILE).exists()
+    except OSError:
+        return True
 
 
 def _load(ws: Workspace, path: Path, name: str | None = None) -> Context:
@@ -90,7 +99,18 @@ def _load(ws: Workspace, path: Path, name: str | None = None) -> Context:
 
 
 def list_contexts(ws: Workspace) -> list[Context]:
-    return [_load(ws, ws.context_file(name), name) for name in context_names(ws)]
+    """Every context that loads, sorted by name. One that cannot be read is recorded in
+    :mod:`sddkit.faults` and left out: it never stops the listing of the others."""
+    from . import faults
+
+    out = []
+    for name in context_names(ws):
+        path = ws.context_file(name)
+        found = faults.isolate("context", name, path,
+                               lambda path=path, name=name: _load(ws, path, name))
+        if isinstance(found, Context):
+            out.append(found)
+    return out
 
 
 def load_root(ws: Workspace) -> Context:
@@ -159,13 +179,21 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").strip()
 
 
-def render_table(contexts: list[Context]) -> str:
-    """The contexts table of the root CONTEXT.md (deterministic: sorted by name)."""
+#: The description shown for a context whose CONTEXT.md cannot be read.
+UNREADABLE = "(unreadable: `sdd check` says why)"
+
+
+def render_table(contexts: list[Context], unreadable: list[str] | None = None) -> str:
+    """The contexts table of the root CONTEXT.md (deterministic: sorted by name).
+
+    ``unreadable`` names contexts whose file cannot be read: they keep a row (the table
+    stays complete while one file is broken) with :data:`UNREADABLE` as description.
+    """
     rows = ["| Context | Description | Includes |", "|---|---|---|"]
-    for ctx in sorted(contexts, key=lambda c: c.name):
-        includes = ", ".join(ctx.includes)
-        rows.append(f"| [{ctx.name}]({ctx.name}/{CONTEXT_FILE}) | {_cell(ctx.description)} | "
-                    f"{_cell(includes)} |")
+    entries = [(c.name, _cell(c.description), _cell(", ".join(c.includes))) for c in contexts]
+    entries += [(name, UNREADABLE, "") for name in unreadable or ()]
+    for name, description, includes in sorted(entries):
+        rows.append(f"| [{name}]({name}/{CONTEXT_FILE}) | {description} | {includes} |")
     return "\n".join(rows) + "\n"
 
 
@@ -176,7 +204,7 @@ def new_context(ws: Workspace, tx: Transaction, name: str, description: str = ""
     Refused (:class:`SddkitError`) for an invalid or reserved name, a context that exists,
     a description of more than one line, or an include that is unknown or the context itself.
     """
-    from .rendering import render
+    from .rendering import render_checked
 
     check_context_name(name)
     if "\n" in description or "\r" in description:
@@ -193,9 +221,11 @@ def new_context(ws: Workspace, tx: Transaction, name: str, description: str = ""
                 f"--includes: unknown context '{shown(inc)}'; known contexts: "
                 f"{', '.join(known) or 'none'}"
             )
-    text = render(
-        "context.md.j2", ws.local_templates, name=name, description=description, includes=wanted
-    )
     path = ws.context_file(name)
+    text = render_checked(
+        "context.md.j2", ws.local_templates, ws.root, path,
+        lambda target, text: load_context_file(target, name, text),
+        name=name, description=description, includes=wanted,
+    )
     tx.write(path, text)
     return path

@@ -61,15 +61,18 @@ def main(argv: list[str] | None = None) -> None:
 
         click_main(args)
         return
-    from ._boundary import flush_caches, handle
+    from ._boundary import flush_caches, handle, report_faults
+    from .terminal import escaped_output
 
-    try:
-        _next(*parsed)
-        code = 0
-    except BaseException as exc:  # the same boundary as the click commands
-        if isinstance(exc, SystemExit):
-            raise
-        code = handle(exc)
-    finally:
-        flush_caches()
+    with escaped_output():  # as the click group: repository text never reaches a terminal raw
+        try:
+            _next(*parsed)
+            code = report_faults(False)  # the neighbours that cannot be read, on stderr
+        except BaseException as exc:  # the same boundary as the click commands
+            if isinstance(exc, SystemExit):
+                raise
+            report_faults(False, exc)
+            code = handle(exc)
+        finally:
+            flush_caches()
     sys.exit(code)

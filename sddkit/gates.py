@@ -13,9 +13,9 @@ from ._fileio import Transaction, read_text
 from .blockers import IN_REVIEW, phase_blocker
 from .errors import GateError, SddkitError
 from .names import check_slug
-from .phases import PhaseDoc, phase_index
+from .phases import PhaseDoc, load_doc, phase_index
 from .project import Project, load_project
-from .rendering import render
+from .rendering import render_checked
 from .review import problems
 from .workspace import PHASES, Workspace
 
@@ -33,6 +33,15 @@ def iso(moment: datetime) -> str:
 
 def _load(ws: Workspace, tx: Transaction, name: str) -> Project:
     return load_project(ws, name, tx)
+
+
+def _read_back(path: Path, text: str, project: str, phase: str) -> None:
+    """Read a rendered phase document as every command will (front matter, task list)."""
+    load_doc(path, text, project, phase)
+    if phase == "tasks":
+        from .tasks.parse import parse_tasks
+
+        parse_tasks(text, path)
 
 
 def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> Path:
@@ -56,9 +65,12 @@ def _scaffold(ws: Workspace, tx: Transaction, project: Project, phase: str) -> P
                 source = body.strip("\n")
     tx.write(
         path,
-        render(
+        render_checked(
             f"{phase}.md.j2",
             ws.local_templates,
+            ws.root,
+            path,
+            lambda target, text: _read_back(target, text, project.name, phase),
             project=project.name,
             title=project.title,
             source=source,
@@ -76,7 +88,8 @@ def new_project(
     check_slug(name, "project")
     folder = ws.assets / name
     if folder.exists() or folder.is_symlink():
-        raise SddkitError(f"project '{name}' already exists", folder)
+        if folder.is_symlink() or not _only_leftovers(tx, folder):
+            raise SddkitError(f"project '{name}' already exists", folder)
     seed_text = None
     if source is not None:
         seed_text = read_text(source)
@@ -87,9 +100,12 @@ def new_project(
     title = title or name
     if "\n" in title or "\r" in title:
         raise SddkitError("--title must be one line")
-    text = render(
+    text = render_checked(
         "constitution.md.j2",
         ws.local_templates,
+        ws.root,
+        folder / "constitution.md",
+        lambda target, text: _read_back(target, text, name, "constitution"),
         project=name,
         title=title,
         created=utc_now().date().isoformat(),
@@ -100,6 +116,37 @@ def new_project(
     path = folder / "constitution.md"
     tx.write(path, text)
     return path
+
+
+def _only_leftovers(tx: Transaction, folder: Path) -> bool:
+    """Whether ``folder`` holds nothing but temporary files of a killed sddkit write (or
+    nothing): no project, so ``sdd new`` may take the name. The leftovers it can read are
+    deleted with the change; others stay for ``sdd check`` (SDD-014) to report."""
+    from .faults import only_temporary
+
+    if not folder.is_dir() or not only_temporary(folder):
+        return False
+    for leftover in sorted(folder.iterdir()):
+        try:
+            tx.delete(leftover)
+        except SddkitError:  # not text: leave it
+            pass
+    return True
+
+
+def repair_missing_phase(ws: Workspace, tx: Transaction, name: str) -> Path | None:
+    """Scaffold the current phase's document of ``name`` as a draft when it is missing
+    (the earlier phase approved without it: an interrupted write of an older sddkit, or a
+    deleted file); return its path, or None when there was nothing to repair.
+
+    ``sdd ready`` and ``sdd approve`` call this first, so the project is never stuck on
+    "does not exist yet"; ``sdd check`` reports the state as SDD-014.
+    """
+    project = _load(ws, tx, name)
+    phase = project.current_phase
+    if project.implementing or phase in project.docs or phase == PHASES[0]:
+        return None
+    return _scaffold(ws, tx, project, phase)
 
 
 def _needs_review(project: Project) -> PhaseDoc:

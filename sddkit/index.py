@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from . import _cache, _snapshot
+from . import _cache, _snapshot, faults
 from .blockers import BLOCKED, IN_REVIEW, TASKS_HELD, Blocker, project_blocker
-from .names import natural_key
-from .project import STATES, Project, project_loader, project_names
+from .faults import Broken
+from .names import natural_key, shown
+from .project import STATES, Project, check_folder, project_loader, project_names
 from .workspace import PHASES, Workspace
 
 if TYPE_CHECKING:
@@ -137,7 +138,19 @@ def row_of(project: Project) -> ProjectRow:
 
 def rows(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
          ) -> list[ProjectRow]:
-    """A row for every project, sorted by name. Bad folders and documents are errors.
+    """A row for every healthy project, sorted by name; the broken ones are left out and
+    recorded in :mod:`sddkit.faults` (see :func:`listing`)."""
+    return listing(ws, tx, same_run=same_run)[0]
+
+
+def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
+            ) -> tuple[list[ProjectRow], list[Broken]]:
+    """(a row for every project that loads, a :class:`~sddkit.faults.Broken` for every one
+    that cannot be read), each sorted by name.
+
+    A broken project never stops the others (issue 14): its name, file, line and error are
+    returned and recorded for the run. A folder holding nothing but sddkit's temporary files
+    (a killed ``sdd new``) is not a project and is skipped; so are hidden folders.
 
     A project's row comes from the cache while its documents hold the same bytes
     (:mod:`sddkit._snapshot`); a project with documents staged in ``tx`` is computed from
@@ -148,7 +161,7 @@ def rows(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
     if not same_run:
         _cache.new_run()
     folders = ws.project_folders()
-    names = project_names(ws, set(folders), tx)
+    names = project_names(ws, set(folders), tx, strict=False)
     pending: dict[str, dict[str, str | None]] = {}
     if tx is not None:
         for path in [*tx.pending, *tx.removals]:
@@ -158,25 +171,40 @@ def rows(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
     snapshot = _snapshot.for_workspace(ws.root, ws.assets)
     loader = project_loader(ws, tx, snapshot)
     out: list[ProjectRow] = []
+    broken: list[Broken] = []
     for name in names:
-        cached = snapshot is not None and not folders.get(name, True)
-        if cached and name not in pending:
-            assert snapshot is not None
-            try:
-                found = from_record(snapshot.row(name))
-            except _snapshot.Uncacheable:
-                found, cached = None, False
-            if found is not None:
-                out.append(found)
-                continue
-        row = row_of(loader.project(name))
-        if cached and snapshot is not None:
-            if name in pending:
-                snapshot.put_staged_row(name, pending[name], to_record(row))
-            else:
-                snapshot.put_row(name, to_record(row))
-        out.append(row)
-    return out
+        found = faults.isolate(
+            "project", shown(name), ws.assets / name,
+            lambda name=name: _row(ws, name, loader, snapshot, folders, pending))
+        if not isinstance(found, Broken):
+            out.append(found)
+        elif name not in pending and faults.only_temporary(ws.assets / name):
+            faults.forget(found)  # a killed `sdd new`: nothing a person wrote is there
+        else:
+            broken.append(found)
+    return out, broken
+
+
+def _row(ws: Workspace, name: str, loader: Any, snapshot: _snapshot.Snapshot | None,
+         folders: dict[str, bool], pending: dict[str, dict[str, str | None]]) -> ProjectRow:
+    """The row of one project, from the cache when its documents are unchanged."""
+    check_folder(ws, name)
+    cached = snapshot is not None and not folders.get(name, True)
+    if cached and name not in pending:
+        assert snapshot is not None
+        try:
+            found = from_record(snapshot.row(name))
+        except _snapshot.Uncacheable:
+            found, cached = None, False
+        if found is not None:
+            return found
+    row = row_of(loader.project(name))
+    if cached and snapshot is not None:
+        if name in pending:
+            snapshot.put_staged_row(name, pending[name], to_record(row))
+        else:
+            snapshot.put_row(name, to_record(row))
+    return row
 
 
 def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...]]:

@@ -11,7 +11,8 @@ from typing import Any
 from . import markers
 from ._fileio import Transaction
 from .errors import SddkitError
-from .index import ProjectRow, rows, sort_key
+from .faults import Broken
+from .index import ProjectRow, listing, sort_key
 from .names import natural_key
 from .project import STATES
 from .workspace import Workspace
@@ -45,7 +46,14 @@ def _recent(row: ProjectRow) -> tuple[str, str]:
     return (row.updated, row.name)
 
 
-def render(projects: list[ProjectRow], archived: int = 0) -> str:
+def _broken_line(ws: Workspace, b: Broken) -> str:
+    """A project sddkit cannot read: a row in the ``error`` state naming file, line, error."""
+    fix = _cell(f"fix {b.where(ws)}: {b.error}", 120)
+    return f"| {_cell(b.name)} | - | error | - | {fix} | - | - |"
+
+
+def render(projects: list[ProjectRow], archived: int = 0, broken: list[Broken] | None = None,
+           ws: Workspace | None = None) -> str:
     """The inventory table: every active project (implementing, awaiting approval, drafting,
     blocked) by state and name, then the :data:`COMPLETED_SHOWN` most recently updated
     completed projects (newest first), then one line counting the other completed ones;
@@ -54,8 +62,15 @@ def render(projects: list[ProjectRow], archived: int = 0) -> str:
     Completed projects are most of a long-lived repository: listing each would make the
     block, which agents load at session start, grow without bound (1.1 MB at 10,000
     projects). ``sdd status`` lists every project.
+
+    ``broken`` projects (which cannot be read; ``ws`` makes their paths relative) come
+    first, each a row in the ``error`` state naming its file, line and error: the table
+    stays complete, and can be regenerated, while one project is broken.
     """
     lines = [HEADER, "|---|---|---|---|---|---|---|"]
+    if broken:
+        assert ws is not None
+        lines += [_broken_line(ws, b) for b in sorted(broken, key=lambda b: natural_key(b.name))]
     active = [r for r in projects if r.state != "completed"]
     completed = [r for r in projects if r.state == "completed"]
     lines += [_line(r) for r in sorted(active, key=sort_key)]
@@ -66,11 +81,24 @@ def render(projects: list[ProjectRow], archived: int = 0) -> str:
         noun = "project" if hidden == 1 else "projects"
         lines.append(f"| _{hidden} more completed {noun}: `sdd status` lists every project_ "
                      "|  |  |  |  |  |  |")
-    if not projects:
+    if not projects and not broken:
         lines.append("| _no projects yet: `sdd new NAME`_ |  |  |  |  |  |  |")
     if archived:
         lines += ["", f"Archived: {archived} (`sdd status --archived` lists them)."]
     return "\n".join(lines) + "\n"
+
+
+def without_rows(text: str, projects: list[str], contexts: tuple[str, ...] | list[str] = ()
+                 ) -> str:
+    """``text`` without the inventory rows of ``projects`` (lines ``| NAME |...``) and the
+    contexts-table rows of ``contexts`` (``| [NAME](...``): how ``sdd check`` (SDD-006) and
+    ``sdd inventory --check`` compare the generated blocks while those cannot be read (their
+    error is reported once, as theirs, not again as a stale block)."""
+    prefixes = tuple([f"| {name} |" for name in projects] + [f"| [{name}](" for name in contexts])
+    if not prefixes:
+        return text
+    return "".join(line for line in text.splitlines(keepends=True)
+                   if not line.startswith(prefixes))
 
 
 def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
@@ -79,8 +107,12 @@ def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
     from .archive import archived_count
+    from .contexts import load_context_file
+
+    load_context_file(ws.sdd_context, "sdd", text)  # the inventory's home must itself be sound
     text = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in the block
-    table = render(rows(ws, tx), archived_count(ws, tx))
+    found, broken = listing(ws, tx)
+    table = render(found, archived_count(ws, tx), broken, ws)
     tx.write(ws.sdd_context, markers.replace_block(text, BLOCK, table, ws.sdd_context))
 
 
@@ -89,7 +121,7 @@ def summary(ws: Workspace, full: bool) -> dict[str, Any]:
     from .nextstep import next_step
     from .nextstep import to_text as step_text
 
-    projects = rows(ws)
+    projects, broken = listing(ws)
     counts = {state: 0 for state in STATES}
     for project in projects:
         counts[project.state] += 1
@@ -110,6 +142,9 @@ def summary(ws: Workspace, full: bool) -> dict[str, Any]:
     hidden = len(projects) - len(shown)
     if full and hidden:
         text.append(f"\n({hidden} more not listed: `sdd status` lists every project.)")
+    if broken:
+        text += ["", "Projects that cannot be read (skipped; `sdd check` says more):"]
+        text += [f"- {b.name}: {b.where(ws)}: {b.error}" for b in broken]
     text += ["", "## Next step", "", step_text(ws, step).rstrip("\n")]
     return {
         "counts": counts,
@@ -119,6 +154,7 @@ def summary(ws: Workspace, full: bool) -> dict[str, Any]:
              "notes": r.notes}
             for r in shown
         ],
+        "broken": [b.to_json(ws) for b in broken],
         "next": step.message,
         "command": step.command,
         "text": "\n".join(text) + "\n",

@@ -27,6 +27,16 @@ from typing_extensions import NotRequired, TypedDict
 # --- shared pieces -----------------------------------------------------------------------
 
 
+class Broken(TypedDict):
+    """A project that cannot be read, skipped by a listing (issue 14)."""
+
+    kind: str
+    name: str
+    file: str | None
+    line: int | None
+    error: str
+
+
 class Counts(TypedDict):
     done: int
     total: int
@@ -73,6 +83,7 @@ class OpenProject(TypedDict):
 class OpenSdd(TypedDict):
     counts: dict[str, int]
     projects: NotRequired[list[OpenProject]]  # only when `sdd` is opened
+    broken: list[Broken]
     next: str
     command: str | None
     text: str
@@ -108,6 +119,7 @@ class StatusRow(TypedDict):
 class StatusAll(TypedDict):
     schema: Literal["sddkit.status/1"]
     projects: list[StatusRow]
+    broken: list[Broken]
 
 
 class StatusPhase(TypedDict):
@@ -180,6 +192,7 @@ class Next(TypedDict):
     skipped: list[Skipped]
     others: list[OtherProject]
     read_first: list[ReadFirst]
+    broken: list[Broken]
 
 
 # --- sddkit.next.all/1 -------------------------------------------------------------------

@@ -91,6 +91,9 @@ class Locator:
             ws = self.workspace()
         except SddkitError as exc:
             return _error(exc.located(self.start))
+        from . import faults
+
+        faults.reset()  # each call reports the projects it could not read (``broken``)
         try:
             return _ok(action(ws))
         except SddkitError as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from .blockers import BLOCKED, IN_REVIEW, Blocker
+from .faults import recorded
 from .handout import needs_person
 from .index import ProjectRow
 from .names import natural_key
@@ -186,6 +187,7 @@ def to_json(ws: Workspace, step: Step) -> shape.Next:
             for p in step.others
         ],
         "read_first": [item.to_json() for item in read_first_of(ws, step)],
+        "broken": [b.to_json(ws) for b in recorded() if b.kind == "project"],
     }
 
 

@@ -78,6 +78,9 @@ class PhaseDoc:
     cached_hash: str | None = None
     summary: Any = None  # tasks.TaskSummary for a tasks document, when known
     key: Any = None  # the content key of the bytes this was read from (for the caches)
+    #: How :attr:`text` reads the file later: a transaction's ``read`` when loaded inside
+    #: one, so the bytes a change is computed from are the bytes it compares before writing.
+    reader: Any = None
 
     @property
     def path(self) -> Path:
@@ -88,7 +91,8 @@ class PhaseDoc:
         if self.raw is None:
             from ._fileio import read_text
 
-            self.raw = read_text(self.path)
+            text = self.reader(self.path) if self.reader is not None else None
+            self.raw = text if text is not None else read_text(self.path)
         return self.raw
 
     @property

@@ -228,7 +228,8 @@ class _Loader:
             if hit is not None:
                 try:
                     meta, digest, summary = hit
-                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), key=key)
+                    doc = PhaseDoc(name, phase, file, None, dict(meta), str(digest), key=key,
+                                   reader=tx.read if tx is not None else None)
                     if summary is not None:
                         from .tasks import TaskSummary
 
@@ -339,29 +340,57 @@ def load_project(ws: Workspace, name: str, tx: Transaction | None = None) -> Pro
 
 
 def load_projects(ws: Workspace, tx: Transaction | None = None) -> list[Project]:
-    """Every project, sorted by name. A folder that is not a valid slug is an error.
+    """Every project that loads, sorted by name; with ``tx``, projects created earlier in
+    the transaction are included.
 
-    With ``tx``, projects created earlier in the transaction are included.
+    A project that cannot be read (or whose task list cannot) is left out and recorded in
+    :mod:`sddkit.faults` (reported after the command): a search across projects, as
+    ``sdd done T001`` without ``--project`` makes, is never stopped by one broken project.
     """
+    from . import faults
+
     _cache.new_run()
     loader = _Loader(ws, tx, _snapshot.for_workspace(ws.root, ws.assets))
-    return [loader.project(name) for name in project_names(ws, set(ws.project_names()), tx)]
+
+    def load(name: str) -> Project:
+        check_folder(ws, name)
+        project = loader.project(name)
+        project.tasks  # noqa: B018 - parsed now, inside the isolation
+        return project
+
+    out = []
+    for name in project_names(ws, set(ws.project_names()), tx, strict=False):
+        found = faults.isolate("project", shown(name), ws.assets / name,
+                               lambda name=name: load(name))
+        if isinstance(found, Project):
+            out.append(found)
+        elif faults.only_temporary(ws.assets / name):
+            faults.forget(found)  # a killed `sdd new`: nothing a person wrote is there
+    return out
 
 
-def project_names(ws: Workspace, on_disk: set[str], tx: Transaction | None = None) -> list[str]:
-    """``on_disk`` plus the projects staged in ``tx``, sorted; a folder that is not a slug is
-    an error (it could never be addressed)."""
-    names = set(on_disk)
+def project_names(ws: Workspace, on_disk: set[str], tx: Transaction | None = None,
+                  strict: bool = True) -> list[str]:
+    """``on_disk`` plus the projects staged in ``tx``, sorted; hidden folders (a tool's, as
+    ``.obsidian``) are left out. A folder that is not a slug could never be addressed: an
+    error, or with ``strict=False`` kept for the caller to report (:func:`check_folder`)."""
+    names = {n for n in on_disk if not n.startswith(".")}
     if tx is not None:
         names |= {p.parent.name for p in tx.pending if p.parent.parent == ws.assets}
         # a project moved away in this transaction (``sdd archive``) is no longer listed
         names -= {p.parent.name for p in tx.removals
                   if p.parent.parent == ws.assets and p.name == "constitution.md"}
-    for name in names:
-        if not SLUG.fullmatch(name):
-            raise SddkitError(
-                "project folder name is not a valid slug; rename it (lowercase letters, digits, "
-                "hyphens)",
-                ws.assets / name,
-            )
+    if strict:
+        for name in names:
+            check_folder(ws, name)
     return sorted(names)
+
+
+def check_folder(ws: Workspace, name: str) -> None:
+    """Refuse a project folder whose name is not a slug (it could never be addressed)."""
+    if not SLUG.fullmatch(name):
+        raise SddkitError(
+            "project folder name is not a valid slug; rename it (lowercase letters, digits, "
+            "hyphens)",
+            ws.assets / name,
+        )

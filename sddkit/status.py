@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .index import ProjectRow, row_of, rows, sort_key
+from .index import ProjectRow, listing, row_of, sort_key
 from .project import load_project
 from .workspace import PHASES, Workspace
 
@@ -29,7 +29,11 @@ def _row(r: ProjectRow) -> dict[str, Any]:
 
 
 def project_summary(ws: Workspace) -> dict[str, Any]:
-    return {"schema": SCHEMA, "projects": [_row(r) for r in sorted(rows(ws), key=sort_key)]}
+    """``sddkit.status/1`` for every project; ``broken`` lists the projects that cannot be
+    read (kind, name, file, line, error; docs/json.md)."""
+    found, broken = listing(ws)
+    return {"schema": SCHEMA, "projects": [_row(r) for r in sorted(found, key=sort_key)],
+            "broken": [b.to_json(ws) for b in broken]}
 
 
 def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
@@ -54,15 +58,19 @@ def project_detail(ws: Workspace, name: str) -> dict[str, Any]:
 
 def summary_text(data: dict[str, Any]) -> str:
     """``sdd status`` without a project, as text: one line per project."""
-    rows = data["projects"]
-    if not rows:
+    rows, broken = data["projects"], data.get("broken", [])
+    if not rows and not broken:
         return "No projects yet: `sdd new NAME` starts one.\n"
-    width = max(len(r["project"]) for r in rows)
+    width = max(len(name) for name in [*(r["project"] for r in rows),
+                                       *(b["name"] for b in broken)])
     out = []
     for r in rows:
         flags = f"  [{', '.join(r['flags'])}]" if r["flags"] else ""
         out.append(f"{r['project']:<{width}}  {r['state']:<17} {r['phase']:<12} "
                    f"{r['progress']}{flags}\n")
+    for b in broken:  # cannot be read: the file, line and error (also on stderr)
+        where = f"{b['file']}:{b['line']}" if b["line"] else b["file"] or "-"
+        out.append(f"{b['name']:<{width}}  {'error':<17} {'-':<12} {where}: {b['error']}\n")
     return "".join(out)
 
 

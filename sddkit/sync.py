@@ -9,24 +9,33 @@ from .markers import replace_block
 from .workspace import Workspace
 
 
-def staged_contexts(ws: Workspace, tx: Transaction) -> list[Context]:
-    """Every context as the transaction sees it: on disk, or written earlier in ``tx``."""
+def staged_contexts(ws: Workspace, tx: Transaction) -> tuple[list[Context], list[str]]:
+    """(every context as the transaction sees it: on disk, or written earlier in ``tx``;
+    the names of those that cannot be read, recorded in :mod:`sddkit.faults`)."""
+    from . import faults
+
     names = set(context_names(ws))
     for path in tx.pending:
         if path.name == "CONTEXT.md" and path.parent.parent == ws.ctx:
             names.add(path.parent.name)
-    out = []
+    out: list[Context] = []
+    broken: list[str] = []
     for name in sorted(names):
         path = ws.context_file(name)
-        out.append(load_context_file(path, name, tx.read(path)))
-    return out
+        found = faults.isolate("context", name, path,
+                               lambda p=path, n=name: load_context_file(p, n, tx.read(p)))
+        if isinstance(found, Context):
+            out.append(found)
+        else:
+            broken.append(name)
+    return out, broken
 
 
 def refresh_contexts_table(ws: Workspace, tx: Transaction) -> None:
     text = tx.read(ws.root_context)
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.root_context)
-    table = render_table(staged_contexts(ws, tx))
+    table = render_table(*staged_contexts(ws, tx))
     tx.write(ws.root_context, replace_block(text, TABLE_BLOCK, table, ws.root_context))
 
 

@@ -280,6 +280,46 @@ def where(case: Case) -> str | None:
     return f"{file}:{line}" if line else file
 
 
+def broken_project(case: Case) -> str | None:
+    """The project folder (a file inside it, or the folder itself) or the context other
+    than ``sdd`` a case breaks, when the commands are the default readers: the listings and
+    the writes elsewhere skip it and report it (issue 14) instead of refusing."""
+    if case.target is None or "commands" in case.data or "argv" in case.data:
+        return None
+    if case.target == BACKEND_CTX:
+        return "backend"
+    if case.target == SDD_CTX:
+        return "sdd"
+    if not case.target.startswith(ASSETS):
+        return None
+    return case.target[len(ASSETS):].split("/")[0] or None
+
+
+def isolated(command: str, project: str) -> bool:
+    """Whether ``command`` goes on when ``project`` cannot be read: it neither names it
+    nor is `sdd check` (which reports it as a finding). The sdd context holds the
+    inventory, so only the listings of contexts go on without it."""
+    words = command.split()
+    if project == "sdd":
+        return command in ("open", "ctx list")
+    return words[0] != "check" and project not in words
+
+
+def assert_reported(case: Case, command: str, result: subprocess.CompletedProcess[str]) -> None:
+    """The command did its work (exit 0) and named the broken project's file on stderr,
+    in one warning line."""
+    no_traceback(command, result)
+    assert result.returncode == 0, (command, result.returncode, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, (command, result.stderr)
+    located = where(case)
+    assert lines[0].startswith(f"sdd: warning: {located}: " if located else "sdd: warning: "), \
+        (command, located, lines[0])
+    assert " skipped: " in lines[0]
+    if case.messages():
+        assert any(m in lines[0] for m in case.messages()), (command, case.messages(), lines[0])
+
+
 def assert_refused(case: Case, command: str, result: subprocess.CompletedProcess[str]) -> None:
     no_traceback(command, result)
     assert result.returncode == 1, (command, result.returncode, result.stdout, result.stderr)
@@ -358,14 +398,29 @@ def test_bad_input(name: str, standard: Path, tmp_path: Path) -> None:
     before, outside_before = tree_digest(repo), tree_digest(outside)
     commands = case.commands()
     if case.exit == 1:
+        project = broken_project(case)
+        neighbours = [c for c in commands if project is not None and isolated(c, project)]
+        commands = [c for c in commands if c not in neighbours]
         for command, result in run_all(repo, commands):
             assert_refused(case, command, result)
+        for command, result in run_all(repo, [c for c in neighbours if read_only(c)]):
+            assert_reported(case, command, result)
+        for command, result in run_all(repo, [f"--strict {c}" for c in neighbours
+                                              if read_only(c)]):
+            no_traceback(command, result)
+            assert result.returncode == 1, (command, result.stderr)
         for command, result in run_all(repo, list(case.data.get("fine", []))):
             no_traceback(command, result)
             assert result.returncode == 0, (command, result.stderr)
         assert tree_digest(repo) == before
         assert tree_digest(outside) == outside_before
         assert not list(repo.rglob("*.sddkit-tmp"))
+        for index, command in enumerate(c for c in neighbours if not read_only(c)):
+            copy = tmp_path / f"n{index}"  # a write elsewhere succeeds, leaving the file be
+            shutil.copytree(repo, copy, symlinks=True)
+            assert_reported(case, command, run(copy, command))
+            if case.target is not None and (repo / case.target).is_file():
+                assert (copy / case.target).read_bytes() == (repo / case.target).read_bytes()
         return
     # valid but odd: every reader succeeds and writes nothing ...
     for command, result in run_all(repo, [c for c in commands if read_only(c)]):

@@ -169,7 +169,7 @@ def test_sdd002_history_successor_committed_before_predecessor_approval(
     folder = assets(drafting)
     # a spec written by hand and committed while the constitution was still a draft
     spec_text = (Path(__file__).parents[1] / "templates/spec.md.j2").read_text()
-    spec_text = spec_text.replace("{{ project }}", "demo").replace("{{ title }}", "demo")
+    spec_text = re.sub(r"\{\{ (project|title)( \| yaml)? \}\}", "demo", spec_text)
     spec_text = re.sub(r"\{%.*?%\}", "", spec_text, flags=re.DOTALL)
     (folder / "spec.md").write_text(spec_text)
     _commit(drafting, "spec early", "2020-01-01T00:00:00+00:00")

@@ -54,6 +54,7 @@ def assert_failed_cleanly(result: subprocess.CompletedProcess[str]) -> None:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("sdd: ") and "injected fault" in lines[0]
+    assert lines[0].endswith("; it is unchanged") and "sddkit-tmp" not in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
 
 

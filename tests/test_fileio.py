@@ -31,8 +31,9 @@ def test_fault_before_replace_leaves_original_and_no_temp(
     target = tmp_path / "f.md"
     target.write_text("original\n")
     monkeypatch.setenv("SDDKIT_TEST_FAULT", "before-replace")
-    with pytest.raises(OSError, match="injected fault"):
+    with pytest.raises(SddkitError, match="injected fault") as raised:
         atomic_write(tmp_path, target, "changed\n")
+    assert raised.value.path == target
     assert target.read_text() == "original\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.md"]
 

@@ -247,27 +247,36 @@ def test_broken_yaml_names_file_and_line(initialised: Path, sdd: Invoke) -> None
     doc = assets(initialised) / "constitution.md"
     doc.write_text(doc.read_text().replace("status: draft", "status: [draft"))
     before = tree_digest(initialised)
-    for args in (["status"], ["next"], ["ready", "demo"], ["approve", "demo"], ["inventory"]):
-        result = sdd(initialised, *args)
+    for args in (["status", "demo"], ["next", "demo"], ["ready", "demo"], ["approve", "demo"]):
+        result = sdd(initialised, *args)  # the project asked for: its own error
         assert result.exit_code == 1, args
         assert "AGENTS.ctx/sdd/assets/demo/constitution.md:" in result.stderr
         assert result.stderr.count("\n") == 1
+    for args in (["status"], ["next"]):  # a listing: the others answer, this one is reported
+        result = sdd(initialised, *args)
+        assert result.exit_code == 0, args
+        assert result.stderr.startswith("sdd: warning: ")
+        assert "AGENTS.ctx/sdd/assets/demo/constitution.md:5: project demo skipped" in result.stderr
+        assert result.stderr.count("\n") == 1
+        assert sdd(initialised, "--strict", *args).exit_code == 1
     assert tree_digest(initialised) == before
 
 
 def test_deleted_document_is_an_error(initialised: Path, sdd: Invoke) -> None:
     walk_to(initialised, sdd, "demo", upto="spec")
     (assets(initialised) / "spec.md").unlink()
-    result = sdd(initialised, "status")
+    result = sdd(initialised, "status", "demo")
     assert result.exit_code == 1
     assert "spec.md is missing but plan.md exists" in result.stderr
+    listing = sdd(initialised, "status")  # among the others: reported, not fatal
+    assert listing.exit_code == 0 and "spec.md is missing but plan.md exists" in listing.stderr
 
 
 def test_two_documents_claiming_the_same_phase(initialised: Path, sdd: Invoke) -> None:
     walk_to(initialised, sdd, "demo", upto="constitution")
     spec = assets(initialised) / "spec.md"
     spec.write_text(spec.read_text().replace("phase: spec", "phase: constitution"))
-    result = sdd(initialised, "status")
+    result = sdd(initialised, "status", "demo")
     assert result.exit_code == 1
     assert "spec.md claims phase 'constitution'" in result.stderr
     assert "spec.md:3:" in result.stderr

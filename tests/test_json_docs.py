@@ -170,6 +170,13 @@ def samples(initialised: Path, sdd: Invoke) -> tuple[Path, list[tuple[str, dict[
     spec = root / "AGENTS.ctx/sdd/assets/extra/spec.md"
     spec.write_text(spec.read_text() + "\nA change after approval.\n")
     out.append(("sddkit.check/1", cli_json(sdd, root, "check")))
+    # a project that cannot be read: listed as `broken` by the listing commands (issue 14)
+    wreck = root / "AGENTS.ctx/sdd/assets/wreck"
+    wreck.mkdir()
+    (wreck / "constitution.md").write_text("---\nproject: wreck\nstatus: [draft\n---\n")
+    out += [("sddkit.open/1", cli_json(sdd, root, "open", "sdd")),
+            ("sddkit.status/1: every project", cli_json(sdd, root, "status")),
+            ("sddkit.next/1", cli_json(sdd, root, "next"))]
     return root, out
 
 

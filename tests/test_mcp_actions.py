@@ -393,8 +393,6 @@ def test_a_broken_project_is_one_line_never_a_crash(with_broken: Path) -> None:
     assert broken.read_text() == BROKEN
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (fault isolation): today the inventory refresh "
-                   "reads every project, so one broken project stops every write")
 def test_a_broken_project_elsewhere_breaks_no_tool(with_broken: Path) -> None:
     async def body(agent: Agent) -> Any:
         return await _every_action(agent)

@@ -172,7 +172,7 @@ def test_transaction_without_change_writes_nothing(tmp_path_factory: pytest.Temp
     after = os.stat(path)
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert path.read_bytes() == text.encode("utf-8")
-    assert sorted(p.name for p in root.iterdir()) == ["doc.md"]
+    assert sorted(p.name for p in root.iterdir()) == [".sddkit.lock", "doc.md"]  # the lock, outside git
 
 
 # --- (c) the file's style survives every write -------------------------------------------------------

@@ -161,7 +161,7 @@ def test_forced_done_records_the_outcome_and_what_it_overrode(project: Path,
     """#17's forced record and #18's outcome in one mark (docs/tasks.md, "The done mark")."""
     approved(project, sdd, "side", FORCED)
     refused = sdd(project, "done", "T002", "--project", "side")
-    assert refused.exit_code == 1 and "depends on open tasks T001" in refused.stderr
+    assert refused.exit_code == 1 and "T002 waits for T001; finish them first" in refused.stderr
     assert sdd(project, "done", "T002", "--project", "side", "--force").exit_code == 0
     assert task_line(project, "T002", "side") == (
         f"- [x] T002 Add the parser <!-- done {today()} verify=passed at={head(project)} "
@@ -479,3 +479,32 @@ def test_done_of_the_last_task_reports_missing_test_references(initialised: Path
                                     "AGENTS.ctx/sdd/assets/refs/spec.md:")
     assert "SDD-009 tests/test_gone.py does not exist (referenced as " \
            "'tests/test_gone.py::test_x') (write the test or fix the reference)" in result.stderr
+
+
+# --- one operation behind every front end (issue 12) ---------------------------------------
+
+
+def _without_seconds(data: dict) -> dict:
+    for result in data["results"]:
+        for check in result["checks"]:
+            check.pop("seconds")
+    return data
+
+
+def test_verify_and_show_are_one_operation(project: Path, sdd: Invoke) -> None:
+    from sddkit import operations
+    from sddkit.workspace import Workspace
+
+    assert sdd(project, "done", "T001").exit_code == 0
+    assert sdd(project, "done", "T003", "--no-verify").exit_code == 0
+    first = json.loads(sdd(project, "verify", "--all", "--json").stdout)
+    assert first["files"] == ["AGENTS.ctx/sdd/assets/demo/tasks.md"]  # T003's failure recorded
+    cli = sdd(project, "verify", "--all", "--json")  # the same state again: nothing to record
+    assert cli.exit_code == 1  # T003's second check fails
+    ran = operations.verify(Workspace(project), every=True)
+    assert ran.exit_code == 1 and ran.files == []
+    assert _without_seconds(ran.data) == _without_seconds(json.loads(cli.stdout))
+    assert [r.outcome for r in ran.report.results] == ["passed", "failed"]
+    shown = operations.show(Workspace(project), "T003")
+    assert shown.data == json.loads(sdd(project, "show", "T003", "--json").stdout)
+    assert shown.text == sdd(project, "show", "T003").stdout

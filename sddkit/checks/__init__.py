@@ -25,6 +25,7 @@ from . import (
     frontmatter,
     gates,
     generated,
+    leftovers,
     overlap,
     references,
     review,
@@ -144,6 +145,7 @@ def _project_rules(ws: Workspace, project: Project, history: gates.History,
         *tasks.check(ws, project),
         *review.check(ws, project),
         *references.check(ws, project, resolver),
+        *leftovers.missing_phase(ws, project),
         *evidence.check(ws, project),
     ]
     if test_run is not None:
@@ -165,20 +167,18 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}
     loaded: list[Project] = []
-    complete = not findings  # the projects folder could be listed
+    listable = not findings  # the projects folder could be listed
     history = gates.History(ws)
     resolver = references.Resolver(ws)
     for name in names:
         project, problems = frontmatter.load(ws, name)
         findings += problems
         if project is None:
-            complete = False
             continue
         try:
             found = _project_rules(ws, project, history, resolver, texts, test_run)
         except SddkitError as exc:  # e.g. a task list nested too deeply to read
             findings.append(frontmatter.unreadable(ws, exc, ws.rel(project.path)))
-            complete = False
             continue
         loaded.append(project)
         findings += found
@@ -190,12 +190,16 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         count = report.count
         findings += report.findings
         texts.update(report.texts)
-        findings += generated.check(ws, loaded if complete else None, report.contexts,
+        findings += generated.check(ws, loaded if listable else None, report.contexts,
                                     report.registration, report.root_text)
+        from ..faults import reset
+
+        reset()  # the projects that cannot be read are findings here (SDD-001), not warnings
         findings += _contracts(ws, strict)
         findings += archived.check(ws, resolver)
         findings += _merge_drivers(ws)
         findings += overlap.check(ws, loaded)
+        findings += leftovers.temporary_files(ws)
     kept, suppressed = suppress.apply(findings, texts)
     return Report(sorted(set(kept)), len(names), count, suppressed)
 

@@ -1,8 +1,9 @@
 """SDD-006: a generated block (the inventory, the contexts table) out of date or broken.
 
 Computed as ``sdd inventory`` would: the block regenerated from the files must be the
-block on disk. Runs only when every project and context loads (the loading problems are
-reported by their own rules); registration problems are SDD-010, not SDD-006.
+block on disk. The inventory is checked whenever the projects folder can be listed (a
+project that cannot be read is an ``error`` row, as ``sdd inventory`` writes it); the
+contexts table only when every context loads. Registration problems are SDD-010.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from ..archive import archived_count
 from ..contexts import TABLE_BLOCK, Context, render_table
 from ..errors import SddkitError
 from ..findings import Finding
-from ..index import ProjectRow, row_of, rows
-from ..inventory import BLOCK, render
+from ..index import listing
+from ..inventory import BLOCK, render, without_rows
 from ..project import Project
 from ..workspace import Workspace
 from .rules import ERROR
@@ -27,7 +28,10 @@ HINT = "run `sdd inventory` and commit the result"
 
 
 def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
-           content: Callable[[], str]) -> list[Finding]:
+           content: Callable[[], str], skip: Callable[[], list[str]] = list
+           ) -> list[Finding]:
+    """SDD-006 for one block. The rows of the projects ``skip()`` names (they cannot be
+    read: already SDD-001 findings) are left out of the comparison."""
     rel = ws.rel(path)
     try:
         if text is None:
@@ -37,22 +41,20 @@ def _block(ws: Workspace, path: Path, text: str | None, name: str, what: str,
     except SddkitError as exc:
         return [Finding(rel, exc.line or 0, RULE, ERROR, exc.message,
                         "repair the managed block's markers, then run `sdd inventory`")]
-    if wanted == text:
+    names = skip()
+    if without_rows(wanted, names) == without_rows(text, names):
         return []
     line = block.start + 1 if block is not None else 0
     return [Finding(rel, line, RULE, ERROR, f"the {what} is out of date", HINT)]
 
 
-def _rows(ws: Workspace, projects: list[Project]) -> list[ProjectRow]:
-    """The inventory's rows: the cached listing rows (keyed by the documents' content, so
-    the ones of the projects just loaded), else computed from the projects."""
-    try:
-        found = rows(ws, same_run=True)
-    except SddkitError:  # pragma: no cover - every project loaded a moment ago
-        found = []
-    if sorted(r.name for r in found) == sorted(p.name for p in projects):
-        return found
-    return [row_of(p) for p in projects]
+def _inventory(ws: Workspace) -> tuple[str, list[str]]:
+    """(the inventory ``sdd inventory`` would write, the projects that cannot be read).
+    Such a project is an ``error`` row there, so a hand edit of the other rows is still
+    reported while one is broken; its own row is not compared (one typo is one finding,
+    SDD-001, not two)."""
+    found, broken = listing(ws, same_run=True)
+    return render(found, archived_count(ws), broken, ws), [b.name for b in broken]
 
 
 def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context] | None,
@@ -64,8 +66,14 @@ def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context]
                                  "missing: the inventory lives here",
                                  "run `sdd init` to recreate it"))
         else:
-            found += _block(ws, ws.sdd_context, None, BLOCK, "inventory",
-                            lambda: render(_rows(ws, projects), archived_count(ws)))
+            inventory: list[tuple[str, list[str]]] = []
+
+            def table() -> str:
+                inventory.append(_inventory(ws))
+                return inventory[0][0]
+
+            found += _block(ws, ws.sdd_context, None, BLOCK, "inventory", table,
+                            lambda: inventory[0][1] if inventory else [])
     if contexts is not None and not registration and root_text is not None:
         found += _block(ws, ws.root_context, root_text, TABLE_BLOCK, "contexts table",
                         lambda: render_table(contexts))

@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "SDD-011": "suppression without a reason",
     "SDD-012": "a done task whose runnable check has no recorded pass",
     "SDD-013": "a spec's test reference that fails when run (sdd check --run-tests)",
+    "SDD-014": "an interrupted write: a phase missing after an approved one, a temporary file",
     "SDD-017": "approval not made by `sdd approve`, by an approver, or (when required) signed",
     "SDD-021": "two open projects' plans name the same file or contract",
     "SDD-020": "this clone lacks the git merge drivers .gitattributes names (run `sdd init`)",

@@ -1,4 +1,4 @@
-"""``sdd next``, ``sdd done``, ``sdd undo``: adapters over ``sddkit.operations``."""
+"""``sdd next``, ``sdd done``, ``sdd undo``, ``sdd show``: adapters over ``sddkit.operations``."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def next_(ctx: click.Context, project: str | None, as_name: str | None, all_task
 @click.argument("task")
 @click.option("--project", "-p", default=None, help="The project (needed when ids repeat).")
 @click.option("--commit", is_flag=True,
-              help="Also commit the changed files with git (trailer Sddkit-Task: PROJECT/TASK).")
+              help="Also commit sdd's own change with git (your other edits stay uncommitted; "
+                   "trailer Sddkit-Task: PROJECT/TASK).")
 @click.option("--force", is_flag=True,
               help="Check it even if its dependencies are open or it is blocked (recorded).")
 @click.option("--no-verify", is_flag=True,
@@ -80,11 +81,4 @@ def show(ctx: click.Context, task: str, project: str | None, as_json: bool) -> N
     The commits are those carrying `Sddkit-Task: PROJECT/TASK` (written by `sdd done
     --commit`; add it to the commits that implement the task). Nothing is run.
     """
-    from ..task_record import task_record
-
-    ws = workspace(ctx)
-    record = task_record(ws, task, project)
-    if as_json:
-        print_json(record.to_json(ws))
-    else:
-        click.echo(record.to_text(ws), nl=False)
+    emit(ctx, operations.show(workspace(ctx), task, project), as_json)

@@ -1,4 +1,5 @@
-"""``sdd verify``: run runnable checks and record the outcome (thin: the core is sddkit.evidence)."""
+"""``sdd verify``: an adapter over :func:`sddkit.operations.verify` (and the listener that
+prints the checks as they run, shared with ``sdd done``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import dry_run_option, json_option, print_json, workspace
+from . import dry_run_option, emit, json_option, workspace
 
 if TYPE_CHECKING:
     from ..runner import RunResult
@@ -63,22 +64,7 @@ def verify(ctx: click.Context, target: str | None, project: str | None, every: b
     the commit the checks ran on. Exit 1 when a check fails. Commands run only when you
     ask: `sdd verify` and `sdd done` run them, read commands never do.
     """
-    from .. import evidence
-    from .._fileio import transaction
-    from ..sync import refresh
+    from .. import operations
 
-    ws = workspace(ctx)
-    chosen = evidence.select(ws, target, project, every)
-    report = evidence.run(ws, chosen, timeout, listener(stream_output=True))  # type: ignore[arg-type]
-    with transaction(ws.root, dry_run=dry_run) as tx:
-        evidence.record(ws, tx, report)
-        if report.files:
-            refresh(ws, tx)
-    if dry_run:
-        click.echo(tx.diff(), nl=False)
-    elif as_json:
-        print_json(report.to_json(ws))
-    else:
-        click.echo(evidence.table(report), nl=False)
-    if report.failed:
-        ctx.exit(1)
+    emit(ctx, operations.verify(workspace(ctx), target, project, every, timeout,
+                                listener(stream_output=True), dry_run), as_json)

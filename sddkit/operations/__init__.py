@@ -20,7 +20,7 @@ Adding a use case:
    ``Transaction`` (as :func:`sddkit.gates.ready` does) or computes a value.
 2. Add ``def my_action(ws, ..., dry_run=False) -> Outcome`` to the module here that holds
    its kind (``gate_actions``: project and gate moves; ``task_actions``: status, next, done;
-   ``claim_actions``: claims and blocks;
+   ``claim_actions``: claims and blocks; ``evidence_actions``: verify and show;
    ``repo_actions``: init, open, inventory, check, agents; ``catalog_actions``: contexts and
    contracts), using ``write(ws, dry_run, stage)``; re-export it below.
 3. Add a thin click command in ``sddkit/commands/`` ending in ``emit(ctx, outcome, ...)``,
@@ -39,6 +39,7 @@ _WHERE = {
     "catalog_actions": ("Created", "contexts_list", "contexts_new", "contexts_show",
                         "contracts_check", "contracts_graph", "contracts_new"),
     "claim_actions": ("BlockChanged", "TaskChanged", "block", "release", "start", "unblock"),
+    "evidence_actions": ("ChecksRun", "show", "verify"),
     "gate_actions": ("Approved", "GateMoved", "ProjectCreated", "approve", "approve_imported",
                      "new_project", "ready", "reopen"),
     "outcome": ("Outcome",),
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
         contracts_new,
     )
     from .claim_actions import BlockChanged, TaskChanged, block, release, start, unblock
+    from .evidence_actions import ChecksRun, show, verify
     from .gate_actions import (
         Approved,
         GateMoved,

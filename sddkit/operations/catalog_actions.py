@@ -27,7 +27,8 @@ def contexts_new(ws: Workspace, name: str, description: str = "",
     from ..contexts import new_context
 
     path, staged = write(ws, dry_run, lambda tx: new_context(ws, tx, name, description,
-                                                             includes))
+                                                             includes),
+                         optimistic=True)
     text = lines(f"created {ws.rel(path)}; registered in {ws.rel(ws.root_context)}",
                  f"Fill in its rules, then `sdd open {name}` shows it.")
     return Created(text=text, path=path, **staged.outcome_fields())
@@ -72,7 +73,8 @@ def contracts_new(ws: Workspace, service: str, dry_run: bool = False) -> Created
     """Scaffold ``AGENTS.ctx/contracts/SERVICE.yaml`` from the contract template."""
     from ..contracts.scaffold import new_contract
 
-    path, staged = write(ws, dry_run, lambda tx: new_contract(ws, tx, service), refresh=False)
+    path, staged = write(ws, dry_run, lambda tx: new_contract(ws, tx, service), refresh=False,
+                         optimistic=True)
     text = lines(f"created {ws.rel(path)}",
                  "Fill in what it provides and depends on, then run `sdd contracts check`.")
     return Created(text=text, path=path, **staged.outcome_fields())

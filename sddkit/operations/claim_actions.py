@@ -90,7 +90,8 @@ def block(ws: Workspace, name: str, reason: str, project: str | None = None,
                             lambda tx: block_task(ws, tx, name, project, reason))
     from ..gates import set_blocked
 
-    doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, reason))
+    doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, reason),
+                        optimistic=True)
     folded = " ".join(reason.split())
     return BlockChanged(text=lines(f"{name} is blocked: {folded}"), project=name, reason=folded,
                         path=doc.path,
@@ -108,7 +109,8 @@ def unblock(ws: Workspace, name: str, project: str | None = None,
                             lambda tx: block_task(ws, tx, name, project, None))
     from ..gates import set_blocked
 
-    doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, None))
+    doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, None),
+                        optimistic=True)
     return BlockChanged(text=lines(f"{name} is no longer blocked."), project=name, reason=None,
                         path=doc.path,
                         **staged.outcome_fields())

@@ -45,7 +45,8 @@ def new_project(ws: Workspace, name: str, title: str | None = None, source: Path
     verbatim as ``source.md``. Raises :class:`SddkitError` for a bad or taken name."""
     from ..gates import new_project as stage
 
-    path, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, title, source))
+    path, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, title, source),
+                         optimistic=True)
     text = [f"created {ws.rel(path)}"]
     if source is not None:
         text.append(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
@@ -60,11 +61,25 @@ def new_project(ws: Workspace, name: str, title: str | None = None, source: Path
     return ProjectCreated(text=lines(*text), project=name, path=path, **staged.outcome_fields())
 
 
-def ready(ws: Workspace, name: str, dry_run: bool = False) -> GateMoved:
-    """The current draft -> review (refused while it is incomplete: :class:`GateError`)."""
-    from ..gates import ready as stage
+def _repaired(ws: Workspace, name: str, path: Path, staged: Staged) -> GateMoved:
+    """``ready``/``approve`` recreated the current phase's missing document instead (an
+    interrupted write or a deleted file; ``sdd check`` reports the state as SDD-014)."""
+    text = lines(f"created {ws.rel(path)} (draft): it was missing (an interrupted write or a "
+                 f"deleted file); write it, then `sdd ready {name}`.")
+    return GateMoved(text=text, project=name, phase=path.stem, status="draft",
+                     **staged.outcome_fields())
 
-    doc, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name))
+
+def ready(ws: Workspace, name: str, dry_run: bool = False) -> GateMoved:
+    """The current draft -> review (refused while it is incomplete: :class:`GateError`).
+    A current phase whose document is missing is scaffolded as a draft instead."""
+    from ..gates import ready as stage
+    from ..gates import repair_missing_phase
+
+    doc, staged = write(ws, dry_run, lambda tx: repair_missing_phase(ws, tx, name)
+                        or stage(ws, tx, name), optimistic=True)
+    if isinstance(doc, Path):
+        return _repaired(ws, name, doc, staged)
     text = lines(f"{doc.phase} of {name} is in review; a person approves it with "
                  f"`sdd approve {name}`.")
     return GateMoved(text=text, project=name, phase=doc.phase, status="review", path=doc.path,
@@ -72,14 +87,19 @@ def ready(ws: Workspace, name: str, dry_run: bool = False) -> GateMoved:
 
 
 def approve(ws: Workspace, name: str, by: str | None = None, force: bool = False,
-            dry_run: bool = False, commit: bool = False) -> Approved:
+            dry_run: bool = False, commit: bool = False) -> Approved | GateMoved:
     """The phase in review -> approved (a person's act: the front end asks who is there,
     :func:`sddkit.person.require_person`); scaffolds the next phase. With ``commit``, or
     when the sdd context sets ``signed_approvals: true`` (then signed), the files written
     are committed; if that fails they are put back and :class:`SddkitError` is raised."""
     from ..gates import approve as stage
+    from ..gates import repair_missing_phase
 
-    result, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, by, force))
+    # The next draft renders outside the lock (a slow template never keeps a writer waiting).
+    result, staged = write(ws, dry_run, lambda tx: repair_missing_phase(ws, tx, name)
+                           or stage(ws, tx, name, by, force), optimistic=True)
+    if isinstance(result, Path):
+        return _repaired(ws, name, result, staged)
     phase = result.doc.phase
     forced = " (forced)" if result.forced else ""
     text = [f"approved {phase} of {name} by {result.by} at {result.at}{forced}"]
@@ -125,7 +145,7 @@ def approve_imported(ws: Workspace, name: str, by: str | None = None,
     an import; see :func:`sddkit.adopt.approve_imported`)."""
     from ..adopt import approve_imported as stage
 
-    phases, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, by))
+    phases, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, by), optimistic=True)
     return Outcome(text=lines(f"approved {', '.join(phases)} of {name} (imported)"),
                    **staged.outcome_fields())
 
@@ -135,7 +155,8 @@ def reopen(ws: Workspace, name: str, phase: str, reason: str,
     """A phase in review or approved -> draft; the later phases become stale."""
     from ..gates import reopen as stage
 
-    _doc, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, phase, reason))
+    _doc, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, phase, reason),
+                         optimistic=True)
     later = PHASES[PHASES.index(phase) + 1 :]
     stale = f"; {', '.join(later)} must be approved again" if later else ""
     return GateMoved(text=lines(f"{phase} of {name} is draft again{stale}."), project=name,

@@ -50,6 +50,8 @@ class Staged:
     dry_run: bool
     #: each changed path (as in ``files``) -> its text before (None: the file was created)
     originals: dict[str, str | None] = field(default_factory=dict)
+    #: each changed path (as in ``files``) -> its text after
+    texts: dict[str, str] = field(default_factory=dict)
 
     def outcome_fields(self) -> dict[str, Any]:
         return {"files": self.files, "deleted": self.deleted, "diff": self.diff,
@@ -58,7 +60,8 @@ class Staged:
 
 def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
           refresh: bool | Callable[[T], bool] = True,
-          optimistic: bool = False) -> tuple[T, Staged]:
+          optimistic: bool = False,
+          before_write: Callable[[Transaction, T], None] | None = None) -> tuple[T, Staged]:
     """Run ``stage`` in one transaction, then regenerate the derived blocks (contexts table,
     inventory) unless ``refresh`` is False (or, given a function, returns False for what
     ``stage`` returned), then write everything (or nothing, under ``dry_run``). Errors
@@ -67,7 +70,9 @@ def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
     The repository lock is held around the whole computation, or, with ``optimistic``,
     only around comparing the files read with the disk and replacing them
     (:func:`sddkit._fileio.run_transaction`: ``stage`` may run again if another writer got
-    there first, so it must not have side effects outside ``tx``).
+    there first, so it must not have side effects outside ``tx``). ``before_write`` sees the
+    finished transaction (every change staged, nothing written yet) and what ``stage``
+    returned; it may raise to write nothing (``sdd done --commit`` plans its commit there).
     """
     from .._fileio import run_transaction, transaction
     from ..sync import refresh as regenerate
@@ -76,6 +81,8 @@ def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
         value = stage(tx)
         if refresh(value) if callable(refresh) else refresh:
             regenerate(ws, tx)
+        if before_write is not None:
+            before_write(tx, value)
         return value
 
     if optimistic:
@@ -87,7 +94,8 @@ def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
     staged = Staged([ws.rel(path) for path, _old, _new in changes],
                     [ws.rel(path) for path in tx.deletions()],
                     tx.diff() if dry_run else "", dry_run,
-                    {ws.rel(path): old for path, old, _new in changes})
+                    {ws.rel(path): old for path, old, _new in changes},
+                    {ws.rel(path): new for path, _old, new in changes})
     return value, staged
 
 

@@ -73,10 +73,21 @@ def rebuild_inventory(ws: Workspace, check: bool = False, dry_run: bool = False)
     set ``exit_code`` 1 (with a warning naming the files) when either is out of date."""
     _none, staged = write(ws, dry_run or check, lambda tx: None)
     if check:
-        if staged.files:
-            stale = ", ".join(staged.files)
+        from ..faults import recorded
+        from ..inventory import without_rows
+
+        # A broken project's or context's row is reported as theirs, not as a stale block.
+        projects = [b.name for b in recorded() if b.kind == "project"]
+        contexts = [b.name for b in recorded() if b.kind == "context"]
+        generated = (ws.rel(ws.sdd_context), ws.rel(ws.root_context))
+        stale_files = [f for f in staged.files
+                       if f not in generated
+                       or without_rows(staged.originals.get(f) or "", projects, contexts)
+                       != without_rows(staged.texts[f], projects, contexts)]
+        if stale_files:
+            stale = ", ".join(stale_files)
             return Outcome(warnings=[f"sdd: out of date: {stale}; run `sdd inventory` and "
-                                     "commit"], exit_code=1, files=staged.files)
+                                     "commit"], exit_code=1, files=stale_files)
         return Outcome(text=lines("inventory is up to date"))
     text = f"updated {', '.join(staged.files)}" if staged.files else "inventory is up to date"
     return Outcome(text=lines(text), **staged.outcome_fields())

@@ -127,10 +127,26 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
     from ..complete import commit_message, verify_for_done
     from ..complete import complete as stage
 
+    repo = None
+    if commit and not dry_run:  # every precondition of the commit before anything runs or
+        from ..git_commit import preflight  # is written (issue 14)
+
+        repo = preflight(ws.root)
+    # before the lock: checks may run for minutes
     verified = verify_for_done(ws, task, project, force, no_verify, timeout, listener, dry_run)
+    plans: list[Any] = []
+
+    def plan_commit(tx: Any, done: Any) -> None:
+        """sddkit's own change, apart from a person's uncommitted edits (or refused)."""
+        if repo is not None and done.changed:
+            from ..git_commit import plan
+
+            plans[:] = [plan(repo, tx.changes())]
+
     result, staged = write(ws, dry_run,
                            lambda tx: stage(ws, tx, task, project, force, verified.mark),
-                           refresh=lambda done: done.changed, optimistic=True)
+                           refresh=lambda done: done.changed, optimistic=True,
+                           before_write=plan_commit)
     name = result.project.name
     text = [result.message]
     warnings: list[str] = []
@@ -138,11 +154,11 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
         warnings.append(f"sdd: dry run: {len(result.task.checks)} runnable check(s) not run; "
                         "the mark shows what a pass would record")
     sha = None
-    if commit and result.changed and not dry_run:
-        from .._git import commit_paths
+    if plans:
+        from ..git_commit import commit as make_commit
 
         message = commit_message(result)
-        sha = commit_paths(ws.root, [result.project.docs["tasks"].path, ws.sdd_context], message)
+        sha = make_commit(plans[0], message)
         text.append(f"committed {sha[:7]}: {message.splitlines()[0]}")
     mark = None
     if not dry_run:

@@ -10,7 +10,7 @@
   run changed are restored with git (untimed), so each run does the same work.
 
 The big project is approved (its ``approved_sha256`` computed with
-:func:`sddkit.phases.gate_hash`, as ``generate.py`` does) and half its tasks are done.
+:func:`sddkit.projects.phases.gate_hash`, as ``generate.py`` does) and half its tasks are done.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def big_tasks_body(count: int) -> str:
 def write_big_project(root: Path, count: int | None = None) -> str:
     """Add the approved project :data:`BIG_NAME` with ``count`` tasks (default
     :data:`BIG_TASKS`); returns its name."""
-    from sddkit.phases import gate_hash
+    from sddkit.projects.phases import gate_hash
 
     count = BIG_TASKS if count is None else count
     spec = generate.project_spec(3)  # an implementing project: four approved documents

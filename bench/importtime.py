@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 #: Libraries a read-only path should not import (issue 8), and the ones worth knowing about.
 WATCHED = ("git", "jinja2", "mcp", "filelock", "markdown_it", "yaml", "yaml._yaml", "click",
-           "frontmatter", "sddkit._git", "sddkit.rendering")
+           "frontmatter", "sddkit.io.git", "sddkit.io.rendering")
 FORBIDDEN_ON_READ = ("git", "jinja2", "mcp", "filelock")
 COMMANDS: dict[str, list[str]] = {
     "sdd --help": ["--help"],
@@ -63,7 +63,7 @@ def importtime(code: str, cwd: Path) -> list[Import]:
 def entry_code(args: list[str]) -> str:
     """What the ``sdd`` console script runs, with ``args`` as its command line."""
     return (f"import sys; sys.argv = ['sdd', *{args!r}]\n"
-            "from sddkit.entry import main\n"
+            "from sddkit.cli.entry import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n")
 
 

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 #: Frames that only dispatch: the interpreter, runpy, click, sddkit's entry point.
 BOILERPLATE = ("<frozen runpy>", "{built-in method builtins.exec}", "<string>:1(<module>)",
-               "click/core.py", "click/decorators.py", "sddkit/__main__.py", "sddkit/cli.py",
+               "click/core.py", "click/decorators.py", "sddkit/__main__.py", "sddkit/cli/group.py",
                "<frozen importlib._bootstrap_external>", "_find_and_load_unlocked",
                "_load_unlocked", "_call_with_frames_removed", "builtins.__import__")
 

@@ -343,7 +343,12 @@ def snapshot(ref: str) -> tuple[Path, str]:
                                  cwd=HERE.parent, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(partial)], input=archive.stdout, check=True)
         (partial / "sdd").write_text(f"#!{sys.executable}\nimport sys\n"
-                                     "from sddkit.cli import main\n"
+                                     "import os.path\n"
+                                     "if os.path.exists(os.path.join(os.path.dirname(__file__), "
+                                     "'sddkit', 'cli', 'entry.py')):\n"
+                                     "    from sddkit.cli.entry import main\n"
+                                     "else:  # a commit before issue 12's layout\n"
+                                     "    from sddkit.entry import main\n"
                                      "if __name__ == '__main__':\n    sys.exit(main())\n")
         (partial / "sdd").chmod(0o755)
         partial.rename(target)

@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from sddkit.cli import COMMANDS, cli
-from sddkit.markers import block_content, replace_block
+from sddkit.cli.group import COMMANDS, cli
+from sddkit.io.markers import block_content, replace_block
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = "help"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import SddkitError
-from .workspace import Workspace, find_root
+from sddkit.errors import SddkitError
+from sddkit.workspace import Workspace, find_root
 
 __all__ = ["SddkitError", "Workspace", "__version__", "find_root"]
 

@@ -1,3 +1,3 @@
-from sddkit.entry import main
+from sddkit.cli.entry import main
 
 main()

@@ -1,4 +1,4 @@
-"""The error tree. Core modules raise these; only ``cli.py`` turns them into exit codes."""
+"""The error tree. Core modules raise these; only ``cli/group.py`` turns them into exit codes."""
 
 from __future__ import annotations
 

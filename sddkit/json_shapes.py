@@ -3,7 +3,7 @@
 One ``TypedDict`` per object of each documented shape (``sddkit.next/1``...), named after
 it. They are the typed form of what the CLI's ``--json`` and the MCP tools print:
 
-- the builders annotate their results with them (``nextstep.to_json`` returns
+- the builders annotate their results with them (``projects.next_step.to_json`` returns
   :class:`Next`...), so mypy checks that every field is built with its type;
 - ``sdd mcp`` declares each tool's result as ``Annotated[CallToolResult, Shape]``; the MCP
   SDK derives the tool's ``outputSchema`` from it with pydantic and validates every result

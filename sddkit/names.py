@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidName
+from sddkit.errors import InvalidName
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 #: Names no folder may take: Windows device names, and folders AGENTS.ctx uses itself.

@@ -1,6 +1,6 @@
 """Suppressions: ``<!-- sddkit:ignore RULE -- reason -->`` on the line of a finding.
 
-The grammar is the one :mod:`sddkit.review` honours for ``sdd ready``: one rule id, then
+The grammar is the one :mod:`sddkit.projects.readiness` honours for ``sdd ready``: one rule id, then
 ``--`` and a reason. A suppression without a reason suppresses nothing and is itself a
 finding (SDD-011). Code fences and inline code are skipped, so documentation may show
 the syntax. Findings on front matter lines (the gate rules) cannot be suppressed.
@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ._markdown import code_lines
-from .findings import Finding
-from .markers import split_lines
+from sddkit.findings import Finding
+from sddkit.io.markdown import code_lines
+from sddkit.io.markers import split_lines
 
 ERROR = "error"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .errors import NotInitialised, SddkitError
+from sddkit.errors import NotInitialised, SddkitError
 
 CTX_DIR = "AGENTS.ctx"
 CONTEXT_FILE = "CONTEXT.md"

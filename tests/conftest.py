@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from sddkit.agentenv import variable_names
-from sddkit.cli import cli
+from sddkit.agents.shell_detection import variable_names
+from sddkit.cli.group import cli
 
 AGENT_VARIABLES = variable_names()
 

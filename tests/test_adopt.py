@@ -212,7 +212,7 @@ def test_a_linked_unit_folder_is_reported_not_followed(tmp_path: Path, sdd) -> N
 
 
 def test_names_fold_accents() -> None:
-    from sddkit.adopt_sources import slug
+    from sddkit.repository.adopt_sources import slug
 
     assert slug("004-Café Menu") == "004-cafe-menu"
     assert slug("ü") == "u" and slug("日本") == "imported"

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from conftest import Invoke, tree_digest
 
-from sddkit.agents import get_agent, header_text
+from sddkit.agents.pointer_blocks import get_agent, header_text
 
 
 def run(sdd: Invoke, root: Path, *args: str) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from conftest import Invoke, sdd_executable, tree_digest, walk_to
 
-from sddkit.agent_hooks import FILES, HOOKS, handler
-from sddkit.brief import MAX_CHARS
+from sddkit.agents.hook_briefing import MAX_CHARS
+from sddkit.agents.hooks import FILES, HOOKS, handler
 
 AGENTS = ["claude", "codex", "gemini", "cursor"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, tree_digest
 
-from sddkit.agent_mcp import FILES
+from sddkit.agents.mcp_config import FILES
 
 tomllib = pytest.importorskip("tomllib") if sys.version_info >= (3, 11) else pytest.importorskip("tomli")
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from conftest import Invoke, tree_digest
 
-from sddkit import agent_skills
-from sddkit.agent_skills import SKILLS, TARGETS, body, render
+from sddkit.agents import skills as agent_skills
+from sddkit.agents.skills import SKILLS, TARGETS, body, render
 
 tomllib = pytest.importorskip("tomllib") if sys.version_info >= (3, 11) else pytest.importorskip("tomli")
 

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, tree_digest
 
-from sddkit import markers
-from sddkit._fileio import Transaction, transaction
-from sddkit.agents import (
+from sddkit.agents.pointer_blocks import (
     REGISTRY,
     agent_status,
     block_text,
@@ -22,6 +20,8 @@ from sddkit.agents import (
     remove_agents,
 )
 from sddkit.errors import SddkitError, UnsafePath
+from sddkit.io import markers
+from sddkit.io.fileio import Transaction, transaction
 from sddkit.workspace import Workspace
 
 AGENTS = [agent.name for agent in REGISTRY]

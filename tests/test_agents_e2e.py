@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from conftest import Invoke, sdd_executable, walk_to
 
-from sddkit.agent_skills import SKILLS
+from sddkit.agents.skills import SKILLS
 
 GEMINI_REPLY = {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]},
                                 "finishReason": "STOP", "index": 0}],

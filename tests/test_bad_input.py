@@ -31,8 +31,8 @@ import yaml
 from click.testing import CliRunner
 from conftest import fill, git, isolate, sdd_executable, tree_digest, walk_to
 
-from sddkit.cli import cli
-from sddkit.phases import gate_hash
+from sddkit.cli.group import cli
+from sddkit.projects.phases import gate_hash
 
 CORPUS = Path(__file__).parent / "fixtures" / "bad"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
@@ -469,7 +469,7 @@ def test_nul_in_names(standard: Path, tmp_path: Path) -> None:
         assert len(lines) == 1 and lines[0].startswith("sdd: "), (command, result.stderr)
         assert "\x00" not in result.stderr
         assert any(m in lines[0] for m in case.messages()), (command, lines[0])
-    from sddkit.mcp_server import Locator, complete_data, next_data, status_data
+    from sddkit.cli.mcp_server import Locator, complete_data, next_data, status_data
 
     locator = Locator(repo)
     for action in (lambda ws: status_data(ws, "al\x00pha"), lambda ws: next_data(ws, "al\x00pha"),

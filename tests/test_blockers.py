@@ -1,4 +1,4 @@
-"""What holds a project or task back is computed and worded once (sddkit/blockers.py)."""
+"""What holds a project or task back is computed and worded once (sddkit/projects/blockers.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, git, walk_to
 
-from sddkit import blockers
+from sddkit.projects import blockers
 
 TASKS_MD = "AGENTS.ctx/sdd/assets/demo/tasks.md"
 
@@ -101,7 +101,7 @@ def test_blocker_survives_the_row_cache_as_plain_fields() -> None:
     import marshal
     from dataclasses import replace
 
-    from sddkit.index import ProjectRow, from_record, to_record
+    from sddkit.projects.rows import ProjectRow, from_record, to_record
 
     held = blockers.Blocker(blockers.STALE, "demo", "plan", cause="approved-again",
                             earlier="spec")

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, fill, git, walk_to
 
-from sddkit import _cache, index
+from sddkit.io import cache
+from sddkit.projects import rows as index
 
 TASKS = "- [ ] T001 First\n  - verify: ok\n- [ ] T002 Second\n  - depends: T001\n"
 ASSETS = "AGENTS.ctx/sdd/assets"
@@ -77,25 +78,25 @@ def repo(initialised: Path, sdd: Invoke) -> Path:
     git(initialised, "add", "-A")
     git(initialised, "commit", "-q", "-m", "projects")
     age_tree(initialised)
-    _cache.reset()
+    cache.reset()
     return initialised
 
 
 def test_cached_answers_equal_uncached(repo: Path, sdd: Invoke,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     same_as_uncached(sdd, repo, monkeypatch)
-    rows = _cache.Cache(repo, "rows").entries
+    rows = cache.Cache(repo, "rows").entries
     assert {"demo", "other"} <= set(rows)
     assert index.from_record(rows["demo"][3]) is not None  # restored by field names
-    parse = _cache.Cache(repo, "parse").entries
+    parse = cache.Cache(repo, "parse").entries
     assert any(k.startswith("demo/tasks/") for k in parse)
-    assert _cache.Cache(repo, "check").entries
+    assert cache.Cache(repo, "check").entries
 
 
 def test_a_row_of_another_shape_is_computed_again(repo: Path, sdd: Invoke,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     truth = same_as_uncached(sdd, repo, monkeypatch)
-    rows = _cache.Cache(repo, "rows")
+    rows = cache.Cache(repo, "rows")
     keys, sigs, folder, row = rows.entries["demo"]
     rows.entries["demo"] = (keys, sigs, folder, {**row, "retired_field": 1})
     rows.dirty = True
@@ -206,8 +207,8 @@ def test_a_task_done_then_next_parses_nothing_again(repo: Path, sdd: Invoke,
 def test_a_corrupt_cache_is_ignored(repo: Path, sdd: Invoke) -> None:
     expected = answers(sdd, repo)
     for kind in ("rows", "parse", "check"):
-        _cache.location(repo, kind).write_bytes(b"\x00garbage")
-    _cache.reset()
+        cache.location(repo, kind).write_bytes(b"\x00garbage")
+    cache.reset()
     assert answers(sdd, repo) == expected
 
 
@@ -219,7 +220,7 @@ def test_outside_git_the_caches_live_in_the_user_cache(tmp_path: Path, sdd: Invo
     walk_to(root, sdd, "demo", tasks=TASKS)
     age_tree(root)
     same_as_uncached(sdd, root, monkeypatch)
-    location = _cache.location(root, "rows")
+    location = cache.location(root, "rows")
     assert location.exists() and root not in location.parents
     edit_in_place(root / ASSETS / "demo" / "tasks.md", "- [ ] T001", "- [x] T001")
     same_as_uncached(sdd, root, monkeypatch)
@@ -231,6 +232,6 @@ def test_a_worktree_shares_the_parse_cache(repo: Path, sdd: Invoke, tmp_path: Pa
     same_as_uncached(sdd, repo, monkeypatch)
     tree = tmp_path / "tree"
     git(repo, "worktree", "add", "-q", str(tree))
-    assert _cache.location(tree, "parse") == _cache.location(repo, "parse")
-    assert _cache.location(tree, "rows") != _cache.location(repo, "rows")
+    assert cache.location(tree, "parse") == cache.location(repo, "parse")
+    assert cache.location(tree, "rows") != cache.location(repo, "rows")
     same_as_uncached(sdd, tree, monkeypatch)

@@ -616,7 +616,7 @@ def test_suppression_syntax(comment: str, rules: set[str], bad: str | None) -> N
 
 
 def test_moment() -> None:
-    from sddkit.checks.gates import moment
+    from sddkit.checks.gate_drift import moment
 
     assert moment("2026-11-21T10:00:00Z") == moment("2026-11-21T11:00:00+01:00")
     assert moment("2026-11-21T10:00:00") == moment("2026-11-21T10:00:00Z")
@@ -624,7 +624,7 @@ def test_moment() -> None:
 
 
 def test_git_history_helpers(git_repo: Path, tmp_path: Path) -> None:
-    from sddkit._git import added_commits, files_at
+    from sddkit.io.git import added_commits, files_at
 
     folder = git_repo / "docs"
     folder.mkdir()

@@ -60,8 +60,8 @@ done
 
 
 def test_two_worktrees_in_parallel_merge_back(initialised: Path, sdd: Invoke) -> None:
-    # the merge drivers `sdd init` registers (issue 19, sddkit/merge.py) do the merge
-    pytest.importorskip("sddkit.merge")
+    # the merge drivers `sdd init` registers (issue 19, sddkit/repository/merge_drivers.py) do the merge
+    pytest.importorskip("sddkit.repository.merge_drivers")
     repo = initialised
     walk_to(repo, sdd, "demo", tasks=EIGHT)
     git(repo, "add", "-A")

@@ -177,7 +177,7 @@ def test_doubled_contexts_marker_refuses_ctx_new(initialised: Path, sdd: Invoke)
 def test_outside_any_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from sddkit.cli import cli
+    from sddkit.cli.group import cli
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["open"])
@@ -188,7 +188,7 @@ def test_outside_any_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_root_found_from_subdirectory(initialised: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    from sddkit.cli import cli
+    from sddkit.cli.group import cli
 
     sub = initialised / "src" / "deep"
     sub.mkdir(parents=True)
@@ -201,7 +201,7 @@ def test_root_found_from_subdirectory(initialised: Path, monkeypatch: pytest.Mon
 def test_help_lists_every_command(sdd: Invoke, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from sddkit.cli import COMMANDS, cli
+    from sddkit.cli.group import COMMANDS, cli
 
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0

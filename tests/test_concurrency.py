@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import fill, git, isolate, sdd_executable, walk_to
 
-from sddkit import _frontmatter, markers
-from sddkit.cli import cli
-from sddkit.project import load_projects
+from sddkit.cli.group import cli
+from sddkit.io import frontmatter, markers
+from sddkit.projects.project import load_projects
 from sddkit.workspace import Workspace
 
 TASKS = 16
@@ -69,7 +69,7 @@ def every_file_parses(root: Path) -> None:
     """Every Markdown file under AGENTS.ctx: UTF-8, front matter parses, blocks balanced."""
     for path in sorted((root / "AGENTS.ctx").rglob("*.md")):
         text = path.read_bytes().decode("utf-8")
-        assert _frontmatter.parse(text, path) is not None, path
+        assert frontmatter.parse(text, path) is not None, path
         markers.scan(text, path)
     assert not list(root.rglob("*.sddkit-tmp"))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sddkit.cli import cli
+from sddkit.cli.group import cli
 from sddkit.contracts import check_contracts
 from sddkit.workspace import Workspace
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sddkit.cli import cli
+from sddkit.cli.group import cli
 from sddkit.contracts import check_contracts, load_contracts
-from sddkit.contracts.model import parse_duration, show_key
+from sddkit.contracts.contract_model import parse_duration, show_key
 from sddkit.findings import Finding
 from sddkit.workspace import Workspace
 

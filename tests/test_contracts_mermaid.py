@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sddkit.cli import cli
+from sddkit.cli.group import cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "contracts"
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from sddkit.cli import cli
+from sddkit.cli.group import cli
 from sddkit.contracts import check_contracts
 from sddkit.findings import Finding
 from sddkit.workspace import Workspace

@@ -121,7 +121,7 @@ def test_every_example_contract_passes_the_schema() -> None:
 def test_the_template_points_at_the_schema_and_passes_it(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from sddkit.cli import cli
+    from sddkit.cli.group import cli
 
     runner = CliRunner()
     assert runner.invoke(cli, ["init", "--root", str(tmp_path)]).exit_code == 0

@@ -1,6 +1,6 @@
 """Crash safety (issue 9): a write that dies before its replace, and locks left by the dead.
 
-``SDDKIT_TEST_FAULT=before-replace`` makes ``_fileio.atomic_write`` fail after the temporary
+``SDDKIT_TEST_FAULT=before-replace`` makes ``io.fileio.atomic_write`` fail after the temporary
 file is written and flushed and before it replaces the original: the moment a crash or a
 full disk would hit. The commands run as a user runs them (a subprocess, no SDDKIT_DEBUG).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, fill, git, sdd_executable, tree_digest, walk_to
 
-from sddkit._fileio import lock_path
+from sddkit.io.fileio import lock_path
 
 TASKS = "## Phase 1\n\n- [ ] T001 First\n- [ ] T002 Second\n"
 

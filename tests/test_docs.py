@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from sddkit.cli import COMMANDS, cli
+from sddkit.cli.group import COMMANDS, cli
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,12 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import Invoke, sdd_executable, walk_to
 
-from sddkit.entry import _parse_next
+from sddkit.cli.entry import _parse_next
 
-CLICK = [sys.executable, "-c", "import sys; from sddkit.cli import main; main(sys.argv[1:])"]
+CLICK = [sys.executable, "-c", "import sys; from sddkit.cli.group import main; main(sys.argv[1:])"]
 
 
 def run(cmd: list[str], cwd: Path) -> tuple[int, str, str]:
@@ -43,7 +42,7 @@ def test_only_plain_next_takes_the_fast_path(argv: list[str], parsed: object) ->
 
 
 def test_fast_path_does_not_import_click(initialised: Path) -> None:
-    code = ("import sys; from sddkit.entry import main\n"
+    code = ("import sys; from sddkit.cli.entry import main\n"
             "try:\n    main(['next'])\nexcept SystemExit:\n    pass\n"
             "assert 'click' not in sys.modules, 'click was imported'\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=initialised, capture_output=True,

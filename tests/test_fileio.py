@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sddkit._fileio import atomic_write, decode, inside_root, read_text, transaction
 from sddkit.errors import SddkitError, UnsafePath
+from sddkit.io.fileio import atomic_write, decode, inside_root, read_text, transaction
 
 
 def test_atomic_write_creates_and_skips_identical(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_transaction_dry_run_diff(tmp_path: Path) -> None:
 def test_stale_lock_times_out_with_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import filelock
 
-    from sddkit._fileio import lock_path, repo_lock
+    from sddkit.io.fileio import lock_path, repo_lock
 
     holder = filelock.FileLock(str(lock_path(tmp_path)))
     holder.acquire()

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 import yaml
 
-from sddkit import _frontmatter as fm
 from sddkit.errors import FrontMatterError
+from sddkit.io import frontmatter as fm
 
 HAND_WRITTEN = """---
 # written by hand; keep this comment
@@ -70,7 +70,7 @@ def test_crlf_and_bom_survive() -> None:
 
 
 def test_body_hash_ignores_crlf_and_bom() -> None:
-    from sddkit.phases import gate_hash
+    from sddkit.projects.phases import gate_hash
 
     crlf_bom = "\ufeff" + HAND_WRITTEN.replace("\n", "\r\n")
     assert gate_hash("spec", HAND_WRITTEN) == gate_hash("spec", crlf_bom)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import sdd_executable
 
-from sddkit.guard import check_command, inspect, run
+from sddkit.agents.hook_guard import check_command, inspect, run
 
 DOC = "AGENTS.ctx/sdd/assets/demo/spec.md"
 FRONT = ("---\nproject: demo\nphase: spec\nstatus: review\napproved_by: null\n"

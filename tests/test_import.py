@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, walk_to
 
-from sddkit.plan_import import markdown_of, plan_steps, title_of
+from sddkit.projects.plan_import import markdown_of, plan_steps, title_of
 from sddkit.tasks import parse_tasks
 
 NUMBERED = """---

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import Invoke, walk_to
 
-from sddkit.index import ProjectRow
-from sddkit.inventory import COMPLETED_SHOWN, render
+from sddkit.projects.inventory import COMPLETED_SHOWN, render
+from sddkit.projects.rows import ProjectRow
 
 
 def row(index: int, state: str) -> ProjectRow:

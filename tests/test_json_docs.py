@@ -240,7 +240,7 @@ def in_process_tools(root: Path) -> Callable[..., dict[str, Any]]:
     result of a call that must succeed."""
     anyio = pytest.importorskip("anyio")
     pytest.importorskip("mcp")
-    from sddkit.mcp_server import Locator, build_server
+    from sddkit.cli.mcp_server import Locator, build_server
 
     server = build_server(Locator(root))
 

@@ -16,7 +16,7 @@ pytest.importorskip("mcp")
 
 def declared_schemas() -> dict[str, dict[str, Any]]:
     """schema id -> the output schema a tool returning it declares (from the server)."""
-    from sddkit.mcp_server import Locator, all_outputs, build_server
+    from sddkit.cli.mcp_server import Locator, all_outputs, build_server
 
     server = build_server(Locator(Path.cwd()))
     out: dict[str, dict[str, Any]] = {}

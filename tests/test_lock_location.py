@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import git, sdd_executable
 
-from sddkit._lock import git_common_dir, lock_path
+from sddkit.io.repo_lock import git_common_dir, lock_path
 
 HOLDER = """
 import sys, time, filelock
@@ -38,7 +38,7 @@ def _blocked_while_held(root: Path, tmp_path: Path) -> None:
     (tmp_path / "b").mkdir(exist_ok=True)
     env_a = {**os.environ, "TMPDIR": str(tmp_path / "a")}
     where = subprocess.run([sys.executable, "-c",
-                            "import sys; from sddkit._lock import lock_path; "
+                            "import sys; from sddkit.io.repo_lock import lock_path; "
                             "print(lock_path(__import__('pathlib').Path(sys.argv[1])))",
                             str(root)], env=env_a, capture_output=True, text=True, check=True)
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, where.stdout.strip()], env=env_a,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from sddkit._markdown import code_lines
-from sddkit.markers import split_lines
+from sddkit.io.markdown import code_lines
+from sddkit.io.markers import split_lines
 
 
 def mask(text: str) -> list[bool]:
@@ -30,7 +30,7 @@ def test_unclosed_fence_runs_to_the_end() -> None:
 
 
 def test_readiness_ignores_headings_in_long_fences() -> None:
-    from sddkit.review import sections
+    from sddkit.projects.readiness import sections
 
     text = "---\nphase: spec\n---\n## Behaviour\n\n````\n```\n## Fake\n```\n````\ntext\n"
     assert [s.title for s in sections(text)] == ["Behaviour"]
@@ -42,11 +42,7 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from sddkit._markdown import (  # noqa: E402
-    markdown_code_lines,
-    scan_code_lines,
-    scanner_is_exact,
-)
+from sddkit.io.markdown import markdown_code_lines, scan_code_lines, scanner_is_exact  # noqa: E402
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -68,7 +64,7 @@ def test_code_lines_agree_with_markdown_it(text: str, expected: list[int]) -> No
 
 
 def test_markers_shown_inside_a_fence_are_not_the_block() -> None:
-    from sddkit.markers import scan
+    from sddkit.io.markers import scan
 
     text = ("# Notes\n\n```markdown\n<!-- sddkit:inventory:start -->\nexample\n"
             "<!-- sddkit:inventory:end -->\n```\n\n<!-- sddkit:inventory:start -->\nreal\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sddkit.errors import MarkerError
-from sddkit.markers import block_content, remove_block, replace_block, scan, upsert_block
+from sddkit.io.markers import block_content, remove_block, replace_block, scan, upsert_block
 
 DOC = "# Title\n\nintro\n<!-- sddkit:x:start -->\nold\n<!-- sddkit:x:end -->\ntail\n"
 

@@ -302,7 +302,7 @@ def test_without_the_sdk_says_how_to_install(
     for name in [n for n in sys.modules if n == "mcp" or n.startswith("mcp.")]:
         monkeypatch.setitem(sys.modules, name, None)  # as if the SDK were not installed
     monkeypatch.setitem(sys.modules, "mcp", None)
-    monkeypatch.delitem(sys.modules, "sddkit.mcp_server", raising=False)
+    monkeypatch.delitem(sys.modules, "sddkit.cli.mcp_server", raising=False)
     result = sdd(initialised, "mcp")
     assert result.exit_code == 1
     assert result.stderr == ("sdd: sdd mcp needs the MCP SDK: install it with "
@@ -312,7 +312,7 @@ def test_without_the_sdk_says_how_to_install(
 
 
 def test_cli_help_does_not_import_the_sdk(run_sdd: Callable[..., Any]) -> None:
-    code = ("import sys; from sddkit.cli import main\n"
+    code = ("import sys; from sddkit.cli.group import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "assert 'mcp' not in sys.modules, 'mcp imported by sdd --help'\n")
     import subprocess

@@ -26,7 +26,7 @@ from mcp import ClientSession, StdioServerParameters  # noqa: E402
 from mcp.client.stdio import stdio_client  # noqa: E402
 from test_mcp import server_env  # noqa: E402
 
-from sddkit.mcp_server import all_outputs  # noqa: E402
+from sddkit.cli.mcp_server import all_outputs  # noqa: E402
 
 ASSETS = Path("AGENTS.ctx/sdd/assets")
 TASKS = """## Phase 1: core

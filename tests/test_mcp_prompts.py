@@ -15,7 +15,7 @@ from mcp import ClientSession
 from mcp.shared.exceptions import MCPError
 from test_mcp import drive
 
-from sddkit.agent_skills import SKILLS, body
+from sddkit.agents.skills import SKILLS, body
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_phase_documents_are_resources(project: Path) -> None:
 def test_every_tool_declares_and_meets_its_output_schema(project: Path, sdd: Invoke) -> None:
     import jsonschema
 
-    from sddkit.mcp_server import all_outputs
+    from sddkit.cli.mcp_server import all_outputs
 
     walk_to(project, sdd, "refunds", tasks="## Phase 1\n\n- [ ] T001 First\n  - verify: true\n")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import git, walk_to
 
-from sddkit.markers import heal_block_conflicts
-from sddkit.merge import merge_task_states
+from sddkit.io.markers import heal_block_conflicts
+from sddkit.repository.merge_drivers import merge_task_states
 
 TASKS = """## Phase 1: core
 - [ ] T001 Write the reader

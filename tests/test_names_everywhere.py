@@ -18,10 +18,10 @@ from conftest import walk_to
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sddkit.cli import cli
-from sddkit.contexts import check_context_name
+from sddkit.cli.group import cli
 from sddkit.errors import InvalidName
 from sddkit.names import check_slug
+from sddkit.repository.contexts import check_context_name
 
 #: Slugs YAML 1.1 (PyYAML) or YAML 1.2 would read as something other than the text.
 YAML_WORDS = ["yes", "no", "on", "off", "y", "n", "true", "false", "null", "nan", "inf",

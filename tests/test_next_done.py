@@ -247,7 +247,7 @@ def test_eight_concurrent_done(implementing: Path, attempt: int) -> None:
     # rewrite the approved tasks as eight independent steps, then re-approve them
     from click.testing import CliRunner
 
-    from sddkit.cli import cli
+    from sddkit.cli.group import cli
 
     runner = CliRunner()
     path.write_text(head + tasks)

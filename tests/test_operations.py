@@ -22,7 +22,7 @@ from conftest import Invoke, fill, git, sdd_executable, tree_digest, walk_to
 from sddkit import operations
 from sddkit.workspace import Workspace
 
-CLICK = [sys.executable, "-c", "import sys; from sddkit.cli import main; main(sys.argv[1:])"]
+CLICK = [sys.executable, "-c", "import sys; from sddkit.cli.group import main; main(sys.argv[1:])"]
 TASKS = """## Phase 1: core
 
 - [ ] T001 Create the module
@@ -152,10 +152,10 @@ WRITES = [
 def test_writes_agree_between_cli_and_operation(repo: Path, tmp_path: Path, sdd: Invoke,
                                                 monkeypatch: pytest.MonkeyPatch, args: list[str],
                                                 op: Any) -> None:
-    from sddkit import gates
+    from sddkit.projects import transitions
 
-    moment = gates.utc_now()  # one clock for both runs: reopen and approve record the time
-    monkeypatch.setattr(gates, "utc_now", lambda: moment)
+    moment = transitions.utc_now()  # one clock for both runs: reopen and approve record the time
+    monkeypatch.setattr(transitions, "utc_now", lambda: moment)
     twin = tmp_path / "twin"
     shutil.copytree(repo, twin, symlinks=True)
     before = tree_digest(repo)

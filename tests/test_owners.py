@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, fill, git, tree_digest
 
-from sddkit.owners import Identity, Rule, load_policy, owner_matches, parse_codeowners
+from sddkit.approvals.approvers import Identity, Rule, load_policy, owner_matches, parse_codeowners
 from sddkit.workspace import Workspace
 
 SPEC = "AGENTS.ctx/sdd/assets/demo/spec.md"
@@ -20,7 +20,7 @@ def test_last_matching_line_wins() -> None:
         "# owners\n*  @everyone\n\nAGENTS.ctx/sdd/ @lead ada@example.com  # comment\n"
         "/AGENTS.ctx/sdd/assets/legacy/ @old\n")
     assert [r.line for r in rules] == [2, 4, 5]
-    from sddkit.owners import Policy
+    from sddkit.approvals.approvers import Policy
 
     p = Policy(codeowners=Path("CODEOWNERS"), rules=rules)
     assert p.approvers_for(SPEC) == (["@lead", "ada@example.com"], "CODEOWNERS:4")
@@ -39,7 +39,7 @@ def test_patterns_follow_github() -> None:
 
 
 def test_a_pattern_without_owners_clears_them() -> None:
-    from sddkit.owners import Policy
+    from sddkit.approvals.approvers import Policy
 
     p = Policy(rules=parse_codeowners("* @a\nAGENTS.ctx/sdd/assets/\n"))
     assert p.approvers_for(SPEC)[0] == []

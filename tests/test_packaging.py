@@ -31,7 +31,7 @@ def test_wheel_carries_templates_and_runs_outside_the_checkout(tmp_path: Path) -
     project.mkdir()
     git(project, "init", "-q")
     env = {**os.environ, "PYTHONPATH": str(target)}
-    cmd = [sys.executable, "-c", "import sys, sddkit.cli; sys.exit(sddkit.cli.main())"]
+    cmd = [sys.executable, "-c", "import sys, sddkit.cli.group; sys.exit(sddkit.cli.group.main())"]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*cmd, *args], cwd=project, env=env, capture_output=True,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, sdd_executable, tree_digest, walk_to
 
-from sddkit.agentenv import SIGNALS, detect
-from sddkit.person import PersonRequired, require_person
+from sddkit.agents.shell_detection import SIGNALS, detect
+from sddkit.approvals.person import PersonRequired, require_person
 
 SPEC = Path("AGENTS.ctx/sdd/assets/demo/spec.md")
 

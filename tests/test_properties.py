@@ -8,10 +8,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sddkit import _frontmatter, gates
-from sddkit._fileio import transaction
-from sddkit.initialise import initialise
-from sddkit.phases import gate_hash
+from sddkit.io import frontmatter
+from sddkit.io.fileio import transaction
+from sddkit.projects import transitions
+from sddkit.projects.phases import gate_hash
+from sddkit.repository.initialise import initialise
 from sddkit.workspace import Workspace
 
 BODY = """# Constitution
@@ -110,9 +111,9 @@ def staged(ws: Workspace, action) -> str:  # type: ignore[no-untyped-def]
 def test_ready_changes_only_status(tmp_path_factory, data) -> None:  # type: ignore[no-untyped-def]
     text, _order = data.draw(document("draft"))
     ws = make_repo(tmp_path_factory.mktemp("r"), text)
-    after = staged(ws, lambda tx: gates.ready(ws, tx, "demo"))
+    after = staged(ws, lambda tx: transitions.ready(ws, tx, "demo"))
     assert outside_keys(after, {"status"}) == outside_keys(text, {"status"})
-    assert _frontmatter.parse(after)["status"] == "review"
+    assert frontmatter.parse(after)["status"] == "review"
     assert after.startswith(text[:1] if text.startswith("\ufeff") else "---")
     assert after.endswith(text[-1])
 
@@ -126,12 +127,12 @@ APPROVE_KEYS = {"status", "approved_by", "approved_at", "approved_sha256", "appr
 def test_approve_changes_only_gate_keys(tmp_path_factory, data) -> None:  # type: ignore[no-untyped-def]
     text, _order = data.draw(document("review"))
     ws = make_repo(tmp_path_factory.mktemp("a"), text)
-    after = staged(ws, lambda tx: gates.approve(ws, tx, "demo", by="Ada"))
+    after = staged(ws, lambda tx: transitions.approve(ws, tx, "demo", by="Ada"))
     assert outside_keys(after, APPROVE_KEYS) == outside_keys(text, APPROVE_KEYS)
-    meta = _frontmatter.parse(after)
+    meta = frontmatter.parse(after)
     assert meta["status"] == "approved" and meta["approved_by"] == "Ada"
     assert meta["approved_sha256"] == gate_hash("spec", text)
-    assert _frontmatter.body(after) == _frontmatter.body(text)
+    assert frontmatter.body(after) == frontmatter.body(text)
     newline = "\r\n" if "\r\n" in text else "\n"
     assert newline == "\n" or "\n" not in after.replace("\r\n", "")
 
@@ -141,10 +142,10 @@ def test_approve_changes_only_gate_keys(tmp_path_factory, data) -> None:  # type
 def test_reopen_changes_only_its_keys(tmp_path_factory, data) -> None:  # type: ignore[no-untyped-def]
     text, _order = data.draw(document("review"))
     ws = make_repo(tmp_path_factory.mktemp("o"), text)
-    approved = staged(ws, lambda tx: gates.approve(ws, tx, "demo", by="Ada"))
+    approved = staged(ws, lambda tx: transitions.approve(ws, tx, "demo", by="Ada"))
     (ws.assets / "demo" / "constitution.md").write_bytes(approved.encode())
-    after = staged(ws, lambda tx: gates.reopen(ws, tx, "demo", "constitution", "why not"))
+    after = staged(ws, lambda tx: transitions.reopen(ws, tx, "demo", "constitution", "why not"))
     keys = APPROVE_KEYS | {"reopened_reason", "reopened_at"}
     assert outside_keys(after, keys) == outside_keys(approved, keys)
-    assert _frontmatter.parse(after)["status"] == "draft"
-    assert _frontmatter.body(after) == _frontmatter.body(text)
+    assert frontmatter.parse(after)["status"] == "draft"
+    assert frontmatter.body(after) == frontmatter.body(text)

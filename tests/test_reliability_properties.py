@@ -20,12 +20,13 @@ from conftest import isolate, walk_to
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sddkit import _frontmatter, markers
-from sddkit._fileio import Transaction, transaction
-from sddkit.complete import complete
-from sddkit.inventory import BLOCK, refresh_inventory
-from sddkit.phases import gate_hash
+from sddkit.io import frontmatter as _frontmatter
+from sddkit.io import markers
+from sddkit.io.fileio import Transaction, transaction
+from sddkit.projects.inventory import BLOCK, refresh_inventory
+from sddkit.projects.phases import gate_hash
 from sddkit.tasks import parse_tasks, set_done, set_undone
+from sddkit.tasks.mark_done import complete
 from sddkit.workspace import Workspace
 
 SETTINGS = settings(max_examples=80, deadline=None,
@@ -219,7 +220,7 @@ def implementing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     from click.testing import CliRunner
 
-    from sddkit.cli import cli
+    from sddkit.cli.group import cli
 
     root = tmp_path_factory.mktemp("props") / "repo"
     root.mkdir()

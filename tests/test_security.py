@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from conftest import Invoke, fill, git, sdd_executable, tree_digest, walk_to
 
-from sddkit import _frontmatter
 from sddkit.errors import FrontMatterError
+from sddkit.io import frontmatter
 
 TASKS = "## Phase 1\n\n- [ ] T001 First\n- [ ] T002 Second\n"
 ASSETS = Path("AGENTS.ctx/sdd/assets")
@@ -79,7 +79,7 @@ def test_yaml_tags_that_build_objects_are_refused(line: str, tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     text = f"---\nproject: demo\n{line}\n---\nbody\n"
     with pytest.raises(FrontMatterError) as info:
-        _frontmatter.parse(text, tmp_path / "doc.md")
+        frontmatter.parse(text, tmp_path / "doc.md")
     assert info.value.line == 3
     assert not (tmp_path / "PWNED").exists()
 
@@ -101,25 +101,25 @@ def test_unsafe_tag_in_a_project_through_the_cli(repo: Path) -> None:
 
 
 def test_front_matter_is_bounded_at_64_kib(tmp_path: Path) -> None:
-    limit = _frontmatter.MAX_FRONT_MATTER
+    limit = frontmatter.MAX_FRONT_MATTER
     assert limit == 64 * 1024
     line = "k{:05d}: " + "x" * 55 + "\n"  # 64 bytes a line
     fits = "".join(line.format(n) for n in range(limit // 64))
     assert len(fits) == limit
-    assert len(_frontmatter.parse(f"---\n{fits}---\nbody\n") or {}) == limit // 64
+    assert len(frontmatter.parse(f"---\n{fits}---\nbody\n") or {}) == limit // 64
     over = fits + "z: 1\n"
     with pytest.raises(FrontMatterError, match="larger than 64 KiB") as info:
-        _frontmatter.parse(f"---\n{over}---\nbody\n", tmp_path / "big.md")
+        frontmatter.parse(f"---\n{over}---\nbody\n", tmp_path / "big.md")
     assert info.value.line == 1
     # an unclosed block is refused at the bound too, without reading the rest
     with pytest.raises(FrontMatterError, match="larger than 64 KiB"):
-        _frontmatter.parse("---\n" + over * 16)
+        frontmatter.parse("---\n" + over * 16)
 
 
 def test_aliases_are_refused_so_no_bomb_expands() -> None:
     bomb = "---\na: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n---\n"
     with pytest.raises(FrontMatterError, match="anchors and aliases are not allowed"):
-        _frontmatter.parse(bomb)
+        frontmatter.parse(bomb)
 
 
 # --- templates -------------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_mcp_server_has_no_way_to_approve(repo: Path) -> None:
     """No approval tool, and no tool call moves a gate (beta's constitution is in review)."""
     anyio = pytest.importorskip("anyio")
     pytest.importorskip("mcp")
-    from sddkit.mcp_server import Locator, build_server
+    from sddkit.cli.mcp_server import Locator, build_server
 
     server = build_server(Locator(repo))
     before = tree_digest(repo)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sddkit.errors import TaskError
-from sddkit.phases import gate_hash
-from sddkit.blockers import task_blocker
+from sddkit.projects.blockers import task_blocker
+from sddkit.projects.phases import gate_hash
 from sddkit.tasks import Task, TaskList, next_task, parse_tasks, set_done, set_undone
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tasks"
@@ -100,7 +100,7 @@ _DONE = re.compile(r"\[done ([^\]]+)\]")
 
 def render_done(source: str, ref: str) -> str:
     """What ``sdd done REF`` does to ``source``: the line it writes (and that the tasks gate
-    hash is unchanged), or why it refuses, as ``sddkit.complete`` decides."""
+    hash is unchanged), or why it refuses, as ``sddkit.tasks.mark_done`` decides."""
     tasks = parse_tasks(source)
     task = tasks.get(ref)
     if task is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sddkit.phases import gate_hash
+from sddkit.projects.phases import gate_hash
 from sddkit.tasks import parse_tasks, set_done, set_undone
 
 MARKERS = [" ", " ", " ", "x", "X", "-", "~", "/", "?", "!", ">"]

@@ -193,7 +193,7 @@ def test_templates_render_before_the_lock_is_taken(repo: Path, sdd: Invoke,
     template never keeps another writer waiting."""
     from filelock import FileLock
 
-    from sddkit._fileio import lock_path
+    from sddkit.io.fileio import lock_path
 
     if command[0] == "approve":  # the plan in review: approving it renders the tasks draft
         walk_to(repo, sdd, "demo", upto="spec")

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from conftest import tree_digest, walk_to
 
-from sddkit.review import REQUIRED_SECTIONS
+from sddkit.projects.readiness import REQUIRED_SECTIONS
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 

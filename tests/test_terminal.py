@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, git, sdd_executable, walk_to
 
-from sddkit.terminal import escape
+from sddkit.io.terminal import escape
 
 ASSETS = Path("AGENTS.ctx/sdd/assets")
 OSC52 = "\x1b]52;c;aGVsbG8=\x07"  # "write 'hello' to the clipboard"

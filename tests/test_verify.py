@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, git, tree_digest, walk_to
 
-from sddkit.phases import gate_hash
-from sddkit.runner import TAIL_BYTES, run_command
-from sddkit.verification import DoneMark, parse_mark
+from sddkit.io.command_runner import TAIL_BYTES, run_command
+from sddkit.projects.phases import gate_hash
+from sddkit.tasks.verification import DoneMark, parse_mark
 
 PY = sys.executable
 TASKS = f"""## Phase 1: core

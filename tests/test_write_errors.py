@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, git, sdd_executable, tree_digest, walk_to
 
-from sddkit._boundary import _user_path
-from sddkit._fileio import write_failure
+from sddkit.cli.boundary import _user_path
+from sddkit.io.fileio import write_failure
 
 ASSETS = Path("AGENTS.ctx/sdd/assets")
 TASKS = "## Phase 1\n\n" + "".join(f"- [ ] T{i:03d} Step number {i} of the work\n"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, fill, sdd_executable, tree_digest, walk_to
 
-from sddkit._fileio import transaction
-from sddkit._merge import merge3
 from sddkit.errors import SddkitError
+from sddkit.io.fileio import transaction
+from sddkit.io.line_merge import merge3
 
 ASSETS = Path("AGENTS.ctx/sdd/assets")
 

@@ -11,28 +11,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import suppressions as suppress
-from ..errors import SddkitError
-from ..findings import Finding
-from ..names import check_slug, shown
-from ..project import Project, known_listing
-from ..workspace import Workspace
-from . import (
-    approvals,
+from sddkit import suppressions as suppress
+from sddkit.checks import (
+    approval_commits,
     archived,
-    contexts,
+    completeness,
     evidence,
-    frontmatter,
-    gates,
+    gate_drift,
     generated,
     leftovers,
     overlap,
     references,
-    review,
-    tasks,
+    task_list,
+    unreadable,
 )
-from .facts import facts
-from .rules import ERROR, RULES, WARNING
+from sddkit.checks import (
+    context_registry as contexts,
+)
+from sddkit.checks.document_facts import facts
+from sddkit.checks.rule_ids import ERROR, RULES, WARNING
+from sddkit.errors import SddkitError
+from sddkit.findings import Finding
+from sddkit.names import check_slug, shown
+from sddkit.projects.project import Project, known_listing
+from sddkit.workspace import Workspace
 
 __all__ = ["RULES", "SCHEMA", "Report", "TestRun", "check_workspace"]
 
@@ -90,7 +92,7 @@ def _selected(ws: Workspace, projects: list[str] | None, findings: list[Finding]
     try:
         on_disk = ws.project_names()
     except SddkitError as exc:  # sdd/assets is a file, say
-        findings.append(frontmatter.unreadable(ws, exc, ws.rel(ws.assets)))
+        findings.append(unreadable.unreadable(ws, exc, ws.rel(ws.assets)))
         on_disk = []
     if not projects:
         return on_disk
@@ -102,7 +104,7 @@ def _selected(ws: Workspace, projects: list[str] | None, findings: list[Finding]
 
 
 def _contracts(ws: Workspace, strict: bool) -> list[Finding]:
-    from ..contracts import check_contracts
+    from sddkit.contracts import check_contracts
 
     try:
         return list(check_contracts(ws, strict=strict))
@@ -123,7 +125,7 @@ class TestRun:
 def _merge_drivers(ws: Workspace) -> list[Finding]:
     """SDD-020: ``.gitattributes`` routes files to sddkit's merge drivers, this clone's git
     config does not define them (git then merges those files as plain text)."""
-    from ..merge import missing_config
+    from sddkit.repository.merge_drivers import missing_config
 
     missing = missing_config(ws.root)
     if not missing:
@@ -134,16 +136,16 @@ def _merge_drivers(ws: Workspace) -> list[Finding]:
                     "run `sdd init` in this clone (it registers them; nothing else changes)")]
 
 
-def _project_rules(ws: Workspace, project: Project, history: gates.History,
+def _project_rules(ws: Workspace, project: Project, history: gate_drift.History,
                    resolver: references.Resolver, texts: dict[str, str],
                    test_run: TestRun | None) -> list[Finding]:
     for doc in project.docs.values():
         if facts(ws, doc).has_ignore:  # only these can suppress (or be SDD-011)
             texts[ws.rel(doc.path)] = doc.text
     found = [
-        *gates.check(ws, project, history),
-        *tasks.check(ws, project),
-        *review.check(ws, project),
+        *gate_drift.check(ws, project, history),
+        *task_list.check(ws, project),
+        *completeness.check(ws, project),
         *references.check(ws, project, resolver),
         *leftovers.missing_phase(ws, project),
         *evidence.check(ws, project),
@@ -160,30 +162,30 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     ``test_run`` also runs each spec's existing test references (SDD-013); without it no
     command runs. Raises only for bad arguments (an unknown or invalid project name).
     """
-    from .. import _cache
+    from sddkit.io import cache
 
-    _cache.new_run()  # look at the files afresh (a library caller may call this twice)
+    cache.new_run()  # look at the files afresh (a library caller may call this twice)
     findings: list[Finding] = []
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}
     loaded: list[Project] = []
     listable = not findings  # the projects folder could be listed
-    history = gates.History(ws)
+    history = gate_drift.History(ws)
     resolver = references.Resolver(ws)
     for name in names:
-        project, problems = frontmatter.load(ws, name)
+        project, problems = unreadable.load(ws, name)
         findings += problems
         if project is None:
             continue
         try:
             found = _project_rules(ws, project, history, resolver, texts, test_run)
         except SddkitError as exc:  # e.g. a task list nested too deeply to read
-            findings.append(frontmatter.unreadable(ws, exc, ws.rel(project.path)))
+            findings.append(unreadable.unreadable(ws, exc, ws.rel(project.path)))
             continue
         loaded.append(project)
         findings += found
     findings += history.findings()  # the git history, asked once for every project
-    findings += approvals.check(ws, loaded)  # who made each approval (SDD-017)
+    findings += approval_commits.check(ws, loaded)  # who made each approval (SDD-017)
     count = 0
     if not projects:
         report = contexts.check(ws)
@@ -192,7 +194,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         texts.update(report.texts)
         findings += generated.check(ws, loaded if listable else None, report.contexts,
                                     report.registration, report.root_text)
-        from ..faults import reset
+        from sddkit.projects.fault_isolation import reset
 
         reset()  # the projects that cannot be read are findings here (SDD-001), not warnings
         findings += _contracts(ws, strict)

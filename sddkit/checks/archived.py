@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..archive import FOLDER, archive_root, archived_docs
-from ..findings import Finding
-from ..workspace import Workspace
-from .gates import check as gates_check
-from .references import Resolver
-from .references import check as references_check
-from .rules import ERROR
+from sddkit.checks.gate_drift import check as gates_check
+from sddkit.checks.references import Resolver
+from sddkit.checks.references import check as references_check
+from sddkit.checks.rule_ids import ERROR
+from sddkit.findings import Finding
+from sddkit.projects.archive import FOLDER, archive_root, archived_docs
+from sddkit.workspace import Workspace
 
 HINTS = {
     "SDD-003": "an archive is a record: restore the file from git (`git checkout -- {path}`)",

@@ -17,14 +17,14 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from ..findings import Finding
-from ..verification import FAILED, PASSED, SKIPPED, parse_mark
-from .rules import ERROR, WARNING
+from sddkit.checks.rule_ids import ERROR, WARNING
+from sddkit.findings import Finding
+from sddkit.tasks.verification import FAILED, PASSED, SKIPPED, parse_mark
 
 if TYPE_CHECKING:
-    from ..project import Project
-    from ..workspace import Workspace
-    from .references import Resolver
+    from sddkit.checks.references import Resolver
+    from sddkit.projects.project import Project
+    from sddkit.workspace import Workspace
 
 RULE = "SDD-012"
 TEST_RULE = "SDD-013"
@@ -51,7 +51,7 @@ def _unproven(doc_text: str, project: Project) -> list[tuple[int, str, str | Non
 def _cached_unproven(ws: Workspace, project: Project) -> list[tuple[int, str, str | None,
                                                                    str | None]]:
     """:func:`_unproven` through the check cache, keyed by the tasks file's content."""
-    from .. import _cache
+    from sddkit.io import cache as _cache
 
     doc = project.docs["tasks"]
     cache = _cache.for_root(ws.root, "check") if doc.key is not None else None
@@ -104,9 +104,9 @@ def run_tests(ws: Workspace, project: Project, resolver: Resolver, command: str,
               timeout: float) -> list[Finding]:
     """SDD-013: run each existing ``test:`` reference of the spec with ``command`` (its
     ``{ref}`` replaced by the shell-quoted reference) from the repository root."""
-    from ..runner import run_command
-    from .facts import facts
-    from .references import Reference
+    from sddkit.checks.document_facts import facts
+    from sddkit.checks.references import Reference
+    from sddkit.io.command_runner import run_command
 
     doc = project.docs.get("spec")
     if doc is None:

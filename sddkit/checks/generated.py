@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import markers
-from .._fileio import read_text
-from ..archive import archived_count
-from ..contexts import TABLE_BLOCK, Context, render_table
-from ..errors import SddkitError
-from ..findings import Finding
-from ..index import listing
-from ..inventory import BLOCK, render, without_rows
-from ..project import Project
-from ..workspace import Workspace
-from .rules import ERROR
+from sddkit.checks.rule_ids import ERROR
+from sddkit.errors import SddkitError
+from sddkit.findings import Finding
+from sddkit.io import markers
+from sddkit.io.fileio import read_text
+from sddkit.projects.archive import archived_count
+from sddkit.projects.inventory import BLOCK, render, without_rows
+from sddkit.projects.project import Project
+from sddkit.projects.rows import listing
+from sddkit.repository.contexts import TABLE_BLOCK, Context, render_table
+from sddkit.workspace import Workspace
 
 RULE = "SDD-006"
 HINT = "run `sdd inventory` and commit the result"

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 
-from .._fileio import TEMP_SUFFIX
-from ..findings import Finding
-from ..project import Project
-from ..workspace import PHASES, Workspace
-from .rules import ERROR, WARNING
+from sddkit.checks.rule_ids import ERROR, WARNING
+from sddkit.findings import Finding
+from sddkit.io.fileio import TEMP_SUFFIX
+from sddkit.projects.project import Project
+from sddkit.workspace import PHASES, Workspace
 
 RULE = "SDD-014"
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from ..findings import Finding
-from ..project import Project
-from ..review import sections
-from ..workspace import Workspace
-from .rules import WARNING
+from sddkit.checks.rule_ids import WARNING
+from sddkit.findings import Finding
+from sddkit.projects.project import Project
+from sddkit.projects.readiness import sections
+from sddkit.workspace import Workspace
 
 RULE = "SDD-021"
 FILES = "files to create or modify"

@@ -14,13 +14,13 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import SddkitError
-from ..findings import Finding
-from ..project import Project
-from ..workspace import Workspace
-from .facts import facts
-from .rules import ERROR, WARNING
-from .testrefs import Reference, references
+from sddkit.checks.document_facts import facts
+from sddkit.checks.rule_ids import ERROR, WARNING
+from sddkit.checks.testrefs import Reference, references
+from sddkit.errors import SddkitError
+from sddkit.findings import Finding
+from sddkit.projects.project import Project
+from sddkit.workspace import Workspace
 
 __all__ = ["RULE", "Reference", "Resolver", "check", "references"]
 
@@ -88,7 +88,7 @@ def _module(path: Path) -> _Module | str:
 
 def _cached_module(ws: Workspace, path: Path) -> _Module | str:
     """:func:`_module`, through the check cache (keyed by the file's signature)."""
-    from .. import _cache
+    from sddkit.io import cache as _cache
 
     cache = _cache.for_root(ws.root, "check")
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .._markdown import code_lines
-from ..review import sections
+from sddkit.io.markdown import code_lines
+from sddkit.projects.readiness import sections
 
 SECTIONS = ("edge cases", "acceptance criteria")
 _TEST = re.compile(r"(?<![\w/-])tests?:[ \t]*", re.IGNORECASE)

@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from ..findings import Finding
-from ..workspace import Workspace
-from .check import check
-from .load import load_contracts
-from .model import ContractSet
+from sddkit.contracts.contract_model import ContractSet
+from sddkit.contracts.contract_rules import check
+from sddkit.contracts.load import load_contracts
+from sddkit.findings import Finding
+from sddkit.workspace import Workspace
 
 __all__ = ["ContractSet", "check", "check_contracts", "load_contracts"]
 

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ._located import dig, line, line_at
-from .deployment import Container, Deployment, Endpoint, Mount, Place, Probe
+from sddkit.contracts._located import dig, line, line_at
+from sddkit.contracts.deployment import Container, Deployment, Endpoint, Mount, Place, Probe
 
 #: ``[host_ip:][published:]target[/protocol]`` -> the target (container) port.
 SHORT_PORT = re.compile(r"(?:.*:)?(?P<target>[0-9]+)(?:/[a-z]+)?")

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._located import dig, line, line_at
-from .deployment import Container, Deployment, Endpoint, EnvSource, KeySource, Mount, Place, Probe
+from sddkit.contracts._located import dig, line, line_at
+from sddkit.contracts.deployment import (
+    Container,
+    Deployment,
+    Endpoint,
+    EnvSource,
+    KeySource,
+    Mount,
+    Place,
+    Probe,
+)
 
 #: Workload kinds and where their pod spec sits.
 POD_SPEC = {

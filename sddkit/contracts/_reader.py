@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from ..findings import Finding
-from ..names import SLUG
-from .model import PERCENTILES, Duration, parse_duration
+from sddkit.contracts.contract_model import PERCENTILES, Duration, parse_duration
+from sddkit.findings import Finding
+from sddkit.names import SLUG
 
 #: Operation, topic, dataset, data, key and level names: no spaces, no quotes.
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/-]{0,127}")

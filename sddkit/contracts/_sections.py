@@ -9,9 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from ..names import SLUG
-from ._reader import Fields, Reader, T, line_of
-from .model import (
+from sddkit.contracts._reader import Fields, Reader, T, line_of
+from sddkit.contracts.contract_model import (
     PERCENTILES,
     PII_LEVELS,
     WRITE_PATHS,
@@ -30,6 +29,7 @@ from .model import (
     Runtime,
     ValueSet,
 )
+from sddkit.names import SLUG
 
 #: Most retries a contract may declare.
 MAX_RETRIES = 100

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from ..cycles import find_cycles
-from .model import Call, Contract
+from sddkit.contracts.contract_model import Call, Contract
+from sddkit.graph_cycles import find_cycles
 
 Hop = tuple[Contract, Call]
 
 
 def call_cycles(contracts: dict[str, Contract], limit: int) -> list[list[Hop]]:
     """Cycles of synchronous calls (at most ``limit``), each starting at its least service,
-    as (caller, call) hops. Found by :func:`sddkit.cycles.find_cycles`: until none is left,
+    as (caller, call) hops. Found by :func:`sddkit.graph_cycles.find_cycles`: until none is left,
     so breaking the calls reported makes the graph acyclic."""
     edges: dict[str, dict[str, Call]] = {}
     for name in sorted(contracts):

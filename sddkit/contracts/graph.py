@@ -10,7 +10,7 @@ The output is deterministic: nodes and edges sorted, so the same files give the 
 
 from __future__ import annotations
 
-from .model import ContractSet
+from sddkit.contracts.contract_model import ContractSet
 
 #: Dash patterns that tell events (dashed) from datasets (dotted); both use Mermaid's ``-.->``.
 EVENT_STYLE = "stroke-dasharray: 6 4"

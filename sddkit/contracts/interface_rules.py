@@ -12,9 +12,9 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from ..findings import Finding
-from .interfaces import Interface, read_interface
-from .model import Contract
+from sddkit.contracts.contract_model import Contract
+from sddkit.contracts.interfaces import Interface, read_interface
+from sddkit.findings import Finding
 
 
 def check_interfaces(contracts: dict[str, Contract], root: Path) -> list[Finding]:

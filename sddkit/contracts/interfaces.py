@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ._located import MAX_FILE, dig, error_line, error_text, line_at, load_all
+from sddkit.contracts._located import MAX_FILE, dig, error_line, error_text, line_at, load_all
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 EXTRA = "pip install 'sddkit[interfaces]'"

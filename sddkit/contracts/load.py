@@ -14,14 +14,14 @@ from typing import Any
 
 import yaml
 
-from .._fileio import read_text
-from .._frontmatter import text_dates_loader
-from ..errors import SddkitError
-from ..findings import Finding
-from ..workspace import Workspace
-from ._reader import RULE, Reader
-from ._sections import read_contract
-from .model import Contract, ContractSet
+from sddkit.contracts._reader import RULE, Reader
+from sddkit.contracts._sections import read_contract
+from sddkit.contracts.contract_model import Contract, ContractSet
+from sddkit.errors import SddkitError
+from sddkit.findings import Finding
+from sddkit.io.fileio import read_text
+from sddkit.io.frontmatter import text_dates_loader
+from sddkit.workspace import Workspace
 
 #: Explicit tags a contract may use (``!!str 8080``); any other tag is refused.
 STANDARD_TAGS = "tag:yaml.org,2002:"
@@ -104,7 +104,7 @@ def load_contracts(ws: Workspace) -> ContractSet:
             result.unloadable.add(path.stem)
         else:
             result.contracts[contract.service] = contract
-    from .remote import attach_remotes
+    from sddkit.contracts.remote import attach_remotes
 
     attach_remotes(result, contract_from_text)
     return result

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..findings import Finding
-from .deployment import Container, Deployment, Endpoint, Place, Probe
-from .manifests import ManifestReader
-from .model import Contract, Runtime
+from sddkit.contracts.contract_model import Contract, Runtime
+from sddkit.contracts.deployment import Container, Deployment, Endpoint, Place, Probe
+from sddkit.contracts.manifests import ManifestReader
+from sddkit.findings import Finding
 
 #: A URL in an environment value: ``http://risk:8080/score``, ``grpc://catalog:9090``.
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"]+")

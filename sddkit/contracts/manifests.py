@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from ._compose import is_compose, read_compose
-from ._kube import is_kubernetes, read_object
-from ._located import MAX_FILE, error_line, error_text, load_all
-from .deployment import Deployment, Place
+from sddkit.contracts._compose import is_compose, read_compose
+from sddkit.contracts._kube import is_kubernetes, read_object
+from sddkit.contracts._located import MAX_FILE, error_line, error_text, load_all
+from sddkit.contracts.deployment import Deployment, Place
 
 #: Seconds ``helm template`` may take for one chart.
 HELM_TIMEOUT = 60

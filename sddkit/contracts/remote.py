@@ -24,10 +24,10 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from .._fileio import read_text
-from ..errors import SddkitError
-from ..findings import Finding
-from .model import Contract, ContractSet, Remote
+from sddkit.contracts.contract_model import Contract, ContractSet, Remote
+from sddkit.errors import SddkitError
+from sddkit.findings import Finding
+from sddkit.io.fileio import read_text
 
 #: ``load.contract_from_text``: (text, path naming the service, shown name) -> contract, CON-001s.
 Parse = Callable[[str, Path, str], tuple[Contract | None, list[Finding]]]

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ContractError
-from ..names import check_slug
-from ..workspace import Workspace
+from sddkit.errors import ContractError
+from sddkit.names import check_slug
+from sddkit.workspace import Workspace
 
 if TYPE_CHECKING:
-    from .._fileio import Transaction
+    from sddkit.io.fileio import Transaction
 
 
 def refuse_unreadable(path: Path, text: str) -> None:
     """Refuse a contract text ``sdd contracts check`` could not read at all (CON-001).
 
     Raises :class:`ContractError` naming the first finding's line."""
-    from .load import contract_from_text
+    from sddkit.contracts.load import contract_from_text
 
     contract, findings = contract_from_text(text, path, path.name)
     if contract is None:
@@ -33,8 +33,8 @@ def new_contract(ws: Workspace, tx: Transaction, service: str) -> Path:
     Refused (:class:`InvalidName`, :class:`ContractError`) for a name that is not a slug or
     a contract that exists already.
     """
-    from ..rendering import render_checked
-    from .schema import stage_schema
+    from sddkit.contracts.schema import stage_schema
+    from sddkit.io.rendering import render_checked
 
     check_slug(service, "service")
     path = ws.contracts / f"{service}.yaml"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from .._fileio import Transaction
+from sddkit.io.fileio import Transaction
 
 SCHEMA_NAME = "contract.schema.json"
 #: The first line of every contract ``sdd contracts new`` writes.

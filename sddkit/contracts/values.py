@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..findings import Finding
-from .model import Contract, ValueSet
+from sddkit.contracts.contract_model import Contract, ValueSet
+from sddkit.findings import Finding
 
 RULE = "CON-021"
 

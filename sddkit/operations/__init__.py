@@ -1,7 +1,7 @@
 """The operations layer: one plain function per user action, the only API front ends call.
 
-The click commands (``sddkit/commands/``), the click-free ``sdd next`` (``sddkit/entry.py``)
-and the MCP tools (``sddkit/mcp_server.py``) are adapters: they parse their arguments, call
+The click commands (``sddkit/cli/commands/``), the click-free ``sdd next`` (``sddkit/cli/entry.py``)
+and the MCP tools (``sddkit/cli/mcp_server.py``) are adapters: they parse their arguments, call
 one function here, and show its result. None of them holds domain logic, so a use case is
 written once and every front end gives the same answer (``tests/test_operations.py``
 compares the CLI, the fast path and the MCP client).
@@ -17,14 +17,14 @@ for what changed (``--dry-run`` prints the diff), ``warnings`` for stderr, ``exi
 Adding a use case:
 
 1. Put the rule in its domain module as a function that stages its writes in a
-   ``Transaction`` (as :func:`sddkit.gates.ready` does) or computes a value.
+   ``Transaction`` (as :func:`sddkit.projects.transitions.ready` does) or computes a value.
 2. Add ``def my_action(ws, ..., dry_run=False) -> Outcome`` to the module here that holds
    its kind (``gate_actions``: project and gate moves; ``task_actions``: status, next, done;
    ``claim_actions``: claims and blocks; ``evidence_actions``: verify and show;
    ``repo_actions``: init, open, inventory, check, agents; ``catalog_actions``: contexts and
    contracts), using ``write(ws, dry_run, stage)``; re-export it below.
-3. Add a thin click command in ``sddkit/commands/`` ending in ``emit(ctx, outcome, ...)``,
-   and an MCP tool in ``sddkit/mcp_server.py`` returning ``outcome.data`` if agents need it.
+3. Add a thin click command in ``sddkit/cli/commands/`` ending in ``emit(ctx, outcome, ...)``,
+   and an MCP tool in ``sddkit/cli/mcp_server.py`` returning ``outcome.data`` if agents need it.
 4. Add its case to ``tests/test_operations.py`` so the front ends are compared.
 """
 
@@ -52,7 +52,7 @@ _MODULE = {name: module for module, names in _WHERE.items() for name in names}
 __all__ = sorted(_MODULE)
 
 if TYPE_CHECKING:
-    from .catalog_actions import (
+    from sddkit.operations.catalog_actions import (
         Created,
         contexts_list,
         contexts_new,
@@ -61,9 +61,16 @@ if TYPE_CHECKING:
         contracts_graph,
         contracts_new,
     )
-    from .claim_actions import BlockChanged, TaskChanged, block, release, start, unblock
-    from .evidence_actions import ChecksRun, show, verify
-    from .gate_actions import (
+    from sddkit.operations.claim_actions import (
+        BlockChanged,
+        TaskChanged,
+        block,
+        release,
+        start,
+        unblock,
+    )
+    from sddkit.operations.evidence_actions import ChecksRun, show, verify
+    from sddkit.operations.gate_actions import (
         Approved,
         GateMoved,
         ProjectCreated,
@@ -73,8 +80,8 @@ if TYPE_CHECKING:
         ready,
         reopen,
     )
-    from .outcome import Outcome
-    from .repo_actions import (
+    from sddkit.operations.outcome import Outcome
+    from sddkit.operations.repo_actions import (
         Checked,
         agents_install,
         agents_list,
@@ -85,7 +92,7 @@ if TYPE_CHECKING:
         open_briefing,
         rebuild_inventory,
     )
-    from .task_actions import (
+    from sddkit.operations.task_actions import (
         NextStep,
         Status,
         TaskChecked,

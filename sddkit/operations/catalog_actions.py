@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..workspace import Workspace
-from .outcome import Outcome, lines, write
+from sddkit.operations.outcome import Outcome, lines, write
+from sddkit.workspace import Workspace
 
 CTX_LIST_SCHEMA = "sddkit.ctx.list/1"
 CTX_SHOW_SCHEMA = "sddkit.ctx.show/1"
@@ -24,7 +24,7 @@ class Created(Outcome):
 def contexts_new(ws: Workspace, name: str, description: str = "",
                  includes: list[str] | None = None, dry_run: bool = False) -> Created:
     """Scaffold ``AGENTS.ctx/NAME/CONTEXT.md`` and register it in the root contexts table."""
-    from ..contexts import new_context
+    from sddkit.repository.contexts import new_context
 
     path, staged = write(ws, dry_run, lambda tx: new_context(ws, tx, name, description,
                                                              includes),
@@ -36,7 +36,7 @@ def contexts_new(ws: Workspace, name: str, description: str = "",
 
 def contexts_list(ws: Workspace) -> Outcome:
     """Every context: name, description, includes (``sddkit.ctx.list/1``)."""
-    from ..contexts import list_contexts
+    from sddkit.repository.contexts import list_contexts
 
     contexts = list_contexts(ws)
     data = {
@@ -60,7 +60,7 @@ def contexts_list(ws: Workspace) -> Outcome:
 
 def contexts_show(ws: Workspace, name: str) -> Outcome:
     """One context's CONTEXT.md, as it is on disk (``sddkit.ctx.show/1``)."""
-    from ..contexts import get_context
+    from sddkit.repository.contexts import get_context
 
     c = get_context(ws, name)
     data = {"schema": CTX_SHOW_SCHEMA, "name": c.name, "description": c.description,
@@ -71,7 +71,7 @@ def contexts_show(ws: Workspace, name: str) -> Outcome:
 
 def contracts_new(ws: Workspace, service: str, dry_run: bool = False) -> Created:
     """Scaffold ``AGENTS.ctx/contracts/SERVICE.yaml`` from the contract template."""
-    from ..contracts.scaffold import new_contract
+    from sddkit.contracts.scaffold import new_contract
 
     path, staged = write(ws, dry_run, lambda tx: new_contract(ws, tx, service), refresh=False,
                          optimistic=True)
@@ -83,7 +83,7 @@ def contracts_new(ws: Workspace, service: str, dry_run: bool = False) -> Created
 def contracts_check(ws: Workspace, strict: bool = False) -> Outcome:
     """Cross-check every contract (``sddkit.contracts.check/1``); ``exit_code`` 1 on an
     error, or with ``strict`` on any finding."""
-    from ..contracts import check, load_contracts
+    from sddkit.contracts import check, load_contracts
 
     loaded = load_contracts(ws)
     findings = check(loaded, strict=strict)
@@ -107,8 +107,8 @@ def contracts_check(ws: Workspace, strict: bool = False) -> Outcome:
 
 def contracts_graph(ws: Workspace, fmt: str = "mermaid") -> Outcome:
     """The contracts as a Mermaid flowchart: calls solid, events and datasets dotted."""
-    from ..contracts import load_contracts
-    from ..contracts.graph import mermaid
+    from sddkit.contracts import load_contracts
+    from sddkit.contracts.graph import mermaid
 
     loaded = load_contracts(ws)
     warnings = []

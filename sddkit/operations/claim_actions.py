@@ -1,6 +1,6 @@
 """Handing tasks out and holding them: ``sdd start``, ``sdd release`` (claims) and
-``sdd block``/``unblock`` (a project, or one task). The rules live in :mod:`sddkit.claims`
-and :mod:`sddkit.gates`."""
+``sdd block``/``unblock`` (a project, or one task). The rules live in :mod:`sddkit.tasks.claims`
+and :mod:`sddkit.projects.transitions`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..workspace import Workspace
-from .outcome import Outcome, lines, write
+from sddkit.operations.outcome import Outcome, lines, write
+from sddkit.workspace import Workspace
 
 
 @dataclass(kw_only=True)
@@ -33,7 +33,7 @@ class BlockChanged(Outcome):
 
 
 def _task_change(ws: Workspace, action: str, dry_run: bool, stage: Any) -> TaskChanged:
-    from ..claims import change_json
+    from sddkit.tasks.claims import change_json
 
     change, staged = write(ws, dry_run, stage, refresh=lambda done: done.changed)
     return TaskChanged(text=lines(change.message), data=change_json(change, ws, action),
@@ -43,12 +43,12 @@ def _task_change(ws: Workspace, action: str, dry_run: bool, stage: Any) -> TaskC
 
 def start(ws: Workspace, task: str, project: str | None = None, as_name: str | None = None,
           steal: bool = False, dry_run: bool = False) -> TaskChanged:
-    """Claim ``task`` for ``as_name`` (default :func:`sddkit.claims.agent_name`): writes
+    """Claim ``task`` for ``as_name`` (default :func:`sddkit.tasks.claims.agent_name`): writes
     ``- claimed: NAME DATE`` under it. Refused (:class:`TaskError`) when it is done, a
-    parent, held (:func:`sddkit.blockers.task_blocker`) or claimed by another name (a
+    parent, held (:func:`sddkit.projects.blockers.task_blocker`) or claimed by another name (a
     stale claim is taken over with ``steal``, and a ``note:`` records it)."""
-    from ..claims import agent_name, claim_ttl
-    from ..claims import start as stage
+    from sddkit.tasks.claims import agent_name, claim_ttl
+    from sddkit.tasks.claims import start as stage
 
     name = agent_name(as_name)
     claim_ttl()  # a bad SDDKIT_CLAIM_TTL is refused before anything is read
@@ -59,8 +59,8 @@ def start(ws: Workspace, task: str, project: str | None = None, as_name: str | N
 def release(ws: Workspace, task: str, project: str | None = None, as_name: str | None = None,
             force: bool = False, dry_run: bool = False) -> TaskChanged:
     """Drop the claim on ``task``: the caller's own, a stale one, or (``force``) any."""
-    from ..claims import agent_name
-    from ..claims import release as stage
+    from sddkit.tasks.claims import agent_name
+    from sddkit.tasks.claims import release as stage
 
     name = agent_name(as_name)
     return _task_change(ws, "release", dry_run,
@@ -73,7 +73,7 @@ def _names_project(ws: Workspace, name: str, project: str | None) -> bool:
     project name gets the project's error)."""
     if project is not None:
         return False
-    from ..claims import names_a_task
+    from sddkit.tasks.claims import names_a_task
 
     return name in ws.project_names() or not names_a_task(ws, name)
 
@@ -84,11 +84,11 @@ def block(ws: Workspace, name: str, reason: str, project: str | None = None,
     ``project`` is given or no project is called ``name``, the task ``name`` (a ``blocked:``
     line under it; the tasks gate stays approved). Whitespace in ``reason`` is folded."""
     if not _names_project(ws, name, project):
-        from ..claims import block_task
+        from sddkit.tasks.claims import block_task
 
         return _task_change(ws, "block", dry_run,
                             lambda tx: block_task(ws, tx, name, project, reason))
-    from ..gates import set_blocked
+    from sddkit.projects.transitions import set_blocked
 
     doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, reason),
                         optimistic=True)
@@ -103,11 +103,11 @@ def unblock(ws: Workspace, name: str, project: str | None = None,
     """Clear the project ``name``'s ``blocked`` (refused when it is not blocked), or the task's
     ``blocked:`` line (chosen as :func:`block` chooses)."""
     if not _names_project(ws, name, project):
-        from ..claims import block_task
+        from sddkit.tasks.claims import block_task
 
         return _task_change(ws, "unblock", dry_run,
                             lambda tx: block_task(ws, tx, name, project, None))
-    from ..gates import set_blocked
+    from sddkit.projects.transitions import set_blocked
 
     doc, staged = write(ws, dry_run, lambda tx: set_blocked(ws, tx, name, None),
                         optimistic=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .outcome import Outcome, write
+from sddkit.operations.outcome import Outcome, write
 
 if TYPE_CHECKING:
-    from ..evidence import VerifyReport
-    from ..verification import Listener
-    from ..workspace import Workspace
+    from sddkit.tasks.verification import Listener
+    from sddkit.tasks.verify_runs import VerifyReport
+    from sddkit.workspace import Workspace
 
 
 @dataclass(kw_only=True)
@@ -30,23 +30,23 @@ def verify(ws: Workspace, target: str | None = None, project: str | None = None,
     """Run the runnable checks (``verify: $ CMD``) of task ``target`` (open or done), of
     project ``target``'s done tasks, or, with ``every``, of every done task in every project,
     from the repository root, ``timeout`` seconds each (default ``SDDKIT_VERIFY_TIMEOUT``,
-    else 600). ``listener`` (a :class:`sddkit.verification.Listener`) hears each command and
+    else 600). ``listener`` (a :class:`sddkit.tasks.verification.Listener`) hears each command and
     its output. A done task's mark is rewritten only when its outcome changed (docs/tasks.md,
     "The done mark"); with ``dry_run`` the checks still run and nothing is written.
     Raises SddkitError for a bad selection or time limit; a failing check is ``exit_code`` 1,
     not an error.
     """
-    from .. import evidence
+    from sddkit.tasks import verify_runs
 
-    chosen = evidence.select(ws, target, project, every)
-    report = evidence.run(ws, chosen, timeout, listener)
+    chosen = verify_runs.select(ws, target, project, every)
+    report = verify_runs.run(ws, chosen, timeout, listener)
 
     def stage(tx: Any) -> bool:
-        evidence.record(ws, tx, report)
+        verify_runs.record(ws, tx, report)
         return bool(report.files)
 
     _changed, staged = write(ws, dry_run, stage, refresh=lambda changed: changed)
-    return ChecksRun(text=evidence.table(report), data=report.to_json(ws),
+    return ChecksRun(text=verify_runs.table(report), data=report.to_json(ws),
                      exit_code=1 if report.failed else 0, report=report,
                      **staged.outcome_fields())
 
@@ -55,7 +55,7 @@ def show(ws: Workspace, task: str, project: str | None = None) -> Outcome:
     """``sdd show TASK``: the task's checks (listed, never run), its done mark and the commits
     carrying ``Sddkit-Task: PROJECT/TASK``, newest first (``sddkit.show/1``). Raises
     SddkitError (TaskError) for an unknown task."""
-    from ..task_record import task_record
+    from sddkit.tasks.task_record import task_record
 
     record = task_record(ws, task, project)
     return Outcome(text=record.to_text(ws), data=record.to_json(ws))

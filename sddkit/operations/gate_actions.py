@@ -1,4 +1,5 @@
-"""Project and gate use cases: ``sdd new``, ``ready``, ``approve``, ``reopen``. The gate rules themselves live in :mod:`sddkit.gates`."""
+"""Project and gate use cases: ``sdd new``, ``ready``, ``approve``, ``reopen``. The gate rules themselves
+live in :mod:`sddkit.projects.transitions`."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..workspace import PHASES, Workspace
-from .outcome import Outcome, Staged, lines, write
+from sddkit.operations.outcome import Outcome, Staged, lines, write
+from sddkit.workspace import PHASES, Workspace
 
 
 @dataclass(kw_only=True)
@@ -43,7 +44,7 @@ def new_project(ws: Workspace, name: str, title: str | None = None, source: Path
                 dry_run: bool = False) -> ProjectCreated:
     """Scaffold ``AGENTS.ctx/sdd/assets/NAME/constitution.md`` (draft); ``source`` is kept
     verbatim as ``source.md``. Raises :class:`SddkitError` for a bad or taken name."""
-    from ..gates import new_project as stage
+    from sddkit.projects.transitions import new_project as stage
 
     path, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, title, source),
                          optimistic=True)
@@ -51,7 +52,7 @@ def new_project(ws: Workspace, name: str, title: str | None = None, source: Path
     if source is not None:
         text.append(f"kept {source} verbatim as {ws.rel(path.parent / 'source.md')}; its text "
                     "seeds the spec and plan drafts")
-        from ..plan_import import markdown_of, plan_steps
+        from sddkit.projects.plan_import import markdown_of, plan_steps
 
         count = len(plan_steps(markdown_of(source.read_text(encoding="utf-8"))[1]))
         if count:
@@ -73,8 +74,8 @@ def _repaired(ws: Workspace, name: str, path: Path, staged: Staged) -> GateMoved
 def ready(ws: Workspace, name: str, dry_run: bool = False) -> GateMoved:
     """The current draft -> review (refused while it is incomplete: :class:`GateError`).
     A current phase whose document is missing is scaffolded as a draft instead."""
-    from ..gates import ready as stage
-    from ..gates import repair_missing_phase
+    from sddkit.projects.transitions import ready as stage
+    from sddkit.projects.transitions import repair_missing_phase
 
     doc, staged = write(ws, dry_run, lambda tx: repair_missing_phase(ws, tx, name)
                         or stage(ws, tx, name), optimistic=True)
@@ -89,11 +90,11 @@ def ready(ws: Workspace, name: str, dry_run: bool = False) -> GateMoved:
 def approve(ws: Workspace, name: str, by: str | None = None, force: bool = False,
             dry_run: bool = False, commit: bool = False) -> Approved | GateMoved:
     """The phase in review -> approved (a person's act: the front end asks who is there,
-    :func:`sddkit.person.require_person`); scaffolds the next phase. With ``commit``, or
+    :func:`sddkit.approvals.person.require_person`); scaffolds the next phase. With ``commit``, or
     when the sdd context sets ``signed_approvals: true`` (then signed), the files written
     are committed; if that fails they are put back and :class:`SddkitError` is raised."""
-    from ..gates import approve as stage
-    from ..gates import repair_missing_phase
+    from sddkit.projects.transitions import approve as stage
+    from sddkit.projects.transitions import repair_missing_phase
 
     # The next draft renders outside the lock (a slow template never keeps a writer waiting).
     result, staged = write(ws, dry_run, lambda tx: repair_missing_phase(ws, tx, name)
@@ -119,9 +120,9 @@ def approve(ws: Workspace, name: str, by: str | None = None, force: bool = False
 def _commit_approval(ws: Workspace, staged: Staged, result: Any) -> str:
     """Commit what the approval wrote (signed when the policy asks); on failure put every
     file back as it was, so a refused signature leaves no unsigned approval behind."""
-    from .._fileio import transaction
-    from .._git import commit_files
-    from ..errors import SddkitError
+    from sddkit.errors import SddkitError
+    from sddkit.io.fileio import transaction
+    from sddkit.io.git import commit_files
 
     doc = result.doc
     message = (f"sdd approve {doc.project}: {doc.phase} approved by {result.by}"
@@ -142,8 +143,8 @@ def _commit_approval(ws: Workspace, staged: Staged, result: Any) -> str:
 def approve_imported(ws: Workspace, name: str, by: str | None = None,
                      dry_run: bool = False) -> Outcome:
     """Approve, in order, every phase of ``name`` that ``sdd adopt`` imported (recorded as
-    an import; see :func:`sddkit.adopt.approve_imported`)."""
-    from ..adopt import approve_imported as stage
+    an import; see :func:`sddkit.repository.adopt.approve_imported`)."""
+    from sddkit.repository.adopt import approve_imported as stage
 
     phases, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, by), optimistic=True)
     return Outcome(text=lines(f"approved {', '.join(phases)} of {name} (imported)"),
@@ -153,7 +154,7 @@ def approve_imported(ws: Workspace, name: str, by: str | None = None,
 def reopen(ws: Workspace, name: str, phase: str, reason: str,
            dry_run: bool = False) -> GateMoved:
     """A phase in review or approved -> draft; the later phases become stale."""
-    from ..gates import reopen as stage
+    from sddkit.projects.transitions import reopen as stage
 
     _doc, staged = write(ws, dry_run, lambda tx: stage(ws, tx, name, phase, reason),
                          optimistic=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from .._fileio import Transaction
-    from ..workspace import Workspace
+    from sddkit.io.fileio import Transaction
+    from sddkit.workspace import Workspace
 
 T = TypeVar("T")
 
@@ -69,13 +69,13 @@ def write(ws: Workspace, dry_run: bool, stage: Callable[[Transaction], T], *,
 
     The repository lock is held around the whole computation, or, with ``optimistic``,
     only around comparing the files read with the disk and replacing them
-    (:func:`sddkit._fileio.run_transaction`: ``stage`` may run again if another writer got
+    (:func:`sddkit.io.fileio.run_transaction`: ``stage`` may run again if another writer got
     there first, so it must not have side effects outside ``tx``). ``before_write`` sees the
     finished transaction (every change staged, nothing written yet) and what ``stage``
     returned; it may raise to write nothing (``sdd done --commit`` plans its commit there).
     """
-    from .._fileio import run_transaction, transaction
-    from ..sync import refresh as regenerate
+    from sddkit.io.fileio import run_transaction, transaction
+    from sddkit.repository.generated_blocks import refresh as regenerate
 
     def run(tx: Transaction) -> T:
         value = stage(tx)

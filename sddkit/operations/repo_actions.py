@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..workspace import Workspace
-from .outcome import Outcome, lines, write
+from sddkit.operations.outcome import Outcome, lines, write
+from sddkit.workspace import Workspace
 
 if TYPE_CHECKING:
-    from .._fileio import Transaction
+    from sddkit.io.fileio import Transaction
 
 INIT_NEXT = ("Next: `sdd ctx new NAME` for a domain, `sdd new PROJECT` for a project, "
              "`sdd open` to see the briefing.")
@@ -19,8 +19,8 @@ INIT_NEXT = ("Next: `sdd ctx new NAME` for a domain, `sdd new PROJECT` for a pro
 
 def init_target(start: Path, explicit: Path | None) -> Path:
     """Where ``sdd init`` works: ``explicit``, an existing AGENTS.ctx/ above ``start``, else
-    ``start`` (see :func:`sddkit.initialise.init_target`)."""
-    from ..initialise import init_target as target
+    ``start`` (see :func:`sddkit.repository.initialise.init_target`)."""
+    from sddkit.repository.initialise import init_target as target
 
     return target(start, explicit)
 
@@ -30,7 +30,7 @@ def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outc
     ``target`` (an existing folder), and the pointer blocks of ``agents`` (comma-separated
     names); registers sddkit's git merge drivers in the clone's config. Re-running changes
     nothing."""
-    from ..initialise import initialise
+    from sddkit.repository.initialise import initialise
 
     ws = Workspace(target)
     created: set[str] = set()
@@ -38,7 +38,7 @@ def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outc
     def stage(tx: Transaction) -> None:
         initialise(target, tx)
         if agents:
-            from ..agents import install_agents, parse_agent_names
+            from sddkit.agents.pointer_blocks import install_agents, parse_agent_names
 
             install_agents(ws, tx, parse_agent_names(agents))
         created.update(ws.rel(p) for p, old, _new in tx.changes() if old is None)
@@ -46,7 +46,7 @@ def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outc
     _none, staged = write(ws, dry_run, stage)
     notes = []
     if not dry_run:
-        from ..merge import register_config
+        from sddkit.repository.merge_drivers import register_config
 
         registered = register_config(target)
         if registered:
@@ -62,7 +62,7 @@ def init(target: Path, agents: str | None = None, dry_run: bool = False) -> Outc
 def open_briefing(ws: Workspace, names: list[str] | None = None) -> Outcome:
     """The session-start briefing (``sddkit.open/1``): root rules, the contexts, each named
     context (composites resolved) and, for ``sdd``, the projects and the next step."""
-    from ..briefing import build, to_json, to_text
+    from sddkit.repository.briefing import build, to_json, to_text
 
     briefing = build(ws, list(names or []))
     return Outcome(text=to_text(ws, briefing), data=to_json(ws, briefing))
@@ -73,8 +73,8 @@ def rebuild_inventory(ws: Workspace, check: bool = False, dry_run: bool = False)
     set ``exit_code`` 1 (with a warning naming the files) when either is out of date."""
     _none, staged = write(ws, dry_run or check, lambda tx: None)
     if check:
-        from ..faults import recorded
-        from ..inventory import without_rows
+        from sddkit.projects.fault_isolation import recorded
+        from sddkit.projects.inventory import without_rows
 
         # A broken project's or context's row is reported as theirs, not as a stale block.
         projects = [b.name for b in recorded() if b.kind == "project"]
@@ -106,7 +106,7 @@ def check(ws: Workspace, projects: list[str] | None = None, strict: bool = False
     """Every ``sdd check`` rule (docs/rules.md); ``exit_code`` 1 on an error (with
     ``strict``, on a warning too). With ``projects``, only their rules. ``test_run`` (a
     :class:`sddkit.checks.TestRun`) also runs the specs' test references (SDD-013)."""
-    from ..checks import check_workspace
+    from sddkit.checks import check_workspace
 
     report = check_workspace(ws, projects or None, strict=strict, test_run=test_run)
     text = lines(*(f.to_text() for f in report.findings), report.summary())
@@ -123,7 +123,7 @@ def _changed_lines(staged_files: list[str], created: set[str], deleted: list[str
 
 def _agents_apply(ws: Workspace, names: list[str] | None, kinds: list[str] | None,
                   dry_run: bool, remove: bool) -> Outcome:
-    from ..agent_setup import apply
+    from sddkit.agents.install import apply
 
     chosen = list(kinds or ["pointers"])
     notes: list[str] = []
@@ -151,7 +151,7 @@ def _agents_apply(ws: Workspace, names: list[str] | None, kinds: list[str] | Non
 def agents_install(ws: Workspace, names: list[str] | None = None,
                    kinds: list[str] | None = None, dry_run: bool = False) -> Outcome:
     """Write or update sddkit's entries in each agent's files: ``kinds`` of ``pointers``
-    (the default), ``hooks``, ``skills``, ``mcp`` (see :mod:`sddkit.agent_setup`); ``names``
+    (the default), ``hooks``, ``skills``, ``mcp`` (see :mod:`sddkit.agents.install`); ``names``
     the agents (default: all). Re-running changes nothing."""
     return _agents_apply(ws, names, kinds, dry_run, remove=False)
 
@@ -166,7 +166,7 @@ def agents_remove(ws: Workspace, names: list[str] | None = None,
 def agents_list(ws: Workspace) -> Outcome:
     """Each agent's files and whether sddkit's entries are installed
     (``sddkit.agents.list/1``)."""
-    from ..agent_setup import listing
+    from sddkit.agents.install import listing
 
     text, data = listing(ws)
     return Outcome(text=text, data=data)

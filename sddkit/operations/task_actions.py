@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..workspace import Workspace
-from .outcome import Outcome, lines, write
+from sddkit.operations.outcome import Outcome, lines, write
+from sddkit.workspace import Workspace
 
 if TYPE_CHECKING:
-    from ..nextstep import Step
+    from sddkit.projects.next_step import Step
 
 DONE_SCHEMA = "sddkit.done/1"
 
@@ -43,7 +43,7 @@ class TaskChecked(Outcome):
 
 def status(ws: Workspace, project: str | None = None) -> Status:
     """Every project's row, or one project's phases in detail (``sddkit.status/1``)."""
-    from ..status import detail_text, project_detail, project_summary, summary_text
+    from sddkit.projects.status import detail_text, project_detail, project_summary, summary_text
 
     if project is None:
         data = project_summary(ws)
@@ -54,7 +54,7 @@ def status(ws: Workspace, project: str | None = None) -> Status:
 
 def archived_status(ws: Workspace) -> Outcome:
     """``sdd status --archived``: every archived project (``sddkit.status.archived/1``)."""
-    from ..status import archived_summary
+    from sddkit.projects.status import archived_summary
 
     data = archived_summary(ws)
     if not data["archived"]:
@@ -76,14 +76,14 @@ def archived_status(ws: Workspace) -> Outcome:
 def next_step(ws: Workspace, project: str | None = None, as_name: str | None = None
               ) -> NextStep:
     """The most urgent step across the projects (from their cached rows), or one project's,
-    for the claimant ``as_name`` (default :func:`sddkit.claims.agent_name`: ``SDDKIT_AGENT``,
+    for the claimant ``as_name`` (default :func:`sddkit.tasks.claims.agent_name`: ``SDDKIT_AGENT``,
     else the login name): its own claimed task first, others' claims passed over.
     ``data`` is ``sddkit.next/1``."""
-    from ..claims import agent_name
-    from ..index import row_of, rows
-    from ..nextstep import next_step as most_urgent
-    from ..nextstep import project_step, to_json, to_text
-    from ..project import load_project
+    from sddkit.projects.next_step import next_step as most_urgent
+    from sddkit.projects.next_step import project_step, to_json, to_text
+    from sddkit.projects.project import load_project
+    from sddkit.projects.rows import row_of, rows
+    from sddkit.tasks.claims import agent_name
 
     me = agent_name(as_name)
     if project is not None:
@@ -98,10 +98,10 @@ def available_tasks(ws: Workspace, project: str | None = None, as_name: str | No
     """``sdd next --all``: every task that can start now (in ``project``, or every project),
     the claimant's own claims, others' claims and the projects that wait for a person.
     ``data`` is ``sddkit.next.all/1``."""
-    from ..claims import agent_name
-    from ..handout import all_text, next_all
-    from ..index import row_of, rows
-    from ..project import load_project
+    from sddkit.projects.project import load_project
+    from sddkit.projects.rows import row_of, rows
+    from sddkit.tasks.claims import agent_name
+    from sddkit.tasks.handout import all_text, next_all
 
     chosen = [row_of(load_project(ws, project))] if project is not None else rows(ws)
     data = next_all(ws, chosen, agent_name(as_name))
@@ -114,22 +114,22 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
     """``sdd done``: run ``task``'s runnable checks, then tick it (``T003``, ``2.1``, ``#3``):
     its box and a done mark, and clear its claim.
 
-    The checks run first, outside the repository lock (:func:`sddkit.complete.verify_for_done`;
-    ``listener``, a :class:`sddkit.verification.Listener`, hears them; ``timeout`` in
+    The checks run first, outside the repository lock (:func:`sddkit.tasks.mark_done.verify_for_done`;
+    ``listener``, a :class:`sddkit.tasks.verification.Listener`, hears them; ``timeout`` in
     seconds per check); ``no_verify`` runs none (recorded), ``dry_run`` runs none and writes
     nothing. Refused (:class:`GateError`, :class:`TaskError`) while the tasks gate is closed
-    or the task is held (:func:`sddkit.blockers.task_blocker`; ``force`` goes past a forcible
+    or the task is held (:func:`sddkit.projects.blockers.task_blocker`; ``force`` goes past a forcible
     hold, recorded in the mark); a failing check raises
-    :class:`sddkit.verification.CheckFailed`. With ``commit``, the changed files are committed
+    :class:`sddkit.tasks.verification.CheckFailed`. With ``commit``, the changed files are committed
     with the ``Sddkit-Task`` trailer. ``data`` is ``sddkit.done/1``; ``warnings`` name the
     spec's test references that point at nothing once the last task is done (SDD-009).
     """
-    from ..complete import commit_message, verify_for_done
-    from ..complete import complete as stage
+    from sddkit.tasks.mark_done import commit_message, verify_for_done
+    from sddkit.tasks.mark_done import complete as stage
 
     repo = None
     if commit and not dry_run:  # every precondition of the commit before anything runs or
-        from ..git_commit import preflight  # is written (issue 14)
+        from sddkit.io.git_commit import preflight  # is written (issue 14)
 
         repo = preflight(ws.root)
     # before the lock: checks may run for minutes
@@ -139,7 +139,7 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
     def plan_commit(tx: Any, done: Any) -> None:
         """sddkit's own change, apart from a person's uncommitted edits (or refused)."""
         if repo is not None and done.changed:
-            from ..git_commit import plan
+            from sddkit.io.git_commit import plan
 
             plans[:] = [plan(repo, tx.changes())]
 
@@ -155,7 +155,7 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
                         "the mark shows what a pass would record")
     sha = None
     if plans:
-        from ..git_commit import commit as make_commit
+        from sddkit.io.git_commit import commit as make_commit
 
         message = commit_message(result)
         sha = make_commit(plans[0], message)
@@ -184,7 +184,7 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
 def _verification_json(verification: Any) -> Mapping[str, Any] | None:
     if verification is None:
         return None
-    from ..evidence import result_json
+    from sddkit.tasks.verify_runs import result_json
 
     return result_json(verification)
 
@@ -193,9 +193,9 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
                                                                              list[str]]:
     """The task's done mark as it now stands in the file, and (once every task is done) the
     spec's test references that point at nothing, one stderr line each."""
-    from ..checks.references import Resolver
-    from ..checks.references import check as references
-    from ..project import load_project
+    from sddkit.checks.references import Resolver
+    from sddkit.checks.references import check as references
+    from sddkit.projects.project import load_project
 
     loaded = load_project(ws, project)
     tasks = loaded.tasks
@@ -211,7 +211,7 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
 def undo(ws: Workspace, task: str, project: str | None = None,
          dry_run: bool = False) -> TaskChecked:
     """Untick ``task`` and remove its done mark (refused while the tasks gate is closed)."""
-    from ..complete import undo as stage
+    from sddkit.tasks.mark_done import undo as stage
 
     result, staged = write(ws, dry_run, lambda tx: stage(ws, tx, task, project),
                            refresh=lambda done: done.changed, optimistic=True)

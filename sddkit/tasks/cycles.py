@@ -1,9 +1,9 @@
-"""Dependency cycles among tasks, found by :func:`sddkit.cycles.find_cycles` (graphlib)."""
+"""Dependency cycles among tasks, found by :func:`sddkit.graph_cycles.find_cycles` (graphlib)."""
 
 from __future__ import annotations
 
-from ..cycles import find_cycles
-from .model import Task, TaskList
+from sddkit.graph_cycles import find_cycles
+from sddkit.tasks.model import Task, TaskList
 
 
 def cycles(tasks: TaskList) -> list[list[Task]]:

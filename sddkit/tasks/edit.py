@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TaskError
-from ..markers import split_lines
-from .lines import SOURCE_BOX, mark_column
-from .model import Task
+from sddkit.errors import TaskError
+from sddkit.io.markers import split_lines
+from sddkit.tasks.lines import SOURCE_BOX, mark_column
+from sddkit.tasks.model import Task
 
 _MARK_IN_LINE = re.compile(r" ?<!--\s*done\b.*?-->")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Task, TaskList, TaskProblem, position_key
+from sddkit.tasks.model import Task, TaskList, TaskProblem, position_key
 
 
 def assign_keys(tasks: list[Task], numbered: dict[int, str],

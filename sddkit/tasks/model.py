@@ -7,13 +7,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from .lines import normalise
-
 from typing import TYPE_CHECKING
 
+from sddkit.tasks.lines import normalise
+
 if TYPE_CHECKING:
-    from ..blockers import Blocker
+    from sddkit.projects.blockers import Blocker
 
 #: The key of a task without an id: its position, in a form a shell passes through as is.
 POSITION_PREFIX = "task-"
@@ -199,7 +198,7 @@ class NextTask:
 
     ``all_done``: the list has tasks and every counted one is done (optional ones may be
     open: they are in ``skipped`` with the kind ``optional``). ``skipped`` pairs each task
-    passed over with its :class:`sddkit.blockers.Blocker`.
+    passed over with its :class:`sddkit.projects.blockers.Blocker`.
     """
 
     task: Task | None

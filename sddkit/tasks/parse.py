@@ -13,10 +13,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import _frontmatter
-from ..errors import TaskError
-from .cycles import cycles
-from .lines import (
+from sddkit.errors import TaskError
+from sddkit.io import frontmatter
+from sddkit.tasks.cycles import cycles
+from sddkit.tasks.lines import (
     KNOWN_MARKERS,
     dependency_ids,
     explicit_none,
@@ -24,8 +24,8 @@ from .lines import (
     read_directive,
     read_head,
 )
-from .link import assign_keys, id_problems, link, resolve_references
-from .model import Task, TaskList, TaskProblem
+from sddkit.tasks.link import assign_keys, id_problems, link, resolve_references
+from sddkit.tasks.model import Task, TaskList, TaskProblem
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -198,8 +198,8 @@ def parse_tasks(text: str, path: Path | None = None, front_matter: bool = True) 
     Raises :class:`TaskError` (with the line) when lists or quotes nest too deeply for the
     parser to read, rather than dropping the tasks inside them.
     """
-    offset = _frontmatter.body_line_offset(text, path) if front_matter else 0
-    body = _frontmatter.body(text, path) if front_matter else text
+    offset = frontmatter.body_line_offset(text, path) if front_matter else 0
+    body = frontmatter.body(text, path) if front_matter else text
     # markdown-it ends a line at a bare "\r" too; split_lines (our line numbers) does not
     source = body.replace("\r\n", "\n").replace("\r", " ")
     from markdown_it import MarkdownIt  # imported here: read paths served from the cache skip it

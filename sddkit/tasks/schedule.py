@@ -1,11 +1,11 @@
-"""Choosing the next task. Why a task is held is :func:`sddkit.blockers.task_blocker`, the
+"""Choosing the next task. Why a task is held is :func:`sddkit.projects.blockers.task_blocker`, the
 one answer ``sdd next`` (which passes the task over) and ``sdd done`` (which refuses it)
 share."""
 
 from __future__ import annotations
 
-from ..blockers import OPTIONAL, Blocker, passed_over, task_blocker
-from .model import NextTask, Task, TaskList
+from sddkit.projects.blockers import OPTIONAL, Blocker, passed_over, task_blocker
+from sddkit.tasks.model import NextTask, Task, TaskList
 
 
 def next_task(tasks: TaskList) -> NextTask:

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..blockers import OPTIONAL, Blocker
-from .model import Task, TaskList
-from .schedule import next_task
+from sddkit.projects.blockers import OPTIONAL, Blocker
+from sddkit.tasks.model import Task, TaskList
+from sddkit.tasks.schedule import next_task
 
 
 @dataclass(frozen=True)

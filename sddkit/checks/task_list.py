@@ -1,0 +1,46 @@
+"""SDD-005: the task list. Errors: duplicate ids, unknown dependencies, cycles. Warnings:
+lines a person reads as tasks that sddkit cannot read as tasks, unknown checkbox markers,
+dependencies written without an id, copies, parents ticked over open subtasks, and open
+tasks without a ``verify:`` line (the template and the agents' pointer files promise a
+check per task)."""
+
+from __future__ import annotations
+
+from sddkit.checks.rule_ids import ERROR, WARNING
+from sddkit.findings import Finding
+from sddkit.projects.project import Project
+from sddkit.workspace import Workspace
+
+RULE = "SDD-005"
+_HINTS = {
+    "duplicate-id": "give every task its own id",
+    "unknown-dependency": "name an existing task id in `depends:`, or remove it",
+    "cycle": "break the cycle: one of these tasks must not depend on the other",
+    "no-verify": "add a child line `- verify: how to check it` under the task",
+}
+
+
+def check(ws: Workspace, project: Project) -> list[Finding]:
+    doc = project.docs.get("tasks")
+    tasks = project.tasks if doc is not None else None
+    if doc is None or tasks is None:
+        return []
+    rel = ws.rel(doc.path)
+    found = [
+        Finding(rel, problem.line, RULE, ERROR if problem.severity == "error" else WARNING,
+                problem.message, _HINTS.get(problem.kind, ""))
+        for problem in tasks.problems
+    ]
+    unchecked = [t for t in tasks.counted() if not t.verify and not tasks.is_closed(t)]
+    if unchecked and not any(t.verify for t in tasks.tasks):
+        first = unchecked[0]
+        found.append(Finding(rel, first.line, RULE, WARNING,
+                             f"no task has a `verify:` line ({len(unchecked)} open tasks): "
+                             "nothing says how to check them", _HINTS["no-verify"]))
+    else:
+        found += [
+            Finding(rel, task.line, RULE, WARNING, f"{task.key} has no `verify:` line",
+                    _HINTS["no-verify"])
+            for task in unchecked
+        ]
+    return found

@@ -1,0 +1,78 @@
+"""The ``sdd`` entry point. ``sdd next`` is answered without importing click.
+
+Agents run ``sdd next`` at every session start, and click's import is about half of what
+the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT]``,
+this module answers with the same operation (``sddkit.operations.next_step``) and the
+same error boundary the click command uses; any other arguments (help, options it does not know) go to click, so the
+behaviour and the messages are the click command's (``tests/test_entry.py`` compares them).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
+    """(root, as_json, project) for a plain ``next`` invocation, or None to defer to click."""
+    root: str | None = None
+    args = list(argv)
+    if args and args[0] == "--root" and len(args) > 1:
+        root, args = args[1], args[2:]
+    elif args and args[0].startswith("--root="):
+        root, args = args[0].split("=", 1)[1], args[1:]
+    if not args or args[0] != "next":
+        return None
+    as_json = False
+    project: str | None = None
+    for arg in args[1:]:
+        if arg == "--json" and not as_json:
+            as_json = True
+        elif not arg.startswith("-") and project is None and arg:
+            project = arg
+        else:
+            return None
+    if root is not None and (not root or not Path(root).is_dir()):
+        return None  # let click word the usage error
+    return root, as_json, project
+
+
+def _next(root: str | None, as_json: bool, project: str | None) -> None:
+    from sddkit.operations import next_step
+    from sddkit.workspace import Workspace
+
+    ws = Workspace.find(override=Path(root) if root is not None else None)
+    outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login name
+    if as_json:
+        import json
+
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(outcome.data, indent=indent, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(outcome.text)
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    parsed = _parse_next(args)
+    if parsed is None:
+        from sddkit.cli.group import main as click_main
+
+        click_main(args)
+        return
+    from sddkit.cli.boundary import flush_caches, handle, report_faults
+    from sddkit.io.terminal import escaped_output
+
+    with escaped_output():  # as the click group: repository text never reaches a terminal raw
+        try:
+            _next(*parsed)
+            code = report_faults(False)  # the neighbours that cannot be read, on stderr
+        except BaseException as exc:  # the same boundary as the click commands
+            if isinstance(exc, SystemExit):
+                raise
+            report_faults(False, exc)
+            code = handle(exc)
+        finally:
+            flush_caches()
+    sys.exit(code)

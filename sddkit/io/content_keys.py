@@ -1,0 +1,319 @@
+"""The content key of every phase document under ``sdd/assets/``, at the cost of one git call.
+
+A listing command (``next``, ``status``, ``open sdd``, the inventory after a write) needs
+each project's row, and a row is valid while the project's four documents hold the same
+bytes. Knowing that for 40,000 files by ``lstat`` alone costs more than the rest of the
+command, and a stat signature does not survive a clone or a checkout. So:
+
+- **Tracked files git reports clean.** ``git diff-files`` (one process; git compares its
+  index's stat data with the files, in C, and re-reads "racily clean" ones) lists the
+  documents that differ from the index; every other tracked document's content key is its
+  blob id in the index (``git ls-files -s``). That listing is asked again only when the
+  index file changed since the last run (a commit, a checkout, ``git add``, a stash).
+- **Everything else** (untracked, modified, no git at all): the file's stat signature, or,
+  when it differs from the recorded one, the blob id of its bytes. A signature is recorded
+  only when the file is older than two seconds (:data:`sddkit.io.cache.RACY_NS`); a racy file
+  is hashed again on every run, never trusted.
+- **Missing documents** (a draft project has no ``tasks.md`` yet): the project folder's
+  signature; a file appearing in it changes it.
+
+Entries never outlive the bytes they describe, whatever the timestamps say: a hand edit of
+the same size and mtime, a ``git checkout``, a ``git stash pop`` all give new keys
+(``tests/test_cache.py`` proves each). The records live in the ``rows`` cache file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from sddkit.io import cache
+from sddkit.workspace import PHASES
+
+_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")
+#: Record of one project in the rows file: (keys, doc signatures, folder signature, row).
+#: A doc signature is None when git vouched for the key (tracked and clean), a stat
+#: signature when the key came from hashing the file, or False for a racy file.
+Record = tuple[tuple[Any, ...], tuple[Any, ...], Any, dict[str, Any]]
+
+_snapshots: dict[tuple[Path, Path], Snapshot] = {}
+_INDEX = "\0index"  # the rows file's entry for git's index signature (never a project name)
+
+
+class Uncacheable(Exception):
+    """A document is not a regular file (a symlink, a folder): load it the slow way."""
+
+
+class Snapshot:
+    """Content keys of the documents under ``assets`` for one run (see the module doc)."""
+
+    def __init__(self, root: Path, assets: Path) -> None:
+        self.root = root
+        self.assets = assets
+        try:
+            self.assets_rel = assets.relative_to(root).as_posix()
+        except ValueError:
+            self.assets_rel = ""
+        self.rows = cache.for_root(root, "rows")
+        self._git: tuple[set[str], bool] | None = None  # (dirty paths, index changed)
+        self._tracked: dict[str, str] | None = None
+        self.keys: dict[str, tuple[Any, ...]] = {}
+        self._sigs: dict[str, tuple[Any, ...]] = {}
+        self._folders: dict[str, Any] = {}
+
+    # --- what git says ---------------------------------------------------------------------
+    def _index_signature(self) -> Any:
+        if any(os.environ.get(v) for v in _GIT_ENV):
+            return None  # a hook's temporary index, say: always ask git
+        git_dir = cache.git_dir(self.root)
+        if git_dir is None:
+            return None
+        try:
+            return cache.signature(os.stat(git_dir / "index"))
+        except OSError:
+            return None
+
+    def _git_state(self) -> tuple[set[str], bool]:
+        """(documents that differ from git's index, whether the index changed since the
+        records were made). Outside git: (nothing, True), and every key comes from a stat."""
+        if self._git is None:
+            from sddkit.io import git
+
+            dirty: set[str] | None = None
+            if self.assets_rel and cache.git_dir(self.root) is not None:
+                dirty = git.modified_files(self.root, self.assets_rel)
+            if dirty is None:
+                self._tracked = {}
+                self._git = (set(), True)
+            else:
+                assert self.rows is not None
+                index = self._index_signature()
+                changed = index is None or self.rows.get(_INDEX) != index
+                if changed:
+                    self.rows.put(_INDEX, index)
+                self._git = (dirty, changed)
+        return self._git
+
+    def _tracked_blobs(self) -> dict[str, str]:
+        if self._tracked is None:
+            from sddkit.io import git
+
+            self._tracked = git.index_blobs(self.root, self.assets_rel) or {}
+        return self._tracked
+
+    # --- keys --------------------------------------------------------------------------------
+    def _folder_sig(self, name: str) -> Any:
+        if name not in self._folders:
+            try:
+                self._folders[name] = cache.signature(os.lstat(self.assets / name))
+            except OSError:
+                self._folders[name] = None
+        return self._folders[name]
+
+    def record(self, name: str) -> Record | None:
+        assert self.rows is not None
+        rec = self.rows.get(name)
+        if isinstance(rec, tuple) and len(rec) == 4 and len(rec[0]) == len(PHASES):
+            return rec  # type: ignore[return-value]
+        return None
+
+    def project_keys(self, name: str) -> tuple[Any, ...]:
+        """The content key of each of the project's documents (None for a missing one).
+
+        Raises :class:`Uncacheable` for a document that is not a regular file."""
+        found = self.keys.get(name)
+        if found is not None:
+            return found
+        dirty, index_changed = self._git_state()
+        rec = self.record(name)
+        if rec is None or None in rec[0]:
+            self._folder_sig(name)  # before the documents: a file added meanwhile changes it
+        trust_record = rec is not None and not index_changed
+        tracked = None if trust_record else self._tracked_blobs()
+        base = f"{self.assets_rel}/{name}/"
+        keys: list[Any] = []
+        sigs: list[Any] = []
+        for position, phase in enumerate(PHASES):
+            rel = f"{base}{phase}.md"
+            if rel not in dirty:
+                if tracked is not None:
+                    blob = tracked.get(rel)
+                elif rec is not None and rec[1][position] is None:
+                    blob = rec[0][position]  # git vouched for it and the index is the same
+                else:
+                    blob = None
+                if blob is not None:
+                    keys.append(blob)
+                    sigs.append(None)
+                    continue
+            key, sig = self._stat_key(name, phase, position, rec)
+            keys.append(key)
+            sigs.append(sig)
+        self.keys[name] = out = tuple(keys)
+        self._sigs[name] = tuple(sigs)
+        return out
+
+    def _stat_key(self, name: str, phase: str, position: int, rec: Record | None
+                  ) -> tuple[Any, Any]:
+        if rec is not None and rec[0][position] is None and rec[2] is not None \
+                and self._folder_sig(name) == rec[2]:
+            return None, None  # missing then, and nothing was added to the folder since
+        file = self.assets / name / f"{phase}.md"
+        try:
+            st = os.lstat(file)
+        except (FileNotFoundError, NotADirectoryError):
+            return None, None
+        if not stat.S_ISREG(st.st_mode):
+            raise Uncacheable(file)
+        sig = cache.signature(st)
+        if rec is not None and rec[1][position] == sig and rec[0][position] is not None:
+            return rec[0][position], sig
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise Uncacheable(file) from exc
+        return cache.blob_id(data), (False if cache.racy(sig) else sig)
+
+    # --- rows --------------------------------------------------------------------------------
+    def row(self, name: str) -> dict[str, Any] | None:
+        """The cached row of ``name`` (a dict by field name) if its documents are unchanged."""
+        keys = self.project_keys(name)
+        rec = self.record(name)
+        if rec is not None and rec[0] == keys:
+            if rec[1] != self._sigs[name] or (rec[2] is None and None in keys):
+                # same bytes, new signatures (or the folder's, not known then): remember them
+                self._remember(name, rec[3])
+            return rec[3]
+        found = _shared_get(self.root, name, keys)
+        if found is not None:
+            self._remember(name, found)
+        return found
+
+    def put_row(self, name: str, row: dict[str, Any]) -> None:
+        """Record ``row`` for the documents :meth:`row` just keyed."""
+        if name in self.keys:
+            self._remember(name, row)
+            _shared_put(self.root, name, self.keys[name], row)
+
+    def put_staged_row(self, name: str, texts: dict[str, str | None], row: dict[str, Any]
+                       ) -> None:
+        """Record the row a write computed from ``texts`` (phase -> staged text, None for a
+        deleted document) under their content keys, so the next command finds it without
+        parsing the files again. Other documents are keyed from the disk."""
+        try:
+            keys = list(self.project_keys(name))
+        except Uncacheable:
+            return
+        sigs = list(self._sigs[name])
+        for position, phase in enumerate(PHASES):
+            if phase in texts:
+                text = texts[phase]
+                keys[position] = None if text is None else cache.blob_id(text.encode("utf-8"))
+                sigs[position] = False  # its file is about to change: hash it next time
+        self.keys[name] = tuple(keys)
+        self._sigs[name] = tuple(sigs)
+        self._folders[name] = None
+        self._remember(name, row)
+        _shared_put(self.root, name, self.keys[name], row)
+
+    def _remember(self, name: str, row: dict[str, Any]) -> None:
+        assert self.rows is not None
+        folder = self._folders.get(name) if None in self.keys[name] else None
+        if folder is not None and cache.racy(folder):
+            folder = None
+        self.rows.put(name, (self.keys[name], self._sigs[name], folder, row))
+
+    def key_of(self, name: str, phase: str) -> Any:
+        """The content key of one document, when this snapshot computed it (else None)."""
+        keys = self.keys.get(name)
+        return keys[PHASES.index(phase)] if keys is not None else None
+
+
+def for_workspace(root: Path, assets: Path) -> Snapshot | None:
+    """This run's snapshot of ``assets`` (None when caching is off)."""
+    if not cache.enabled():
+        return None
+    key = (root.absolute(), assets)
+    found = _snapshots.get(key)
+    if found is None:
+        found = _snapshots[key] = Snapshot(key[0], assets)
+    return found
+
+
+def forget() -> None:
+    """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`)."""
+    _snapshots.clear()
+    _shared.clear()
+
+
+def forget_tree() -> None:
+    """Drop what the snapshots learnt about the files (rows computed stay pending)."""
+    _snapshots.clear()
+
+
+# --- rows shared by every clone on this machine (sqlite3, one row written at a time) -------
+
+_shared: dict[str, Any] = {}
+
+
+def _shared_db() -> Any:
+    if "db" not in _shared:
+        _shared["db"] = None
+        try:
+            import sqlite3
+
+            path = cache.location(Path("."), "shared-rows").with_suffix(".sqlite")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and path.stat().st_size > cache.SHARED_LIMIT * 2048:
+                path.unlink()  # grown too big: start again
+            db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, row BLOB)")
+            _shared["db"] = db
+        except Exception:  # any problem: no shared rows this run
+            _shared["db"] = None
+    return _shared["db"]
+
+
+def _shared_key(name: str, keys: tuple[Any, ...]) -> str:
+    return "\0".join([name, *(k or "" for k in keys)])
+
+
+def _shared_get(root: Path, name: str, keys: tuple[Any, ...]) -> dict[str, Any] | None:
+    db = _shared_db()
+    if db is None:
+        return None
+    import marshal
+
+    try:
+        found = db.execute("SELECT row FROM rows WHERE key = ?",
+                           (_shared_key(name, keys),)).fetchone()
+        value = marshal.loads(found[0]) if found is not None else None
+    except Exception:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _shared_put(root: Path, name: str, keys: tuple[Any, ...], row: dict[str, Any]) -> None:
+    _shared.setdefault("pending", {})[_shared_key(name, keys)] = row
+
+
+def flush_shared() -> None:
+    """Write the rows computed in this run to the shared store, in one transaction."""
+    pending = _shared.pop("pending", None)
+    if not pending:
+        return
+    db = _shared_db()
+    if db is None:
+        return
+    import marshal
+
+    try:
+        with db:
+            db.execute("BEGIN")
+            db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)",
+                           [(k, marshal.dumps(v)) for k, v in pending.items()])
+    except Exception:
+        pass

@@ -1,0 +1,139 @@
+"""Is a phase document ready for review? Placeholders, empty sections, open questions.
+
+Used by ``sdd ready`` (refuse) and ``sdd check`` (SDD-007, SDD-008).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sddkit.io import frontmatter
+from sddkit.io.markdown import code_lines
+from sddkit.io.markers import split_lines
+from sddkit.projects.phases import PhaseDoc
+
+#: The level-2 sections each phase must have, non-empty, when its document does not declare
+#: its own (documents written before templates declared them; the shipped templates declare
+#: these same lists in ``required_sections``).
+REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
+    "constitution": ("Foundations", "Amendments"),
+    "spec": (
+        "Behaviour",
+        "Inputs and outputs",
+        "Behaviour per case",
+        "Edge cases",
+        "Error handling",
+        "Acceptance criteria",
+        "Open questions",
+    ),
+    "plan": (
+        "Files to create or modify",
+        "Choices and rationale",
+        "Dependencies and order",
+        "Contracts",
+        "Risks",
+    ),
+    "tasks": (),
+}
+OPEN_QUESTIONS = "Open questions"
+PLACEHOLDER = "<!-- fill:"
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_OPEN_BOX = re.compile(r"^\s*[-*+]\s+\[ \]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    rule: str  # SDD-007 (open questions) or SDD-008 (placeholders / empty sections)
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    level: int
+    line: int  # 1-based file line of the heading
+    content: list[tuple[int, str]]  # (file line, text) up to the next heading of <= level
+
+
+def sections(text: str) -> list[Section]:
+    """The headings of the body (outside code fences) with their content lines."""
+    offset = frontmatter.body_line_offset(text)
+    lines = split_lines(text)
+    heads: list[tuple[int, int, str]] = []
+    in_code = code_lines(lines[offset:])
+    for index in range(offset, len(lines)):
+        if in_code[index - offset]:
+            continue
+        match = _HEADING.match(lines[index].rstrip("\r\n"))
+        if match:
+            heads.append((index, len(match.group(1)), match.group(2).strip()))
+    out = []
+    for pos, (index, level, title) in enumerate(heads):
+        end = len(lines)
+        for later, later_level, _t in heads[pos + 1 :]:
+            if later_level <= level:
+                end = later
+                break
+        content = [(i + 1, lines[i].rstrip("\r\n")) for i in range(index + 1, end)]
+        out.append(Section(title, level, index + 1, content))
+    return out
+
+
+def required_sections(doc: PhaseDoc) -> tuple[str, ...]:
+    """The level-2 sections ``doc`` must have, non-empty.
+
+    A document declares them in its front matter (``required_sections: [A, B]``, written
+    there by the template it was scaffolded from, so a team's own template, Gherkin
+    scenarios say, defines its own sections); without the key, the phase's defaults. A
+    constitution that ``inherits`` the repository's foundations (a context) need not
+    restate them: its ``Foundations`` section may then be empty.
+    """
+    declared = doc.meta.get("required_sections")
+    titles = tuple(declared) if isinstance(declared, list) else REQUIRED_SECTIONS.get(doc.phase, ())
+    if doc.phase == "constitution" and doc.meta.get("inherits"):
+        titles = tuple(t for t in titles if t.lower() != "foundations")
+    return titles
+
+
+def problems(doc: PhaseDoc) -> list[Problem]:
+    """Everything that keeps ``doc`` from being ready for review."""
+    text = doc.text
+    found: list[Problem] = []
+    offset = frontmatter.body_line_offset(text)
+    for number, line in enumerate(split_lines(text), start=1):
+        if number > offset and PLACEHOLDER in line:
+            found.append(
+                Problem("SDD-008", number, "unfilled template placeholder <!-- fill: ... -->")
+            )
+    by_title: dict[str, Section] = {}
+    for section in sections(text):
+        if section.level == 2:
+            by_title.setdefault(section.title.lower(), section)
+    for title in required_sections(doc):
+        required = by_title.get(title.lower())
+        if required is None:
+            found.append(Problem("SDD-008", offset + 1, f"required section '## {title}' missing"))
+            continue
+        substance = _COMMENT.sub("", "\n".join(t for _n, t in required.content)).strip()
+        if not substance:
+            found.append(Problem("SDD-008", required.line, f"section '## {title}' is empty"))
+    if doc.phase == "spec":
+        questions = by_title.get(OPEN_QUESTIONS.lower())
+        if questions is not None:
+            for number, line in questions.content:
+                if _OPEN_BOX.match(line):
+                    found.append(
+                        Problem(
+                            "SDD-007",
+                            number,
+                            "unresolved open question: settle it and check it ([x]) with the "
+                            "answer",
+                        )
+                    )
+    from sddkit.suppressions import scan  # the same grammar `sdd check` honours
+
+    suppressed = scan("", text).lines
+    return [p for p in found if p.rule not in suppressed.get(p.line, set())]

@@ -1,0 +1,213 @@
+"""One small row per project: everything the listing commands need, cached per project.
+
+``sdd next``, ``sdd status``, ``sdd open sdd`` and the inventory read every project but
+need only a dozen facts about each. A :class:`ProjectRow` holds those facts; it is kept
+in the ``rows`` cache under the content keys of the project's four documents (see
+:mod:`sddkit.io.content_keys`), so a repository of ten thousand projects is listed without
+loading forty thousand documents. A row is computed from the full
+:class:`~sddkit.projects.project.Project` whenever a document's bytes changed (and always for
+documents staged in a transaction), and stored by field name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from sddkit.io import cache, content_keys
+from sddkit.names import natural_key, shown
+from sddkit.projects import fault_isolation
+from sddkit.projects.blockers import BLOCKED, IN_REVIEW, TASKS_HELD, Blocker, project_blocker
+from sddkit.projects.fault_isolation import Broken
+from sddkit.projects.project import STATES, Project, check_folder, project_loader, project_names
+from sddkit.workspace import PHASES, Workspace
+
+if TYPE_CHECKING:
+    from sddkit.io.fileio import Transaction
+    from sddkit.tasks import TaskSummary
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One project as the listing commands see it, derived from the project model by
+    :func:`row_of` and nothing else. ``blocker`` is what holds it back (None when it can
+    move or is complete); the wording is rendered from it on every read, never stored."""
+
+    name: str
+    title: str
+    state: str
+    phase: str
+    flags: tuple[str, ...]  # "changed-since-approval:spec", "stale:plan" (the JSON shape)
+    done: int
+    total: int
+    clean_phases: int
+    implementing: bool
+    priority: int
+    blocked: str | None
+    updated: str
+    notes: str
+    blocker: Blocker | None
+    next_task: str | None  # "T003 the task's text": the task `sdd next` gives, when one can start
+    tasks: tuple[Any, ...] | None = None  # TaskSummary.to_tuple() when the tasks gate is open
+
+    @property
+    def task_summary(self) -> TaskSummary | None:
+        if self.tasks is None:
+            return None
+        from sddkit.tasks import TaskSummary
+
+        return TaskSummary.from_tuple(self.tasks)
+
+    @property
+    def progress_text(self) -> str:
+        if self.implementing:
+            return f"{self.done}/{self.total} tasks"
+        return f"{self.clean_phases}/4 phases"
+
+    @property
+    def next_short(self) -> str:
+        """The inventory's Next column (and ``sdd status``'s ``next``)."""
+        if self.blocker is not None:
+            return self.blocker.short()
+        return self.next_task or "-"  # no task left: completed
+
+    @property
+    def next_kind(self) -> str:
+        """What ``sdd next`` on this project alone gives: task|blocked|done|write|approve."""
+        blocker = self.blocker
+        if blocker is None:  # implementing: a task can start, or none is left
+            return "task" if self.next_task is not None else "done"
+        if blocker.kind in (BLOCKED, TASKS_HELD):
+            return "blocked"
+        return "approve" if blocker.kind == IN_REVIEW else "write"
+
+
+FIELDS = tuple(f.name for f in fields(ProjectRow))
+
+
+def to_record(row: ProjectRow) -> dict[str, Any]:
+    """The row as a dict by field name (what the cache stores; the blocker as its plain
+    tuple of strings)."""
+    record = {name: getattr(row, name) for name in FIELDS}
+    if row.blocker is not None:
+        record["blocker"] = tuple(row.blocker)
+    return record
+
+
+def from_record(record: Any) -> ProjectRow | None:
+    """A row restored by field names; None for a record of another shape."""
+    if not isinstance(record, dict) or set(record) != set(FIELDS):
+        return None
+    try:
+        values = dict(record)
+        values["flags"] = tuple(values["flags"])
+        if values["tasks"] is not None:
+            values["tasks"] = tuple(values["tasks"])
+        if values["blocker"] is not None:
+            values["blocker"] = Blocker._make(values["blocker"])
+        return ProjectRow(**values)
+    except (TypeError, ValueError):
+        return None
+
+
+def row_of(project: Project) -> ProjectRow:
+    """The one way a row is made: from the project model."""
+    done, total = project.progress
+    blocker = project_blocker(project)
+    summary = project.task_summary if project.implementing else None
+    upcoming = summary.next if summary is not None and blocker is None else None
+    claimed = f" (claimed by {upcoming.claimed_by})" if upcoming and upcoming.claimed_by else ""
+    return ProjectRow(
+        name=project.name,
+        title=project.title,
+        state=project.state,
+        phase=project.current_phase,
+        flags=tuple(project.flags),
+        done=done,
+        total=total,
+        clean_phases=sum(1 for p in PHASES if project.clean(p)),
+        implementing=project.implementing,
+        priority=project.priority,
+        blocked=project.blocked,
+        updated=project.updated,
+        notes=project.notes,
+        blocker=blocker,
+        next_task=f"{upcoming.key} {upcoming.text}{claimed}" if upcoming is not None else None,
+        tasks=summary.to_tuple() if summary is not None else None,
+    )
+
+
+def rows(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
+         ) -> list[ProjectRow]:
+    """A row for every healthy project, sorted by name; the broken ones are left out and
+    recorded in :mod:`sddkit.projects.fault_isolation` (see :func:`listing`)."""
+    return listing(ws, tx, same_run=same_run)[0]
+
+
+def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = False
+            ) -> tuple[list[ProjectRow], list[Broken]]:
+    """(a row for every project that loads, a :class:`~sddkit.projects.fault_isolation.Broken` for every one
+    that cannot be read), each sorted by name.
+
+    A broken project never stops the others (issue 14): its name, file, line and error are
+    returned and recorded for the run. A folder holding nothing but sddkit's temporary files
+    (a killed ``sdd new``) is not a project and is skipped; so are hidden folders.
+
+    A project's row comes from the cache while its documents hold the same bytes
+    (:mod:`sddkit.io.content_keys`); a project with documents staged in ``tx`` is computed from
+    them, and its row recorded under the staged bytes for the next command. The files are
+    looked at afresh, unless ``same_run`` (a caller that has just loaded every project in
+    this run, as ``sdd check`` does).
+    """
+    if not same_run:
+        cache.new_run()
+    folders = ws.project_folders()
+    names = project_names(ws, set(folders), tx, strict=False)
+    pending: dict[str, dict[str, str | None]] = {}
+    if tx is not None:
+        for path in [*tx.pending, *tx.removals]:
+            if path.parent.parent == ws.assets and path.suffix == ".md" \
+                    and path.stem in PHASES:
+                pending.setdefault(path.parent.name, {})[path.stem] = tx.read(path)
+    snapshot = content_keys.for_workspace(ws.root, ws.assets)
+    loader = project_loader(ws, tx, snapshot)
+    out: list[ProjectRow] = []
+    broken: list[Broken] = []
+    for name in names:
+        found = fault_isolation.isolate(
+            "project", shown(name), ws.assets / name,
+            lambda name=name: _row(ws, name, loader, snapshot, folders, pending))
+        if not isinstance(found, Broken):
+            out.append(found)
+        elif name not in pending and fault_isolation.only_temporary(ws.assets / name):
+            fault_isolation.forget(found)  # a killed `sdd new`: nothing a person wrote is there
+        else:
+            broken.append(found)
+    return out, broken
+
+
+def _row(ws: Workspace, name: str, loader: Any, snapshot: content_keys.Snapshot | None,
+         folders: dict[str, bool], pending: dict[str, dict[str, str | None]]) -> ProjectRow:
+    """The row of one project, from the cache when its documents are unchanged."""
+    check_folder(ws, name)
+    cached = snapshot is not None and not folders.get(name, True)
+    if cached and name not in pending:
+        assert snapshot is not None
+        try:
+            found = from_record(snapshot.row(name))
+        except content_keys.Uncacheable:
+            found, cached = None, False
+        if found is not None:
+            return found
+    row = row_of(loader.project(name))
+    if cached and snapshot is not None:
+        if name in pending:
+            snapshot.put_staged_row(name, pending[name], to_record(row))
+        else:
+            snapshot.put_row(name, to_record(row))
+    return row
+
+
+def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...]]:
+    """State order, then names in natural order (``story-1-2`` before ``story-1-10``)."""
+    return (STATES.index(row.state), natural_key(row.name))

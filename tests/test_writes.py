@@ -161,6 +161,21 @@ def test_missing_next_phase_is_reported_and_repaired(initialised: Path, sdd: Inv
     assert spec.is_file()
 
 
+def test_mcp_ready_repairs_a_missing_phase_too(initialised: Path, sdd: Invoke) -> None:
+    """The MCP ``ready`` tool goes through the same operation: a repair is a draft, with its
+    file, never an internal error."""
+    pytest.importorskip("mcp")
+    from sddkit.cli.mcp_actions import ready_data
+    from sddkit.workspace import Workspace
+
+    walk_to(initialised, sdd, "demo", upto="constitution")
+    spec = initialised / ASSETS / "demo/spec.md"
+    spec.unlink()
+    data = ready_data(Workspace(initialised), "demo")
+    assert (data["phase"], data["status"]) == ("spec", "draft")
+    assert data["file"] == (ASSETS / "demo/spec.md").as_posix() and spec.is_file()
+
+
 # --- a person editing while sdd commands run (real processes) ---------------------------------
 
 APPENDER = """

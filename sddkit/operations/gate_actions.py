@@ -67,7 +67,7 @@ def _repaired(ws: Workspace, name: str, path: Path, staged: Staged) -> GateMoved
     interrupted write or a deleted file; ``sdd check`` reports the state as SDD-014)."""
     text = lines(f"created {ws.rel(path)} (draft): it was missing (an interrupted write or a "
                  f"deleted file); write it, then `sdd ready {name}`.")
-    return GateMoved(text=text, project=name, phase=path.stem, status="draft",
+    return GateMoved(text=text, project=name, phase=path.stem, status="draft", path=path,
                      **staged.outcome_fields())
 
 

@@ -45,6 +45,9 @@ SHARED_LIMIT = 200_000
 #: Task lists at least this long (characters) are kept whole, parsed, by content: the
 #: markdown-it parse of a 50,000-task list costs seconds, loading it back a few hundredths.
 BIG_TASKS_CHARS = 200_000
+#: Records in a cache's log (see :class:`Cache`) past which a run that loads it rewrites
+#: the file with them folded in.
+LOG_LIMIT = 512
 _open: dict[tuple[Path, str], Cache] = {}
 
 Signature = tuple[int, int, int, int]
@@ -93,14 +96,25 @@ def location(root: Path, kind: str = "parse") -> Path:
 
 
 class Cache:
-    """One cache file: ``entries`` maps a key to a value, loaded on first use."""
+    """One cache file: ``entries`` maps a key to a value, loaded on first use.
+
+    Beside the file, a log (``<file>.log``) takes the entries a write adds with
+    :meth:`append` without loading or rewriting the whole file (a ``done`` at 10,000
+    projects costs what it changed); loading replays it, and the next full save folds it
+    in. Each log record is ``<length u32><crc32 u32><marshal of (key, value)>``; replay
+    stops at the first record that is short or fails its check (a write cut off)."""
 
     def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
         self.kind = kind
         self.path = location(root, kind)
         self._entries: dict[Any, Any] | None = None
+        self._appended: list[tuple[Any, Any]] = []
         self.dirty = False
+
+    @property
+    def log_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".log")
 
     @property
     def entries(self) -> dict[Any, Any]:
@@ -114,7 +128,22 @@ class Cache:
                         self._entries = entries
             except (OSError, EOFError, ValueError, TypeError):
                 pass
+            replayed = 0
+            for key, value in _read_log(self.log_path):
+                self._entries[key] = value
+                replayed += 1
+            if replayed > LOG_LIMIT:
+                self.dirty = True  # fold the log into the file at the next save
+            for key, value in self._appended:
+                self._entries[key] = value
         return self._entries
+
+    def append(self, key: Any, value: Any) -> None:
+        """Store ``value`` for ``key`` without loading the file: at :meth:`save` it goes to
+        the log (or into the file, when this run loaded and changed it anyway)."""
+        self._appended.append((key, value))
+        if self._entries is not None:
+            self._entries[key] = value
 
     def get(self, key: Any, sig: Any = None) -> Any:
         """The value stored for ``key``, or None. With ``sig``, only a value stored with that
@@ -146,6 +175,9 @@ class Cache:
 
     def save(self) -> None:
         if not self.dirty or self._entries is None:
+            if self._appended:
+                _append_log(self.log_path, self._appended)
+                self._appended = []
             return
         import tempfile
 
@@ -164,8 +196,61 @@ class Cache:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             self.dirty = False
+            self._appended = []
+            self.log_path.unlink(missing_ok=True)  # folded in (a record appended since is lost:
+            # a cache entry, computed again when needed)
         except (OSError, ValueError):
             pass
+
+
+def _read_log(path: Path) -> list[tuple[Any, Any]]:
+    """The (key, value) records of a cache log, up to the first damaged one."""
+    import struct
+    import zlib
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    out: list[tuple[Any, Any]] = []
+    at = 0
+    while at + 8 <= len(data):
+        size, crc = struct.unpack_from("<II", data, at)
+        payload = data[at + 8:at + 8 + size]
+        if len(payload) != size or zlib.crc32(payload) != crc:
+            break
+        try:
+            record = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            break
+        if not (isinstance(record, tuple) and len(record) == 2):
+            break
+        out.append(record)
+        at += 8 + size
+    return out
+
+
+def _append_log(path: Path, records: list[tuple[Any, Any]]) -> None:
+    """Append ``records`` to a cache log in one ``write`` (O_APPEND); errors ignored."""
+    import struct
+    import zlib
+
+    chunks = []
+    for record in records:
+        try:
+            payload = marshal.dumps(record)
+        except ValueError:
+            return
+        chunks.append(struct.pack("<II", len(payload), zlib.crc32(payload)) + payload)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, b"".join(chunks))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 def enabled() -> bool:

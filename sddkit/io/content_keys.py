@@ -218,6 +218,41 @@ class Snapshot:
         self._remember(name, row)
         _shared_put(self.root, name, self.keys[name], row)
 
+    def put_written_row(self, name: str, texts: dict[str, str | None], row: dict[str, Any]
+                        ) -> None:
+        """Record the row a write computed from ``texts`` (phase -> staged text, None for a
+        deleted document), keying the project's other documents by hashing them: no git
+        call, and the rows file is appended to, not loaded (a write costs what it changed).
+        A document that is not a regular file leaves the row unrecorded."""
+        assert self.rows is not None
+        keys: list[Any] = []
+        sigs: list[Any] = []
+        for phase in PHASES:
+            if phase in texts:
+                text = texts[phase]
+                keys.append(None if text is None else cache.blob_id(text.encode("utf-8")))
+                sigs.append(False)  # its file is about to change: hash it next time
+                continue
+            file = self.assets / name / f"{phase}.md"
+            try:
+                st = os.lstat(file)
+                if not stat.S_ISREG(st.st_mode):
+                    return
+                data = file.read_bytes()
+            except (FileNotFoundError, NotADirectoryError):
+                keys.append(None)
+                sigs.append(None)
+                continue
+            except OSError:
+                return
+            sig = cache.signature(st)
+            keys.append(cache.blob_id(data))
+            sigs.append(False if cache.racy(sig) else sig)
+        self.keys[name] = tuple(keys)
+        self._sigs[name] = tuple(sigs)
+        self.rows.append(name, (self.keys[name], self._sigs[name], None, row))
+        _shared_put(self.root, name, self.keys[name], row)
+
     def _remember(self, name: str, row: dict[str, Any]) -> None:
         assert self.rows is not None
         folder = self._folders.get(name) if None in self.keys[name] else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
+from sddkit.errors import SddkitError
 from sddkit.io import cache, content_keys
 from sddkit.names import natural_key, shown
 from sddkit.projects import fault_isolation
@@ -184,6 +185,34 @@ def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = Fa
         else:
             broken.append(found)
     return out, broken
+
+
+def written_rows(ws: Workspace, tx: Transaction) -> list[tuple[ProjectRow, bool]] | None:
+    """(the row, whether the project existed before) of each project whose documents ``tx``
+    writes, sorted by name, each recorded in the rows cache under the staged bytes; None
+    when ``tx`` deletes a document or a changed project cannot be read (the caller lists
+    every project then). Only those projects are read: the rest are not looked at."""
+    if tx.removals:
+        return None
+    pending: dict[str, dict[str, str | None]] = {}
+    for path in tx.pending:
+        if path.parent.parent == ws.assets and path.suffix == ".md" and path.stem in PHASES:
+            pending.setdefault(path.parent.name, {})[path.stem] = tx.read(path)
+    snapshot = content_keys.for_workspace(ws.root, ws.assets)
+    loader = project_loader(ws, tx)
+    out: list[tuple[ProjectRow, bool]] = []
+    for name in sorted(pending, key=natural_key):
+        folder = ws.assets / name
+        try:
+            check_folder(ws, name)
+            row = row_of(loader.project(name))
+        except SddkitError:
+            return None
+        existed = folder.is_dir() and not folder.is_symlink()
+        if snapshot is not None and (existed or not folder.exists()):
+            snapshot.put_written_row(name, pending[name], to_record(row))
+        out.append((row, existed))
+    return out
 
 
 def _row(ws: Workspace, name: str, loader: Any, snapshot: content_keys.Snapshot | None,

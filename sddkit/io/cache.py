@@ -35,8 +35,9 @@ from typing import Any
 
 from sddkit.io.git_dirs import git_dirs
 
-#: Bump when a cached value changes shape (8: rows and task summaries carry Blockers).
-VERSION = 8
+#: Bump when a cached value changes shape (8: rows and task summaries carry Blockers; 9:
+#: rows are tuples, and written rows go to a log beside the file).
+VERSION = 9
 #: A file modified this recently (ns) may be modified again within its timestamp's
 #: resolution: its stat signature is never recorded (git's "racy" rule).
 RACY_NS = 2_000_000_000

@@ -86,21 +86,20 @@ class ProjectRow:
 FIELDS = tuple(f.name for f in fields(ProjectRow))
 
 
-def to_record(row: ProjectRow) -> dict[str, Any]:
-    """The row as a dict by field name (what the cache stores; the blocker as its plain
-    tuple of strings)."""
-    record = {name: getattr(row, name) for name in FIELDS}
-    if row.blocker is not None:
-        record["blocker"] = tuple(row.blocker)
-    return record
+def to_record(row: ProjectRow) -> tuple[Any, ...]:
+    """The row as the cache stores it: its values in :data:`FIELDS` order (the blocker as
+    its plain tuple of strings). A tuple, not a dict by name: at 10,000 projects the rows
+    file loads in half the time; :data:`sddkit.io.cache.VERSION` changes with the fields."""
+    return tuple(tuple(row.blocker) if name == "blocker" and row.blocker is not None
+                 else getattr(row, name) for name in FIELDS)
 
 
 def from_record(record: Any) -> ProjectRow | None:
-    """A row restored by field names; None for a record of another shape."""
-    if not isinstance(record, dict) or set(record) != set(FIELDS):
+    """A row restored from :func:`to_record`'s tuple; None for a record of another shape."""
+    if not isinstance(record, tuple) or len(record) != len(FIELDS):
         return None
     try:
-        values = dict(record)
+        values = dict(zip(FIELDS, record))
         values["flags"] = tuple(values["flags"])
         if values["tasks"] is not None:
             values["tasks"] = tuple(values["tasks"])
@@ -174,7 +173,16 @@ def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = Fa
     loader = project_loader(ws, tx, snapshot)
     out: list[ProjectRow] = []
     broken: list[Broken] = []
+    trusted: dict[str, Any] = {}
+    if snapshot is not None:
+        trusted = snapshot.trusted_rows(
+            [n for n in names if n not in pending and folders.get(n) is False])
     for name in names:
+        if name in trusted:
+            found = from_record(trusted[name])
+            if found is not None:
+                out.append(found)
+                continue
         found = fault_isolation.isolate(
             "project", shown(name), ws.assets / name,
             lambda name=name: _row(ws, name, loader, snapshot, folders, pending))

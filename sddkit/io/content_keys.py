@@ -42,6 +42,20 @@ _snapshots: dict[tuple[Path, Path], Snapshot] = {}
 _INDEX = "\0index"  # the rows file's entry for git's index signature (never a project name)
 
 
+def index_signature(root: Path) -> Any:
+    """The stat signature of git's index for the work tree at ``root``; None outside git, or
+    when a ``GIT_*`` variable points git elsewhere (a hook's temporary index, say)."""
+    if any(os.environ.get(v) for v in _GIT_ENV):
+        return None
+    git_dir = cache.git_dir(root)
+    if git_dir is None:
+        return None
+    try:
+        return cache.signature(os.stat(git_dir / "index"))
+    except OSError:
+        return None
+
+
 class Uncacheable(Exception):
     """A document is not a regular file (a symlink, a folder): load it the slow way."""
 
@@ -66,15 +80,7 @@ class Snapshot:
 
     # --- what git says ---------------------------------------------------------------------
     def _index_signature(self) -> Any:
-        if any(os.environ.get(v) for v in _GIT_ENV):
-            return None  # a hook's temporary index, say: always ask git
-        git_dir = cache.git_dir(self.root)
-        if git_dir is None:
-            return None
-        try:
-            return cache.signature(os.stat(git_dir / "index"))
-        except OSError:
-            return None
+        return index_signature(self.root)
 
     def _git_state(self) -> tuple[set[str], bool]:
         """(documents that differ from git's index, whether the index changed since the
@@ -140,10 +146,47 @@ class Snapshot:
                         continue
                 except OSError:
                     continue
+                self._folders[name] = folder
             self.keys[name] = keys
             self._sigs[name] = sigs
             out[name] = row
         return out
+
+    def recorded_files(self, entries: list[str]) -> tuple[set[str], list[tuple[str, Any]]] | None:
+        """(the documents git reported changed, (path, stat signature) of every file this
+        run's keys rest on that git did not vouch for) for the folder ``entries`` of
+        ``assets``: a project read through the keys gives its hashed documents and, with a
+        document missing, its folder; any other entry gives its own signature. None when
+        that cannot be said exactly: a racy file, a symbolic link, git not asked."""
+        if self._git is None:
+            return None
+        dirty, _changed = self._git
+        files: list[tuple[str, Any]] = []
+        assets = str(self.assets)
+        for name in entries:
+            keys, sigs = self.keys.get(name), self._sigs.get(name)
+            if keys is None or sigs is None:
+                try:
+                    st = os.lstat(f"{assets}/{name}")
+                except OSError:
+                    return None
+                sig = cache.signature(st)
+                if stat.S_ISLNK(st.st_mode) or cache.racy(sig):
+                    return None
+                files.append((f"{assets}/{name}", sig))
+                continue
+            if None in keys:
+                folder = self._folders.get(name)
+                if folder is None or cache.racy(folder):
+                    return None
+                files.append((f"{assets}/{name}", folder))
+            for phase, key, sig in zip(PHASES, keys, sigs):
+                if sig is False or (sig is None and key is not None
+                                    and f"{self.assets_rel}/{name}/{phase}.md" in dirty):
+                    return None
+                if sig is not None:
+                    files.append((f"{assets}/{name}/{phase}.md", sig))
+        return dirty, files
 
     # --- keys --------------------------------------------------------------------------------
     def _folder_sig(self, name: str) -> Any:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sddkit.errors import SddkitError, UnsafePath
 from sddkit.io import cache as _cache
 from sddkit.io import content_keys
-from sddkit.io.fileio import decode, inside_root, read_bytes
+from sddkit.io.reading import decode, inside_root, read_bytes
 from sddkit.names import SLUG, check_slug, shown
 from sddkit.projects.phases import PhaseDoc, load_doc
 from sddkit.workspace import PHASES, Workspace

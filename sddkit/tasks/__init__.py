@@ -6,16 +6,35 @@ lines, dependencies, the gate view), :mod:`.model` (``Task``, ``TaskList``), :mo
 :mod:`.schedule` (the next task; why a task is held is :func:`sddkit.projects.blockers.task_blocker`),
 :mod:`.edit` (the done edit) and
 :mod:`.summary` (what the listing commands cache). docs/tasks.md lists the shapes read.
+
+The names below are imported on first use (PEP 562): ``sdd next`` reads a cached summary
+and a few tasks, so importing ``sddkit.tasks.handout`` must not load the parser and the
+editor (``tests/test_import_paths.py``).
 """
 
 from __future__ import annotations
 
-from sddkit.tasks.edit import set_done, set_undone
-from sddkit.tasks.lines import gate_view
-from sddkit.tasks.model import NextTask, Task, TaskList, TaskProblem, position_key
-from sddkit.tasks.parse import parse_tasks
-from sddkit.tasks.schedule import next_task
-from sddkit.tasks.summary import TaskSummary, summarise
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: name -> the module of this package that defines it.
+_WHERE = {
+    "edit": ("set_done", "set_undone"),
+    "lines": ("gate_view",),
+    "model": ("NextTask", "Task", "TaskList", "TaskProblem", "position_key"),
+    "parse": ("parse_tasks",),
+    "schedule": ("next_task",),
+    "summary": ("TaskSummary", "summarise"),
+}
+_MODULE = {name: module for module, names in _WHERE.items() for name in names}
+
+if TYPE_CHECKING:
+    from sddkit.tasks.edit import set_done, set_undone
+    from sddkit.tasks.lines import gate_view
+    from sddkit.tasks.model import NextTask, Task, TaskList, TaskProblem, position_key
+    from sddkit.tasks.parse import parse_tasks
+    from sddkit.tasks.schedule import next_task
+    from sddkit.tasks.summary import TaskSummary, summarise
 
 __all__ = [
     "NextTask",
@@ -31,3 +50,12 @@ __all__ = [
     "set_undone",
     "summarise",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sddkit.tasks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -46,6 +46,8 @@ def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
 
 @dataclass
 class Project:
+    """One SDD project: its folder under ``sdd/assets/`` and its phase documents by phase."""
+
     name: str
     path: Path
     docs: dict[str, PhaseDoc] = field(default_factory=dict)

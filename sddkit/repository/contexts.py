@@ -21,6 +21,8 @@ TABLE_BLOCK = "contexts"
 
 @dataclass(frozen=True)
 class Context:
+    """One context: its name, description, the contexts it includes, its file and text."""
+
     name: str
     description: str
     includes: tuple[str, ...]

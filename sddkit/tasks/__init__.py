@@ -14,10 +14,11 @@ editor (``tests/test_import_paths.py``).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-#: name -> the module of this package that defines it.
+from sddkit.lazy_exports import lazy_exports
+
+#: module of this package -> the names it defines (imported on first use, PEP 562).
 _WHERE = {
     "edit": ("set_done", "set_undone"),
     "lines": ("gate_view",),
@@ -26,7 +27,6 @@ _WHERE = {
     "schedule": ("next_task",),
     "summary": ("TaskSummary", "summarise"),
 }
-_MODULE = {name: module for module, names in _WHERE.items() for name in names}
 
 if TYPE_CHECKING:
     from sddkit.tasks.edit import set_done, set_undone
@@ -52,10 +52,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sddkit.tasks' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE, globals())

@@ -77,6 +77,8 @@ TEXT_PLAIN = [
     "T011 [P] Depends on T999",
     "T012 see [the plan](plan.md) and <b>bold</b>",
     "#7 issue reference",
+    "T013 keep <!-- done later",
+    "T014 a <!-- note --> here",
 ]
 TEXT_NASTY = [
     "# heading inside an item",

@@ -27,6 +27,9 @@ def _body_without_block(ctx: Context, name: str, replacement: str) -> str:
 
 @dataclass
 class Briefing:
+    """What ``sdd open`` shows: the root context, every context, the ones opened, and the
+    projects' state (None when contexts other than ``sdd`` were asked for)."""
+
     root: Context
     contexts: list[Context]
     opened: list[Context]

@@ -69,13 +69,19 @@ def release(ws: Workspace, task: str, project: str | None = None, as_name: str |
 
 def _names_project(ws: Workspace, name: str, project: str | None) -> bool:
     """Whether ``name`` names a project (``sdd block PROJECT``) rather than a task: without
-    ``project``, a project of that name, else anything that is no project's task (so a bad
-    project name gets the project's error)."""
+    ``project``, a project of that name, else a project-shaped name that is no project's
+    task (so a mistyped project gets the project's error, a mistyped task the task's)."""
     if project is not None:
+        return False
+    if name in ws.project_names():
+        return True
+    from sddkit.names import SLUG
+
+    if not SLUG.fullmatch(name):  # ``T003``, ``2.1``: no project can have that name
         return False
     from sddkit.tasks.claims import names_a_task
 
-    return name in ws.project_names() or not names_a_task(ws, name)
+    return not names_a_task(ws, name)
 
 
 def block(ws: Workspace, name: str, reason: str, project: str | None = None,

@@ -219,7 +219,7 @@ def test_a_failing_check_is_a_tool_error_and_nothing_is_written(implementing: Pa
         assert message.startswith(f"{TASKS_MD.as_posix()}:{line}: T002 of demo is not done: "
                                   "check 1 of 1 failed (exit 1): $ git frobnicate-nothing")
         assert message.splitlines()[1:] == [
-            "last 1 lines of its output:",
+            "last line of its output:",
             "  | git: 'frobnicate-nothing' is not a git command. See 'git --help'."]
 
     drive(implementing, body)

@@ -59,6 +59,14 @@ def test_next_gives_first_task_with_details(implementing: Path, sdd: Invoke) -> 
     text = sdd(implementing, "next").stdout
     assert text.startswith("Next: T001 Create the module")
     assert "verify: python -c" in text
+    assert "When its check passes: sdd done T001 --project demo" in text
+    # a task without a `verify:` line has no check to pass
+    for key in ("T001", "T002"):
+        assert sdd(implementing, "done", key, "--project", "demo").exit_code == 0
+    text = sdd(implementing, "next").stdout
+    assert text.startswith("Next: T004 Wire the CLI")
+    assert "When it is done: sdd done T004 --project demo" in text
+    assert "check" not in text
 
 
 def test_done_flips_exactly_one_box(implementing: Path, sdd: Invoke) -> None:

@@ -44,7 +44,12 @@ def load_root_isolated(ws: Workspace) -> Context | Broken:
     under ``sdd --strict``): one broken file never costs the session its briefing."""
     from sddkit.projects.fault_isolation import isolate
 
-    return isolate("context", "root", ws.root_context, lambda: load_root(ws))
+    def load() -> Context:
+        root = load_root(ws)
+        _body_without_block(root, TABLE_BLOCK, "")  # a broken contexts block: its file:line
+        return root
+
+    return isolate("context", "root", ws.root_context, load)
 
 
 def build(ws: Workspace, names: list[str]) -> Briefing:

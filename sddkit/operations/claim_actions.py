@@ -60,7 +60,7 @@ def start(ws: Workspace, task: str, project: str | None = None, as_name: str | N
 def release(ws: Workspace, task: str, project: str | None = None, as_name: str | None = None,
             force: bool = False, dry_run: bool = False) -> TaskChanged:
     """Drop the claim on ``task``: the caller's own, a stale one, or (``force``) any."""
-    from sddkit.tasks.claims import agent_name
+    from sddkit.tasks.claimant import agent_name
     from sddkit.tasks.claims import release as stage
 
     name = agent_name(as_name)

@@ -20,6 +20,9 @@ SCHEMA: Final = "sddkit.next/1"
 
 @dataclass
 class Step:
+    """One answer of ``sdd next``: what to do (``kind``), for which project, in words
+    (``message``) and as a command; the task and the tasks passed over, with why."""
+
     kind: str  # "task" | "write" | "approve" | "blocked" | "claimed" | "done" | "none"
     project: ProjectRow | None
     message: str

@@ -30,8 +30,10 @@ def _body_without_block(ctx: Context, name: str, replacement: str) -> str:
 
 @dataclass
 class Briefing:
-    """What ``sdd open`` shows; ``root`` is a ``Broken`` when AGENTS.ctx/CONTEXT.md cannot be
-    read (its rules are then a line naming the file, and the rest of the briefing stands)."""
+    """What ``sdd open`` shows: the root context, every context, the ones opened, and the
+    projects' state (None when contexts other than ``sdd`` were asked for). ``root`` is a
+    ``Broken`` when AGENTS.ctx/CONTEXT.md cannot be read (its rules are then a line naming
+    the file, and the rest of the briefing stands)."""
 
     root: Context | Broken
     contexts: list[Context]

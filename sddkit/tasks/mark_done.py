@@ -30,6 +30,9 @@ from sddkit.workspace import Workspace
 
 @dataclass
 class Completion:
+    """What ``sdd done``/``undo`` staged: the project, the task, whether its line changed,
+    and the sentence for a person."""
+
     project: Project
     task: Any  # tasks.Task
     changed: bool

@@ -29,7 +29,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from sddkit.io import cache
+from sddkit.io import cache, shared_rows
 from sddkit.workspace import PHASES
 
 _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")
@@ -271,7 +271,7 @@ class Snapshot:
                 # same bytes, new signatures (or the folder's, not known then): remember them
                 self._remember(name, rec[3])
             return rec[3]
-        found = _shared_get(self.root, name, keys)
+        found = shared_rows.get(name, keys)
         if found is not None:
             self._remember(name, found)
         return found
@@ -280,7 +280,7 @@ class Snapshot:
         """Record ``row`` for the documents :meth:`row` just keyed."""
         if name in self.keys:
             self._remember(name, row)
-            _shared_put(self.root, name, self.keys[name], row)
+            shared_rows.put(name, self.keys[name], row)
 
     def put_staged_row(self, name: str, texts: dict[str, str | None], row: tuple[Any, ...]
                        ) -> None:
@@ -301,7 +301,7 @@ class Snapshot:
         self._sigs[name] = tuple(sigs)
         self._folders[name] = None
         self._remember(name, row)
-        _shared_put(self.root, name, self.keys[name], row)
+        shared_rows.put(name, self.keys[name], row)
 
     def put_written_row(self, name: str, texts: dict[str, str | None], row: tuple[Any, ...]
                         ) -> None:
@@ -336,7 +336,7 @@ class Snapshot:
         self.keys[name] = tuple(keys)
         self._sigs[name] = tuple(sigs)
         self.rows.append(name, (self.keys[name], self._sigs[name], None, row))
-        _shared_put(self.root, name, self.keys[name], row)
+        shared_rows.put(name, self.keys[name], row)
 
     def _remember(self, name: str, row: tuple[Any, ...]) -> None:
         assert self.rows is not None
@@ -365,75 +365,14 @@ def for_workspace(root: Path, assets: Path) -> Snapshot | None:
 def forget() -> None:
     """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`)."""
     _snapshots.clear()
-    _shared.clear()
+    shared_rows.forget()
+
+
+def flush_shared() -> None:
+    """Write the rows computed in this run to the rows every clone shares."""
+    shared_rows.flush()
 
 
 def forget_tree() -> None:
     """Drop what the snapshots learnt about the files (rows computed stay pending)."""
     _snapshots.clear()
-
-
-# --- rows shared by every clone on this machine (sqlite3, one row written at a time) -------
-
-_shared: dict[str, Any] = {}
-
-
-def _shared_db() -> Any:
-    if "db" not in _shared:
-        _shared["db"] = None
-        try:
-            import sqlite3
-
-            path = cache.location(Path("."), "shared-rows").with_suffix(".sqlite")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.exists() and path.stat().st_size > cache.SHARED_LIMIT * 2048:
-                path.unlink()  # grown too big: start again
-            db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, row BLOB)")
-            _shared["db"] = db
-        except Exception:  # any problem: no shared rows this run
-            _shared["db"] = None
-    return _shared["db"]
-
-
-def _shared_key(name: str, keys: tuple[Any, ...]) -> str:
-    return "\0".join([name, *(k or "" for k in keys)])
-
-
-def _shared_get(root: Path, name: str, keys: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    db = _shared_db()
-    if db is None:
-        return None
-    import marshal
-
-    try:
-        found = db.execute("SELECT row FROM rows WHERE key = ?",
-                           (_shared_key(name, keys),)).fetchone()
-        value = marshal.loads(found[0]) if found is not None else None
-    except Exception:
-        return None
-    return value if isinstance(value, tuple) else None
-
-
-def _shared_put(root: Path, name: str, keys: tuple[Any, ...], row: tuple[Any, ...]) -> None:
-    _shared.setdefault("pending", {})[_shared_key(name, keys)] = row
-
-
-def flush_shared() -> None:
-    """Write the rows computed in this run to the shared store, in one transaction."""
-    pending = _shared.pop("pending", None)
-    if not pending:
-        return
-    db = _shared_db()
-    if db is None:
-        return
-    import marshal
-
-    try:
-        with db:
-            db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)",
-                           [(k, marshal.dumps(v)) for k, v in pending.items()])
-    except Exception:
-        pass

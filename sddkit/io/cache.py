@@ -43,9 +43,6 @@ VERSION = 9
 RACY_NS = 2_000_000_000
 #: Entries in the user-wide ``shared-rows`` file before it is emptied and refilled.
 SHARED_LIMIT = 200_000
-#: Task lists at least this long (characters) are kept whole, parsed, by content: the
-#: markdown-it parse of a 50,000-task list costs seconds, loading it back a few hundredths.
-BIG_TASKS_CHARS = 200_000
 #: Records in a cache's log (see :class:`Cache`) past which a run that loads it rewrites
 #: the file with them folded in.
 LOG_LIMIT = 512
@@ -186,22 +183,30 @@ class Cache:
         if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
             entries = {}
         try:
-            data = marshal.dumps({"version": VERSION, "entries": entries})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".sddkit-cache.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            replace_file(self.path, marshal.dumps({"version": VERSION, "entries": entries}))
             self.dirty = False
             self._appended = []
             self.log_path.unlink(missing_ok=True)  # folded in (a record appended since is lost:
             # a cache entry, computed again when needed)
         except (OSError, ValueError):
             pass
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a
+    reader sees the old bytes or the new, never a part. Raises OSError (callers of a cache
+    ignore it)."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".sddkit-cache.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _read_log(path: Path) -> list[tuple[Any, Any]]:
@@ -305,64 +310,3 @@ def reset() -> None:
     snapshot = sys.modules.get("sddkit.io.content_keys")
     if snapshot is not None:
         snapshot.forget()
-
-
-# --- long task lists, kept whole (one file per project: the latest bytes only) -------------
-
-
-def _task_list_file(root: Path, project: str) -> Path:
-    return location(root, "tasks").parent / f"sddkit-tasks-v{VERSION}" / f"{project}.marshal"
-
-
-def load_task_list(root: Path, project: str, text: str, path: Path | None = None) -> Any:
-    """The parsed task list of ``text`` (a ``tasks.TaskList``) if it was stored for these
-    very bytes, else None. Restored by field names: a list of another shape is None."""
-    if not enabled():
-        return None
-    from dataclasses import fields
-
-    from sddkit.tasks import Task, TaskList, TaskProblem
-
-    try:
-        data = marshal.loads(_task_list_file(root, project).read_bytes())
-        if not isinstance(data, dict) or data.get("key") != blob_id(text.encode("utf-8")):
-            return None
-        names = [f.name for f in fields(Task)]
-        if data.get("task fields") != names:
-            return None
-        tasks = [Task(**dict(zip(names, values, strict=True))) for values in data["tasks"]]
-        problems = [TaskProblem(**p) for p in data["problems"]]
-        return TaskList(path, tasks, problems)
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
-        return None
-
-
-def store_task_list(root: Path, project: str, text: str, tasks: Any) -> None:
-    """Keep ``tasks`` (what parsing ``text`` gives) for the next command; errors ignored."""
-    if not enabled():
-        return
-    import tempfile
-    from dataclasses import asdict, fields
-
-    from sddkit.tasks import Task
-
-    path = _task_list_file(root, project)
-    names = [f.name for f in fields(Task)]
-    try:
-        data = marshal.dumps({
-            "key": blob_id(text.encode("utf-8")),
-            "task fields": names,
-            "tasks": [tuple(getattr(t, n) for n in names) for t in tasks.tasks],
-            "problems": [asdict(p) for p in tasks.problems],
-        })
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sddkit-tasks.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except (OSError, ValueError, TypeError):
-        pass

@@ -162,16 +162,6 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], answer
             "folders": _folders(assets), "contexts": contexts, "files": files,
             "dirty": sorted(dirty), "answer": answer}
     try:
-        data = marshal.dumps(memo)
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(prefix=".sddkit-next.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        cache.replace_file(path, marshal.dumps(memo))
     except (OSError, ValueError):
         pass

@@ -20,6 +20,8 @@ are left to the next check (CI sees what is committed).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sddkit.approvals.approvers import Identity, Policy, load_policy, owner_matches
 from sddkit.approvals.gate_history import Change
 from sddkit.checks.rule_ids import ERROR, WARNING
@@ -32,10 +34,30 @@ from sddkit.workspace import Workspace
 RULE = "SDD-017"
 
 
-def _introducing(doc: PhaseDoc, changes: list[Change]) -> tuple[Change | None, Change | None]:
+class Approved(NamedTuple):
+    """An approved document, as this rule needs it (its bytes alone decide every field)."""
+
+    rel: str  # relative to the root, POSIX
+    project: str
+    phase: str
+    approved_at: str | None
+    lines: tuple[int, int, int]  # the lines of status, approved_by, approved_at
+
+    @classmethod
+    def of(cls, ws: Workspace, doc: PhaseDoc) -> Approved:
+        at = doc.meta.get("approved_at")
+        return cls(ws.rel(doc.path), doc.project, doc.phase, None if at is None else str(at),
+                   (doc.line_of("status"), doc.line_of("approved_by"),
+                    doc.line_of("approved_at")))
+
+    def line_of(self, key: str) -> int:
+        return self.lines[("status", "approved_by", "approved_at").index(key)]
+
+
+def _introducing(doc: Approved, changes: list[Change]) -> tuple[Change | None, Change | None]:
     """(the commit that added the current approved_at, a newer one that set the status)."""
-    at = doc.meta.get("approved_at")
-    wanted = str(at).strip() if at is not None else None
+    at = doc.approved_at
+    wanted = at.strip() if at is not None else None
     status_commit = approval_commit = None
     for change in changes:  # newest first
         if status_commit is None and change.added_value("status") == "approved":
@@ -48,16 +70,16 @@ def _introducing(doc: PhaseDoc, changes: list[Change]) -> tuple[Change | None, C
     return approval_commit, status_commit
 
 
-def _finding(ws: Workspace, doc: PhaseDoc, key: str, message: str, hint: str) -> Finding:
-    return Finding(ws.rel(doc.path), doc.line_of(key), RULE, ERROR, message, hint)
+def _finding(ws: Workspace, doc: Approved, key: str, message: str, hint: str) -> Finding:
+    return Finding(doc.rel, doc.line_of(key), RULE, ERROR, message, hint)
 
 
-def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Policy,
+def _check_doc(ws: Workspace, doc: Approved, changes: list[Change], policy: Policy,
                verified: dict[str, tuple[bool, str]]) -> list[Finding]:
     if not changes:
         return []  # never committed: nothing in history to check yet
     approval, by_hand = _introducing(doc, changes)
-    if approval is None and doc.meta.get("approved_at") is not None:
+    if approval is None and doc.approved_at is not None:
         return []  # this approval is not committed yet: the next check sees it
     steps = f"`sdd reopen {doc.project} {doc.phase}`, then a person runs `sdd approve {doc.project}`"
     if approval is None or by_hand is not None:
@@ -70,8 +92,7 @@ def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Poli
                          f"({culprit.author} <{culprit.email}>, {culprit.date}): no `sdd approve` "
                          "recorded it", steps)]
     found = []
-    rel = ws.rel(doc.path)
-    owners, source = policy.approvers_for(rel)
+    owners, source = policy.approvers_for(doc.rel)
     author = Identity(approval.author, approval.email)
     if owners and not any(owner_matches(o, author) for o in owners):
         found.append(_finding(
@@ -94,9 +115,13 @@ def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Poli
     return found
 
 
-def check(ws: Workspace, projects: list[Project]) -> list[Finding]:
-    """SDD-017 findings for the approved documents of ``projects``."""
-    approved = [doc for p in projects for doc in p.docs.values() if doc.approved]
+def approved_docs(ws: Workspace, project: Project) -> list[Approved]:
+    """The project's approved documents, as :func:`check` needs them."""
+    return [Approved.of(ws, doc) for doc in project.docs.values() if doc.approved]
+
+
+def check(ws: Workspace, approved: list[Approved]) -> list[Finding]:
+    """SDD-017 findings for ``approved`` (see :func:`approved_docs`)."""
     if not approved:
         return []
     from sddkit.approvals import gate_history

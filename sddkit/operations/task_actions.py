@@ -195,6 +195,7 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
     spec's test references that point at nothing, one stderr line each."""
     from sddkit.checks.references import Resolver
     from sddkit.checks.references import check as references
+    from sddkit.checks.references import spec_refs
     from sddkit.projects.project import load_project
 
     loaded = load_project(ws, project)
@@ -204,8 +205,9 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
     finished, total = loaded.progress
     if not changed or not loaded.implementing or finished != total:
         return mark, []
+    found = references(spec_refs(ws, loaded), Resolver(ws))
     return mark, [f"sdd: every task of {project} is done, but {f.path}:{f.line}: {f.rule} "
-                  f"{f.message} ({f.hint})" for f in references(ws, loaded, Resolver(ws))]
+                  f"{f.message} ({f.hint})" for f in found]
 
 
 def undo(ws: Workspace, task: str, project: str | None = None,

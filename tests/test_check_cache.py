@@ -9,11 +9,17 @@ change: the per-project records (:mod:`sddkit.checks.memo`), the per-document re
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import Invoke, git, walk_to
+from test_bad_input import CASES as BAD_CASES
+from test_bad_input import apply as apply_case
+from test_bad_input import load_case, standard  # noqa: F401 (a fixture)
 from test_cache import age_tree, edit_in_place
 
 from sddkit.io import cache, code_stamp
@@ -159,3 +165,125 @@ def test_results_of_other_code_are_not_read(repo: Path, sdd: Invoke, tmp_path: P
     assert all(new[k] != old[k] and not new[k].exists() for k in new)
     assert check(sdd, repo) == uncached(sdd, repo, monkeypatch)
     assert all(new[k].is_file() and not old[k].exists() for k in new)
+
+
+# --- the same answer warm, cold and without caches, on whole repositories ---------------------
+
+SDD = Path(sys.executable).parent / "sdd"
+
+
+def _run_check(root: Path, *, no_cache: bool = False) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "SDDKIT_NO_CACHE"}
+    if no_cache:
+        env["SDDKIT_NO_CACHE"] = "1"
+    done = subprocess.run([str(SDD), "check", "--json"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    assert done.stderr == "", done.stderr
+    return done.stdout
+
+
+def _forget_caches(root: Path) -> None:
+    for folder in {git(root, "rev-parse", "--absolute-git-dir").strip(),
+                   git(root, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()}:
+        for path in Path(folder).glob("sddkit-*-v*"):
+            path.unlink()
+    shutil.rmtree(Path.home() / ".cache" / "sddkit", ignore_errors=True)
+
+
+def same_answer_every_way(root: Path) -> dict:
+    """``sdd check --json`` (subprocesses) with no cache file, then twice with the files the
+    first run left, then with SDDKIT_NO_CACHE=1: the same bytes each time."""
+    _forget_caches(root)
+    cold = _run_check(root)
+    assert any(p.name.startswith("sddkit-records-")
+               for p in Path(git(root, "rev-parse", "--absolute-git-dir").strip()).iterdir())
+    assert _run_check(root) == cold
+    assert _run_check(root) == cold
+    assert _run_check(root, no_cache=True) == cold
+    return json.loads(cold)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def _projects(root: Path) -> dict[str, list[str]]:
+    """Project name -> the phases it has, for a generated workload."""
+    assets = root / ASSETS
+    return {p.name: sorted(f.stem for f in p.glob("*.md")) for p in sorted(assets.iterdir())}
+
+
+def test_a_generated_workload_gets_the_same_answer_warm_cold_and_uncached(
+        tmp_path: Path) -> None:
+    root = tmp_path / "bench"
+    generate = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
+    done = subprocess.run([sys.executable, str(generate), "40", str(root)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    clean = same_answer_every_way(root)
+    assert clean["summary"]["errors"] == 0
+    projects = _projects(root)
+    full = [n for n, phases in projects.items() if len(phases) == 4]
+    specs = [n for n, phases in projects.items() if phases == ["constitution", "spec"]]
+    drafts = [n for n, phases in projects.items() if phases == ["constitution"]]
+    # committed: a test renamed (SDD-009), an approved spec edited (SDD-003), a phase gone
+    # after its predecessor's approval (SDD-014), approvers named (SDD-017)
+    test_file = next((root / "tests").glob("test_*.py"))
+    name = test_file.read_text().split("def ", 2)[1].split("(")[0]
+    _edit(test_file, f"def {name}(", f"def {name}_renamed(")
+    _edit(root / ASSETS / full[0] / "spec.md", "\n## ", "\nAn edit after approval.\n\n## ")
+    (root / ASSETS / full[1] / "tasks.md").unlink()
+    (root / ASSETS / full[1] / "plan.md").unlink()
+    (root / "CODEOWNERS").write_text("AGENTS.ctx/ nobody@example.com\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "edits")
+    # not committed: a task without a check (SDD-005), a suppression, an unknown context
+    # (SDD-010), two open plans naming one file (SDD-021), a spec of a draft (SDD-002)
+    tasks = root / ASSETS / full[2] / "tasks.md"
+    tasks.write_text(tasks.read_text() + "\n- [ ] T099 One more step\n")
+    tasks = root / ASSETS / full[3] / "tasks.md"
+    tasks.write_text(tasks.read_text() + "\n- [ ] T099 Later <!-- sddkit:ignore SDD-005 -- soon -->\n")
+    _edit(root / ASSETS / drafts[0] / "constitution.md", "\nstatus:", "\ninherits: nosuch\nstatus:")
+    (root / ASSETS / drafts[1] / "spec.md").write_text(
+        (root / ASSETS / specs[0] / "spec.md").read_text().replace(specs[0], drafts[1]))
+    for name in full[4:6]:
+        _edit(root / ASSETS / name / "plan.md", "## Files to create or modify\n",
+              "## Files to create or modify\n\n- `src/shared/module.py` (modify)\n")
+    found = same_answer_every_way(root)
+    rules = {f["rule"] for f in found["findings"]}
+    assert {"SDD-002", "SDD-003", "SDD-005", "SDD-009", "SDD-010", "SDD-014", "SDD-017",
+            "SDD-021"} <= rules, rules
+    assert found["summary"]["suppressed"] >= 1
+    assert "SDD-001" not in rules, [f for f in found["findings"] if f["rule"] == "SDD-001"]
+
+
+@pytest.mark.parametrize("name", BAD_CASES)
+def test_every_bad_input_gets_the_same_answer_warm_cold_and_uncached(
+        name: str, standard: Path, tmp_path: Path, sdd: Invoke,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each case of the bad-input corpus (tests/fixtures/bad/), applied to the standard
+    repository: ``sdd check --json`` gives the same output with no cache file, with the
+    files the first run left (twice), and with SDDKIT_NO_CACHE=1."""
+    repo = tmp_path / "repo"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copytree(standard, repo, symlinks=True)
+    apply_case(load_case(name), repo, outside)
+    _forget_caches(repo)
+
+    def output() -> str:
+        result = sdd(repo, "check", "--json")
+        assert result.exit_code in (0, 1), result.stderr
+        cache.reset()  # the next command reads the cache files back, as a new process does
+        return result.stdout
+
+    cold = output()
+    assert json.loads(cold)["findings"] or load_case(name).exit == 0
+    assert output() == cold
+    assert output() == cold
+    with monkeypatch.context() as patch:
+        patch.setenv("SDDKIT_NO_CACHE", "1")
+        assert output() == cold

@@ -30,6 +30,7 @@ TASKS = "- [ ] T001 First\n  - verify: ok\n- [ ] T002 Second\n  - verify: ok\n"
 
 def check(sdd: Invoke, root: Path) -> list[tuple[str, str, str]]:
     result = sdd(root, "check", "--json")
+    cache.reset()  # the next command reads the cache files back, as a new process does
     return sorted((f["rule"], f["path"], f["message"])
                   for f in json.loads(result.stdout)["findings"])
 
@@ -136,6 +137,50 @@ def test_a_test_file_edit_with_the_same_size_and_mtime_is_seen(
             "'tests/test_pay.py::test_a')") in after
 
 
+def test_a_spec_reference_edit_with_the_same_size_and_mtime_is_seen(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = repo / ASSETS / "alpha" / "spec.md"
+    text = spec.read_text()
+    spec.write_text(text.replace("## Acceptance criteria\n",
+                                 "## Acceptance criteria\n\n- test: tests/test_pay.py::test_a\n",
+                                 1))
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_pay.py").write_text("def test_a():\n    pass\n")
+    age_tree(repo)
+    assert "SDD-009" not in {r for r, _p, _m in settled(sdd, repo, monkeypatch)}
+    edit_in_place(spec, "test_pay.py::test_a", "test_pay.py::test_b")
+    found = settled(sdd, repo, monkeypatch)
+    assert ("SDD-009", f"{ASSETS}/alpha/spec.md",
+            "tests/test_pay.py has no test 'test_b' (referenced as "
+            "'tests/test_pay.py::test_b')") in found
+
+
+def test_an_inherited_context_edit_with_the_same_size_and_mtime_is_seen(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-010 reads the constitution (kept) and the contexts (judged every run)."""
+    constitution = repo / ASSETS / "beta" / "constitution.md"
+    text = constitution.read_text()
+    constitution.write_text(text.replace("\nstatus:", "\ninherits: backend\nstatus:", 1))
+    age_tree(repo)
+    assert ("SDD-010", f"{ASSETS}/beta/constitution.md") in {
+        (r, p) for r, p, _m in settled(sdd, repo, monkeypatch)}
+    assert sdd(repo, "ctx", "new", "backend", "--description", "The backend").exit_code == 0
+    cache.reset()
+    assert "SDD-010" not in {r for r, _p, _m in settled(sdd, repo, monkeypatch)}
+    edit_in_place(constitution, "inherits: backend", "inherits: backenx")
+    assert ("SDD-010", f"{ASSETS}/beta/constitution.md") in {
+        (r, p) for r, p, _m in settled(sdd, repo, monkeypatch)}
+
+
+def test_a_deleted_document_is_seen(repo: Path, sdd: Invoke,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-014: the record of a project is kept for the documents it had."""
+    assert settled(sdd, repo, monkeypatch) == []
+    (repo / ASSETS / "beta" / "plan.md").unlink()
+    found = settled(sdd, repo, monkeypatch)
+    assert ("SDD-014", f"{ASSETS}/beta/plan.md") in {(r, p) for r, p, _m in found}
+
+
 def test_approvers_and_history_are_judged_every_run(
         repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     """A record keeps what the documents say, not the verdict of the rules that also read
@@ -146,6 +191,26 @@ def test_approvers_and_history_are_judged_every_run(
     assert {rule for rule, _p, _m in found} == {"SDD-017"}
     assert any(path.endswith("alpha/spec.md") and "not an approver" in message
                for _r, path, message in found)
+
+
+def test_a_new_head_is_judged_again(repo: Path, sdd: Invoke,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-017's results are kept for one HEAD: the same documents committed again by
+    someone else (history rewritten, nothing in the work tree changed) are judged again."""
+    (repo / "CODEOWNERS").write_text("* ada@example.com\n")
+    git(repo, "add", "CODEOWNERS")
+    git(repo, "commit", "-q", "-m", "owners")
+    assert settled(sdd, repo, monkeypatch) == []
+    assert cache.Cache(repo, "approvals").entries  # kept: the next run reuses them
+    git(repo, "reset", "-q", "--soft", "HEAD~2")
+    with monkeypatch.context() as patch:
+        patch.setenv("GIT_AUTHOR_NAME", "Other Person")
+        patch.setenv("GIT_AUTHOR_EMAIL", "other@example.com")
+        git(repo, "commit", "-q", "-m", "projects, by someone else")
+    found = settled(sdd, repo, monkeypatch)
+    assert found and {rule for rule, _p, _m in found} == {"SDD-017"}
+    assert all("Other Person" in message and "not an approver" in message
+               for _r, _p, message in found)
 
 
 def test_results_of_other_code_are_not_read(repo: Path, sdd: Invoke, tmp_path: Path,

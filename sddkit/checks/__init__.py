@@ -188,18 +188,21 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     findings: list[Finding] = []
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}
-    loaded: list[tuple[str, Record]] = []
+    plans: list[tuple[str, str, dict[str, int]]] = []  # SDD-021: what each open plan names
     listable = not findings  # the projects folder could be listed
     history = gate_drift.History(ws)
     resolver = references.Resolver(ws)
+    approvals = approval_commits.Approvals(ws)  # who made each approval (SDD-017)
     memo = Memo(ws)
     known: list[str] | None = None  # the contexts' names, read when a constitution inherits
     for name in names:
         record = _record(ws, memo, name, findings)
         if record is None:
             continue
-        loaded.append((name, record))
+        if record.plan is not None:
+            plans.append((name, *record.plan))
         findings += record.findings
+        findings += approvals.judge(record.approved)
         if record.inherits is not None and known is None:
             known = context_names(ws)
         findings += _judged(ws, record, history, resolver, known, test_run)
@@ -209,8 +212,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
             except (OSError, SddkitError):  # pragma: no cover - removed since: nothing to apply
                 pass
     findings += history.findings()  # the git history, asked once for every project
-    approved = [doc for _name, record in loaded for doc in record.approved]
-    findings += approval_commits.check(ws, approved)  # who made each approval (SDD-017)
+    findings += approvals.findings()
     count = 0
     if not projects:
         report = contexts.check(ws)
@@ -225,9 +227,14 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         findings += _contracts(ws, strict)
         findings += archived.check(ws, resolver)
         findings += _merge_drivers(ws)
-        findings += overlap.check(ws, [(name, *r.plan) for name, r in loaded
-                                       if r.plan is not None])
+        findings += overlap.check(ws, plans)
         findings += leftovers.temporary_files(ws)
     kept, suppressed = suppress.apply(findings, texts)
-    return Report(sorted(set(kept)), len(names), count, suppressed)
+    return Report(sorted(set(kept), key=_order), len(names), count, suppressed)
+
+
+def _order(finding: Finding) -> tuple[str, int, str, str, str, str]:
+    """A finding's own order (its fields in turn), without a dataclass comparison per step."""
+    return (finding.path, finding.line, finding.rule, finding.severity, finding.message,
+            finding.hint)
 

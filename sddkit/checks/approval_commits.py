@@ -20,7 +20,8 @@ are left to the next check (CI sees what is committed).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import astuple
+from typing import Any, NamedTuple
 
 from sddkit.approvals.approvers import Identity, Policy, load_policy, owner_matches
 from sddkit.approvals.gate_history import Change
@@ -120,32 +121,112 @@ def approved_docs(ws: Workspace, project: Project) -> list[Approved]:
     return [Approved.of(ws, doc) for doc in project.docs.values() if doc.approved]
 
 
+class Approvals:
+    """SDD-017 judged project by project (:meth:`judge`); :meth:`findings` adds what concerns
+    the whole run (a shallow clone, a policy that cannot be read) once, when any approved
+    document was given.
+
+    A project's findings depend on its approved documents (what :class:`Approved` holds),
+    the committed history at HEAD and the approval policy: they are kept (the ``approvals``
+    cache, named after the code like every check cache) under a digest of the three, so a
+    warm run with HEAD and the policy unchanged reads neither the gate history nor the
+    commits. With ``signed_approvals`` nothing is kept (a signature's trust lives in the
+    keyring, outside the repository)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._ready = False
+        self._policy: Policy | None = None  # None: nothing to judge by
+        self._run: bytes | None = None  # HEAD and the policy, when results may be kept
+        self._memo: Any = None
+        self._by_path: dict[str, list[Change]] | None = None
+        self._verified: dict[str, tuple[bool, str]] = {}
+        self._general: list[Finding] = []
+
+    def _prepare(self) -> None:
+        from sddkit.io import cache
+        from sddkit.io.git import head_commit, is_shallow
+
+        self._ready = True
+        ws = self.ws
+        head = head_commit(ws.root)
+        if head is None:
+            return  # no history: nothing to trace
+        if is_shallow(ws.root):
+            self._general.append(Finding(
+                ws.rel(ws.assets), 0, RULE, WARNING,
+                "this clone's history is shallow: approvals cannot be traced to their "
+                "commits", "fetch the whole history (e.g. actions/checkout with "
+                "fetch-depth: 0)"))
+            return
+        try:
+            self._policy = load_policy(ws)
+        except SddkitError as exc:
+            self._general.append(Finding(ws.rel(exc.path or ws.sdd_context), exc.line or 0,
+                                         RULE, ERROR, exc.message))
+            return
+        if not self._policy.signed:
+            self._memo = cache.for_root(ws.root, "approvals")
+            self._run = f"{head}\0{ws.rel(ws.assets)}\0{self._policy!r}".encode()
+
+    def _history(self) -> dict[str, list[Change]] | None:
+        """The gate-line changes by path (read once, on the first project not kept)."""
+        if self._by_path is None:
+            from sddkit.approvals import gate_history
+
+            changes = gate_history.read(self.ws)
+            if changes is None:
+                return None
+            by_path: dict[str, list[Change]] = {}
+            for change in changes:
+                by_path.setdefault(change.path, []).append(change)
+            self._by_path = by_path
+        return self._by_path
+
+    def judge(self, approved: tuple[Approved, ...] | list[Approved]) -> list[Finding]:
+        """SDD-017 findings for one project's ``approved`` documents (see
+        :func:`approved_docs`)."""
+        if not approved:
+            return []
+        if not self._ready:
+            self._prepare()
+        policy = self._policy
+        if policy is None:
+            return []
+        key = entry = None
+        if self._memo is not None and self._run is not None:
+            import hashlib
+
+            entry = f"{approved[0].rel.rsplit('/', 1)[0]}"
+            key = hashlib.blake2b(self._run + repr(tuple(approved)).encode(),
+                                  digest_size=16).digest()
+            hit = self._memo.get(entry)
+            if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == key:
+                try:
+                    return [Finding(*f) for f in hit[1]]
+                except TypeError:
+                    pass
+        by_path = self._history()
+        if by_path is None:
+            return []
+        found: list[Finding] = []
+        for doc in approved:
+            changed = by_path.get(f"{doc.project}/{doc.phase}.md", [])
+            found += _check_doc(self.ws, doc, changed, policy, self._verified)
+        if entry is not None:
+            self._memo.put(entry, (key, tuple(astuple(f) for f in found)))
+        return found
+
+    def findings(self) -> list[Finding]:
+        """The finding about the whole run (shallow clone, unreadable policy), if any."""
+        return self._general
+
+
 def check(ws: Workspace, approved: list[Approved]) -> list[Finding]:
     """SDD-017 findings for ``approved`` (see :func:`approved_docs`)."""
-    if not approved:
-        return []
-    from sddkit.approvals import gate_history
-    from sddkit.io.git import is_shallow
-
-    changes = gate_history.read(ws)
-    if changes is None:
-        return []
-    if is_shallow(ws.root):
-        return [Finding(ws.rel(ws.assets), 0, RULE, WARNING,
-                        "this clone's history is shallow: approvals cannot be traced to their "
-                        "commits", "fetch the whole history (e.g. actions/checkout with "
-                        "fetch-depth: 0)")]
-    try:
-        policy = load_policy(ws)
-    except SddkitError as exc:
-        return [Finding(ws.rel(exc.path or ws.sdd_context), exc.line or 0, RULE, ERROR,
-                        exc.message)]
-    by_path: dict[str, list[Change]] = {}
-    for change in changes:
-        by_path.setdefault(change.path, []).append(change)
-    verified: dict[str, tuple[bool, str]] = {}
-    found: list[Finding] = []
+    judge = Approvals(ws)
+    by_project: dict[str, list[Approved]] = {}
     for doc in approved:
-        changed = by_path.get(f"{doc.project}/{doc.phase}.md", [])
-        found += _check_doc(ws, doc, changed, policy, verified)
-    return found
+        by_project.setdefault(doc.project, []).append(doc)
+    found = [f for docs in by_project.values() for f in judge.judge(docs)]
+    return found + judge.findings()

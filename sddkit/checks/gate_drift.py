@@ -133,13 +133,13 @@ class History:
 
     def _states(self) -> list[str | None] | None:
         """The predecessor's status at each suspect's commit (see :func:`_status`). A file
-        at a commit never changes, so each answer is kept in the check cache under the
-        commit and the path; git is asked (one ``cat-file --batch``) for the others only."""
+        at a commit never changes, so each answer is kept (the small ``states`` cache, not the
+        per-document ``check`` one a warm run does not read) under the commit and the path; git is asked (one ``cat-file --batch``) for the others only."""
         from sddkit.io import cache as _cache
         from sddkit.io.git import files_at
 
         # keyed by the path as git names it (the root may be a folder of the repository)
-        cache = _cache.for_root(self.ws.root, "check") if self._prefix is not None else None
+        cache = _cache.for_root(self.ws.root, "states") if self._prefix is not None else None
         keys = [f"SDD-002-at/{s.commit}/{self._prefix}{self.ws.rel(s.prev_path)}"
                 for s in self.suspects]
         states: list[Any] = [cache.get(k) if cache is not None else None for k in keys]

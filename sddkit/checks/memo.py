@@ -22,7 +22,10 @@ project whose folder is a link, or whose documents are not regular files, is alw
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+import hashlib
+import marshal
+from dataclasses import dataclass
+from sys import intern
 from typing import Any
 
 from sddkit.checks.approval_commits import Approved, approved_docs
@@ -69,34 +72,60 @@ def compute(ws: Workspace, project: Project) -> Record:
                   plan_targets(ws, project), ignore)
 
 
-def _to_value(record: Record) -> tuple[Any, ...]:
+def _local(path: str, prefix: str) -> str:
+    """``path`` (relative to the root) without the project folder's ``prefix``, or with a
+    leading "/" when it lies elsewhere (a relative POSIX path never starts with one)."""
+    return path[len(prefix):] if path.startswith(prefix) else "/" + path
+
+
+def _full(path: str, prefix: str) -> str:
+    return path[1:] if path.startswith("/") else prefix + path
+
+
+def _to_value(record: Record, prefix: str) -> bytes | None:
+    """``record`` as stored: one ``marshal`` blob, the project folder (``prefix``) left out of
+    its paths (a warm check decodes one record at a time and keeps only what it needs). None
+    when a path does not follow the layout (then the record is not kept)."""
     plan = record.plan
-    return (
-        [astuple(f) for f in record.findings],
-        [tuple(q) for q in record.queries],
-        record.inherits,
-        None if record.spec is None else (record.spec.rel, record.spec.severity,
-                                          tuple(tuple(r) for r in record.spec.refs)),
-        [tuple(a) for a in record.approved],
-        None if plan is None else (plan[0], dict(plan[1])),
-        record.ignore,
-    )
-
-
-def _from_value(value: Any) -> Record | None:
-    """The record stored as ``value``; None for a value of another shape."""
+    spec = record.spec
+    phases = {f"{prefix}{phase}.md": phase for phase in PHASES}
     try:
-        found, queries, inherits, spec, approved, plan, ignore = value
-        return Record(
-            tuple(Finding(*f) for f in found),
-            tuple(map(Query._make, queries)),
-            None if inherits is None else (str(inherits[0]), int(inherits[1]), str(inherits[2])),
-            None if spec is None else SpecRefs._make(spec),
-            tuple(map(Approved._make, approved)),
-            None if plan is None else (str(plan[0]), dict(plan[1])),
-            tuple(str(rel) for rel in ignore),
+        value = (
+            tuple((_local(f.path, prefix), f.line, f.rule, f.severity, f.message, f.hint)
+                  for f in record.findings),
+            tuple((phases[q.rel], q.line, phases[q.prev_rel], q.prev_approved_at)
+                  for q in record.queries),
+            None if record.inherits is None else (record.inherits[0], record.inherits[1],
+                                                  phases[record.inherits[2]]),
+            None if spec is None else (phases[spec.rel], spec.severity, spec.refs),
+            tuple((phases[a.rel], a.approved_at, a.lines) for a in record.approved),
+            None if plan is None else (phases[plan[0]], plan[1]),
+            tuple(phases[rel] for rel in record.ignore),
         )
-    except (TypeError, ValueError, IndexError):
+        return marshal.dumps(value)
+    except (KeyError, ValueError):
+        return None
+
+
+def _from_value(blob: Any, name: str, prefix: str) -> Record | None:
+    """The record of project ``name`` stored as ``blob``; None for a value of another shape."""
+    try:
+        found, queries, inherits, spec, approved, plan, ignore = marshal.loads(blob)
+        rel = {phase: f"{prefix}{phase}.md" for phase in PHASES}
+        return Record(
+            tuple(Finding(_full(path, prefix), line, rule, intern(severity), message,
+                          intern(hint))
+                  for path, line, rule, severity, message, hint in found),
+            tuple(Query(name, rel[phase], phase, line, rel[prev], prev, at)
+                  for phase, line, prev, at in queries),
+            None if inherits is None else (inherits[0], inherits[1], rel[inherits[2]]),
+            None if spec is None else SpecRefs(rel[spec[0]], spec[1], spec[2]),
+            tuple(Approved(rel[phase], name, phase, at, lines)
+                  for phase, at, lines in approved),
+            None if plan is None else (rel[plan[0]], plan[1]),
+            tuple(rel[phase] for phase in ignore),
+        )
+    except (TypeError, ValueError, IndexError, KeyError, EOFError):
         return None
 
 
@@ -134,8 +163,14 @@ class Memo:
             return None
         return keys if keys[0] is not None else None
 
-    def _entry(self, name: str, keys: tuple[Any, ...]) -> str:
-        return "\0".join([self._assets, name, *(k or "-" for k in keys)])
+    def _entry(self, name: str) -> str:
+        return f"{self._assets}\0{name}"
+
+    @staticmethod
+    def _digest(keys: tuple[Any, ...]) -> bytes:
+        """One value for the four content keys (a record is kept for the latest bytes only)."""
+        return hashlib.blake2b("\0".join(k or "-" for k in keys).encode(),
+                               digest_size=16).digest()
 
     def get(self, name: str) -> Record | None:
         """The record of ``name`` if its documents hold the bytes it was computed from."""
@@ -143,8 +178,10 @@ class Memo:
         if keys is None:
             return None
         assert self.cache is not None
-        value = self.cache.get(self._entry(name, keys))
-        return _from_value(value) if value is not None else None
+        value = self.cache.get(self._entry(name))
+        if not isinstance(value, tuple) or len(value) != 2 or value[0] != self._digest(keys):
+            return None
+        return _from_value(value[1], name, self._prefix(name))
 
     def put(self, project: Project, record: Record) -> None:
         """Keep ``record``, computed from ``project`` as loaded in this run: only when each
@@ -152,11 +189,15 @@ class Memo:
         keys = self._key(project.name)
         if keys is None:
             return
-        from sddkit.workspace import PHASES
-
         for phase, key in zip(PHASES, keys, strict=True):
             doc = project.docs.get(phase)
             if (doc.key if doc is not None else None) != key:
                 return  # a file changed while it was read: do not remember
-        assert self.cache is not None
-        self.cache.put(self._entry(project.name, keys), _to_value(record))
+        blob = _to_value(record, self._prefix(project.name))
+        if blob is not None:
+            assert self.cache is not None
+            self.cache.put(self._entry(project.name), (self._digest(keys), blob))
+
+    def _prefix(self, name: str) -> str:
+        """The project folder, relative to the root, with a trailing "/"."""
+        return f"{self._assets}/{name}/"

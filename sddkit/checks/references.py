@@ -137,7 +137,6 @@ class Resolver:
         self._paths: dict[str, Path | str] = {}
         self._modules: dict[Path, _Module | str] = {}
         self._files: dict[Path, bool] = {}
-        self._problems: dict[str, str | None] = {}
 
     def _target(self, path: str) -> Path | str:
         """The file ``path`` names, or what is wrong with it (cached)."""
@@ -164,34 +163,31 @@ class Resolver:
         self._paths[path] = result
         return result
 
-    def _is_file(self, target: Path) -> bool:
+    def _python(self, target: Path) -> bool:
+        """Whether ``target`` is a Python file (looked at once per run)."""
         found = self._files.get(target)
         if found is None:
-            found = self._files[target] = target.is_file()
-        return found
-
-    def problem_of(self, line: int, text: str) -> str | None:
-        """:meth:`problem` of the reference ``text``, each text resolved once per run."""
-        if text in self._problems:
-            return self._problems[text]
-        found = self._problems[text] = self.problem(Reference(line, text))
+            found = self._files[target] = target.suffix == ".py" and target.is_file()
         return found
 
     def problem(self, ref: Reference) -> str | None:
-        target = self._target(ref.path)
+        """What is wrong with ``ref`` as the files are now (None: nothing)."""
+        path, names = ref.path, ref.names
+        target = self._target(path)
         if target == "does not exist":
-            return f"{ref.path} does not exist (referenced as '{ref.text}')"
+            return f"{path} does not exist (referenced as '{ref.text}')"
         if isinstance(target, str):
             return f"'{ref.text}' {target}"
-        if not ref.names or target.suffix != ".py" or not self._is_file(target):
+        if not names or not self._python(target):
             return None
         module = self._modules.get(target)
         if module is None:
             module = self._modules[target] = _cached_module(self.ws, target)
         if isinstance(module, str):
-            return f"{ref.path} {module}"
-        missing = _missing_name(module, ref.names)
-        return f"{ref.path} has {missing} (referenced as '{ref.text}')" if missing else None
+            return f"{path} {module}"
+        missing = _missing_name(module, names)
+        return f"{path} has {missing} (referenced as '{ref.text}')" if missing else None
+
 
 
 class SpecRefs(NamedTuple):
@@ -226,7 +222,7 @@ def check(spec: SpecRefs | None, resolver: Resolver) -> list[Finding]:
             "every task is done")
     found = []
     for line, text in spec.refs:
-        problem = resolver.problem_of(line, text)
+        problem = resolver.problem(Reference(line, text))
         if problem is not None:
             found.append(Finding(spec.rel, line, RULE, spec.severity, problem, hint))
     return found

@@ -83,7 +83,7 @@ def user_folder() -> Path:
 
 #: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
 #: and kept in the worktree's own git directory (each worktree may run other code).
-STAMPED = ("check", "records", "testfiles")
+STAMPED = ("check", "records", "testfiles", "states", "approvals")
 
 
 def location(root: Path, kind: str = "parse") -> Path:

@@ -213,6 +213,38 @@ def test_a_new_head_is_judged_again(repo: Path, sdd: Invoke,
                for _r, _p, message in found)
 
 
+def test_the_history_rule_is_asked_again_at_a_new_head(
+        initialised: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-002's history form: when a document was added is kept for one HEAD; history
+    rewritten (the spec now added after the constitution's approval, same bytes on disk)
+    is read again."""
+    import re
+
+    assert sdd(initialised, "new", "demo").exit_code == 0
+    folder = initialised / ASSETS / "demo"
+    spec_text = (Path(__file__).parents[1] / "templates/spec.md.j2").read_text()
+    spec_text = re.sub(r"\{\{ (project|title)( \| yaml)? \}\}", "demo", spec_text)
+    spec_text = re.sub(r"\{%.*?%\}", "", spec_text, flags=re.DOTALL)
+    (folder / "spec.md").write_text(spec_text)
+    old = "2020-01-01T00:00:00+00:00"
+    with monkeypatch.context() as patch:
+        patch.setenv("GIT_COMMITTER_DATE", old)
+        patch.setenv("GIT_AUTHOR_DATE", old)
+        git(initialised, "add", "-A")
+        git(initialised, "commit", "-q", "-m", "spec early")
+    walk_to(initialised, sdd, "demo", upto="constitution")
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "constitution approved")
+    age_tree(initialised)
+    cache.reset()
+    found = settled(sdd, initialised, monkeypatch)
+    assert [(r, p.rsplit("/", 1)[1]) for r, p, _m in found] == [("SDD-002", "spec.md")]
+    assert "while constitution was draft" in found[0][2]
+    git(initialised, "reset", "-q", "--soft", "HEAD~2")  # one commit, dated now
+    git(initialised, "commit", "-q", "-m", "spec with the approved constitution")
+    assert settled(sdd, initialised, monkeypatch) == []
+
+
 def test_results_of_other_code_are_not_read(repo: Path, sdd: Invoke, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The check caches are named by the code's stamp: a rule edited gives new files, and

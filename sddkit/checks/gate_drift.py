@@ -61,6 +61,8 @@ class History:
         self._top: Path | None = None
         self._prefix: str | None = None  # the root, relative to git's top folder, POSIX
         self._read = False
+        self._head: str | None = None  # HEAD's commit ("" without one), once asked
+        self._memo: Any = None
         self.suspects: list[_Suspect] = []
 
     def ask(self, query: Query) -> None:
@@ -69,7 +71,7 @@ class History:
         prev_at = moment(query.prev_approved_at)
         if prev_at is None:  # pragma: no cover - _query checked it
             return
-        added = self.added(self.ws.root / query.rel, query.rel)
+        added = self._added_at_head(query.rel)
         if added is None:
             return
         commit, date = added
@@ -82,6 +84,27 @@ class History:
         hint = f"review it against the approved {query.prev_phase}, then {_steps(query.project)}"
         finding = Finding(query.rel, query.line, "SDD-002", ERROR, message, hint)
         self.suspects.append(_Suspect(finding, commit, self.ws.root / query.prev_rel))
+
+    def _added_at_head(self, rel: str) -> tuple[str, str] | None:
+        """:meth:`added` for ``rel`` (relative to the root), kept in the ``states`` cache with
+        the HEAD it was read at: committed history at one HEAD never changes, so a warm run
+        asks git only for HEAD, not for the whole log."""
+        from sddkit.io import cache as _cache
+
+        if self._head is None:
+            from sddkit.io.git import head_commit
+
+            self._head = head_commit(self.ws.root) or ""
+            self._memo = _cache.for_root(self.ws.root, "states") if self._head else None
+        key = f"SDD-002-added/{self.ws.root}/{rel}"
+        if self._memo is not None:
+            hit = self._memo.get(key)
+            if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == self._head:
+                return None if hit[1] is None else (str(hit[1][0]), str(hit[1][1]))
+        found = self.added(self.ws.root / rel, rel)
+        if self._memo is not None and self._added is not None:  # git answered
+            self._memo.put(key, (self._head, found))
+        return found
 
     def added(self, path: Path, rel: str | None = None) -> tuple[str, str] | None:
         """(commit, committer date) of the commit that added ``path`` (``rel``: the same path
@@ -138,9 +161,9 @@ class History:
         from sddkit.io import cache as _cache
         from sddkit.io.git import files_at
 
-        # keyed by the path as git names it (the root may be a folder of the repository)
-        cache = _cache.for_root(self.ws.root, "states") if self._prefix is not None else None
-        keys = [f"SDD-002-at/{s.commit}/{self._prefix}{self.ws.rel(s.prev_path)}"
+        # keyed by the root too: two roots in one repository share the cache
+        cache = _cache.for_root(self.ws.root, "states")
+        keys = [f"SDD-002-at/{s.commit}/{self.ws.root}/{self.ws.rel(s.prev_path)}"
                 for s in self.suspects]
         states: list[Any] = [cache.get(k) if cache is not None else None for k in keys]
         missing = [i for i, state in enumerate(states) if state is None]

@@ -172,22 +172,29 @@ class Resolver:
 
     def problem(self, ref: Reference) -> str | None:
         """What is wrong with ``ref`` as the files are now (None: nothing)."""
-        path, names = ref.path, ref.names
-        target = self._target(path)
-        if target == "does not exist":
-            return f"{path} does not exist (referenced as '{ref.text}')"
+        return self.problem_of(ref.text)
+
+    def problem_of(self, text: str) -> str | None:
+        """What is wrong with the reference ``text`` (``path::name...``) as the files are now
+        (None: nothing); :meth:`problem` without building a :class:`Reference`."""
+        path, sep, rest = text.partition("::")
+        target = self._paths.get(path)
+        if target is None:
+            target = self._target(path)
         if isinstance(target, str):
-            return f"'{ref.text}' {target}"
-        if not names or not self._python(target):
+            if target == "does not exist":
+                return f"{path} does not exist (referenced as '{text}')"
+            return f"'{text}' {target}"
+        if not sep or not self._python(target):
             return None
         module = self._modules.get(target)
         if module is None:
             module = self._modules[target] = _cached_module(self.ws, target)
         if isinstance(module, str):
             return f"{path} {module}"
+        names = Reference(0, text).names if "[" in rest else rest.split("::")
         missing = _missing_name(module, names)
-        return f"{path} has {missing} (referenced as '{ref.text}')" if missing else None
-
+        return f"{path} has {missing} (referenced as '{text}')" if missing else None
 
 
 class SpecRefs(NamedTuple):
@@ -222,7 +229,7 @@ def check(spec: SpecRefs | None, resolver: Resolver) -> list[Finding]:
             "every task is done")
     found = []
     for line, text in spec.refs:
-        problem = resolver.problem(Reference(line, text))
+        problem = resolver.problem_of(text)
         if problem is not None:
             found.append(Finding(spec.rel, line, RULE, spec.severity, problem, hint))
     return found

@@ -117,9 +117,9 @@ def test_a_constitution_edit_with_the_same_size_and_mtime_is_seen(
     assert ("SDD-003", f"{ASSETS}/demo/constitution.md") in {(r, p) for r, p, _m in found}
 
 
-def test_a_test_file_edit_with_the_same_size_and_mtime_is_seen(
-        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = repo / ASSETS / "demo" / "spec.md"
+def _spec_naming_a_test(repo: Path, name: str) -> Path:
+    """``name``'s spec references tests/test_pay.py::test_a, which exists; the spec's path."""
+    spec = repo / ASSETS / name / "spec.md"
     text = spec.read_text()
     assert "## Acceptance criteria" in text
     spec.write_text(text.replace("## Acceptance criteria\n",
@@ -128,6 +128,12 @@ def test_a_test_file_edit_with_the_same_size_and_mtime_is_seen(
     (repo / "tests").mkdir()
     (repo / "tests" / "test_pay.py").write_text("def test_a():\n    pass\n")
     age_tree(repo)
+    return spec
+
+
+def test_a_test_file_edit_with_the_same_size_and_mtime_is_seen(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    _spec_naming_a_test(repo, "demo")
     before = {(r, p) for r, p, _m in settled(sdd, repo, monkeypatch)}
     assert ("SDD-009", f"{ASSETS}/demo/spec.md") not in before
     edit_in_place(repo / "tests" / "test_pay.py", "def test_a", "def test_b")
@@ -139,14 +145,7 @@ def test_a_test_file_edit_with_the_same_size_and_mtime_is_seen(
 
 def test_a_spec_reference_edit_with_the_same_size_and_mtime_is_seen(
         repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
-    spec = repo / ASSETS / "alpha" / "spec.md"
-    text = spec.read_text()
-    spec.write_text(text.replace("## Acceptance criteria\n",
-                                 "## Acceptance criteria\n\n- test: tests/test_pay.py::test_a\n",
-                                 1))
-    (repo / "tests").mkdir()
-    (repo / "tests" / "test_pay.py").write_text("def test_a():\n    pass\n")
-    age_tree(repo)
+    spec = _spec_naming_a_test(repo, "alpha")
     assert "SDD-009" not in {r for r, _p, _m in settled(sdd, repo, monkeypatch)}
     edit_in_place(spec, "test_pay.py::test_a", "test_pay.py::test_b")
     found = settled(sdd, repo, monkeypatch)

@@ -22,6 +22,13 @@ _LEGACY_CHECKBOX = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)\[[ xX-]\]", re.MULTIL
 _LEGACY_DONE_MARK = re.compile(r"[ \t]*<!--\s*done\b[^>]*-->", re.MULTILINE)
 
 
+#: The last gate hashes computed, by (phase, text): one command loads a document several
+#: times (``done``: before the lock, under it, for the report), and a 50,000-task list
+#: takes a fifth of a second to hash.
+_hashes: dict[tuple[str, str], str] = {}
+_HASHES_KEPT = 8
+
+
 def gate_hash(phase: str, text: str) -> str:
     """The hash an approval pins: the body, BOM removed, line endings normalised.
 
@@ -29,6 +36,9 @@ def gate_hash(phase: str, text: str) -> str:
     boxes, done marks and tracking lines (``claimed:``, ``blocked:``, ``note:``) are left
     out, so that doing tasks does not reopen the tasks gate; any other edit does.
     """
+    known = _hashes.get((phase, text))
+    if known is not None:
+        return known
     import hashlib
 
     body = frontmatter.normalised_body(text)
@@ -36,7 +46,11 @@ def gate_hash(phase: str, text: str) -> str:
         from sddkit.tasks.lines import gate_view
 
         body = gate_view(body)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    while len(_hashes) >= _HASHES_KEPT:
+        del _hashes[next(iter(_hashes))]
+    _hashes[(phase, text)] = digest
+    return digest
 
 
 def legacy_tasks_hash(text: str) -> str:

@@ -2,7 +2,8 @@
 
 The package, by concern: :mod:`.lines` (the line grammar: checkbox, id, markers, child
 lines, dependencies, the gate view), :mod:`.model` (``Task``, ``TaskList``), :mod:`.parse`
-(markdown-it), :mod:`.link` (keys, parents, id problems), :mod:`.cycles` (``graphlib``),
+(:mod:`.scan`, a line scanner, or markdown-it, into :mod:`.reader`), :mod:`.link` (keys,
+parents, id problems), :mod:`.cycles` (``graphlib``),
 :mod:`.schedule` (the next task; why a task is held is :func:`sddkit.projects.blockers.task_blocker`),
 :mod:`.edit` (the done edit) and
 :mod:`.summary` (what the listing commands cache). docs/tasks.md lists the shapes read.

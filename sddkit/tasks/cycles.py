@@ -13,6 +13,8 @@ def cycles(tasks: TaskList) -> list[list[Task]]:
     ancestors', :meth:`TaskList.waits_on`), a parent for its children. Every cycle that
     shares no edge with a reported one is reported too (see :func:`find_cycles`).
     """
+    if not any(task.depends for task in tasks.tasks):
+        return []  # parent -> child edges alone form a forest: no cycle without a dependency
     edges: dict[int, list[int]] = {}  # position -> positions it waits for
     for task in tasks.tasks:
         targets = [child.position for child in tasks.children_of(task)]

@@ -9,7 +9,7 @@ from sddkit.errors import GateError, SddkitError, TaskError
 from sddkit.io.fileio import Transaction
 from sddkit.names import shown
 from sddkit.projects.blockers import phase_blocker, task_blocker
-from sddkit.projects.project import Project, load_project, load_projects
+from sddkit.projects.project import Project, load_project, load_projects, remember_tasks
 from sddkit.tasks.verification import (
     PASSED,
     TRAILER,
@@ -191,18 +191,43 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     parsed = parse_mark(mark) if mark is not None else DoneMark(today(), unchecked_outcome(task))
     parsed.forced = forced
     doc = project.docs["tasks"]
-    tx.write(doc.path, clear_claim(set_done(doc.text, task, parsed.render()), task))
+    rendered = parsed.render()
+    text = clear_claim(set_done(doc.text, task, rendered), task)
+    tx.write(doc.path, text)
+    derived = ticked(project.tasks, task, _line_at(doc.text, task.line), rendered)
+    if derived is not None:  # the inventory row and the report need no second parse
+        remember_tasks(project, text, derived)
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 
-def ticked(tasks: Any, task: Any, mark: str) -> Any:
-    """The task list that parsing ``set_done(text, task, mark)`` gives: ``task`` done with
-    ``mark``, every other task as it was (``tests/test_next_done.py`` compares the two)."""
+def _line_at(text: str, number: int) -> str:
+    """Line ``number`` (1-based) of ``text``, "" past the end."""
+    parts = text.split("\n", number)
+    return parts[number - 1] if len(parts) >= number else ""
+
+
+def ticked(tasks: Any, task: Any, line: str, mark: str) -> Any:
+    """The task list that parsing ``set_done(text, task, mark)`` gives, without parsing it:
+    ``task`` (whose file line is ``line``) ticked with ``mark``, every other task and every
+    problem as they were. None where that is not certain, and the text must be parsed: a
+    parent task, a claimed one (its claim line goes), one already carrying a done mark or
+    any other HTML comment on its line, one not open (``[ ]``/``[-]``...), or a list with a
+    ``parent-ticked`` problem (ticking may settle it). Ticking an open leaf changes no
+    line count, no text, id or nesting, and settles no other problem: a parent's
+    ``is_done`` only grows. ``tests/test_done_derived.py`` compares the two on generated
+    lists."""
     from dataclasses import replace
 
     from sddkit.tasks import TaskList
+    from sddkit.tasks.lines import DONE_MARK
 
-    done = replace(task, state="done", done_mark=mark)
+    if (tasks is None or task.children or task.claimed_by or task.done_mark is not None
+            or task.state not in ("todo", "in-progress") or "<!--" in line
+            or any(p.kind == "parent-ticked" for p in tasks.problems)):
+        return None
+    found = DONE_MARK.search(f" <!-- done {mark} -->" if mark else " <!-- done -->")
+    assert found is not None
+    done = replace(task, state="done", marker="x", done_mark=found.group(1))
     return TaskList(tasks.path, [done if t is task else t for t in tasks.tasks],
                     list(tasks.problems))
 

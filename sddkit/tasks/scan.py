@@ -1,0 +1,227 @@
+"""A line scanner for plain task lists: markdown-it's reading of them, without markdown-it.
+
+Parsing a ``tasks.md`` with markdown-it-py costs an import and about half a millisecond per
+task, which dominates a cold ``sdd next`` and a ``done`` in a long list. Most task lists
+use a handful of CommonMark block constructs; :func:`scan_tasks` reads a document made only
+of those, following the CommonMark 0.31 block rules as markdown-it-py implements them
+(``rules_block/list.py``, ``paragraph.py``, ``fence.py``, ``heading.py``, ``hr.py``,
+``html_block.py``), and reports to the same :class:`~.reader.Reader` the markdown-it walk
+reports to. It answers only when it can prove its reading exact, and declines (returns
+False) at the first line it does not model, so the caller reads the document with
+markdown-it instead.
+
+Modelled: blank lines; prose paragraphs, with their continuation lines and lazy
+continuation lines (a plain line under a list item that is indented less than its text);
+bullet (``-``, ``*``, ``+``) and ordered (``1.``, ``1)``) list items with 1-4 spaces after
+the marker and text on the marker line, nested by indentation; ATX headings (``## X``) at
+the margin; thematic breaks (``---``) at the margin after a blank line; fenced code
+(backticks or tildes) opened at the margin, closed or not; HTML comments (``<!--``) at the
+margin.
+
+Declined (markdown-it reads them): tabs, NUL, form feeds and non-ASCII spaces; quotes
+(``>``); every other HTML block; indented code; headings, fences, comments or breaks that
+are indented; fences inside list items; setext underlines (``===``, ``---`` under a
+paragraph); empty list items or 5+ spaces after a marker; a list item whose text opens
+another block (``- # x``, ``- - x``); anything that may be a link reference definition
+(``[label]:``); lists nested more than :data:`MAX_DEPTH` deep.
+
+``tests/test_tasks_scan.py`` generates documents from these constructs and the declined
+ones and checks that wherever the scanner answers, its task list equals markdown-it's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sddkit.tasks.model import Task
+from sddkit.tasks.reader import Reader
+
+#: Lists nested deeper than this are left to markdown-it.
+MAX_DEPTH = 8
+# whitespace CommonMark does not treat as a space, or Python's strip() treats differently
+_ODD_SPACE = re.compile(
+    "[\t\v\f\x00\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+_RULE_CHARS = re.compile(r"[-*_=+ ]+")
+_BREAK = re.compile(r"([-*_])(?: *\1){2,} *")
+_MARKER = re.compile(r"(?:[-*+]|(\d{1,9})[.)])(?= |$)")
+_HEADING = re.compile(r"#{1,6}(?= |$)")
+_FENCE = re.compile(r"`{3,}|~{3,}")
+
+# what a line (its indentation removed) opens; None: a construct the scanner leaves alone
+_PLAIN, _ITEM, _HEAD, _OPEN_FENCE, _COMMENT, _BREAK_LINE = range(6)
+
+
+def _opens(rest: str) -> int | None:
+    """The block ``rest`` (a non-blank line without its indentation) opens."""
+    first = rest[0]
+    if first in "-*_=+" and _RULE_CHARS.fullmatch(rest):
+        return _BREAK_LINE if _BREAK.fullmatch(rest) else None
+    if first in "-*+" or "0" <= first <= "9":
+        if _MARKER.match(rest):
+            return _ITEM
+        return _PLAIN
+    if first == "#":
+        return _HEAD if _HEADING.match(rest) else _PLAIN
+    if first in "`~":
+        fence = _FENCE.match(rest)
+        if fence is None or (first == "`" and "`" in rest[fence.end() :]):
+            return _PLAIN
+        return _OPEN_FENCE
+    if first == "<":
+        return _COMMENT if rest.startswith("<!--") else None
+    if first == ">":
+        return None
+    if first == "[":
+        # a link reference definition "[label]: ..." (its label may run over lines)
+        end = rest.find("]")
+        if end < 0 or "[" in rest[1:end] or "\\" in rest[1:end] or rest[end + 1 : end + 2] == ":":
+            return None
+    return _PLAIN
+
+
+@dataclass
+class _Item:
+    width: int  # the column its text starts at: its lines must be indented this far
+    task: Task | None = None
+
+
+@dataclass
+class _Scan:
+    """The scanner's state between lines."""
+
+    reader: Reader
+    items: list[_Item] = field(default_factory=list)  # open list items, innermost last
+    paragraph: bool = False  # a paragraph is open (in the innermost container)
+    # the first paragraph of the innermost item, while it is being read:
+    # (start line, number for an ordered item, its lines)
+    first: tuple[int, str | None, list[str]] | None = None
+    heading: str | None = None
+
+    def end_paragraph(self) -> None:
+        self.paragraph = False
+        if self.first is None:
+            return
+        start, number, parts = self.first
+        self.first = None
+        content = "\n".join(parts).strip()
+        outer = [item.task for item in self.items[:-1]]
+        self.items[-1].task = self.reader.item(start, content, outer, self.heading, number)
+
+    def close_to(self, depth: int) -> None:
+        """End the paragraph if the innermost item closes, and the items deeper than
+        ``depth``."""
+        if len(self.items) > depth:
+            self.end_paragraph()
+            del self.items[depth:]
+
+    def open_item(self, index: int, indent: int, rest: str) -> bool:
+        marker = _MARKER.match(rest)
+        assert marker is not None
+        after = rest[marker.end() :]
+        text = after.lstrip(" ")
+        spaces = len(after) - len(text)
+        if not text or spaces > 4 or _opens(text) != _PLAIN or len(self.items) >= MAX_DEPTH:
+            return False  # empty, indented code inside, another block inside, too deep
+        self.end_paragraph()
+        self.items.append(_Item(indent + marker.end() + spaces))
+        self.paragraph = True
+        self.first = (index, marker.group(1), [text])
+        return True
+
+
+def _heading_text(rest: str) -> str:
+    """An ATX heading's text: markdown-it's ``heading`` rule (closing ``#`` run removed when
+    a space precedes it), trimmed."""
+    after = rest[len(rest) - len(rest.lstrip("#")) :]
+    text = after.rstrip(" ")
+    bare = text.rstrip("#")
+    if bare != text and bare.endswith(" "):
+        text = bare
+    return text.strip()
+
+
+def scan_tasks(source: str, lines: list[str], reader: Reader) -> bool:
+    """Read ``source`` (a body, ``\\r`` already gone; ``lines`` is ``source.split("\\n")``)
+    into ``reader`` as markdown-it's walk in :mod:`.parse` would. Returns False, with
+    ``reader`` holding a partial reading to be thrown away, when the document holds a
+    construct the scanner does not model (see the module docstring)."""
+    if _ODD_SPACE.search(source):
+        return False
+    # markdown-it's line count: a last line of only spaces without "\n" is not a line
+    count = len(lines) if lines[-1].strip(" ") else len(lines) - 1
+    state = _Scan(reader)
+    fence: tuple[int, str] | None = None  # (first line, its fence characters)
+    comment: int | None = None  # first line of an open HTML comment
+    for index in range(count):
+        line = lines[index]
+        rest = line.lstrip(" ")
+        indent = len(line) - len(rest)
+        if fence is not None:
+            start, markup = fence
+            if indent <= 3 and rest.startswith(markup) and not rest.lstrip(markup[0]).strip(" "):
+                reader.fence(start, index + 1, markup)
+                fence = None
+            continue
+        if comment is not None:
+            if "-->" in line:
+                reader.mark(comment, index + 1, "comment")
+                comment = None
+            continue
+        if not rest:
+            state.end_paragraph()
+            continue
+        items = state.items
+        depth = 0  # the open items this line is indented into
+        while depth < len(items) and items[depth].width <= indent:
+            depth += 1
+        relative = indent - (items[depth - 1].width if depth else 0)
+        if state.paragraph and depth == len(items) and relative >= 4:
+            if state.first is not None:  # a continuation line, indented further
+                state.first[2].append(line[min(indent, items[-1].width) :])
+            continue
+        if relative >= 4:
+            return False  # indented code, or a lazy line markdown-it reads its own way
+        opens = _opens(rest)
+        if opens is None:
+            return False
+        if opens == _PLAIN or (
+            opens == _ITEM and state.paragraph and depth == len(items)
+            and (number := _MARKER.match(rest).group(1)) is not None  # type: ignore[union-attr]
+            and int(number) != 1
+        ):
+            # after a paragraph line, an ordered item interrupts only when it is "1."
+            if state.paragraph:  # a continuation line, or a lazy one
+                if state.first is not None:
+                    state.first[2].append(line[min(indent, items[-1].width) :])
+                continue
+            state.close_to(depth)
+            state.paragraph = True  # a paragraph in the innermost item, or at the margin
+            continue
+        if opens == _ITEM:
+            state.close_to(depth)
+            if not state.open_item(index, indent, rest):
+                return False
+            continue
+        if indent or (opens == _BREAK_LINE and state.paragraph):
+            return False  # indented, or a setext underline / a break ending a list item
+        state.close_to(0)
+        state.end_paragraph()
+        if opens == _HEAD:
+            state.heading = _heading_text(rest)
+            reader.mark(index, index + 1, "heading")
+        elif opens == _OPEN_FENCE:
+            fence = (index, _FENCE.match(rest).group())  # type: ignore[union-attr]
+        elif opens == _COMMENT:
+            if "-->" in line:
+                reader.mark(index, index + 1, "comment")
+            else:
+                comment = index
+    if fence is not None:
+        reader.fence(fence[0], count, fence[1])
+    if comment is not None:
+        reader.mark(comment, count, "comment")
+    state.close_to(0)
+    state.end_paragraph()
+    return True

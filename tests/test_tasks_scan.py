@@ -1,0 +1,327 @@
+"""The line scanner (sddkit/tasks/scan.py) against markdown-it (issue 15).
+
+Wherever the scanner says it read a document exactly, its task list must equal the one the
+markdown-it walk gives: every task field by field, every problem with its line and message.
+The documents come from a grammar of what task lists hold (spec-kit, Kiro/cc-sdd and plain
+checklists, child lines, headings, fences, comments) and of the constructs the scanner must
+hand to markdown-it (quotes, HTML, indented code, setext underlines, lazy lines, tabs...).
+And on realistic lists the fast path must be taken, so that the speed-up cannot vanish.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sddkit.io import frontmatter
+from sddkit.tasks import parse_tasks
+from sddkit.tasks.reader import Reader
+from sddkit.tasks.scan import scan_tasks
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "tasks_scan"
+
+
+def scanned(text: str, front_matter: bool = False) -> bool:
+    """Whether the scanner claims to read ``text`` (a body, or with ``front_matter`` a
+    document) exactly."""
+    source = frontmatter.body(text, None) if front_matter else text
+    source = source.replace("\r\n", "\n").replace("\r", " ")
+    lines = source.split("\n")
+    return scan_tasks(source, lines, Reader(lines, 0))
+
+
+def assert_same(text: str, front_matter: bool = False) -> None:
+    fast = parse_tasks(text, front_matter=front_matter)
+    slow = parse_tasks(text, front_matter=front_matter, scanner=False)
+    assert [asdict(t) for t in fast.tasks] == [asdict(t) for t in slow.tasks], text
+    assert [asdict(p) for p in fast.problems] == [asdict(p) for p in slow.problems], text
+
+
+INDENT = st.sampled_from(["", "", "", "", "  ", "  ", "    ", " ", "   ", "      ", "     ",
+                          "        ", "  ", "\t"])
+MARKER = st.sampled_from(["-", "-", "-", "*", "+", "1.", "2.", "1)", "10.", "01.", "-"])
+AFTER_MARKER = st.sampled_from([" ", " ", " ", " ", "  ", "   ", "    ", " ", "     ", ""])
+BOX = st.sampled_from(["[ ] ", "[ ] ", "[x] ", "[X] ", "[-] ", "[?] ", "[ ]* ", "", "[] ",
+                       "[x]: ", "[ ]\t", "[~] ", "[ ] ", "[x] ", "[ ] "])
+TEXT_PLAIN = [
+    "T001 Create the project layout in src/app/",
+    "T002 [P] [US1] Add the model in src/app/models.py",
+    "T003 [US2] Write the handler (depends: T001, T002)",
+    "T004 Wire it up <!-- done 2026-01-02 abc1234 -->",
+    "T001 Create the project layout in src/app/",
+    "1. Major step",
+    "1.1 Sub step",
+    "1.2 Another sub step (depends: 1.1)",
+    "Task 2: prose task",
+    "**T005**: bold id",
+    "~~T006 dropped~~",
+    "(optional) T007 nice to have",
+    "verify: `pytest -q` passes",
+    "verify: $ make test",
+    "depends: T001",
+    "depends: none",
+    "depends: the migration",
+    "_Requirements: 1.2, 3.1_",
+    "claimed: agent-a 2026-11-30",
+    "blocked: waiting for access",
+    "note: split later",
+    "plain words without a box",
+    "T008 trailing spaces  ",
+    "T009 hard break\\",
+    "T011 [P] Depends on T999",
+    "T012 see [the plan](plan.md) and <b>bold</b>",
+    "#7 issue reference",
+    "T013 keep <!-- done later",
+    "T014 a <!-- note --> here",
+]
+TEXT_NASTY = [
+    "# heading inside an item",
+    "- nested on the same line",
+    "> quoted",
+    "```",
+    "<!-- c -->",
+    "[link]: https://example.com",
+    "---",
+    "T010 text\u00a0with a no-break space",
+]
+TEXT = st.sampled_from(TEXT_PLAIN * 6 + TEXT_NASTY)
+PLAIN = [
+    "Some prose about the work.",
+    "**Purpose**: set things up",
+    "**Checkpoint**: the story works on its own",
+    "| id | done |",
+    "| T012 | [ ] |",
+    "T013 [ ] not a list item",
+    "[ ] a box in prose",
+    "Run `pytest` before the last step.",
+    "_Requirements: 2.1_",
+    "verify: a lazy line",
+    "depends: T001",
+    "2024-01-01 was a date",
+    "#hashtag is not a heading",
+    "*emphasis* at the start",
+    "-- two dashes",
+    "10000000000. too many digits",
+    "``` not `a fence`",
+    "<!-- a one-line comment -->",
+    "<!--",
+    "-->",
+    "---",
+    "***",
+    "- - -",
+    "```",
+    "```python",
+    "~~~",
+    "````",
+    "## Phase 1: Setup",
+    "### [ ] T015 a box in a heading",
+    "# Title #",
+    "## closed ## ",
+    "## Notes for C#",
+    "## ###",
+    "### Phase 2 ###   ",
+    "#",
+    "####### seven",
+    "",
+    "",
+    "",
+]
+# what the scanner must hand to markdown-it (or read with care)
+NASTY = [
+    "|----|------|",
+    "[ref]: https://example.com/x",
+    "[open label",
+    "Windows line\r",
+    "a tab\there",
+    "<div>",
+    "> a quote",
+    "> - [ ] T014 quoted task",
+    "===",
+    "___",
+    "+++",
+    "-",
+    "1.",
+    "* * *",
+    "nbsp\u00a0here",
+]
+PROSE = st.sampled_from(PLAIN * 4 + NASTY)
+
+
+@st.composite
+def item_line(draw: st.DrawFn) -> str:
+    return (draw(INDENT) + draw(MARKER) + draw(AFTER_MARKER) + draw(BOX) + draw(TEXT)
+            + draw(st.sampled_from(["", "", "", "  ", " "])))
+
+
+@st.composite
+def task_block(draw: st.DrawFn) -> list[str]:
+    """A list as people write them: items, nested items, child lines under them."""
+    lines: list[str] = []
+    depth = 0
+    for _ in range(draw(st.integers(1, 6))):
+        depth = draw(st.integers(0, min(depth + 1, 3))) if lines else 0
+        pad = "  " * depth
+        box = draw(st.sampled_from(["[ ] ", "[x] ", "[ ] ", "[-] "]))
+        lines.append(f"{pad}- {box}{draw(TEXT)}")
+        for _ in range(draw(st.integers(0, 2))):
+            child = draw(st.sampled_from(["  - ", "  ", "    ", "", "  * ", "   "]))
+            lines.append(pad + child + draw(TEXT))
+        if draw(st.integers(0, 4)) == 0:
+            lines.append("")
+    return lines
+
+
+@st.composite
+def fence_block(draw: st.DrawFn) -> list[str]:
+    opener = draw(st.sampled_from(["```", "```bash", "~~~", "````", "~~~~md"]))
+    body = draw(st.lists(st.one_of(item_line(), PROSE), max_size=3))
+    closer = draw(st.sampled_from([opener[:3], opener.rstrip("abcdefghijklmnopqrstuvwxyz"),
+                                   "  " + opener[:3], "```", "~~~", "````", "", "    ```",
+                                   opener[:3] + " x"]))
+    lines = [draw(st.sampled_from(["", "", "", "  ", "   "])) + opener, *body]
+    return [*lines, closer] if closer else lines
+
+
+@st.composite
+def documents(draw: st.DrawFn) -> str:
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.integers(0, 9))
+        if kind <= 3:
+            lines += draw(task_block())
+        elif kind <= 5:
+            lines.append(draw(PROSE))
+        elif kind == 6:
+            lines += draw(fence_block())
+        elif kind == 7:
+            lines.append(draw(item_line()))
+        elif kind == 8:
+            lines.append(draw(INDENT) + draw(st.one_of(PROSE, TEXT)))
+        else:
+            lines.append("")
+    ending = draw(st.sampled_from(["\n", "", "\n\n", "\n  ", "  "]))
+    newline = draw(st.sampled_from(["\n", "\n", "\n", "\r\n"]))
+    return newline.join(lines) + ending
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+def test_where_the_scanner_answers_it_gives_markdown_its_answer(text: str) -> None:
+    if scanned(text):
+        assert_same(text)
+
+
+def test_the_grammar_reaches_both_readers() -> None:
+    """The generator is worth something only if the scanner answers on many documents and
+    declines on many others."""
+    answers: list[bool] = []
+
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
+    @given(documents())
+    def probe(text: str) -> None:
+        answers.append(scanned(text))
+
+    probe()
+    share = sum(answers) / len(answers)
+    assert 0.2 < share < 0.9, share
+
+
+def fixtures() -> list[Path]:
+    return sorted(FIXTURES.glob("*.md"))
+
+
+def test_realistic_lists_take_the_fast_path() -> None:
+    """Spec-kit, Kiro-style, nested, fenced, plain and bench-generated lists: the scanner
+    reads each exactly (and agrees with markdown-it), without importing markdown-it."""
+    assert len(fixtures()) >= 5
+    for path in fixtures():
+        text = path.read_text(encoding="utf-8")
+        assert scanned(text, front_matter=True), path.name
+        assert_same(text, front_matter=True)
+        assert parse_tasks(text, path).tasks, path.name
+    script = (
+        "import sys, pathlib\n"
+        "from sddkit.tasks import parse_tasks\n"
+        f"for p in sorted(pathlib.Path({str(FIXTURES)!r}).glob('*.md')):\n"
+        "    parse_tasks(p.read_text(encoding='utf-8'), p)\n"
+        "print('markdown_it' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_bench_workload_takes_the_fast_path() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import cases
+        import generate
+    finally:
+        sys.path.pop(0)
+    texts = [cases.big_tasks_body(300)]
+    for index in range(10):
+        spec = generate.project_spec(index)
+        if spec.state in ("implementing", "completed"):
+            texts.append(generate.project_files(spec, None)["tasks.md"])
+    assert len(texts) > 3
+    for text in texts:
+        assert scanned(text, front_matter=True), text[:200]
+        assert_same(text, front_matter=True)
+
+
+def test_declined_constructs_go_to_markdown_it() -> None:
+    """Each construct the scanner does not model makes it decline (and parse_tasks still
+    reads the list, through markdown-it)."""
+    declined = [
+        "> - [ ] T001 quoted\n",
+        "- [ ] T001 a\n\ttabbed\n",
+        "<div>\n- [ ] T001 in html\n</div>\n",
+        "Prose\n\n    - [ ] T001 indented code\n",
+        "Title\n===\n- [ ] T001 a\n",
+        "- [ ] T001 a\nText\n---\n",
+        "- [ ] T001 a\n  ```\n  - [ ] T002 fenced in an item\n  ```\n",
+        "[ref]: https://example.com\n- [ ] T001 a\n",
+        "-\n  - [ ] T001 under an empty item\n",
+        "-      [ ] T001 five spaces\n",
+        "- # [ ] T001 heading in an item\n",
+        "  ## Indented heading\n- [ ] T001 a\n",
+        "- [ ] T001 no\u00a0break\n",
+    ]
+    for text in declined:
+        assert not scanned(text), text
+        assert_same(text)
+
+
+TRICKY = [
+    # heading texts: a closing run goes only after a space
+    "## Notes for C#\n- [ ] T001 a\n## Phase 2 ##  \n- [ ] T002 b\n# #\n- [ ] T003 c\n",
+    # lazy lines join the item's paragraph, a directive among them
+    "- [ ] T001 a\nverify: lazy\n  - [ ] T002 b\ndepends: T001\n",
+    # an ordered item interrupts a paragraph only as "1."
+    "- [ ] T001 a\n  2. [ ] T002 not an item\n  1. [ ] T003 an item\n",
+    "Prose\n2. [ ] T001 not an item\n\n2. [ ] T002 an item\n",
+    # a fence closes when indented up to three spaces, with a run at least as long
+    "```\n- [ ] T001 code\n   ```\n- [ ] T002 a\n````\n```\n- [ ] T003 code\n",
+    # a comment runs to its closing line; one left open runs to the end
+    "<!-- a\n- [ ] T001 in a comment\n-->\n- [ ] T002 a\n<!--\n- [ ] T003 b\n",
+    # a break after a blank line ends the list
+    "- [ ] T001 a\n\n---\n  - [ ] T002 b\n",
+    # deeper continuation lines, siblings after blank lines, second paragraphs
+    "- [ ] T001 a\n        verify: deep\n\n  verify: second paragraph\n\n- [ ] T002 b\n",
+    # numbered top-level items give keys
+    "1. [ ] Do a\n2. [ ] Do b\n   - depends: 1\n",
+    # markers change lists
+    "- [ ] T001 a\n* [ ] T002 b\n+ [ ] T003 c\n1) [ ] T004 d\n",
+]
+
+
+def test_tricky_documents_agree() -> None:
+    for text in TRICKY:
+        assert scanned(text), text
+        assert_same(text)

@@ -11,12 +11,13 @@ inherits (SDD-010), the spec's test references (SDD-009, SDD-013), the approved 
 A :class:`Record` holds both; the rules that look elsewhere are judged on it every run,
 against the files, the contexts and git as they are then.
 
-Records live in the ``records`` cache (:mod:`sddkit.io.cache`; its file is named by the stamp
-of the code that computed them, :mod:`sddkit.io.code_stamp`, so a rule changed in sddkit
-never reuses an old answer)
-under the project's name and its documents' content keys (:mod:`sddkit.io.content_keys`: git's
-index for files git reports clean, a hash of the bytes for the others). Any edit, whatever
-its size or timestamps, gives other keys, and the project is loaded and checked again. A
+Records live in the ``records`` cache (:mod:`sddkit.io.cache`; its file is named after the
+code that computed them, :mod:`sddkit.io.code_stamp`, so a rule changed in sddkit never
+reuses an old answer): one entry per project, a digest of its documents' content keys
+(:mod:`sddkit.io.content_keys`: git's index for files git reports clean, a hash of the
+bytes for the others) and the record as one ``marshal`` blob, its paths relative to the
+project's folder. Any edit, whatever its size or timestamps, gives other keys, and the
+project is loaded and checked again (the entry then holds the latest bytes' record). A
 project whose folder is a link, or whose documents are not regular files, is always loaded.
 """
 

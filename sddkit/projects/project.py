@@ -54,6 +54,24 @@ def parsed_tasks(text: str, path: Path) -> TaskList:
     return tasks
 
 
+def summary_of(tasks: TaskList) -> TaskSummary:
+    """:func:`sddkit.tasks.summarise` of ``tasks``, once per task list object (the lists of
+    :func:`parsed_tasks` are shared by every load of the same text)."""
+    known = _summaries.get(id(tasks))
+    if known is not None and known[0] is tasks:
+        return known[1]
+    from sddkit.tasks import summarise
+
+    summary = summarise(tasks)
+    while len(_summaries) >= _PARSED_KEPT:
+        del _summaries[next(iter(_summaries))]
+    _summaries[id(tasks)] = (tasks, summary)
+    return summary
+
+
+_summaries: dict[int, tuple[TaskList, TaskSummary]] = {}
+
+
 def _keep(path: Path, text: str, tasks: TaskList) -> None:
     path = Path(path)  # documents from the parse cache carry a str
     _parsed.pop(path, None)
@@ -184,10 +202,8 @@ class Project:
         if doc is None:
             return None
         if doc.summary is None:
-            from sddkit.tasks import summarise
-
             assert self.tasks is not None
-            doc.summary = summarise(self.tasks)
+            doc.summary = summary_of(self.tasks)
         summary: TaskSummary = doc.summary
         return summary
 
@@ -282,9 +298,7 @@ class _Loader:
             doc.key = key  # the bytes read are the ones the key names: safe to remember
             summary_tuple = None
             if phase == "tasks":
-                from sddkit.tasks import summarise
-
-                doc.summary = summarise(parsed_tasks(text, path))
+                doc.summary = summary_of(parsed_tasks(text, path))
                 summary_tuple = doc.summary.to_tuple()
             meta = {sys.intern(k): v for k, v in doc.meta.items()}  # smaller, faster cache
             cache.put(entry, (meta, doc.current_hash, summary_tuple))

@@ -217,9 +217,11 @@ def gate_view(body: str) -> str:
     body = _TRACKING_LINE.sub("", body)
     out = []
     for line in body.split("\n"):
-        if _SOURCE_LINE.match(line):
-            line = _SOURCE_LINE.sub(r"\1[ ]", line, count=1)
-            line = DONE_MARK.sub("", line).rstrip(" \t")
+        if box := _SOURCE_LINE.match(line):
+            line = box.group(1) + "[ ]" + line[box.end() :]
+            if "<!--" in line:
+                line = DONE_MARK.sub("", line)
+            line = line.rstrip(" \t")
         out.append(line)
     return "\n".join(out)
 

@@ -99,6 +99,10 @@ def test_failing_check_refuses_with_its_last_lines(project: Path, sdd: Invoke) -
            f"failed (exit 3): $ {PY} -c" in result.stderr, result.stderr
     tail = lines[lines.index("last 2 lines of its output:") + 1:]
     assert tail == ["  | line 1", "  | boom"]
+    # each command's end names the check, not the task: T003 did not pass after check 1
+    assert "sdd: demo T003 check 1/2 passed in " in result.stderr
+    assert "sdd: demo T003 check 2/2 failed (exit 3) in " in result.stderr
+    assert "sdd: demo T003 passed" not in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert tree_digest(project) == before
 

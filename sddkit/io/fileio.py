@@ -2,7 +2,8 @@
 
 Promises (see docs/reliability.md):
 
-- reads refuse non-UTF-8 text and NUL bytes with the file and line at fault;
+- reads refuse non-UTF-8 text and NUL bytes with the file and line at fault
+  (:mod:`sddkit.io.reading`, re-exported here);
 - writes are atomic and all or nothing: every file of a change goes to a temporary
   file in its folder first (flushed and fsynced), then each is replaced; a failure
   puts back the files already replaced (``_commit``);
@@ -26,80 +27,17 @@ from typing import TypeVar
 
 from sddkit.errors import SddkitError, UnsafePath
 from sddkit.io.commit import FAULT_ENV, TEMP_SUFFIX, Staged, WriteFailed, write_all  # noqa: F401
+from sddkit.io.reading import (  # noqa: F401 (the readers, re-exported)
+    check_text,
+    decode,
+    inside_root,
+    newline_of,
+    read_bytes,
+    read_text,
+)
 from sddkit.io.repo_lock import DEFAULT_LOCK_TIMEOUT, lock_path, lock_timeout, repo_lock  # noqa: F401
 
 T = TypeVar("T")
-
-
-def decode(data: bytes, path: Path) -> str:
-    """UTF-8 text of ``data``, or a one-line error naming the line of the first bad byte."""
-    nul = data.find(b"\x00")
-    if nul != -1:
-        raise SddkitError(
-            "contains NUL bytes: not a text file", path, data.count(b"\n", 0, nul) + 1
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SddkitError(
-            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", path, line
-        ) from None
-
-
-def check_text(text: str, path: Path) -> None:
-    """Refuse text that :func:`decode` would refuse when read back (a NUL byte, or a lone
-    surrogate that cannot be written as UTF-8), so no write makes a file unreadable."""
-    nul = text.find("\x00")
-    if nul != -1:
-        raise SddkitError("refusing to write a NUL byte: every later read would refuse the file",
-                          path, text.count("\n", 0, nul) + 1)
-    if not text.isascii():
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise SddkitError("refusing to write text that is not valid Unicode (a lone "
-                              "surrogate, as a command-line argument in another encoding "
-                              "gives)", path, text.count("\n", 0, exc.start) + 1) from None
-
-
-def read_bytes(path: Path) -> bytes:
-    """The bytes of a regular file; a one-line error for a missing or unreadable one."""
-    try:
-        if not path.is_file():
-            if path.exists():
-                raise SddkitError("expected a file, found a directory or special file", path)
-            raise SddkitError("file not found", path)
-        return path.read_bytes()
-    except PermissionError:
-        raise SddkitError("permission denied", path) from None
-
-
-def read_text(path: Path) -> str:
-    """The text of a file as it is on disk: BOM and line endings kept."""
-    return decode(read_bytes(path), path)
-
-
-def newline_of(text: str) -> str:
-    """The newline style a text already uses (CRLF if its first line ends so)."""
-    first = text.find("\n")
-    if first > 0 and text[first - 1] == "\r":
-        return "\r\n"
-    return "\n"
-
-
-def inside_root(root: Path, path: Path) -> Path:
-    """``path`` fully resolved, refused unless it stays under ``root``."""
-    real_root = root.resolve()
-    target = (root / path) if not path.is_absolute() else path
-    real = target.resolve()
-    if real != real_root and real_root not in real.parents:
-        raise UnsafePath(
-            f"resolves outside the repository (to {real}); sddkit reads and writes only "
-            "inside it", target
-        )
-    return real
-
 
 #: What the user is told for an OS error while writing, by errno name; else its strerror.
 _WRITE_REASONS = {

@@ -136,7 +136,7 @@ def _normalise(content: str, newline: str) -> str:
 
 def replace_block(text: str, name: str, content: str, path: Path | None = None) -> str:
     """``text`` with the inside of block ``name`` set to ``content``; an absent block is an error."""
-    from sddkit.io.fileio import newline_of
+    from sddkit.io.reading import newline_of
 
     block = find_block(text, name, path)
     if block is None:
@@ -163,7 +163,7 @@ def upsert_block(text: str, name: str, content: str, path: Path | None = None) -
     Only for files sddkit installs a block into (AGENTS.md, agent pointer files);
     broken markers are still an error, never a silent append.
     """
-    from sddkit.io.fileio import newline_of
+    from sddkit.io.reading import newline_of
 
     if find_block(text, name, path) is not None:
         return replace_block(text, name, content, path)

@@ -30,10 +30,11 @@ Adding a use case:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-#: name -> the module of this package that defines it. Imported on first use (PEP 562), so
+from sddkit.lazy_exports import lazy_exports
+
+#: module of this package -> the names it defines. Imported on first use (PEP 562), so
 #: the click-free ``sdd next`` loads only ``task_actions``.
 _WHERE = {
     "catalog_actions": ("Created", "contexts_list", "contexts_new", "contexts_show",
@@ -105,10 +106,4 @@ if TYPE_CHECKING:
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'sddkit.operations' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _WHERE, globals())

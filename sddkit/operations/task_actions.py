@@ -83,7 +83,7 @@ def next_step(ws: Workspace, project: str | None = None, as_name: str | None = N
     from sddkit.projects.next_step import project_step, to_json, to_text
     from sddkit.projects.project import load_project
     from sddkit.projects.rows import row_of, rows
-    from sddkit.tasks.claims import agent_name
+    from sddkit.tasks.claimant import agent_name
 
     me = agent_name(as_name)
     if project is not None:
@@ -100,7 +100,7 @@ def available_tasks(ws: Workspace, project: str | None = None, as_name: str | No
     ``data`` is ``sddkit.next.all/1``."""
     from sddkit.projects.project import load_project
     from sddkit.projects.rows import row_of, rows
-    from sddkit.tasks.claims import agent_name
+    from sddkit.tasks.claimant import agent_name
     from sddkit.tasks.handout import all_text, next_all
 
     chosen = [row_of(load_project(ws, project))] if project is not None else rows(ws)
@@ -193,8 +193,6 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
                                                                              list[str]]:
     """The task's done mark as it now stands in the file, and (once every task is done) the
     spec's test references that point at nothing, one stderr line each."""
-    from sddkit.checks.references import Resolver
-    from sddkit.checks.references import check as references
     from sddkit.projects.project import load_project
 
     loaded = load_project(ws, project)
@@ -204,6 +202,10 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
     finished, total = loaded.progress
     if not changed or not loaded.implementing or finished != total:
         return mark, []
+    # only once the last task is done: sddkit.checks is the whole `sdd check` runner
+    from sddkit.checks.references import Resolver
+    from sddkit.checks.references import check as references
+
     return mark, [f"sdd: every task of {project} is done, but {f.path}:{f.line}: {f.rule} "
                   f"{f.message} ({f.hint})" for f in references(ws, loaded, Resolver(ws))]
 

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sddkit.errors import SddkitError
-from sddkit.io.commit import TEMP_SUFFIX
 
 if TYPE_CHECKING:
     from sddkit.workspace import Workspace
@@ -124,6 +123,8 @@ def only_temporary(folder: Path) -> bool:
     """Whether ``folder`` holds nothing but sddkit's leftover temporary files (or nothing):
     the trace of a killed write, not a project."""
     import os
+
+    from sddkit.io.commit import TEMP_SUFFIX  # the writer: not loaded by the read paths
 
     try:
         with os.scandir(folder) as entries:

@@ -6,16 +6,18 @@ Deterministic: the same files give the same bytes. Rows are sorted by state, the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sddkit.errors import SddkitError
 from sddkit.io import markers
-from sddkit.io.fileio import Transaction
 from sddkit.names import natural_key
 from sddkit.projects.fault_isolation import Broken
 from sddkit.projects.project import STATES
 from sddkit.projects.rows import ProjectRow, listing, sort_key
 from sddkit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sddkit.io.fileio import Transaction
 
 BLOCK = "inventory"
 HEADER = "| Project | Phase | Status | Progress | Next | Updated | Notes |"

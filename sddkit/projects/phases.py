@@ -111,7 +111,7 @@ class PhaseDoc:
     @property
     def text(self) -> str:
         if self.raw is None:
-            from sddkit.io.fileio import read_text
+            from sddkit.io.reading import read_text
 
             text = self.reader(self.path) if self.reader is not None else None
             self.raw = text if text is not None else read_text(self.path)

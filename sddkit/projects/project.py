@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sddkit.errors import SddkitError, UnsafePath
 from sddkit.io import cache as _cache
 from sddkit.io import content_keys
-from sddkit.io.fileio import decode, inside_root, read_bytes
+from sddkit.io.reading import decode, inside_root, read_bytes
 from sddkit.names import SLUG, check_slug, shown
 from sddkit.projects.phases import PhaseDoc, load_doc
 from sddkit.workspace import PHASES, Workspace
@@ -96,6 +96,8 @@ def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
 
 @dataclass
 class Project:
+    """One SDD project: its folder under ``sdd/assets/`` and its phase documents by phase."""
+
     name: str
     path: Path
     docs: dict[str, PhaseDoc] = field(default_factory=dict)

@@ -49,7 +49,6 @@ def read_first(ws: Workspace, project: str) -> list[ReadItem]:
     still prints.
     """
     from sddkit.projects.project import project_loader
-    from sddkit.repository.contexts import resolve
 
     folder = ws.assets / project
     items = [ReadItem(ws.rel(folder / "constitution.md"), "constitution")]
@@ -59,7 +58,11 @@ def read_first(ws: Workspace, project: str) -> list[ReadItem]:
     try:
         doc = project_loader(ws).doc(str(folder), project, "constitution")  # parse cache
         names = declared_contexts(doc.meta.get("contexts") if doc is not None else None)
-        contexts = resolve(ws, names) if names else []
+        contexts = []
+        if names:  # the context registry is read only for a project that names contexts
+            from sddkit.repository.contexts import resolve
+
+            contexts = resolve(ws, names)
     except (SddkitError, OSError) as exc:
         message = exc.located(ws.root) if isinstance(exc, SddkitError) else str(exc)
         return [*items, ReadItem(ws.rel(constitution), f"contexts not listed: {shown(message)}")]

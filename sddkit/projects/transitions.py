@@ -16,7 +16,6 @@ from sddkit.names import check_slug
 from sddkit.projects.blockers import IN_REVIEW, phase_blocker
 from sddkit.projects.phases import PhaseDoc, load_doc, phase_index
 from sddkit.projects.project import Project, load_project
-from sddkit.projects.readiness import problems
 from sddkit.workspace import PHASES, Workspace
 
 if TYPE_CHECKING:
@@ -166,6 +165,8 @@ def ready(ws: Workspace, tx: Transaction, name: str) -> PhaseDoc:
     held = phase_blocker(project, doc.phase)  # every earlier gate is open: this is the first
     if held is not None and held.kind == IN_REVIEW:
         raise GateError(f"{held.sentence()}: it is already in review (`sdd approve {name}`)")
+    from sddkit.projects.readiness import problems  # `sdd ready` only
+
     found = problems(doc)
     if found:
         first = found[0]
@@ -202,6 +203,8 @@ def _refuse_unknown_inheritance(ws: Workspace, doc: PhaseDoc) -> None:
 
 @dataclass
 class Approval:
+    """An approval staged: the document, who and when, the hash it pins, and what else it did."""
+
     doc: PhaseDoc
     by: str
     at: str

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sddkit.errors import FrontMatterError, SddkitError
 from sddkit.graph_cycles import find_cycle
 from sddkit.io import frontmatter
-from sddkit.io.fileio import inside_root, read_text
+from sddkit.io.reading import inside_root, read_text
 from sddkit.names import RESERVED_CONTEXTS, check_slug, shown
 from sddkit.workspace import CONTEXT_FILE, Workspace
 
@@ -21,6 +21,8 @@ TABLE_BLOCK = "contexts"
 
 @dataclass(frozen=True)
 class Context:
+    """One context: its name, description, the contexts it includes, its file and text."""
+
     name: str
     description: str
     includes: tuple[str, ...]

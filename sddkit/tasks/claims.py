@@ -14,7 +14,6 @@ one after the other, so exactly one of them finds it unclaimed.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sddkit.errors import SddkitError, TaskError
 from sddkit.tasks.child_lines import set_child
+from sddkit.tasks.claimant import agent_name  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from sddkit import json_shapes as shape
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 DEFAULT_CLAIM_TTL = timedelta(hours=8)
 _TTL = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", re.IGNORECASE)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "": 3600}
-_NAME = re.compile(r"[^\s<>`]+(?: [^\s<>`]+)*")
 
 
 @dataclass
@@ -69,26 +68,6 @@ def claim_ttl() -> timedelta:
     if match is None:
         raise SddkitError(f"SDDKIT_CLAIM_TTL must be an age such as 8h, 90m or 2d, not {raw!r}")
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
-
-
-def agent_name(given: str | None) -> str:
-    """The claimant: ``--as NAME``, else ``SDDKIT_AGENT``, else the login name.
-
-    Raises :class:`SddkitError` for a name that could not be read back from a claim line
-    (empty, or holding ``<``, ``>``, a backtick or a line break).
-    """
-    name = given if given is not None else os.environ.get("SDDKIT_AGENT") or _login()
-    name = " ".join(name.split())
-    if not _NAME.fullmatch(name):
-        raise SddkitError(f"a claimant name cannot be empty or hold <, > or a backtick: {name!r}")
-    return name
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (a container without a passwd entry)
-        return "agent"
 
 
 def now_stamp(now: datetime | None = None) -> str:

@@ -183,6 +183,8 @@ def dependency_ids(value: str) -> list[str]:
 
 @dataclass
 class Directive:
+    """A task's child line read: its name and the text after the colon."""
+
     name: str  # "verify" | "blocked" | "claimed" | "note" | "depends"
     value: str
 

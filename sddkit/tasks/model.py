@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sddkit.tasks.lines import normalise
-
 if TYPE_CHECKING:
     from sddkit.projects.blockers import Blocker
 
@@ -119,6 +117,8 @@ class TaskList:
         if position := _POSITION.fullmatch(ref):
             number = int(position.group(1))
             return self.tasks[number - 1] if 1 <= number <= len(self.tasks) else None
+        from sddkit.tasks.lines import normalise  # the line grammar: not needed to load a model
+
         return self._by_key.get(normalise(ref).upper())
 
     def children_of(self, task: Task) -> Iterator[Task]:
@@ -185,6 +185,8 @@ class TaskList:
     def nearest(self, ref: str, n: int = 3) -> list[str]:
         keys = [task.key for task in self.tasks]
         import difflib
+
+        from sddkit.tasks.lines import normalise
 
         return difflib.get_close_matches(normalise(ref).upper(), keys, n=n) or keys[:n]
 

@@ -24,10 +24,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from sddkit.errors import SddkitError, TaskError
-from sddkit.io.command_runner import RunResult, run_command
 from sddkit.io.markers import split_lines
 
 if TYPE_CHECKING:
+    from sddkit.io.command_runner import RunResult
     from sddkit.tasks import Task
     from sddkit.workspace import Workspace
 
@@ -181,10 +181,11 @@ def run_task(ws: Workspace, project: str, task: Task, timeout: float,
     Each command gets ``timeout`` seconds. With ``stop_on_failure`` the first failure ends
     the run. A task without runnable checks runs nothing (outcome prose or none).
     """
-    from sddkit.io.git import work_tree_base
-
     if not task.checks:
         return TaskVerification(project, task, unchecked_outcome(task), None, [])
+    from sddkit.io.command_runner import run_command  # subprocess: only when a check runs
+    from sddkit.io.git import work_tree_base
+
     hear = listener or Listener()
     at = work_tree_base(ws.root, ws.ctx)
     runs: list[RunResult] = []
@@ -215,7 +216,8 @@ def failure_message(verification: TaskVerification, refused: str) -> str:
     lines = run.last_lines(TAIL_LINES)
     if not lines:
         return head + " (it printed nothing)"
-    return head + f"\nlast {len(lines)} lines of its output:\n" + "\n".join(
+    said = "last line" if len(lines) == 1 else f"last {len(lines)} lines"
+    return head + f"\n{said} of its output:\n" + "\n".join(
         f"  | {line}" for line in lines)
 
 

@@ -337,6 +337,13 @@ def test_verify_refuses_bad_selections(project: Path, sdd: Invoke) -> None:
     assert result.exit_code == 1 and "no task 'T999'" in result.stderr
 
 
+def test_verify_with_no_done_task_prints_no_empty_table(project: Path, sdd: Invoke) -> None:
+    for args in (["--all"], ["demo"]):
+        result = sdd(project, "verify", *args)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "nothing to verify: no task is done yet\n", args
+
+
 def test_read_commands_never_run_checks(project: Path, sdd: Invoke) -> None:
     marker = project / "ran"
     text = tasks_md(project).read_text().replace(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sddkit.projects.blockers import (
@@ -28,6 +27,8 @@ from sddkit.projects.blockers import (
 _CLAIM_LINE = re.compile(r"^[ \t]*(?:[-+*][ \t]+)?claimed[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
     from sddkit import json_shapes as shape
 
 

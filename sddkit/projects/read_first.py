@@ -48,7 +48,6 @@ def read_first(ws: Workspace, project: str) -> list[ReadItem]:
     ``contexts:`` value or an unknown context becomes an item saying so, so a briefing
     still prints.
     """
-    from sddkit.io import content_keys
     from sddkit.projects.project import project_loader
 
     folder = ws.assets / project
@@ -57,10 +56,7 @@ def read_first(ws: Workspace, project: str) -> list[ReadItem]:
         items.append(ReadItem(ws.rel(folder / "plan.md"), "plan"))
     constitution = folder / "constitution.md"
     try:
-        # by the content key the listing computed, the parse cache answers: no YAML parse
-        snapshot = content_keys.for_workspace(ws.root, ws.assets)
-        key = snapshot.key_of(project, "constitution") if snapshot is not None else None
-        doc = project_loader(ws).doc(str(folder), project, "constitution", key)
+        doc = project_loader(ws).doc(str(folder), project, "constitution")  # parse cache
         names = declared_contexts(doc.meta.get("contexts") if doc is not None else None)
         contexts = []
         if names:  # the context registry is read only for a project that names contexts

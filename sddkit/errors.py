@@ -23,6 +23,8 @@ class SddkitError(Exception):
         if self.path is None:
             return self.message
         shown = self.path if root is None else _relative(self.path, root)
+        if shown == Path("."):  # the folder itself (the repository): named, not "."
+            shown = Path(os.path.abspath(self.path))  # noqa: PTH100
         where = f"{shown}:{self.line}" if self.line else str(shown)
         return f"{where}: {self.message}"
 

@@ -149,3 +149,20 @@ def test_unknown_project_is_one_line(initialised: Path, sdd) -> None:
     result = sdd(initialised, "archive", "nope")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "unknown project 'nope'" in result.stderr
+
+
+def test_an_archived_project_asked_for_by_name_says_where_it_went(initialised: Path,
+                                                                  sdd) -> None:
+    """`sdd status alpha` after `sdd archive alpha` says it is archived, and where, instead
+    of "no projects yet"."""
+    _completed(initialised, sdd)
+    assert sdd(initialised, "archive", "alpha").exit_code == 0
+    folder = f"AGENTS.ctx/sdd/archive/{_today()}-alpha/"
+    for args in (["status", "alpha"], ["next", "alpha"], ["show", "T001", "--project", "alpha"],
+                 ["archive", "alpha"]):
+        result = sdd(initialised, *args)
+        assert result.exit_code == 1, args
+        assert result.stderr.count("\n") == 1, (args, result.stderr)
+        assert (f"unknown project 'alpha'; it was archived to {folder} "
+                "(`sdd status --archived`)") in result.stderr, (args, result.stderr)
+    assert "unknown project 'beta'; no projects yet" in sdd(initialised, "status", "beta").stderr

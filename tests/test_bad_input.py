@@ -284,6 +284,8 @@ def broken_project(case: Case) -> str | None:
     """The project folder (a file inside it, or the folder itself) or the context other
     than ``sdd`` a case breaks, when the commands are the default readers: the listings and
     the writes elsewhere skip it and report it (issue 14) instead of refusing."""
+    if case.target == ROOT_CTX and "argv" not in case.data:
+        return "root"  # its rules are lost, not the briefing (`sdd open`): see ``isolated``
     if case.target is None or "commands" in case.data or "argv" in case.data:
         return None
     if case.target == BACKEND_CTX:
@@ -302,6 +304,8 @@ def isolated(command: str, project: str) -> bool:
     words = command.split()
     if project == "sdd":
         return command in ("open", "ctx list")
+    if project == "root":  # the writes rewrite its contexts table: they need it
+        return words[0] == "open"
     return words[0] != "check" and project not in words
 
 

@@ -89,6 +89,21 @@ def test_a_second_start_is_refused_clearly(implementing: Path, sdd: Invoke) -> N
     assert held.exit_code == 1 and "cannot start: waits for T001" in held.stderr
 
 
+def test_commands_printed_for_a_name_with_a_space_paste_into_a_shell(implementing: Path,
+                                                                      sdd: Invoke) -> None:
+    """A claimant name may hold spaces ("Ada Lovelace"): the commands sdd prints for it
+    quote it, so pasting them claims as that name, not as "Ada" with a stray argument."""
+    assert sdd(implementing, "start", "T001", "--as", "Ada Lovelace").exit_code == 0
+    other = sdd(implementing, "start", "T001", "--as", "Bob Smith")
+    assert other.exit_code == 1
+    assert "take another task (`sdd next --as 'Bob Smith'`)" in other.stderr
+    listed = nxt(sdd, implementing, "--all", "--as", "Bob Smith")
+    commands = [entry["command"] for entry in listed["available"]]
+    assert "sdd start T002 --project demo --as 'Bob Smith'" in commands
+    text = sdd(implementing, "next", "--all", "--as", "Bob Smith").stdout
+    assert "sdd start T002 --project demo --as 'Bob Smith'" in text
+
+
 def test_stale_claim_is_reported_and_stolen_with_a_note(implementing: Path, sdd: Invoke,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     path = tasks_path(implementing)

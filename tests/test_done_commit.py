@@ -168,6 +168,8 @@ def test_outside_a_work_tree_nothing_is_written(tmp_path: Path, sdd: Invoke) -> 
     before = tree_digest(root)
     result = _run(root, "done", "T001", "--commit", env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
     _one_line(result, "needs a git work tree", "nothing was changed")
+    # run from the root, the folder is named, not shown as "."
+    assert result.stderr.startswith(f"sdd: {root}: --commit needs"), result.stderr
     assert tree_digest(root) == before
 
 

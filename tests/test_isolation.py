@@ -163,6 +163,28 @@ def test_broken_context_never_stops_the_others(repo: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_broken_root_context_still_briefs(repo: Path) -> None:
+    """A broken front matter in AGENTS.ctx/CONTEXT.md costs its rules, not the session: the
+    briefing (and the hook's) still lists the contexts, the projects and the next step,
+    and names the file and line at fault."""
+    path = repo / "AGENTS.ctx/CONTEXT.md"
+    _edit(path, "description:", "description: [unclosed\nx:")
+    before = path.read_bytes()
+    for args in (["open"], ["open", "--brief"], ["open", "sdd"]):
+        result = run(repo, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stderr.startswith("sdd: warning: AGENTS.ctx/CONTEXT.md:4: "), result.stderr
+        assert "Next: T001 Build it" in result.stdout, (args, result.stdout)
+        assert "- notes: Notes" in result.stdout
+        assert "AGENTS.ctx/CONTEXT.md:4 cannot be read" in result.stdout
+    data = json.loads(run(repo, "open", "--json").stdout)
+    assert data["rules"]["path"] == "AGENTS.ctx/CONTEXT.md"
+    assert data["rules"]["text"].startswith("(AGENTS.ctx/CONTEXT.md:4 cannot be read: ")
+    assert [c["name"] for c in data["contexts"]] == ["notes", "sdd"]
+    assert run(repo, "--strict", "open").returncode == 1
+    assert path.read_bytes() == before
+
+
 def test_folder_holding_only_a_temporary_file(repo: Path) -> None:
     """A killed `sdd new` leaves a folder with its temporary file: not a project, and
     `sdd new` of that name succeeds (cleaning the leftover)."""

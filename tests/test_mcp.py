@@ -219,7 +219,7 @@ def test_a_failing_check_is_a_tool_error_and_nothing_is_written(implementing: Pa
         assert message.startswith(f"{TASKS_MD.as_posix()}:{line}: T002 of demo is not done: "
                                   "check 1 of 1 failed (exit 1): $ git frobnicate-nothing")
         assert message.splitlines()[1:] == [
-            "last 1 lines of its output:",
+            "last line of its output:",
             "  | git: 'frobnicate-nothing' is not a git command. See 'git --help'."]
 
     drive(implementing, body)
@@ -339,3 +339,25 @@ def test_next_step_with_claims_and_all(implementing: Path, sdd: Invoke) -> None:
         assert [t["key"] for t in every["mine"]] == ["T001"]
 
     drive(implementing, body)
+
+
+def test_an_unknown_argument_is_refused_and_nothing_is_written(implementing: Path) -> None:
+    """An agent that passes an argument a tool does not take (``dry_run`` to
+    ``complete_task``, a misspelt ``projet``) gets a tool error naming it, not a silent
+    write that ignored it."""
+    before = tree_digest(implementing)
+
+    async def body(client: ClientSession) -> None:
+        message = await error(client, "complete_task", task="T001", project="demo",
+                              dry_run=True)
+        assert message == ("complete_task takes no argument 'dry_run' (it takes: task, "
+                           "project, force); nothing was done")
+        message = await error(client, "status", projet="demo")
+        assert "takes no argument 'projet'" in message
+        assert (await call(client, "status", project="demo"))["project"] == "demo"
+        listed = (await client.list_tools()).tools
+        assert {tool.name for tool in listed} == TOOLS
+        assert all(tool.input_schema["additionalProperties"] is False for tool in listed)
+
+    drive(implementing, body)
+    assert tree_digest(implementing) == before

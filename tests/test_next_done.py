@@ -59,6 +59,14 @@ def test_next_gives_first_task_with_details(implementing: Path, sdd: Invoke) -> 
     text = sdd(implementing, "next").stdout
     assert text.startswith("Next: T001 Create the module")
     assert "verify: python -c" in text
+    assert "When its check passes: sdd done T001 --project demo" in text
+    # a task without a `verify:` line has no check to pass
+    for key in ("T001", "T002"):
+        assert sdd(implementing, "done", key, "--project", "demo").exit_code == 0
+    text = sdd(implementing, "next").stdout
+    assert text.startswith("Next: T004 Wire the CLI")
+    assert "When it is done: sdd done T004 --project demo" in text
+    assert "check" not in text
 
 
 def test_done_flips_exactly_one_box(implementing: Path, sdd: Invoke) -> None:
@@ -112,6 +120,35 @@ def test_unknown_task_lists_nearest(implementing: Path, sdd: Invoke) -> None:
     assert result.exit_code == 1
     assert "no task 'T0001' in demo; nearest:" in result.stderr
     assert "T001" in result.stderr
+
+
+def test_unknown_task_without_project_says_where_it_looked(initialised: Path,
+                                                          sdd: Invoke) -> None:
+    """`--project` would not help a task that exists nowhere: the message names the
+    projects searched and their nearest ids, never "add --project"."""
+    assert sdd(initialised, "new", "empty").exit_code == 0
+    result = sdd(initialised, "done", "T999")
+    assert result.exit_code == 1
+    assert result.stderr == ("sdd: no task 'T999': no project has a task list yet "
+                             "(`sdd next` says what comes first)\n")
+    walk_to(initialised, sdd, "demo", tasks=TASKS)
+    result = sdd(initialised, "done", "T0001")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("sdd: ") and result.stderr.count("\n") == 1
+    assert ("AGENTS.ctx/sdd/assets/demo/tasks.md: no task 'T0001' in demo; nearest: T001, "
+            in result.stderr)
+    walk_to(initialised, sdd, "other", tasks="## Phase 1\n\n- [ ] 1. One thing\n")
+    before = tree_digest(initialised)
+    for command in ("done", "verify", "show", "start", "undo"):
+        result = sdd(initialised, command, "T0001")
+        assert result.exit_code == 1, command
+        assert result.stderr == ("sdd: no task 'T0001' in any project (searched: demo, "
+                                 "other); nearest: T001 (demo), 1 (other)\n"), command
+    for args in (["block", "T0001", "--reason", "waiting"], ["unblock", "T0001"]):
+        result = sdd(initialised, *args)  # not a project name: a task, and its error
+        assert result.exit_code == 1, args
+        assert result.stderr.startswith("sdd: no task 'T0001' in any project"), args
+    assert tree_digest(initialised) == before
 
 
 def test_done_refused_before_tasks_approved(initialised: Path, sdd: Invoke) -> None:

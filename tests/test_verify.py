@@ -99,6 +99,10 @@ def test_failing_check_refuses_with_its_last_lines(project: Path, sdd: Invoke) -
            f"failed (exit 3): $ {PY} -c" in result.stderr, result.stderr
     tail = lines[lines.index("last 2 lines of its output:") + 1:]
     assert tail == ["  | line 1", "  | boom"]
+    # each command's end names the check, not the task: T003 did not pass after check 1
+    assert "sdd: demo T003 check 1/2 passed in " in result.stderr
+    assert "sdd: demo T003 check 2/2 failed (exit 3) in " in result.stderr
+    assert "sdd: demo T003 passed" not in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert tree_digest(project) == before
 
@@ -331,6 +335,13 @@ def test_verify_refuses_bad_selections(project: Path, sdd: Invoke) -> None:
     assert result.exit_code == 1 and "--all verifies every project" in result.stderr
     result = sdd(project, "verify", "T999")
     assert result.exit_code == 1 and "no task 'T999'" in result.stderr
+
+
+def test_verify_with_no_done_task_prints_no_empty_table(project: Path, sdd: Invoke) -> None:
+    for args in (["--all"], ["demo"]):
+        result = sdd(project, "verify", *args)
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "nothing to verify: no task is done yet\n", args
 
 
 def test_read_commands_never_run_checks(project: Path, sdd: Invoke) -> None:

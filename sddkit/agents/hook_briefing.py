@@ -56,18 +56,19 @@ def _cut(text: str, limit: int, hint: str) -> str:
 def build(ws: Workspace) -> str:
     """The briefing text for ``ws`` (at most :data:`MAX_CHARS` characters).
 
-    Raises :class:`~sddkit.errors.SddkitError` for a broken root context; a broken
-    project or ``contexts:`` list is reported inside the text instead.
+    A broken root context, project or ``contexts:`` list is reported inside the text (and
+    recorded, a warning on stderr) instead.
     """
     from sddkit.projects.inventory import summary
-    from sddkit.repository.briefing import Briefing, rules_text
-    from sddkit.repository.contexts import list_contexts, load_root
+    from sddkit.repository.briefing import Briefing, load_root_isolated, rules_text
+    from sddkit.repository.contexts import list_contexts
 
-    root = load_root(ws)
+    root = load_root_isolated(ws)
     contexts = list_contexts(ws)
-    rules = _cut(rules_text(Briefing(root, contexts, [])), RULES_MAX, f"read {ws.rel(root.path)}")
+    where = ws.rel(ws.root_context)
+    rules = _cut(rules_text(ws, Briefing(root, contexts, [])), RULES_MAX, f"read {where}")
     out = [f"# sddkit session briefing ({ws.root})", ""]
-    out += [f"## Rules ({ws.rel(root.path)})", "", rules.strip(), ""]
+    out += [f"## Rules ({where})", "", rules.strip(), ""]
     out += ["## Contexts (`sdd open NAME` prints one)", ""]
     out += [f"- {c.name}: {c.description} ({ws.rel(c.path)})" for c in contexts[:CONTEXTS_MAX]]
     if len(contexts) > CONTEXTS_MAX:

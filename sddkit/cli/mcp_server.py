@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.types import CallToolResult, Resource, TextContent, ToolAnnotations
 from pydantic import Field
 
@@ -173,6 +173,17 @@ class SddkitServer(MCPServer[Any]):
         )
         self.locator = locator
 
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        """Refuse an argument the tool does not take (an agent's ``dry_run: true`` to a tool
+        that has none must not become a real write), as one line, before anything runs."""
+        tool = self._tool_manager.get_tool(name)
+        taken = list(tool.parameters.get("properties", {})) if tool is not None else []
+        unknown = [key for key in arguments if tool is not None and key not in taken]
+        if unknown:
+            raise ToolError(f"{name} takes no argument '{unknown[0]}' (it takes: "
+                            f"{', '.join(taken) or 'none'}); nothing was done")
+        return await super().call_tool(name, arguments, context)
+
     async def list_resources(self) -> list[Resource]:
         from sddkit.repository.contexts import list_contexts
 
@@ -255,6 +266,7 @@ def _declare_outputs(server: SddkitServer) -> None:
         assert typed.output_schema is not None, name
         typed.output_schema = {"type": "object", **typed.output_schema}
         tool.fn_metadata = typed
+        tool.parameters["additionalProperties"] = False  # :meth:`SddkitServer.call_tool`
 
 
 def _add_tools(server: SddkitServer, locator: Locator) -> None:

@@ -4,6 +4,7 @@ and :mod:`sddkit.projects.transitions`."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,15 +68,25 @@ def release(ws: Workspace, task: str, project: str | None = None, as_name: str |
                         lambda tx: stage(ws, tx, task, project, name, force))
 
 
+#: A task reference no project name can be (``T003``, ``t2a``, ``2.1``, ``#3``).
+_TASK_SHAPED = re.compile(r"#\d+|[Tt]\d+(?:\.\d+)*[A-Za-z]?|\d+(?:\.\d+)+[A-Za-z]?")
+
+
 def _names_project(ws: Workspace, name: str, project: str | None) -> bool:
     """Whether ``name`` names a project (``sdd block PROJECT``) rather than a task: without
-    ``project``, a project of that name, else anything that is no project's task (so a bad
-    project name gets the project's error)."""
+    ``project``, a project of that name, else a project-shaped name that is no project's
+    task (so a mistyped project gets the project's error, a mistyped task the task's)."""
     if project is not None:
         return False
+    if name in ws.project_names():
+        return True
+    from sddkit.names import SLUG
+
+    if not SLUG.fullmatch(name) and _TASK_SHAPED.fullmatch(name):  # ``T003``, ``2.1``, ``#3``
+        return False  # no project can have that name: the task's error, not the name's
     from sddkit.tasks.claims import names_a_task
 
-    return name in ws.project_names() or not names_a_task(ws, name)
+    return not names_a_task(ws, name)
 
 
 def block(ws: Workspace, name: str, reason: str, project: str | None = None,

@@ -217,8 +217,10 @@ def to_text(ws: Workspace, step: Step) -> str:
         if task.checks:
             lines.append(f"When it is built: {step.command} (runs its checks first; "
                          f"`sdd verify {task.key} --project {project.name}` runs them alone)")
-        else:
+        elif task.verify:  # prose checks: a person's
             lines.append(f"When its check passes: {step.command}")
+        else:
+            lines.append(f"When it is done: {step.command}")
     else:
         prefix = {"done": "Done", "none": "Nothing yet", "blocked": "Blocked",
                   "claimed": "Taken"}.get(step.kind, "Next")

@@ -344,7 +344,11 @@ class _Loader:
 
 
 def known_listing(ws: Workspace, name: str, limit: int = 8) -> str:
-    """"known projects: a, b" — or the nearest few when there are many."""
+    """"known projects: a, b" — or the nearest few when there are many; for a project
+    ``sdd archive`` moved, where it went."""
+    moved = _archive_folder(ws, name)
+    if moved is not None:
+        return f"it was archived to {moved}/ (`sdd status --archived`)"
     known = [n for n in ws.project_names() if SLUG.fullmatch(n)]
     if not known:
         return "no projects yet (create one with `sdd new NAME`)"
@@ -355,6 +359,19 @@ def known_listing(ws: Workspace, name: str, limit: int = 8) -> str:
     near = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     hint = f"nearest: {', '.join(near)}; " if near else ""
     return f"{hint}{len(known)} projects in all (`sdd status` lists them)"
+
+
+def _archive_folder(ws: Workspace, name: str) -> str | None:
+    """The latest ``sdd/archive/YYYY-MM-DD-NAME`` folder of ``name`` (the naming rule of
+    :mod:`sddkit.projects.archive`), relative to the root; None when there is none."""
+    if not SLUG.fullmatch(name):
+        return None
+    try:
+        found = sorted(p.name for p in (ws.ctx / "sdd" / "archive").iterdir()
+                       if re.fullmatch(r"\d{4}-\d{2}-\d{2}-" + re.escape(name), p.name))
+    except OSError:
+        return None
+    return ws.rel(ws.ctx / "sdd" / "archive" / found[-1]) if found else None
 
 
 def project_loader(ws: Workspace, tx: Transaction | None = None,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sddkit.io import frontmatter, markers
 from sddkit.repository.contexts import TABLE_BLOCK, Context, list_contexts, load_root, resolve
 from sddkit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sddkit.projects.fault_isolation import Broken
 
 SCHEMA = "sddkit.open/1"
 
@@ -28,16 +31,31 @@ def _body_without_block(ctx: Context, name: str, replacement: str) -> str:
 @dataclass
 class Briefing:
     """What ``sdd open`` shows: the root context, every context, the ones opened, and the
-    projects' state (None when contexts other than ``sdd`` were asked for)."""
+    projects' state (None when contexts other than ``sdd`` were asked for). ``root`` is a
+    ``Broken`` when AGENTS.ctx/CONTEXT.md cannot be read (its rules are then a line naming
+    the file, and the rest of the briefing stands)."""
 
-    root: Context
+    root: Context | Broken
     contexts: list[Context]
     opened: list[Context]
     sdd: dict[str, Any] | None = field(default=None)
 
 
+def load_root_isolated(ws: Workspace) -> Context | Broken:
+    """The root context, or a ``Broken`` recorded for the run (a warning on stderr, exit 1
+    under ``sdd --strict``): one broken file never costs the session its briefing."""
+    from sddkit.projects.fault_isolation import isolate
+
+    def load() -> Context:
+        root = load_root(ws)
+        _body_without_block(root, TABLE_BLOCK, "")  # a broken contexts block: its file:line
+        return root
+
+    return isolate("context", "root", ws.root_context, load)
+
+
 def build(ws: Workspace, names: list[str]) -> Briefing:
-    root = load_root(ws)
+    root = load_root_isolated(ws)
     contexts = list_contexts(ws)
     opened = resolve(ws, names)
     sdd = None
@@ -48,7 +66,11 @@ def build(ws: Workspace, names: list[str]) -> Briefing:
     return Briefing(root, contexts, opened, sdd)
 
 
-def rules_text(b: Briefing) -> str:
+def rules_text(ws: Workspace, b: Briefing) -> str:
+    """The root context's body with the contexts table replaced by a pointer to the list, or
+    one line naming the file and line that cannot be read."""
+    if not isinstance(b.root, Context):
+        return f"({b.root.where(ws)} cannot be read: {b.root.error}; fix it to see its rules)"
     return _body_without_block(b.root, TABLE_BLOCK, "(see the contexts list below)\n").strip()
 
 
@@ -70,7 +92,7 @@ def to_json(ws: Workspace, b: Briefing) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "root": str(ws.root),
-        "rules": {"path": ws.rel(b.root.path), "text": rules_text(b)},
+        "rules": {"path": ws.rel(ws.root_context), "text": rules_text(ws, b)},
         "contexts": [describe(c) for c in b.contexts],
         "opened": [{**describe(c), "text": context_text(c, b)} for c in b.opened],
         "sdd": b.sdd,
@@ -79,7 +101,7 @@ def to_json(ws: Workspace, b: Briefing) -> dict[str, Any]:
 
 def to_text(ws: Workspace, b: Briefing) -> str:
     out = [f"# Session briefing: {ws.root}", ""]
-    out += [f"## Rules ({ws.rel(b.root.path)})", "", rules_text(b), ""]
+    out += [f"## Rules ({ws.rel(ws.root_context)})", "", rules_text(ws, b), ""]
     out += ["## Contexts (open more with `sdd open NAME...`)", ""]
     for c in b.contexts:
         inc = f" [includes: {', '.join(c.includes)}]" if c.includes else ""

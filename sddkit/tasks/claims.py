@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -146,7 +147,7 @@ def start(ws: Workspace, tx: Transaction, ref: str, project_name: str | None, na
         since = f" since {held.at}" if held.at else ""
         if not held.stale:
             raise TaskError(f"{where} is claimed by {held.name}{since}; take another task "
-                            f"(`sdd next --as {name}`)", path, task.line)
+                            f"(`sdd next --as {shlex.quote(name)}`)", path, task.line)
         if not steal:
             raise TaskError(f"{where} is claimed by {held.name}{since}, a stale claim: "
                             f"`sdd start {task.key} --project {project.name} --steal` takes it "

@@ -12,6 +12,7 @@ task is handed out. A list without any ``[P]`` is ordered by its dependencies al
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -136,7 +137,7 @@ def next_all(ws: Any, rows: list[Any], me: str) -> shape.NextAll:
             "parallel": task.parallel,
             "verify": list(task.verify),
             "command": f"sdd start {task.key} --project {row.name}"
-            + (f" --as {me}" if me else ""),
+            + (f" --as {shlex.quote(me)}" if me else ""),  # pasted into a shell
         }
 
     available: list[shape.Available] = []

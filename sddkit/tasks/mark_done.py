@@ -60,12 +60,8 @@ def _find(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | N
                 raise GateError(
                     f"{project.name} has no tasks document yet (phase {project.current_phase})"
                 )
-            near = project.tasks.nearest(ref)
-            hint = f"; nearest: {', '.join(near)}" if near else ""
-            raise TaskError(
-                f"no task '{shown(ref)}' in {project.name}{hint}", project.docs["tasks"].path
-            )
-        raise TaskError(f"no task '{shown(ref)}' in any project; add --project")
+            _not_in(project, ref)
+        _nowhere(ref, [p for p in candidates if p.tasks is not None])
     project, task = hits[0]
     if project_name is None and tx is not None:
         # the listing may come from the parse cache, whose documents are read later and
@@ -80,6 +76,27 @@ def _find(ws: Workspace, tx: Transaction | None, ref: str, project_name: str | N
     if not is_position_ref(ref):
         _refuse_duplicate(project, task)
     return project, task
+
+
+def _not_in(project: Project, ref: str) -> None:
+    """Raise: ``project``'s task list (which exists) holds no ``ref``; the nearest ids."""
+    assert project.tasks is not None
+    near = project.tasks.nearest(ref)
+    hint = f"; nearest: {', '.join(near)}" if near else ""
+    raise TaskError(f"no task '{shown(ref)}' in {project.name}{hint}", project.docs["tasks"].path)
+
+
+def _nowhere(ref: str, listed: list[Project]) -> None:
+    """Raise: no project's task list holds ``ref`` (searched without ``--project``). The
+    message names what was searched and the nearest ids, as ``--project`` would."""
+    if not listed:
+        raise TaskError(f"no task '{shown(ref)}': no project has a task list yet "
+                        "(`sdd next` says what comes first)")
+    if len(listed) == 1:
+        _not_in(listed[0], ref)
+    near = [f"{key} ({p.name})" for p in listed for key in p.tasks.nearest(ref)[:1]]
+    raise TaskError(f"no task '{shown(ref)}' in any project (searched: "
+                    f"{', '.join(p.name for p in listed)}); nearest: {', '.join(near[:5])}")
 
 
 def _refuse_duplicate(project: Project, task: Any) -> None:

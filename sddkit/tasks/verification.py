@@ -216,7 +216,8 @@ def failure_message(verification: TaskVerification, refused: str) -> str:
     lines = run.last_lines(TAIL_LINES)
     if not lines:
         return head + " (it printed nothing)"
-    return head + f"\nlast {len(lines)} lines of its output:\n" + "\n".join(
+    said = "last line" if len(lines) == 1 else f"last {len(lines)} lines"
+    return head + f"\n{said} of its output:\n" + "\n".join(
         f"  | {line}" for line in lines)
 
 

@@ -170,7 +170,10 @@ def record(ws: Workspace, tx: Transaction, report: VerifyReport) -> None:
 
 
 def table(report: VerifyReport) -> str:
-    """The regression table: one row per task, then a summary line."""
+    """The regression table: one row per task, then a summary line (no table without
+    a row)."""
+    if not report.results:
+        return "nothing to verify: no task is done yet\n"
     rows = [("Project", "Task", "Outcome", "Seconds", "Check")]
     for result in report.results:
         failed = result.failed

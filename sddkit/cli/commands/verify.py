@@ -26,8 +26,10 @@ def listener(stream_output: bool) -> object:
 
     class Printer(Listener):
         streams = stream_output
+        index = 0  # the command running: its end names it when the task has several
 
         def start(self, project: str, task: Task, index: int, command: str) -> None:
+            self.index = index
             click.echo(f"sdd: {project} {task.key} check {index}/{len(task.checks)}: $ {command}",
                        err=True)
 
@@ -41,7 +43,9 @@ def listener(stream_output: bool) -> object:
 
         def end(self, project: str, task: Task, result: RunResult) -> None:
             verdict = "passed" if result.passed else f"failed ({result.reason()})"
-            click.echo(f"sdd: {project} {task.key} {verdict} in {result.seconds:.1f} s", err=True)
+            which = f" check {self.index}/{len(task.checks)}" if len(task.checks) > 1 else ""
+            click.echo(f"sdd: {project} {task.key}{which} {verdict} in {result.seconds:.1f} s",
+                       err=True)
 
     return Printer()
 

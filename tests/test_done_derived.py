@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_tasks_scan import FIXTURES, documents
 
-from sddkit.tasks import parse_tasks, set_done
+from sddkit.projects.phases import gate_hash
+from sddkit.tasks import gate_view, parse_tasks, set_done
 from sddkit.tasks.child_lines import clear_claim
 from sddkit.tasks.mark_done import _line_at, ticked
 
@@ -36,6 +37,11 @@ def derived_agree(text: str, mark: str, front_matter: bool = True) -> int:
         assert [asdict(t) for t in derived.tasks] == [asdict(t) for t in after.tasks], text
         assert [asdict(p) for p in derived.problems] == [asdict(p) for p in after.problems]
         assert derived.get(task.key) is not None
+        # `done` then takes the gate hash of the new text to be the old one's
+        if front_matter:
+            assert gate_hash("tasks", written) == gate_hash("tasks", text)
+        else:
+            assert gate_view(written) == gate_view(text)
     return count
 
 

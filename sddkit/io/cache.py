@@ -14,8 +14,11 @@ cache is only ever a shortcut):
 - ``rows``: one listing row per project, keyed by the four documents' content keys, and
   what the last run learnt about the working tree (see :mod:`sddkit.io.content_keys`). In the
   git directory (a worktree's own), or the user cache folder outside git.
-- ``parse`` and ``check``: per-document entries keyed by content, in the git common
-  directory (shared by every worktree of the repository).
+- ``parse``: per-document entries keyed by content, in the git common directory (shared by
+  every worktree of the repository).
+- ``check`` and ``records``: what ``sdd check``'s rules found, per document and per project
+  (:mod:`sddkit.checks.memo`), keyed by content and named after the code that found it
+  (:data:`STAMPED`), in the worktree's own git directory.
 - ``shared-rows``: rows keyed by the project name and its documents' content keys, in the
   user cache folder (``$XDG_CACHE_HOME/sddkit``), so the first run in a new clone of a
   repository this machine has seen finds them. Emptied when it grows past
@@ -79,13 +82,23 @@ def user_folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
 
 
+#: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
+#: and kept in the worktree's own git directory (each worktree may run other code).
+STAMPED = ("check", "records", "testfiles", "states", "approvals")
+
+
 def location(root: Path, kind: str = "parse") -> Path:
     """Where the ``kind`` cache of the repository at ``root`` lives (see the module doc)."""
     if kind == "shared-rows":
         return user_folder() / f"shared-rows-v{VERSION}"
+    own = kind == "rows"
+    if kind in STAMPED:
+        from sddkit.io.code_stamp import code_stamp
+
+        kind, own = f"{kind}-{code_stamp()}", True
     found = git_dirs(root)
     if found is not None:
-        folder = found[0] if kind == "rows" else found[1]
+        folder = found[0] if own else found[1]
         return folder / f"sddkit-{kind}-v{VERSION}"
     import hashlib
 

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from sddkit.errors import FrontMatterError
-from sddkit.io import frontmatter
-from sddkit.io.markers import split_lines
 from sddkit.workspace import PHASES
 
 STATUSES = ("draft", "review", "approved")
@@ -41,6 +39,8 @@ def gate_hash(phase: str, text: str) -> str:
         return known
     import hashlib
 
+    from sddkit.io import frontmatter  # not loaded by a listing the caches answer
+
     body = frontmatter.normalised_body(text)
     if phase == "tasks":
         from sddkit.tasks.lines import gate_view
@@ -53,9 +53,19 @@ def gate_hash(phase: str, text: str) -> str:
     return digest
 
 
+def remember_gate_hash(phase: str, text: str, digest: str) -> None:
+    """``digest`` is :func:`gate_hash` of ``text``, known without computing it (a ``done``
+    ticked a box and added a done mark, which the tasks gate leaves out by design)."""
+    while len(_hashes) >= _HASHES_KEPT:
+        del _hashes[next(iter(_hashes))]
+    _hashes[(phase, text)] = digest
+
+
 def legacy_tasks_hash(text: str) -> str:
     """The tasks gate hash as sddkit computed it before the tracking lines were left out."""
     import hashlib
+
+    from sddkit.io import frontmatter
 
     body = frontmatter.normalised_body(text)
     body = _LEGACY_DONE_MARK.sub("", _LEGACY_CHECKBOX.sub(r"\1[ ]", body))
@@ -64,6 +74,8 @@ def legacy_tasks_hash(text: str) -> str:
 
 def key_line(text: str, key: str) -> int:
     """The 1-based line of top-level ``key`` in the front matter (2 when absent)."""
+    from sddkit.io.markers import split_lines
+
     for index, line in enumerate(split_lines(text)[1:], start=2):
         if line.startswith(f"{key}:") or line.startswith(f"{key} :"):
             return index
@@ -98,7 +110,10 @@ class PhaseDoc:
 
     @property
     def path(self) -> Path:
-        return Path(self.file)
+        found = self.__dict__.get("_path")
+        if found is None or found[0] != self.file:
+            found = self.__dict__["_path"] = (self.file, Path(self.file))
+        return found[1]
 
     @property
     def text(self) -> str:
@@ -219,6 +234,8 @@ def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: s
 
 
 def load_doc(path: Path, text: str, project: str, phase: str) -> PhaseDoc:
+    from sddkit.io import frontmatter
+
     meta = frontmatter.parse(text, path)
     if meta is None:
         raise FrontMatterError(

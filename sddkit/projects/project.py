@@ -17,6 +17,7 @@ from sddkit.io import content_keys
 from sddkit.io.reading import decode, inside_root, read_bytes
 from sddkit.names import SLUG, check_slug, shown
 from sddkit.projects.phases import PhaseDoc, load_doc
+from sddkit.tasks import memo
 from sddkit.workspace import PHASES, Workspace
 
 if TYPE_CHECKING:
@@ -33,35 +34,6 @@ _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _derived: dict[int, tuple[str, TaskList]] = {}
 
 
-#: The task lists parsed last, by document path, with the text each was parsed from: one
-#: command that loads the same bytes again (``done`` finds its task before taking the lock,
-#: again under it, then reports the next step) parses them once.
-_parsed: dict[Path, tuple[str, TaskList]] = {}
-_PARSED_KEPT = 4
-
-
-def parsed_tasks(text: str, path: Path) -> TaskList:
-    """:func:`sddkit.tasks.parse_tasks` of ``text`` (the tasks document at ``path``), from
-    :data:`_parsed` when this process parsed the same text at that path before. Task lists
-    are not changed after parsing (a ``done`` derives a new one), so sharing them is safe."""
-    known = _parsed.get(Path(path))
-    if known is not None and (known[0] is text or known[0] == text):
-        return known[1]
-    from sddkit.tasks import parse_tasks
-
-    tasks = parse_tasks(text, path)
-    _keep(path, text, tasks)
-    return tasks
-
-
-def _keep(path: Path, text: str, tasks: TaskList) -> None:
-    path = Path(path)  # documents from the parse cache carry a str
-    _parsed.pop(path, None)
-    while len(_parsed) >= _PARSED_KEPT:
-        del _parsed[next(iter(_parsed))]
-    _parsed[path] = (text, tasks)
-
-
 def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
     """``tasks`` is what parsing ``text`` gives, known without parsing it (a ``done`` ticked
     one box of a parsed list): loading that very string, or the same text read back from
@@ -72,7 +44,7 @@ def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
     _derived[id(text)] = (text, tasks)
     doc = project.docs.get("tasks")
     if doc is not None:
-        _keep(doc.path, text, tasks)
+        memo.keep(doc.path, text, tasks)
 
 
 @dataclass
@@ -176,7 +148,7 @@ class Project:
         known = _derived.get(id(text))
         if known is not None and known[0] is text:
             return known[1]
-        return parsed_tasks(text, doc.path)
+        return memo.parsed_tasks(text, doc.path)
 
     @property
     def task_summary(self) -> TaskSummary | None:
@@ -185,10 +157,8 @@ class Project:
         if doc is None:
             return None
         if doc.summary is None:
-            from sddkit.tasks import summarise
-
             assert self.tasks is not None
-            doc.summary = summarise(self.tasks)
+            doc.summary = memo.summary_of(self.tasks)
         summary: TaskSummary = doc.summary
         return summary
 
@@ -283,9 +253,7 @@ class _Loader:
             doc.key = key  # the bytes read are the ones the key names: safe to remember
             summary_tuple = None
             if phase == "tasks":
-                from sddkit.tasks import summarise
-
-                doc.summary = summarise(parsed_tasks(text, path))
+                doc.summary = memo.summary_of(memo.parsed_tasks(text, path))
                 summary_tuple = doc.summary.to_tuple()
             meta = {sys.intern(k): v for k, v in doc.meta.items()}  # smaller, faster cache
             cache.put(entry, (meta, doc.current_hash, summary_tuple))

@@ -22,4 +22,20 @@ def cycles(tasks: TaskList) -> list[list[Task]]:
             if (target := tasks.get(ref)) is not None and target.position not in targets:
                 targets.append(target.position)
         edges[task.position] = targets
+    if _ranked(tasks, edges):
+        return []
     return [[tasks.tasks[p - 1] for p in ring[:-1]] for ring in find_cycles(edges)]
+
+
+def _ranked(tasks: TaskList, edges: dict[int, list[int]]) -> bool:
+    """Whether every edge goes down one ranking of the tasks, which proves the graph has no
+    cycle (the common case, checked in one pass instead of a search). The rank of a task
+    is (the position of the last task of its subtree, minus its own position): a parent
+    ranks above its children, and a task above every earlier task outside its ancestors,
+    so a list whose dependencies all point back is ranked."""
+    end = {task.position: task.position for task in tasks.tasks}
+    for task in reversed(tasks.tasks):  # children come after their parent
+        if task.parent is not None and (parent := tasks.get(task.parent)) is not None:
+            end[parent.position] = max(end[parent.position], end[task.position])
+    return all((end[source], -source) > (end[target], -target)
+               for source, targets in edges.items() for target in targets)

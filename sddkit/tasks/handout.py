@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 from sddkit.projects.blockers import (
@@ -29,6 +28,8 @@ from sddkit.projects.blockers import (
 _CLAIM_LINE = re.compile(r"^[ \t]*(?:[-+*][ \t]+)?claimed[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
     from sddkit import json_shapes as shape
 
 

@@ -66,13 +66,16 @@ _FILLER = {"and", "&", "task", "tasks", "subtask", "subtasks", "step", "steps", 
 _REF = re.compile(r"#?([Tt]\d+(?:\.\d+)*[a-z]?|\d+(?:\.\d+)*[a-z]?)\.?", re.IGNORECASE)
 _RANGE = re.compile(r"([Tt]?)(\d+)\s*[-\u2013]\s*(\1)(\d+)", re.IGNORECASE)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+Z?)?$")
+_T_ID = re.compile(r"[tT]\d+(?:\.\d+)*[a-zA-Z]?")
+_WORDS = re.compile(r"[,;\s]+")
+_POSITION_KEY = re.compile(r"task-\d+", re.IGNORECASE)
 
 
 def normalise(ref: str) -> str:
     """An id as a task or a ``depends:`` line writes it, in the form of a key: ``t2`` and
     ``**T2**:`` give ``T2``; ``1.`` gives ``1``; other text is only trimmed."""
     ref = ref.strip().strip("`*_").rstrip(".:)")
-    return ref.upper() if re.fullmatch(r"[tT]\d+(?:\.\d+)*[a-zA-Z]?", ref) else ref
+    return ref.upper() if _T_ID.fullmatch(ref) else ref
 
 
 @dataclass
@@ -99,11 +102,11 @@ def read_head(content: str) -> Head | None:
         return None
     first = content[box.end() :].split("\n", 1)[0]
     done_mark = None
-    if mark := DONE_MARK.search(first):
+    if "<!--" in first and (mark := DONE_MARK.search(first)):
         done_mark, first = mark.group(1), first[: mark.start()] + first[mark.end() :]
     first = first.rstrip().removesuffix("\\")  # a backslash hard break is not text
     cancelled = bool(_CANCELLED.search(first))
-    if struck := _STRUCK.fullmatch(first.strip()):
+    if "~~" in first and (struck := _STRUCK.fullmatch(first.strip())):
         first = struck.group(1)
     elif tag := _CANCEL_PREFIX.match(first):
         first = first[tag.end() :]
@@ -120,13 +123,14 @@ def read_head(content: str) -> Head | None:
         first = first[found.end() :]
     depends: list[str] = []
     unread: list[str] = []
-    for found in _INLINE_DEPENDS.finditer(first):
-        ids = dependency_ids(found.group(1))
-        depends.extend(d for d in ids if d not in depends)
-        if not ids and not explicit_none(found.group(1)):
-            unread.append(found.group(1).strip())
-    first = _INLINE_DEPENDS.sub("", first)
-    while found := _TRAIL_MARKER.search(first):
+    if "(" in first:
+        for found in _INLINE_DEPENDS.finditer(first):
+            ids = dependency_ids(found.group(1))
+            depends.extend(d for d in ids if d not in depends)
+            if not ids and not explicit_none(found.group(1)):
+                unread.append(found.group(1).strip())
+        first = _INLINE_DEPENDS.sub("", first)
+    while first.rstrip()[-1:] in ("]", ")") and (found := _TRAIL_MARKER.search(first)):
         markers.append(found.group(1))
         first = first[: found.start()]
     text = first.strip()
@@ -157,7 +161,7 @@ def dependency_ids(value: str) -> list[str]:
     "and", "on"...): what follows is a reason, not a reference.
     """
     out: list[str] = []
-    for word in re.split(r"[,;\s]+", value.strip()):
+    for word in _WORDS.split(value.strip()):
         word = word.strip("`*_()[]")
         if not word or word.lower() in _FILLER:
             continue
@@ -168,7 +172,7 @@ def dependency_ids(value: str) -> list[str]:
                 out += [normalise(f"{prefix}{n:0{width}d}") for n in range(low, high + 1)]
                 continue
             break
-        if re.fullmatch(r"task-\d+", word, re.IGNORECASE):
+        if _POSITION_KEY.fullmatch(word):
             out.append(word.lower())  # a positional key, as sddkit prints it
             continue
         if (ref := _REF.fullmatch(word.rstrip(":,"))) is None:
@@ -215,9 +219,11 @@ def gate_view(body: str) -> str:
     body = _TRACKING_LINE.sub("", body)
     out = []
     for line in body.split("\n"):
-        if _SOURCE_LINE.match(line):
-            line = _SOURCE_LINE.sub(r"\1[ ]", line, count=1)
-            line = DONE_MARK.sub("", line).rstrip(" \t")
+        if box := _SOURCE_LINE.match(line):
+            line = box.group(1) + "[ ]" + line[box.end() :]
+            if "<!--" in line:
+                line = DONE_MARK.sub("", line)
+            line = line.rstrip(" \t")
         out.append(line)
     return "\n".join(out)
 

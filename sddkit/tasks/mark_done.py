@@ -9,6 +9,7 @@ from sddkit.errors import GateError, SddkitError, TaskError
 from sddkit.io.fileio import Transaction
 from sddkit.names import shown
 from sddkit.projects.blockers import phase_blocker, task_blocker
+from sddkit.projects.phases import remember_gate_hash
 from sddkit.projects.project import Project, load_project, load_projects, remember_tasks
 from sddkit.tasks.verification import (
     PASSED,
@@ -216,7 +217,8 @@ def complete(ws: Workspace, tx: Transaction, ref: str, project_name: str | None,
     tx.write(doc.path, text)
     derived = ticked(project.tasks, task, _line_at(doc.text, task.line), rendered)
     if derived is not None:  # the inventory row and the report need no second parse
-        remember_tasks(project, text, derived)
+        remember_tasks(project, text, derived)  # nor a second gate hash (the gate
+        remember_gate_hash("tasks", text, doc.current_hash)  # leaves box and mark out)
     return Completion(project, task, True, f"{task.key} of {project.name} done: {task.text}")
 
 

@@ -44,6 +44,26 @@ def _span(token: Token) -> tuple[int, int]:
     return (token.map[0], token.map[1]) if token.map is not None else (0, 0)
 
 
+def _mark(reader: Reader, token: Token) -> int:
+    """Mark the lines of a block that holds no task; returns the change in quote depth."""
+    kind = token.type
+    if kind == "blockquote_open":
+        reader.mark(*_span(token), "quote")
+        return 1
+    if kind == "blockquote_close":
+        return -1
+    if kind == "fence" and token.map is not None:
+        reader.fence(token.map[0], token.map[1], token.markup)
+    elif kind == "code_block":
+        reader.mark(*_span(token), "indented")
+    elif kind == "html_block":
+        why = "comment" if token.content.lstrip().startswith("<!--") else "html"
+        reader.mark(*_span(token), why)
+    elif kind == "table_open":
+        reader.mark(*_span(token), "table")
+    return 0
+
+
 def read_markdown(source: str, reader: Reader, path: Path | None = None) -> None:
     """Read ``source`` (the body, newlines normalised) with markdown-it into ``reader``.
 
@@ -63,20 +83,7 @@ def read_markdown(source: str, reader: Reader, path: Path | None = None) -> None
     heading: str | None = None
     for index, token in enumerate(tokens):
         kind = token.type
-        if kind == "blockquote_open":
-            quotes += 1
-            reader.mark(*_span(token), "quote")
-        elif kind == "blockquote_close":
-            quotes -= 1
-        elif kind == "fence" and token.map is not None:
-            reader.fence(token.map[0], token.map[1], token.markup)
-        elif kind == "code_block":
-            reader.mark(*_span(token), "indented")
-        elif kind == "html_block":
-            why = "comment" if token.content.lstrip().startswith("<!--") else "html"
-            reader.mark(*_span(token), why)
-        elif kind == "table_open":
-            reader.mark(*_span(token), "table")
+        quotes += _mark(reader, token)
         if quotes:
             continue
         if kind == "heading_open":

@@ -104,12 +104,12 @@ class Reader:
         line = self.offset + start + 1
         self.task_lines.add(start)
         first = self.first_by_id.get(head.id.upper()) if head.id is not None else None
-        if first is not None and first.heading != heading:
-            if " ".join(first.text.split()).lower() == " ".join(head.text.split()).lower():
-                self.problems.append(TaskProblem(
-                    line, "copy", f"a copy of {first.id} (line {first.line}): not counted; "
-                    "keep one list, or strike the copy out of the checklist", "warning"))
-                return None
+        if (first is not None and first.heading != heading
+                and " ".join(first.text.split()).lower() == " ".join(head.text.split()).lower()):
+            self.problems.append(TaskProblem(
+                line, "copy", f"a copy of {first.id} (line {first.line}): not counted; "
+                "keep one list, or strike the copy out of the checklist", "warning"))
+            return None
         state = KNOWN_MARKERS.get(head.marker, "unknown")
         if head.cancelled:
             state = "cancelled"

@@ -98,6 +98,84 @@ class _Scan:
     # (start line, number for an ordered item, its lines)
     first: tuple[int, str | None, list[str]] | None = None
     heading: str | None = None
+    fence: tuple[int, str] | None = None  # an open fence: (its first line, its characters)
+    comment: int | None = None  # the first line of an open HTML comment
+
+    def line(self, index: int, line: str) -> bool:
+        """Read one line; False when it is a construct the scanner does not model."""
+        rest = line.lstrip(" ")
+        indent = len(line) - len(rest)
+        if self.fence is not None:
+            start, markup = self.fence
+            if indent <= 3 and rest.startswith(markup) and not rest.lstrip(markup[0]).strip(" "):
+                self.reader.fence(start, index + 1, markup)
+                self.fence = None
+            return True
+        if self.comment is not None:
+            if "-->" in line:
+                self.reader.mark(self.comment, index + 1, "comment")
+                self.comment = None
+            return True
+        if not rest:
+            self.end_paragraph()
+            return True
+        items = self.items
+        depth = 0  # the open items this line is indented into
+        while depth < len(items) and items[depth].width <= indent:
+            depth += 1
+        relative = indent - (items[depth - 1].width if depth else 0)
+        if self.paragraph and depth == len(items) and relative >= 4:
+            self.continued(line, indent)  # a continuation line, indented further
+            return True
+        if relative >= 4:
+            return False  # indented code, or a lazy line markdown-it reads its own way
+        opens = _opens(rest)
+        if opens is None:
+            return False
+        if opens == _PLAIN or (opens == _ITEM and self.paragraph and depth == len(items)
+                               and not _interrupts(rest)):
+            if self.paragraph:  # a continuation line, or a lazy one
+                self.continued(line, indent)
+                return True
+            self.close_to(depth)
+            self.paragraph = True  # a paragraph in the innermost item, or at the margin
+            return True
+        if opens == _ITEM:
+            self.close_to(depth)
+            return self.open_item(index, indent, rest)
+        if indent or (opens == _BREAK_LINE and self.paragraph):
+            return False  # indented, or a setext underline / a break ending a list item
+        self.margin_block(index, line, rest, opens)
+        return True
+
+    def continued(self, line: str, indent: int) -> None:
+        """A line of the open paragraph (kept when it is an item's first paragraph)."""
+        if self.first is not None:
+            self.first[2].append(line[min(indent, self.items[-1].width) :])
+
+    def margin_block(self, index: int, line: str, rest: str, opens: int) -> None:
+        """A heading, a break, a fence or a comment at the margin: it ends every list."""
+        self.close_to(0)
+        self.end_paragraph()
+        if opens == _HEAD:
+            self.heading = _heading_text(rest)
+            self.reader.mark(index, index + 1, "heading")
+        elif opens == _OPEN_FENCE:
+            self.fence = (index, _FENCE.match(rest).group())  # type: ignore[union-attr]
+        elif opens == _COMMENT:
+            if "-->" in line:
+                self.reader.mark(index, index + 1, "comment")
+            else:
+                self.comment = index
+
+    def finish(self, count: int) -> None:
+        """The end of the document (``count`` lines): what is open closes there."""
+        if self.fence is not None:
+            self.reader.fence(self.fence[0], count, self.fence[1])
+        if self.comment is not None:
+            self.reader.mark(self.comment, count, "comment")
+        self.close_to(0)
+        self.end_paragraph()
 
     def end_paragraph(self) -> None:
         self.paragraph = False
@@ -131,6 +209,13 @@ class _Scan:
         return True
 
 
+def _interrupts(rest: str) -> bool:
+    """Whether the list item on ``rest`` may end a paragraph: after a paragraph line, an
+    ordered item does only as ``1.`` (CommonMark; markdown-it's ``list`` rule)."""
+    marker = _MARKER.match(rest)
+    return marker is None or marker.group(1) is None or int(marker.group(1)) == 1
+
+
 def _heading_text(rest: str) -> str:
     """An ATX heading's text: markdown-it's ``heading`` rule (closing ``#`` run removed when
     a space precedes it), trimmed."""
@@ -152,76 +237,8 @@ def scan_tasks(source: str, lines: list[str], reader: Reader) -> bool:
     # markdown-it's line count: a last line of only spaces without "\n" is not a line
     count = len(lines) if lines[-1].strip(" ") else len(lines) - 1
     state = _Scan(reader)
-    fence: tuple[int, str] | None = None  # (first line, its fence characters)
-    comment: int | None = None  # first line of an open HTML comment
     for index in range(count):
-        line = lines[index]
-        rest = line.lstrip(" ")
-        indent = len(line) - len(rest)
-        if fence is not None:
-            start, markup = fence
-            if indent <= 3 and rest.startswith(markup) and not rest.lstrip(markup[0]).strip(" "):
-                reader.fence(start, index + 1, markup)
-                fence = None
-            continue
-        if comment is not None:
-            if "-->" in line:
-                reader.mark(comment, index + 1, "comment")
-                comment = None
-            continue
-        if not rest:
-            state.end_paragraph()
-            continue
-        items = state.items
-        depth = 0  # the open items this line is indented into
-        while depth < len(items) and items[depth].width <= indent:
-            depth += 1
-        relative = indent - (items[depth - 1].width if depth else 0)
-        if state.paragraph and depth == len(items) and relative >= 4:
-            if state.first is not None:  # a continuation line, indented further
-                state.first[2].append(line[min(indent, items[-1].width) :])
-            continue
-        if relative >= 4:
-            return False  # indented code, or a lazy line markdown-it reads its own way
-        opens = _opens(rest)
-        if opens is None:
+        if not state.line(index, lines[index]):
             return False
-        if opens == _PLAIN or (
-            opens == _ITEM and state.paragraph and depth == len(items)
-            and (number := _MARKER.match(rest).group(1)) is not None  # type: ignore[union-attr]
-            and int(number) != 1
-        ):
-            # after a paragraph line, an ordered item interrupts only when it is "1."
-            if state.paragraph:  # a continuation line, or a lazy one
-                if state.first is not None:
-                    state.first[2].append(line[min(indent, items[-1].width) :])
-                continue
-            state.close_to(depth)
-            state.paragraph = True  # a paragraph in the innermost item, or at the margin
-            continue
-        if opens == _ITEM:
-            state.close_to(depth)
-            if not state.open_item(index, indent, rest):
-                return False
-            continue
-        if indent or (opens == _BREAK_LINE and state.paragraph):
-            return False  # indented, or a setext underline / a break ending a list item
-        state.close_to(0)
-        state.end_paragraph()
-        if opens == _HEAD:
-            state.heading = _heading_text(rest)
-            reader.mark(index, index + 1, "heading")
-        elif opens == _OPEN_FENCE:
-            fence = (index, _FENCE.match(rest).group())  # type: ignore[union-attr]
-        elif opens == _COMMENT:
-            if "-->" in line:
-                reader.mark(index, index + 1, "comment")
-            else:
-                comment = index
-    if fence is not None:
-        reader.fence(fence[0], count, fence[1])
-    if comment is not None:
-        reader.mark(comment, count, "comment")
-    state.close_to(0)
-    state.end_paragraph()
+    state.finish(count)
     return True

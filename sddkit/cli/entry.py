@@ -1,7 +1,7 @@
 """The ``sdd`` entry point. ``sdd next`` is answered without importing click.
 
 Agents run ``sdd next`` at every session start, and click's import is about half of what
-the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT]``,
+the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT | --project PROJECT]``,
 this module answers with the same operation (``sddkit.operations.next_step``) and the
 same error boundary the click command uses; any other arguments (help, options it does not know) go to click, so the
 behaviour and the messages are the click command's (``tests/test_entry.py`` compares them).
@@ -29,9 +29,14 @@ def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
         return None
     as_json = False
     project: str | None = None
-    for arg in args[1:]:
+    rest = args[1:]
+    while rest:
+        arg = rest.pop(0)
         if arg == "--json" and not as_json:
             as_json = True
+        elif arg in ("--project", "-p") and rest and project is None and rest[0] \
+                and not rest[0].startswith("-"):
+            project = rest.pop(0)
         elif not arg.startswith("-") and project is None and arg:
             project = arg
         else:

@@ -11,6 +11,8 @@ from sddkit.cli.commands.verify import listener, timeout_option
 
 @click.command("next")
 @click.argument("project", required=False)
+@click.option("--project", "-p", "project_option", default=None, metavar="NAME",
+              help="The same as PROJECT (as `sdd done` spells it).")
 @click.option("--as", "as_name", default=None, metavar="NAME",
               help="Who asks: its own claimed task first, others' claims skipped (default: "
                    "$SDDKIT_AGENT, else the login name).")
@@ -18,9 +20,13 @@ from sddkit.cli.commands.verify import listener, timeout_option
               help="Every task that can start now (dependencies done, not blocked, not claimed).")
 @json_option
 @click.pass_context
-def next_(ctx: click.Context, project: str | None, as_name: str | None, all_tasks: bool,
-          as_json: bool) -> None:
+def next_(ctx: click.Context, project: str | None, project_option: str | None,
+          as_name: str | None, all_tasks: bool, as_json: bool) -> None:
     """The next step: a gate action, or the next task with its file, line and checks."""
+    if project is not None and project_option is not None and project != project_option:
+        raise click.UsageError(f"two projects named: {project!r} and --project "
+                               f"{project_option!r}; give one")
+    project = project if project is not None else project_option
     ws = workspace(ctx)
     if all_tasks:
         emit(ctx, operations.available_tasks(ws, project, as_name), as_json)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: tens of thousands in a big check
 class Finding:
     """One problem: a stable rule id, its severity, where it is, what is wrong and how to fix it.
 

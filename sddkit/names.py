@@ -34,8 +34,11 @@ def check_slug(name: str, kind: str = "project", reserved: frozenset[str] = froz
     return name
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     """A sort key that orders the numbers inside names by value: ``story-1-2`` before
     ``story-1-10`` (a person's order; plain string order puts ``1-10`` first)."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part)
-                 for part in re.split(r"(\d+)", name) if part)
+    return tuple([(0, int(part)) if part.isdigit() else (1, part)
+                  for part in _DIGITS.split(name) if part])

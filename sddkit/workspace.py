@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -69,6 +70,11 @@ class Workspace:
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the root, in POSIX form, for messages and output."""
+        text, root = str(path), str(self.root)
+        if text.startswith(root) and text[len(root):len(root) + 1] == os.sep \
+                and ".." not in text and "//" not in text:
+            rel = text[len(root) + 1:]  # what relative_to gives, without its parsing
+            return rel.replace(os.sep, "/") if os.sep != "/" else rel
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

@@ -98,7 +98,7 @@ def test_a_row_of_another_shape_is_computed_again(repo: Path, sdd: Invoke,
     truth = same_as_uncached(sdd, repo, monkeypatch)
     rows = cache.Cache(repo, "rows")
     keys, sigs, folder, row = rows.entries["demo"]
-    rows.entries["demo"] = (keys, sigs, folder, {**row, "retired_field": 1})
+    rows.entries["demo"] = (keys, sigs, folder, (*row, "a retired field"))
     rows.dirty = True
     rows.save()
     assert answers(sdd, repo) == truth
@@ -235,3 +235,55 @@ def test_a_worktree_shares_the_parse_cache(repo: Path, sdd: Invoke, tmp_path: Pa
     assert cache.location(tree, "parse") == cache.location(repo, "parse")
     assert cache.location(tree, "rows") != cache.location(repo, "rows")
     same_as_uncached(sdd, tree, monkeypatch)
+
+
+def test_a_write_appends_its_row_to_the_log_and_leaves_the_rows_file_alone(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`done` records the project's new row without loading or rewriting every project's
+    (issue 15: a write costs what it changed), and `next` finds it there."""
+    same_as_uncached(sdd, repo, monkeypatch)
+    rows_file = cache.location(repo, "rows")
+    before = rows_file.read_bytes()
+    assert sdd(repo, "done", "T001", "--project", "demo").exit_code == 0
+    assert rows_file.read_bytes() == before
+    log = rows_file.with_name(rows_file.name + ".log")
+    logged = cache._read_log(log)
+    assert [key for key, _value in logged] == ["demo"]
+    computed: list[str] = []
+    real = index.row_of
+    monkeypatch.setattr(index, "row_of",
+                        lambda p: computed.append(p.name) or real(p))  # type: ignore[func-returns-value]
+    assert next_key(sdd, repo) == "T002"
+    assert computed == []
+    monkeypatch.undo()
+    same_as_uncached(sdd, repo, monkeypatch)
+
+
+def test_a_log_cut_off_mid_record_keeps_the_records_before(tmp_path: Path) -> None:
+    store = cache.Cache(tmp_path, "rows")
+    store.append("a", (1,))
+    store.append("b", (2,))
+    store.save()
+    log = store.log_path
+    whole = log.read_bytes()
+    log.write_bytes(whole + whole[:11])  # a third record cut off after 11 bytes
+    assert cache.Cache(tmp_path, "rows").entries == {"a": (1,), "b": (2,)}
+    flipped = bytearray(whole)
+    flipped[-1] ^= 0xFF  # the last record's bytes no longer match its checksum
+    log.write_bytes(bytes(flipped))
+    assert cache.Cache(tmp_path, "rows").entries == {"a": (1,)}
+
+
+def test_a_long_log_is_folded_into_the_file(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "LOG_LIMIT", 3)
+    for n in range(5):
+        store = cache.Cache(tmp_path, "rows")
+        store.append(f"p{n}", (n,))
+        store.save()  # not loaded: appended to the log
+    assert len(cache._read_log(store.log_path)) == 5
+    store = cache.Cache(tmp_path, "rows")
+    assert len(store.entries) == 5 and store.dirty  # past the limit: fold it in
+    store.save()
+    assert not store.log_path.exists()
+    assert cache.Cache(tmp_path, "rows").entries == {f"p{n}": (n,) for n in range(5)}

@@ -28,12 +28,12 @@ from sddkit.checks import (
 from sddkit.checks import (
     context_registry as contexts,
 )
-from sddkit.checks.document_facts import facts
+from sddkit.checks.memo import Memo, Record, compute
 from sddkit.checks.rule_ids import ERROR, RULES, WARNING
 from sddkit.errors import SddkitError
 from sddkit.findings import Finding
 from sddkit.names import check_slug, shown
-from sddkit.projects.project import Project, known_listing
+from sddkit.projects.project import known_listing
 from sddkit.workspace import Workspace
 
 __all__ = ["RULES", "SCHEMA", "Report", "TestRun", "check_workspace"]
@@ -136,22 +136,37 @@ def _merge_drivers(ws: Workspace) -> list[Finding]:
                     "run `sdd init` in this clone (it registers them; nothing else changes)")]
 
 
-def _project_rules(ws: Workspace, project: Project, history: gate_drift.History,
-                   resolver: references.Resolver, texts: dict[str, str],
-                   test_run: TestRun | None) -> list[Finding]:
-    for doc in project.docs.values():
-        if facts(ws, doc).has_ignore:  # only these can suppress (or be SDD-011)
-            texts[ws.rel(doc.path)] = doc.text
-    found = [
-        *gate_drift.check(ws, project, history),
-        *task_list.check(ws, project),
-        *completeness.check(ws, project),
-        *references.check(ws, project, resolver),
-        *leftovers.missing_phase(ws, project),
-        *evidence.check(ws, project),
-    ]
+def _record(ws: Workspace, memo: Memo, name: str, findings: list[Finding]) -> Record | None:
+    """The project's record (kept, or computed and kept); None when it cannot be loaded or
+    read, with the SDD-001 finding added to ``findings``."""
+    record = memo.get(name)
+    if record is not None:
+        return record
+    project, problems = unreadable.load(ws, name)
+    findings += problems
+    if project is None:
+        return None
+    try:
+        record = compute(ws, project)
+    except SddkitError as exc:  # e.g. a task list nested too deeply to read
+        findings.append(unreadable.unreadable(ws, exc, ws.rel(project.path)))
+        return None
+    memo.put(project, record)
+    return record
+
+
+def _judged(ws: Workspace, record: Record, history: gate_drift.History,
+            resolver: references.Resolver, contexts: list[str] | None,
+            test_run: TestRun | None) -> list[Finding]:
+    """The findings of the rules that read more than the project's documents (git's
+    history, the contexts, the test files, a test run), judged on ``record`` now."""
+    for query in record.queries:
+        history.ask(query)  # SDD-002's history form: judged once for every project
+    found = completeness.inheritance(record.inherits, contexts or [])
+    found += references.check(record.spec, resolver)
     if test_run is not None:
-        found += evidence.run_tests(ws, project, resolver, test_run.command, test_run.timeout)
+        found += evidence.run_tests(ws, record.spec, resolver, test_run.command,
+                                    test_run.timeout)
     return found
 
 
@@ -159,40 +174,52 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
                     strict: bool = False, test_run: TestRun | None = None) -> Report:
     """Run every rule; with ``projects``, only those projects' rules (no repository-wide ones).
 
-    ``test_run`` also runs each spec's existing test references (SDD-013); without it no
-    command runs. Raises only for bad arguments (an unknown or invalid project name).
+    What a project's documents alone decide comes from its :class:`~sddkit.checks.memo.Record`
+    (kept by the documents' content keys); the rules that also read git, the contexts, other
+    files or a test run are judged every run (:func:`_judged`). ``test_run`` also runs each
+    spec's existing test references (SDD-013); without it no command runs. Raises only for
+    bad arguments (an unknown or invalid project name).
     """
     from sddkit.io import cache
+    from sddkit.io.fileio import read_text
+    from sddkit.repository.contexts import context_names
 
     cache.new_run()  # look at the files afresh (a library caller may call this twice)
     findings: list[Finding] = []
     names = _selected(ws, projects, findings)
     texts: dict[str, str] = {}
-    loaded: list[Project] = []
+    plans: list[tuple[str, str, dict[str, int]]] = []  # SDD-021: what each open plan names
     listable = not findings  # the projects folder could be listed
     history = gate_drift.History(ws)
     resolver = references.Resolver(ws)
+    approvals = approval_commits.Approvals(ws)  # who made each approval (SDD-017)
+    memo = Memo(ws)
+    known: list[str] | None = None  # the contexts' names, read when a constitution inherits
     for name in names:
-        project, problems = unreadable.load(ws, name)
-        findings += problems
-        if project is None:
+        record = _record(ws, memo, name, findings)
+        if record is None:
             continue
-        try:
-            found = _project_rules(ws, project, history, resolver, texts, test_run)
-        except SddkitError as exc:  # e.g. a task list nested too deeply to read
-            findings.append(unreadable.unreadable(ws, exc, ws.rel(project.path)))
-            continue
-        loaded.append(project)
-        findings += found
+        if record.plan is not None:
+            plans.append((name, *record.plan))
+        findings += record.findings
+        findings += approvals.judge(record.approved)
+        if record.inherits is not None and known is None:
+            known = context_names(ws)
+        findings += _judged(ws, record, history, resolver, known, test_run)
+        for rel in record.ignore:  # only these can suppress (or be SDD-011)
+            try:
+                texts[rel] = read_text(ws.root / rel)
+            except (OSError, SddkitError):  # pragma: no cover - removed since: nothing to apply
+                pass
     findings += history.findings()  # the git history, asked once for every project
-    findings += approval_commits.check(ws, loaded)  # who made each approval (SDD-017)
+    findings += approvals.findings()
     count = 0
     if not projects:
         report = contexts.check(ws)
         count = report.count
         findings += report.findings
         texts.update(report.texts)
-        findings += generated.check(ws, loaded if listable else None, report.contexts,
+        findings += generated.check(ws, listable, report.contexts,
                                     report.registration, report.root_text)
         from sddkit.projects.fault_isolation import reset
 
@@ -200,8 +227,14 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         findings += _contracts(ws, strict)
         findings += archived.check(ws, resolver)
         findings += _merge_drivers(ws)
-        findings += overlap.check(ws, loaded)
+        findings += overlap.check(ws, plans)
         findings += leftovers.temporary_files(ws)
     kept, suppressed = suppress.apply(findings, texts)
-    return Report(sorted(set(kept)), len(names), count, suppressed)
+    return Report(sorted(set(kept), key=_order), len(names), count, suppressed)
+
+
+def _order(finding: Finding) -> tuple[str, int, str, str, str, str]:
+    """A finding's own order (its fields in turn), without a dataclass comparison per step."""
+    return (finding.path, finding.line, finding.rule, finding.severity, finding.message,
+            finding.hint)
 

@@ -20,6 +20,9 @@ are left to the next check (CI sees what is committed).
 
 from __future__ import annotations
 
+from dataclasses import astuple
+from typing import Any, NamedTuple
+
 from sddkit.approvals.approvers import Identity, Policy, load_policy, owner_matches
 from sddkit.approvals.gate_history import Change
 from sddkit.checks.rule_ids import ERROR, WARNING
@@ -32,10 +35,30 @@ from sddkit.workspace import Workspace
 RULE = "SDD-017"
 
 
-def _introducing(doc: PhaseDoc, changes: list[Change]) -> tuple[Change | None, Change | None]:
+class Approved(NamedTuple):
+    """An approved document, as this rule needs it (its bytes alone decide every field)."""
+
+    rel: str  # relative to the root, POSIX
+    project: str
+    phase: str
+    approved_at: str | None
+    lines: tuple[int, int, int]  # the lines of status, approved_by, approved_at
+
+    @classmethod
+    def of(cls, ws: Workspace, doc: PhaseDoc) -> Approved:
+        at = doc.meta.get("approved_at")
+        return cls(ws.rel(doc.path), doc.project, doc.phase, None if at is None else str(at),
+                   (doc.line_of("status"), doc.line_of("approved_by"),
+                    doc.line_of("approved_at")))
+
+    def line_of(self, key: str) -> int:
+        return self.lines[("status", "approved_by", "approved_at").index(key)]
+
+
+def _introducing(doc: Approved, changes: list[Change]) -> tuple[Change | None, Change | None]:
     """(the commit that added the current approved_at, a newer one that set the status)."""
-    at = doc.meta.get("approved_at")
-    wanted = str(at).strip() if at is not None else None
+    at = doc.approved_at
+    wanted = at.strip() if at is not None else None
     status_commit = approval_commit = None
     for change in changes:  # newest first
         if status_commit is None and change.added_value("status") == "approved":
@@ -48,16 +71,16 @@ def _introducing(doc: PhaseDoc, changes: list[Change]) -> tuple[Change | None, C
     return approval_commit, status_commit
 
 
-def _finding(ws: Workspace, doc: PhaseDoc, key: str, message: str, hint: str) -> Finding:
-    return Finding(ws.rel(doc.path), doc.line_of(key), RULE, ERROR, message, hint)
+def _finding(ws: Workspace, doc: Approved, key: str, message: str, hint: str) -> Finding:
+    return Finding(doc.rel, doc.line_of(key), RULE, ERROR, message, hint)
 
 
-def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Policy,
+def _check_doc(ws: Workspace, doc: Approved, changes: list[Change], policy: Policy,
                verified: dict[str, tuple[bool, str]]) -> list[Finding]:
     if not changes:
         return []  # never committed: nothing in history to check yet
     approval, by_hand = _introducing(doc, changes)
-    if approval is None and doc.meta.get("approved_at") is not None:
+    if approval is None and doc.approved_at is not None:
         return []  # this approval is not committed yet: the next check sees it
     steps = f"`sdd reopen {doc.project} {doc.phase}`, then a person runs `sdd approve {doc.project}`"
     if approval is None or by_hand is not None:
@@ -70,8 +93,7 @@ def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Poli
                          f"({culprit.author} <{culprit.email}>, {culprit.date}): no `sdd approve` "
                          "recorded it", steps)]
     found = []
-    rel = ws.rel(doc.path)
-    owners, source = policy.approvers_for(rel)
+    owners, source = policy.approvers_for(doc.rel)
     author = Identity(approval.author, approval.email)
     if owners and not any(owner_matches(o, author) for o in owners):
         found.append(_finding(
@@ -94,33 +116,117 @@ def _check_doc(ws: Workspace, doc: PhaseDoc, changes: list[Change], policy: Poli
     return found
 
 
-def check(ws: Workspace, projects: list[Project]) -> list[Finding]:
-    """SDD-017 findings for the approved documents of ``projects``."""
-    approved = [doc for p in projects for doc in p.docs.values() if doc.approved]
-    if not approved:
-        return []
-    from sddkit.approvals import gate_history
-    from sddkit.io.git import is_shallow
+def approved_docs(ws: Workspace, project: Project) -> list[Approved]:
+    """The project's approved documents, as :func:`check` needs them."""
+    return [Approved.of(ws, doc) for doc in project.docs.values() if doc.approved]
 
-    changes = gate_history.read(ws)
-    if changes is None:
-        return []
-    if is_shallow(ws.root):
-        return [Finding(ws.rel(ws.assets), 0, RULE, WARNING,
-                        "this clone's history is shallow: approvals cannot be traced to their "
-                        "commits", "fetch the whole history (e.g. actions/checkout with "
-                        "fetch-depth: 0)")]
-    try:
-        policy = load_policy(ws)
-    except SddkitError as exc:
-        return [Finding(ws.rel(exc.path or ws.sdd_context), exc.line or 0, RULE, ERROR,
-                        exc.message)]
-    by_path: dict[str, list[Change]] = {}
-    for change in changes:
-        by_path.setdefault(change.path, []).append(change)
-    verified: dict[str, tuple[bool, str]] = {}
-    found: list[Finding] = []
+
+class Approvals:
+    """SDD-017 judged project by project (:meth:`judge`); :meth:`findings` adds what concerns
+    the whole run (a shallow clone, a policy that cannot be read) once, when any approved
+    document was given.
+
+    A project's findings depend on its approved documents (what :class:`Approved` holds),
+    the committed history at HEAD and the approval policy: they are kept (the ``approvals``
+    cache, named after the code like every check cache) under a digest of the three, so a
+    warm run with HEAD and the policy unchanged reads neither the gate history nor the
+    commits. With ``signed_approvals`` nothing is kept (a signature's trust lives in the
+    keyring, outside the repository)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._ready = False
+        self._policy: Policy | None = None  # None: nothing to judge by
+        self._run: bytes | None = None  # HEAD and the policy, when results may be kept
+        self._memo: Any = None
+        self._by_path: dict[str, list[Change]] | None = None
+        self._verified: dict[str, tuple[bool, str]] = {}
+        self._general: list[Finding] = []
+
+    def _prepare(self) -> None:
+        from sddkit.io import cache
+        from sddkit.io.git import head_commit, is_shallow
+
+        self._ready = True
+        ws = self.ws
+        head = head_commit(ws.root)
+        if head is None:
+            return  # no history: nothing to trace
+        if is_shallow(ws.root):
+            self._general.append(Finding(
+                ws.rel(ws.assets), 0, RULE, WARNING,
+                "this clone's history is shallow: approvals cannot be traced to their "
+                "commits", "fetch the whole history (e.g. actions/checkout with "
+                "fetch-depth: 0)"))
+            return
+        try:
+            self._policy = load_policy(ws)
+        except SddkitError as exc:
+            self._general.append(Finding(ws.rel(exc.path or ws.sdd_context), exc.line or 0,
+                                         RULE, ERROR, exc.message))
+            return
+        if not self._policy.signed:
+            self._memo = cache.for_root(ws.root, "approvals")
+            self._run = f"{head}\0{ws.rel(ws.assets)}\0{self._policy!r}".encode()
+
+    def _history(self) -> dict[str, list[Change]] | None:
+        """The gate-line changes by path (read once, on the first project not kept)."""
+        if self._by_path is None:
+            from sddkit.approvals import gate_history
+
+            changes = gate_history.read(self.ws)
+            if changes is None:
+                return None
+            by_path: dict[str, list[Change]] = {}
+            for change in changes:
+                by_path.setdefault(change.path, []).append(change)
+            self._by_path = by_path
+        return self._by_path
+
+    def judge(self, approved: tuple[Approved, ...] | list[Approved]) -> list[Finding]:
+        """SDD-017 findings for one project's ``approved`` documents (see
+        :func:`approved_docs`)."""
+        if not approved:
+            return []
+        if not self._ready:
+            self._prepare()
+        policy = self._policy
+        if policy is None:
+            return []
+        key = entry = None
+        if self._memo is not None and self._run is not None:
+            import hashlib
+
+            entry = f"{approved[0].rel.rsplit('/', 1)[0]}"
+            key = hashlib.blake2b(self._run + repr(tuple(approved)).encode(),
+                                  digest_size=16).digest()
+            hit = self._memo.get(entry)
+            if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == key:
+                try:
+                    return [Finding(*f) for f in hit[1]]
+                except TypeError:
+                    pass
+        by_path = self._history()
+        if by_path is None:
+            return []
+        found: list[Finding] = []
+        for doc in approved:
+            changed = by_path.get(f"{doc.project}/{doc.phase}.md", [])
+            found += _check_doc(self.ws, doc, changed, policy, self._verified)
+        if entry is not None:
+            self._memo.put(entry, (key, tuple(astuple(f) for f in found)))
+        return found
+
+    def findings(self) -> list[Finding]:
+        """The finding about the whole run (shallow clone, unreadable policy), if any."""
+        return self._general
+
+
+def check(ws: Workspace, approved: list[Approved]) -> list[Finding]:
+    """SDD-017 findings for ``approved`` (see :func:`approved_docs`)."""
+    judge = Approvals(ws)
+    by_project: dict[str, list[Approved]] = {}
     for doc in approved:
-        changed = by_path.get(f"{doc.project}/{doc.phase}.md", [])
-        found += _check_doc(ws, doc, changed, policy, verified)
-    return found
+        by_project.setdefault(doc.project, []).append(doc)
+    found = [f for docs in by_project.values() for f in judge.judge(docs)]
+    return found + judge.findings()

@@ -13,6 +13,7 @@ from dataclasses import replace
 from sddkit.checks.gate_drift import check as gates_check
 from sddkit.checks.references import Resolver
 from sddkit.checks.references import check as references_check
+from sddkit.checks.references import spec_refs
 from sddkit.checks.rule_ids import ERROR
 from sddkit.findings import Finding
 from sddkit.projects.archive import FOLDER, archive_root, archived_docs
@@ -46,7 +47,8 @@ def check(ws: Workspace, resolver: Resolver) -> list[Finding]:
             found.append(Finding(where, error.line or 0, "SDD-001", ERROR, error.message,
                                  "fix the archived file (restore it from git)"))
             continue
-        for finding in [*gates_check(ws, project, None), *references_check(ws, project, resolver)]:
+        gate_findings, _history = gates_check(ws, project)  # an archive's history is not asked
+        for finding in [*gate_findings, *references_check(spec_refs(ws, project), resolver)]:
             if finding.rule in ("SDD-003", "SDD-009"):
                 finding = replace(finding, severity=ERROR,
                                   message=f"archived: {finding.message}",

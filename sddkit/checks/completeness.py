@@ -7,26 +7,33 @@ from sddkit.checks.rule_ids import ERROR
 from sddkit.findings import Finding
 from sddkit.projects.phases import key_line
 from sddkit.projects.project import Project
-from sddkit.repository.contexts import context_names
 from sddkit.workspace import Workspace
 
 _HINTS = {
     "SDD-007": "settle the question and check it ([x]) with the answer",
     "SDD-008": "fill it in; `sdd reopen` first if the document must change",
 }
-def _inheritance(ws: Workspace, project: Project) -> list[Finding]:
-    """SDD-010: a constitution that ``inherits`` a context that does not exist."""
+def inherits(ws: Workspace, project: Project) -> tuple[str, int, str] | None:
+    """(the context the constitution ``inherits``, its line, the constitution's path), or None."""
     doc = project.constitution
     parent = doc.meta.get("inherits")
-    if not isinstance(parent, str) or parent in context_names(ws):
+    if not isinstance(parent, str):
+        return None
+    return parent, key_line(doc.text, "inherits"), ws.rel(doc.path)
+
+
+def inheritance(inherited: tuple[str, int, str] | None, contexts: list[str]) -> list[Finding]:
+    """SDD-010: a constitution that ``inherits`` a context that does not exist."""
+    if inherited is None or inherited[0] in contexts:
         return []
-    return [Finding(ws.rel(doc.path), key_line(doc.text, "inherits"), "SDD-010", ERROR,
-                    f"constitution inherits unknown context '{parent}'",
+    parent, line, rel = inherited
+    return [Finding(rel, line, "SDD-010", ERROR, f"constitution inherits unknown context '{parent}'",
                     f"create it with `sdd ctx new {parent}` or fix the name")]
 
 
 def check(ws: Workspace, project: Project) -> list[Finding]:
-    found = _inheritance(ws, project)
+    """SDD-007 and SDD-008 (the project's bytes alone; SDD-010 is :func:`inheritance`)."""
+    found = []
     for doc in project.docs.values():
         if doc.status not in ("review", "approved"):
             continue

@@ -3,7 +3,8 @@
 The readiness problems, the ``test:`` references and whether the document carries a
 suppression depend only on the document's bytes; on a repository of thousands of
 projects, reading them from the check cache instead of re-scanning every document is
-most of ``sdd check``'s time (see bench/README.md).
+most of ``sdd check``'s time (see bench/README.md). The check cache's file is named by
+the code's stamp (:data:`sddkit.io.cache.STAMPED`): facts found by other code are not reused.
 """
 
 from __future__ import annotations

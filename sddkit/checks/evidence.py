@@ -22,7 +22,7 @@ from sddkit.findings import Finding
 from sddkit.tasks.verification import FAILED, PASSED, SKIPPED, parse_mark
 
 if TYPE_CHECKING:
-    from sddkit.checks.references import Resolver
+    from sddkit.checks.references import Resolver, SpecRefs
     from sddkit.projects.project import Project
     from sddkit.workspace import Workspace
 
@@ -100,19 +100,18 @@ def default_test_command() -> str:
     return f"{shlex.quote(sys.executable)} -m pytest -q {{ref}}"
 
 
-def run_tests(ws: Workspace, project: Project, resolver: Resolver, command: str,
+def run_tests(ws: Workspace, spec: SpecRefs | None, resolver: Resolver, command: str,
               timeout: float) -> list[Finding]:
-    """SDD-013: run each existing ``test:`` reference of the spec with ``command`` (its
-    ``{ref}`` replaced by the shell-quoted reference) from the repository root."""
-    from sddkit.checks.document_facts import facts
+    """SDD-013: run each existing ``test:`` reference of the spec (``spec``: its references,
+    :func:`sddkit.checks.references.spec_refs`) with ``command`` (its ``{ref}`` replaced by
+    the shell-quoted reference) from the repository root."""
     from sddkit.checks.references import Reference
     from sddkit.io.command_runner import run_command
 
-    doc = project.docs.get("spec")
-    if doc is None:
+    if spec is None:
         return []
     found = []
-    for line, text in facts(ws, doc).references:
+    for line, text in spec.refs:
         ref = Reference(line, text)
         if resolver.problem(ref) is not None:
             continue  # SDD-009 reports it
@@ -122,7 +121,7 @@ def run_tests(ws: Workspace, project: Project, resolver: Resolver, command: str,
             continue
         last = result.last_lines(1)
         tail = f"; last line: {last[0].strip()}" if last else ""
-        found.append(Finding(ws.rel(doc.path), line, TEST_RULE, ERROR,
+        found.append(Finding(spec.rel, line, TEST_RULE, ERROR,
                              f"test '{text}' fails ({result.reason()}): $ {shell}{tail}",
                              "make the test pass, or fix the reference"))
     return found

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sddkit.checks.rule_ids import ERROR
 from sddkit.errors import SddkitError
@@ -61,10 +61,54 @@ class History:
         self._top: Path | None = None
         self._prefix: str | None = None  # the root, relative to git's top folder, POSIX
         self._read = False
+        self._head: str | None = None  # HEAD's commit ("" without one), once asked
+        self._memo: Any = None
         self.suspects: list[_Suspect] = []
 
-    def added(self, path: Path) -> tuple[str, str] | None:
-        """(commit, committer date) of the commit that added ``path``; None when unknown."""
+    def ask(self, query: Query) -> None:
+        """Note the query's document as a suspect when git says it was added before its
+        predecessor's approval (see :func:`_query`); :meth:`findings` judges the suspects."""
+        prev_at = moment(query.prev_approved_at)
+        if prev_at is None:  # pragma: no cover - _query checked it
+            return
+        added = self._added_at_head(query.rel)
+        if added is None:
+            return
+        commit, date = added
+        added_at = moment(date)
+        if added_at is None or added_at >= prev_at:
+            return
+        message = (f"{query.phase}.md was added in commit {commit[:7]} ({date}) while "
+                   f"{query.prev_phase} " + "{then}; " + f"{query.prev_phase} was approved only "
+                   f"at {query.prev_approved_at}: a gate was skipped")
+        hint = f"review it against the approved {query.prev_phase}, then {_steps(query.project)}"
+        finding = Finding(query.rel, query.line, "SDD-002", ERROR, message, hint)
+        self.suspects.append(_Suspect(finding, commit, self.ws.root / query.prev_rel))
+
+    def _added_at_head(self, rel: str) -> tuple[str, str] | None:
+        """:meth:`added` for ``rel`` (relative to the root), kept in the ``states`` cache with
+        the HEAD it was read at: committed history at one HEAD never changes, so a warm run
+        asks git only for HEAD, not for the whole log."""
+        from sddkit.io import cache as _cache
+
+        if self._head is None:
+            from sddkit.io.git import head_commit
+
+            self._head = head_commit(self.ws.root) or ""
+            self._memo = _cache.for_root(self.ws.root, "states") if self._head else None
+        key = f"SDD-002-added/{self.ws.root}/{rel}"
+        if self._memo is not None:
+            hit = self._memo.get(key)
+            if isinstance(hit, tuple) and len(hit) == 2 and hit[0] == self._head:
+                return None if hit[1] is None else (str(hit[1][0]), str(hit[1][1]))
+        found = self.added(self.ws.root / rel, rel)
+        if self._memo is not None and self._added is not None:  # git answered
+            self._memo.put(key, (self._head, found))
+        return found
+
+    def added(self, path: Path, rel: str | None = None) -> tuple[str, str] | None:
+        """(commit, committer date) of the commit that added ``path`` (``rel``: the same path
+        relative to the root, POSIX, when known); None when unknown."""
         if not self._read:
             from sddkit.io.git import added_names
 
@@ -79,6 +123,10 @@ class History:
                     self._prefix = None
         if self._added is None or self._top is None:
             return None
+        if rel is not None and self._prefix is not None:
+            hit = self._added.get(self._prefix + rel)
+            if hit is not None:
+                return hit
         text, root = str(path), str(self.ws.root)
         if self._prefix is not None and text.startswith(root + os.sep):
             # the path as git lists it, without resolving it (one syscall per folder)
@@ -94,20 +142,45 @@ class History:
         """The suspects whose predecessor was not approved at the commit that added them."""
         if not self.suspects:
             return []
-        from sddkit.io.git import files_at
-
-        texts = files_at(self.ws.root, [(s.commit, s.prev_path) for s in self.suspects])
-        if texts is None:  # git cannot tell: no finding rather than a guess
+        states = self._states()
+        if states is None:  # git cannot tell: no finding rather than a guess
             return []
         found = []
-        for suspect, text in zip(self.suspects, texts, strict=True):
-            state = _status(text, suspect.prev_path)
+        for suspect, state in zip(self.suspects, states, strict=True):
             if state in ("approved", "?"):
                 continue  # approved at the time (and approved again since), or unknown
             then = "did not exist" if state is None else f"was {state}"
             finding = suspect.finding
             found.append(replace(finding, message=finding.message.replace("{then}", then)))
         return found
+
+    def _states(self) -> list[str | None] | None:
+        """The predecessor's status at each suspect's commit (see :func:`_status`). A file
+        at a commit never changes, so each answer is kept (the small ``states`` cache, not the
+        per-document ``check`` one a warm run does not read) under the commit and the path; git is asked (one ``cat-file --batch``) for the others only."""
+        from sddkit.io import cache as _cache
+        from sddkit.io.git import files_at
+
+        # keyed by the root too: two roots in one repository share the cache
+        cache = _cache.for_root(self.ws.root, "states")
+        keys = [f"SDD-002-at/{s.commit}/{self.ws.root}/{self.ws.rel(s.prev_path)}"
+                for s in self.suspects]
+        states: list[Any] = [cache.get(k) if cache is not None else None for k in keys]
+        missing = [i for i, state in enumerate(states) if state is None]
+        if missing:
+            texts = files_at(self.ws.root, [(self.suspects[i].commit, self.suspects[i].prev_path)
+                                            for i in missing])
+            if texts is None:
+                return None
+            for i, text in zip(missing, texts, strict=True):
+                state = _status(text, self.suspects[i].prev_path)
+                states[i] = _MISSING if state is None else state
+                if cache is not None:
+                    cache.put(keys[i], states[i])
+        return [None if state == _MISSING else str(state) for state in states]
+
+
+_MISSING = "\0missing"  # a cached "the file did not exist at that commit"
 
 
 def _status(text: str | None, path: Path) -> str | None:
@@ -125,9 +198,24 @@ def _steps(name: str) -> str:
     return f"`sdd ready {name}`, then a person runs `sdd approve {name}`"
 
 
-def _order(ws: Workspace, project: Project, history: History | None
+class Query(NamedTuple):
+    """A question for git's history (SDD-002's history form): was ``rel`` (the document of
+    ``phase``) added before its predecessor's approval at ``prev_approved_at``? Depends on
+    the project's bytes alone, so ``sdd check`` keeps it with the project's findings."""
+
+    project: str
+    rel: str  # the document, relative to the root (POSIX)
+    phase: str
+    line: int  # its status line
+    prev_rel: str
+    prev_phase: str
+    prev_approved_at: str
+
+
+def _order(ws: Workspace, project: Project, queries: list[Query]
            ) -> tuple[list[Finding], set[str]]:
-    """SDD-002 findings, and the phases SDD-004 leaves to them.
+    """SDD-002 findings, and the phases SDD-004 leaves to them; the history questions to
+    ask about the others go to ``queries``.
 
     Once a gate was skipped (an earlier phase unapproved, not reopened), the phases from
     there on are stale for that reason only: SDD-002 says it once, SDD-004 stays quiet.
@@ -153,8 +241,9 @@ def _order(ws: Workspace, project: Project, history: History | None
             ))
             phases.update(PHASES[position:])
             continue
-        if history is not None:
-            _suspect(ws, history, project, prev, doc)
+        query = _query(ws, project, prev, doc)
+        if query is not None:
+            queries.append(query)
     return found, phases
 
 
@@ -164,28 +253,17 @@ def _imported_together(prev: PhaseDoc, doc: PhaseDoc) -> bool:
             and bool(prev.meta.get("imported_from")) and bool(doc.meta.get("imported_from")))
 
 
-def _suspect(ws: Workspace, history: History, project: Project, prev: PhaseDoc,
-             doc: PhaseDoc) -> None:
-    """Note ``doc`` when git says it was added before ``prev`` was approved."""
+def _query(ws: Workspace, project: Project, prev: PhaseDoc, doc: PhaseDoc) -> Query | None:
+    """The history question about ``doc``, unless its own approval settles it: approved
+    after ``prev``, through the open gate (no need to ask git)."""
     prev_at = moment(prev.meta.get("approved_at"))
     if prev_at is None:
-        return
+        return None
     own = moment(doc.meta.get("approved_at"))
     if doc.approved and own is not None and own >= prev_at:
-        return  # approved since, through the open gate (no need to ask git)
-    added = history.added(doc.path)
-    if added is None:
-        return
-    commit, date = added
-    added_at = moment(date)
-    if added_at is None or added_at >= prev_at:
-        return
-    message = (f"{doc.phase}.md was added in commit {commit[:7]} ({date}) while {prev.phase} "
-               "{then}; " + f"{prev.phase} was approved only at {prev.meta.get('approved_at')}: "
-               "a gate was skipped")
-    hint = f"review it against the approved {prev.phase}, then {_steps(project.name)}"
-    finding = Finding(ws.rel(doc.path), doc.line_of("status"), "SDD-002", ERROR, message, hint)
-    history.suspects.append(_Suspect(finding, commit, prev.path))
+        return None
+    return Query(project.name, ws.rel(doc.path), doc.phase, doc.line_of("status"),
+                 ws.rel(prev.path), prev.phase, str(prev.meta.get("approved_at")))
 
 
 def _drift(ws: Workspace, project: Project, skipped: set[str]) -> list[Finding]:
@@ -214,6 +292,9 @@ def _drift(ws: Workspace, project: Project, skipped: set[str]) -> list[Finding]:
     return found
 
 
-def check(ws: Workspace, project: Project, history: History | None) -> list[Finding]:
-    order, skipped = _order(ws, project, history)
-    return order + _drift(ws, project, skipped)
+def check(ws: Workspace, project: Project) -> tuple[list[Finding], list[Query]]:
+    """The gate findings that depend on the project's bytes alone, and the questions for
+    git's history (:meth:`History.ask` each, then :meth:`History.findings` once)."""
+    queries: list[Query] = []
+    order, skipped = _order(ws, project, queries)
+    return order + _drift(ws, project, skipped), queries

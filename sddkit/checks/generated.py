@@ -18,7 +18,6 @@ from sddkit.io import markers
 from sddkit.io.fileio import read_text
 from sddkit.projects.archive import archived_count
 from sddkit.projects.inventory import BLOCK, render, without_rows
-from sddkit.projects.project import Project
 from sddkit.projects.rows import listing
 from sddkit.repository.contexts import TABLE_BLOCK, Context, render_table
 from sddkit.workspace import Workspace
@@ -57,10 +56,12 @@ def _inventory(ws: Workspace) -> tuple[str, list[str]]:
     return render(found, archived_count(ws), broken, ws), [b.name for b in broken]
 
 
-def check(ws: Workspace, projects: list[Project] | None, contexts: list[Context] | None,
+def check(ws: Workspace, listable: bool, contexts: list[Context] | None,
           registration: bool, root_text: str | None) -> list[Finding]:
+    """SDD-006 for the inventory (when ``listable``: the projects folder could be listed)
+    and the contexts table (``contexts``: every context, None when some did not load)."""
     found: list[Finding] = []
-    if projects is not None:
+    if listable:
         if not ws.sdd_context.is_file():
             found.append(Finding(ws.rel(ws.sdd_context), 0, RULE, ERROR,
                                  "missing: the inventory lives here",

@@ -38,8 +38,18 @@ def temporary_files(ws: Workspace) -> list[Finding]:
     """A warning for every ``*.sddkit-tmp`` file under ``AGENTS.ctx/`` (symlinks not
     followed) or at the root."""
     found: list[str] = []
-    for folder, _dirs, files in os.walk(ws.ctx):
-        found += [os.path.join(folder, name) for name in files if name.endswith(TEMP_SUFFIX)]
+    folders = [str(ws.ctx)]
+    while folders:  # os.walk's order does not matter (sorted below); one scandir per folder
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir():
+                        if not entry.is_symlink():
+                            folders.append(entry.path)
+                    elif entry.name.endswith(TEMP_SUFFIX):
+                        found.append(entry.path)
+        except OSError:
+            pass
     try:
         with os.scandir(ws.root) as entries:
             found += [e.path for e in entries

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 
 from sddkit.checks.rule_ids import WARNING
+from sddkit.io import cache as _cache
 from sddkit.findings import Finding
 from sddkit.projects.project import Project
 from sddkit.projects.readiness import sections
@@ -26,13 +27,27 @@ _CONTRACT = re.compile(r"AGENTS\.ctx/contracts/([A-Za-z0-9_.-]+\.ya?ml)")
 _PATHLIKE = re.compile(r"[\w.-]+(?:/[\w.@-]+)*\.?[\w-]*")
 
 
-def _named(project: Project) -> dict[str, int]:
-    """What ``project``'s plan names: ``file:PATH`` and ``contract:FILE`` -> first line."""
+def _named(ws: Workspace, project: Project) -> dict[str, int]:
+    """What ``project``'s plan names: ``file:PATH`` and ``contract:FILE`` -> first line; from
+    the check cache when this code read these very bytes before (it depends on them alone)."""
     doc = project.docs.get("plan")
     if doc is None:
         return {}
+    cache = _cache.for_root(ws.root, "check") if doc.key is not None else None
+    key = f"{RULE}/{doc.key}"
+    if cache is not None:
+        hit = cache.get(key)
+        if isinstance(hit, dict):
+            return hit
+    out = _read_named(doc.text)
+    if cache is not None:
+        cache.put(key, out)
+    return out
+
+
+def _read_named(text: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for section in sections(doc.text):
+    for section in sections(text):
         title = section.title.lower()
         if section.level != 2 or title not in (FILES, CONTRACTS):
             continue
@@ -51,25 +66,30 @@ def _named(project: Project) -> dict[str, int]:
     return out
 
 
-def check(ws: Workspace, projects: list[Project]) -> list[Finding]:
-    """A warning on each open plan for every file or contract another open plan names too."""
-    by_target: dict[str, list[tuple[Project, int]]] = defaultdict(list)
-    for project in projects:
-        if project.state == "completed":
-            continue
-        for target, line in _named(project).items():
-            by_target[target].append((project, line))
+def plan_targets(ws: Workspace, project: Project) -> tuple[str, dict[str, int]] | None:
+    """(the plan's path, what it names) for an open project with a plan, else None."""
+    if project.state == "completed" or "plan" not in project.docs:
+        return None
+    return ws.rel(project.docs["plan"].path), _named(ws, project)
+
+
+def check(ws: Workspace, plans: list[tuple[str, str, dict[str, int]]]) -> list[Finding]:
+    """A warning on each open plan for every file or contract another open plan names too;
+    ``plans``: (project, plan path, :func:`plan_targets`' names) of the open projects."""
+    by_target: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for name, rel, named in plans:
+        for target, line in named.items():
+            by_target[target].append((name, rel, line))
     found = []
     for target, users in sorted(by_target.items()):
         if len(users) < 2:
             continue
-        kind, _sep, name = target.partition(":")
-        for project, line in users:
-            others = ", ".join(p.name for p, _l in users if p is not project)
-            plan = project.docs["plan"]
+        kind, _sep, what = target.partition(":")
+        for name, rel, line in users:
+            others = ", ".join(other for other, _r, _l in users if other != name)
             found.append(Finding(
-                ws.rel(plan.path), line, RULE, WARNING,
-                f"plan names {kind} {name}, which the plan of {others} names too",
+                rel, line, RULE, WARNING,
+                f"plan names {kind} {what}, which the plan of {others} names too",
                 "coordinate the two: finish one first, or split the work so each file has "
                 "one owner at a time",
             ))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sddkit.checks.document_facts import facts
 from sddkit.checks.rule_ids import ERROR, WARNING
@@ -22,7 +23,7 @@ from sddkit.findings import Finding
 from sddkit.projects.project import Project
 from sddkit.workspace import Workspace
 
-__all__ = ["RULE", "Reference", "Resolver", "check", "references"]
+__all__ = ["RULE", "Reference", "Resolver", "SpecRefs", "check", "references", "spec_refs"]
 
 RULE = "SDD-009"
 
@@ -90,7 +91,7 @@ def _cached_module(ws: Workspace, path: Path) -> _Module | str:
     """:func:`_module`, through the check cache (keyed by the file's signature)."""
     from sddkit.io import cache as _cache
 
-    cache = _cache.for_root(ws.root, "check")
+    cache = _cache.for_root(ws.root, "testfiles")  # small: not the per-document check cache
     try:
         sig = _cache.signature(path.stat())
     except OSError:
@@ -135,6 +136,7 @@ class Resolver:
         self.root = ws.root.resolve()
         self._paths: dict[str, Path | str] = {}
         self._modules: dict[Path, _Module | str] = {}
+        self._files: dict[Path, bool] = {}
 
     def _target(self, path: str) -> Path | str:
         """The file ``path`` names, or what is wrong with it (cached)."""
@@ -161,40 +163,73 @@ class Resolver:
         self._paths[path] = result
         return result
 
+    def _python(self, target: Path) -> bool:
+        """Whether ``target`` is a Python file (looked at once per run)."""
+        found = self._files.get(target)
+        if found is None:
+            found = self._files[target] = target.suffix == ".py" and target.is_file()
+        return found
+
     def problem(self, ref: Reference) -> str | None:
-        target = self._target(ref.path)
-        if target == "does not exist":
-            return f"{ref.path} does not exist (referenced as '{ref.text}')"
+        """What is wrong with ``ref`` as the files are now (None: nothing)."""
+        return self.problem_of(ref.text)
+
+    def problem_of(self, text: str) -> str | None:
+        """What is wrong with the reference ``text`` (``path::name...``) as the files are now
+        (None: nothing); :meth:`problem` without building a :class:`Reference`."""
+        path, sep, rest = text.partition("::")
+        target = self._paths.get(path)
+        if target is None:
+            target = self._target(path)
         if isinstance(target, str):
-            return f"'{ref.text}' {target}"
-        if not ref.names or target.suffix != ".py" or not target.is_file():
+            if target == "does not exist":
+                return f"{path} does not exist (referenced as '{text}')"
+            return f"'{text}' {target}"
+        if not sep or not self._python(target):
             return None
         module = self._modules.get(target)
         if module is None:
             module = self._modules[target] = _cached_module(self.ws, target)
         if isinstance(module, str):
-            return f"{ref.path} {module}"
-        missing = _missing_name(module, ref.names)
-        return f"{ref.path} has {missing} (referenced as '{ref.text}')" if missing else None
+            return f"{path} {module}"
+        names = Reference(0, text).names if "[" in rest else rest.split("::")
+        missing = _missing_name(module, names)
+        return f"{path} has {missing} (referenced as '{text}')" if missing else None
 
 
-def check(ws: Workspace, project: Project, resolver: Resolver) -> list[Finding]:
+class SpecRefs(NamedTuple):
+    """A spec's references and the severity a dangling one has (the project's bytes alone)."""
+
+    rel: str
+    severity: str
+    refs: tuple[tuple[int, str], ...]  # (line, reference text)
+
+
+def spec_refs(ws: Workspace, project: Project) -> SpecRefs | None:
+    """The spec's ``test:`` references (None without a spec): warnings until every task is
+    done, errors then."""
     doc = project.docs.get("spec")
     if doc is None:
-        return []
+        return None
     done, total = project.progress
     finished = project.implementing and done == total
-    severity = ERROR if finished else WARNING
-    hint = ("write the test or fix the reference" if finished else
+    try:
+        refs = tuple(facts(ws, doc).references)
+    except SddkitError:  # pragma: no cover - the document loaded, so its front matter parses
+        return None
+    return SpecRefs(ws.rel(doc.path), ERROR if finished else WARNING, refs)
+
+
+def check(spec: SpecRefs | None, resolver: Resolver) -> list[Finding]:
+    """SDD-009: the references of ``spec`` that point at nothing, as the files are now."""
+    if spec is None:
+        return []
+    hint = ("write the test or fix the reference" if spec.severity == ERROR else
             "fix the reference, or write the test during implementation; an error once "
             "every task is done")
     found = []
-    try:
-        refs = [Reference(line, text) for line, text in facts(ws, doc).references]
-    except SddkitError:  # pragma: no cover - the document loaded, so its front matter parses
-        return []
-    for ref in refs:
-        problem = resolver.problem(ref)
+    for line, text in spec.refs:
+        problem = resolver.problem_of(text)
         if problem is not None:
-            found.append(Finding(ws.rel(doc.path), ref.line, RULE, severity, problem, hint))
+            found.append(Finding(spec.rel, line, RULE, spec.severity, problem, hint))
     return found

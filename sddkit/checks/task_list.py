@@ -2,11 +2,17 @@
 lines a person reads as tasks that sddkit cannot read as tasks, unknown checkbox markers,
 dependencies written without an id, copies, parents ticked over open subtasks, and open
 tasks without a ``verify:`` line (the template and the agents' pointer files promise a
-check per task)."""
+check per task).
+
+The findings depend only on the task list's bytes (and this code), so they are kept in the
+check cache under the document's content key, in the file of this code's stamp
+(:data:`sddkit.io.cache.STAMPED`): a warm ``sdd check`` parses no task list that did not
+change."""
 
 from __future__ import annotations
 
 from sddkit.checks.rule_ids import ERROR, WARNING
+from sddkit.io import cache as _cache
 from sddkit.findings import Finding
 from sddkit.projects.project import Project
 from sddkit.workspace import Workspace
@@ -21,11 +27,32 @@ _HINTS = {
 
 
 def check(ws: Workspace, project: Project) -> list[Finding]:
+    """SDD-005 findings of the project's task list (none without one); from the check cache
+    when these very bytes were checked by this code before."""
     doc = project.docs.get("tasks")
-    tasks = project.tasks if doc is not None else None
-    if doc is None or tasks is None:
+    if doc is None:
         return []
     rel = ws.rel(doc.path)
+    cache = _cache.for_root(ws.root, "check") if doc.key is not None else None
+    key = f"{RULE}/{doc.key}"
+    if cache is not None:
+        hit = cache.get(key)
+        if isinstance(hit, list):
+            try:
+                return [Finding(rel, int(line), RULE, str(severity), str(message), str(hint))
+                        for line, severity, message, hint in hit]
+            except (TypeError, ValueError):
+                pass
+    found = _compute(project, rel)
+    if cache is not None:
+        cache.put(key, [(f.line, f.severity, f.message, f.hint) for f in found])
+    return found
+
+
+def _compute(project: Project, rel: str) -> list[Finding]:
+    tasks = project.tasks
+    if tasks is None:
+        return []
     found = [
         Finding(rel, problem.line, RULE, ERROR if problem.severity == "error" else WARNING,
                 problem.message, _HINTS.get(problem.kind, ""))

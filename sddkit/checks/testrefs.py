@@ -31,7 +31,8 @@ class Reference:
 
     @property
     def names(self) -> list[str]:
-        return [_PARAMS.sub("", part) for part in self.text.split("::")[1:]]
+        return [_PARAMS.sub("", part) if "[" in part else part
+                for part in self.text.split("::")[1:]]
 
 
 def _looks_like_reference(token: str) -> bool:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sddkit.workspace import Workspace
 
 
 def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
@@ -38,19 +42,53 @@ def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
 
 
 def _next(root: str | None, as_json: bool, project: str | None) -> None:
-    from sddkit.operations import next_step
     from sddkit.workspace import Workspace
 
     ws = Workspace.find(override=Path(root) if root is not None else None)
-    outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login name
+    answer = _answer(ws, as_json, project)
     if as_json:
         import json
 
         indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(outcome.data, indent=indent, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(answer, indent=indent, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write(outcome.text)
+        sys.stdout.write(answer)  # type: ignore[arg-type]
     sys.stdout.flush()
+
+
+def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
+    """The step's JSON data or text: the last run's when nothing it rests on changed
+    (:mod:`sddkit.io.next_memo`), else worked out (and kept for the next run)."""
+    import getpass
+    import os
+
+    from sddkit.io import next_memo
+
+    try:
+        login: str | None = getpass.getuser()
+    except Exception:  # no login name: the claimant is worked out below (and may fail)
+        login = None
+    question = ("next", project, os.environ.get("SDDKIT_AGENT"), login)
+    key = "data" if as_json else "text"
+    places = (ws.root, ws.assets, ws.ctx)
+    if project is None:
+        kept = next_memo.lookup(*places, question)
+        if isinstance(kept, dict) and key in kept:
+            return kept[key]
+    from sddkit.operations import next_step
+    from sddkit.projects import fault_isolation
+    from sddkit.projects import next_step as steps
+
+    steps.CLAIMS_READ.clear()
+    outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login name
+    answers = {"data": outcome.data, "text": outcome.text}
+    if project is None and not steps.CLAIMS_READ and not fault_isolation.recorded():
+        try:
+            entries = os.listdir(ws.assets)
+        except OSError:
+            return answers[key]
+        next_memo.store(*places, question, answers, entries)
+    return answers[key]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,8 +14,11 @@ cache is only ever a shortcut):
 - ``rows``: one listing row per project, keyed by the four documents' content keys, and
   what the last run learnt about the working tree (see :mod:`sddkit.io.content_keys`). In the
   git directory (a worktree's own), or the user cache folder outside git.
-- ``parse`` and ``check``: per-document entries keyed by content, in the git common
-  directory (shared by every worktree of the repository).
+- ``parse``: per-document entries keyed by content, in the git common directory (shared by
+  every worktree of the repository).
+- ``check`` and ``records``: what ``sdd check``'s rules found, per document and per project
+  (:mod:`sddkit.checks.memo`), keyed by content and named after the code that found it
+  (:data:`STAMPED`), in the worktree's own git directory.
 - ``shared-rows``: rows keyed by the project name and its documents' content keys, in the
   user cache folder (``$XDG_CACHE_HOME/sddkit``), so the first run in a new clone of a
   repository this machine has seen finds them. Emptied when it grows past
@@ -35,16 +38,17 @@ from typing import Any
 
 from sddkit.io.git_dirs import git_dirs
 
-#: Bump when a cached value changes shape (8: rows and task summaries carry Blockers).
-VERSION = 8
+#: Bump when a cached value changes shape (8: rows and task summaries carry Blockers; 9:
+#: rows are tuples, and written rows go to a log beside the file).
+VERSION = 9
 #: A file modified this recently (ns) may be modified again within its timestamp's
 #: resolution: its stat signature is never recorded (git's "racy" rule).
 RACY_NS = 2_000_000_000
 #: Entries in the user-wide ``shared-rows`` file before it is emptied and refilled.
 SHARED_LIMIT = 200_000
-#: Task lists at least this long (characters) are kept whole, parsed, by content: the
-#: markdown-it parse of a 50,000-task list costs seconds, loading it back a few hundredths.
-BIG_TASKS_CHARS = 200_000
+#: Records in a cache's log (see :class:`Cache`) past which a run that loads it rewrites
+#: the file with them folded in.
+LOG_LIMIT = 512
 _open: dict[tuple[Path, str], Cache] = {}
 
 Signature = tuple[int, int, int, int]
@@ -78,13 +82,23 @@ def user_folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
 
 
+#: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
+#: and kept in the worktree's own git directory (each worktree may run other code).
+STAMPED = ("check", "records", "testfiles", "states", "approvals")
+
+
 def location(root: Path, kind: str = "parse") -> Path:
     """Where the ``kind`` cache of the repository at ``root`` lives (see the module doc)."""
     if kind == "shared-rows":
         return user_folder() / f"shared-rows-v{VERSION}"
+    own = kind == "rows"
+    if kind in STAMPED:
+        from sddkit.io.code_stamp import code_stamp
+
+        kind, own = f"{kind}-{code_stamp()}", True
     found = git_dirs(root)
     if found is not None:
-        folder = found[0] if kind == "rows" else found[1]
+        folder = found[0] if own else found[1]
         return folder / f"sddkit-{kind}-v{VERSION}"
     import hashlib
 
@@ -93,14 +107,25 @@ def location(root: Path, kind: str = "parse") -> Path:
 
 
 class Cache:
-    """One cache file: ``entries`` maps a key to a value, loaded on first use."""
+    """One cache file: ``entries`` maps a key to a value, loaded on first use.
+
+    Beside the file, a log (``<file>.log``) takes the entries a write adds with
+    :meth:`append` without loading or rewriting the whole file (a ``done`` at 10,000
+    projects costs what it changed); loading replays it, and the next full save folds it
+    in. Each log record is ``<length u32><crc32 u32><marshal of (key, value)>``; replay
+    stops at the first record that is short or fails its check (a write cut off)."""
 
     def __init__(self, root: Path, kind: str = "parse") -> None:
         self.root = root
         self.kind = kind
         self.path = location(root, kind)
         self._entries: dict[Any, Any] | None = None
+        self._appended: list[tuple[Any, Any]] = []
         self.dirty = False
+
+    @property
+    def log_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".log")
 
     @property
     def entries(self) -> dict[Any, Any]:
@@ -114,7 +139,22 @@ class Cache:
                         self._entries = entries
             except (OSError, EOFError, ValueError, TypeError):
                 pass
+            replayed = 0
+            for key, value in _read_log(self.log_path):
+                self._entries[key] = value
+                replayed += 1
+            if replayed > LOG_LIMIT:
+                self.dirty = True  # fold the log into the file at the next save
+            for key, value in self._appended:
+                self._entries[key] = value
         return self._entries
+
+    def append(self, key: Any, value: Any) -> None:
+        """Store ``value`` for ``key`` without loading the file: at :meth:`save` it goes to
+        the log (or into the file, when this run loaded and changed it anyway)."""
+        self._appended.append((key, value))
+        if self._entries is not None:
+            self._entries[key] = value
 
     def get(self, key: Any, sig: Any = None) -> Any:
         """The value stored for ``key``, or None. With ``sig``, only a value stored with that
@@ -146,6 +186,9 @@ class Cache:
 
     def save(self) -> None:
         if not self.dirty or self._entries is None:
+            if self._appended:
+                _append_log(self.log_path, self._appended)
+                self._appended = []
             return
         import tempfile
 
@@ -153,19 +196,80 @@ class Cache:
         if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
             entries = {}
         try:
-            data = marshal.dumps({"version": VERSION, "entries": entries})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".sddkit-cache.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            replace_file(self.path, marshal.dumps({"version": VERSION, "entries": entries}))
             self.dirty = False
+            self._appended = []
+            self.log_path.unlink(missing_ok=True)  # folded in (a record appended since is lost:
+            # a cache entry, computed again when needed)
         except (OSError, ValueError):
             pass
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a
+    reader sees the old bytes or the new, never a part. Raises OSError (callers of a cache
+    ignore it)."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".sddkit-cache.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _read_log(path: Path) -> list[tuple[Any, Any]]:
+    """The (key, value) records of a cache log, up to the first damaged one."""
+    import struct
+    import zlib
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    out: list[tuple[Any, Any]] = []
+    at = 0
+    while at + 8 <= len(data):
+        size, crc = struct.unpack_from("<II", data, at)
+        payload = data[at + 8:at + 8 + size]
+        if len(payload) != size or zlib.crc32(payload) != crc:
+            break
+        try:
+            record = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            break
+        if not (isinstance(record, tuple) and len(record) == 2):
+            break
+        out.append(record)
+        at += 8 + size
+    return out
+
+
+def _append_log(path: Path, records: list[tuple[Any, Any]]) -> None:
+    """Append ``records`` to a cache log in one ``write`` (O_APPEND); errors ignored."""
+    import struct
+    import zlib
+
+    chunks = []
+    for record in records:
+        try:
+            payload = marshal.dumps(record)
+        except ValueError:
+            return
+        chunks.append(struct.pack("<II", len(payload), zlib.crc32(payload)) + payload)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, b"".join(chunks))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 def enabled() -> bool:
@@ -219,64 +323,3 @@ def reset() -> None:
     snapshot = sys.modules.get("sddkit.io.content_keys")
     if snapshot is not None:
         snapshot.forget()
-
-
-# --- long task lists, kept whole (one file per project: the latest bytes only) -------------
-
-
-def _task_list_file(root: Path, project: str) -> Path:
-    return location(root, "tasks").parent / f"sddkit-tasks-v{VERSION}" / f"{project}.marshal"
-
-
-def load_task_list(root: Path, project: str, text: str, path: Path | None = None) -> Any:
-    """The parsed task list of ``text`` (a ``tasks.TaskList``) if it was stored for these
-    very bytes, else None. Restored by field names: a list of another shape is None."""
-    if not enabled():
-        return None
-    from dataclasses import fields
-
-    from sddkit.tasks import Task, TaskList, TaskProblem
-
-    try:
-        data = marshal.loads(_task_list_file(root, project).read_bytes())
-        if not isinstance(data, dict) or data.get("key") != blob_id(text.encode("utf-8")):
-            return None
-        names = [f.name for f in fields(Task)]
-        if data.get("task fields") != names:
-            return None
-        tasks = [Task(**dict(zip(names, values, strict=True))) for values in data["tasks"]]
-        problems = [TaskProblem(**p) for p in data["problems"]]
-        return TaskList(path, tasks, problems)
-    except (OSError, EOFError, ValueError, TypeError, KeyError):
-        return None
-
-
-def store_task_list(root: Path, project: str, text: str, tasks: Any) -> None:
-    """Keep ``tasks`` (what parsing ``text`` gives) for the next command; errors ignored."""
-    if not enabled():
-        return
-    import tempfile
-    from dataclasses import asdict, fields
-
-    from sddkit.tasks import Task
-
-    path = _task_list_file(root, project)
-    names = [f.name for f in fields(Task)]
-    try:
-        data = marshal.dumps({
-            "key": blob_id(text.encode("utf-8")),
-            "task fields": names,
-            "tasks": [tuple(getattr(t, n) for n in names) for t in tasks.tasks],
-            "problems": [asdict(p) for p in tasks.problems],
-        })
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".sddkit-tasks.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except (OSError, ValueError, TypeError):
-        pass

@@ -29,17 +29,31 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from sddkit.io import cache
+from sddkit.io import cache, shared_rows
 from sddkit.workspace import PHASES
 
 _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")
 #: Record of one project in the rows file: (keys, doc signatures, folder signature, row).
 #: A doc signature is None when git vouched for the key (tracked and clean), a stat
 #: signature when the key came from hashing the file, or False for a racy file.
-Record = tuple[tuple[Any, ...], tuple[Any, ...], Any, dict[str, Any]]
+Record = tuple[tuple[Any, ...], tuple[Any, ...], Any, tuple[Any, ...]]
 
 _snapshots: dict[tuple[Path, Path], Snapshot] = {}
 _INDEX = "\0index"  # the rows file's entry for git's index signature (never a project name)
+
+
+def index_signature(root: Path) -> Any:
+    """The stat signature of git's index for the work tree at ``root``; None outside git, or
+    when a ``GIT_*`` variable points git elsewhere (a hook's temporary index, say)."""
+    if any(os.environ.get(v) for v in _GIT_ENV):
+        return None
+    git_dir = cache.git_dir(root)
+    if git_dir is None:
+        return None
+    try:
+        return cache.signature(os.stat(git_dir / "index"))
+    except OSError:
+        return None
 
 
 class Uncacheable(Exception):
@@ -58,6 +72,7 @@ class Snapshot:
             self.assets_rel = ""
         self.rows = cache.for_root(root, "rows")
         self._git: tuple[set[str], bool] | None = None  # (dirty paths, index changed)
+        self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
         self._tracked: dict[str, str] | None = None
         self.keys: dict[str, tuple[Any, ...]] = {}
         self._sigs: dict[str, tuple[Any, ...]] = {}
@@ -65,15 +80,7 @@ class Snapshot:
 
     # --- what git says ---------------------------------------------------------------------
     def _index_signature(self) -> Any:
-        if any(os.environ.get(v) for v in _GIT_ENV):
-            return None  # a hook's temporary index, say: always ask git
-        git_dir = cache.git_dir(self.root)
-        if git_dir is None:
-            return None
-        try:
-            return cache.signature(os.stat(git_dir / "index"))
-        except OSError:
-            return None
+        return index_signature(self.root)
 
     def _git_state(self) -> tuple[set[str], bool]:
         """(documents that differ from git's index, whether the index changed since the
@@ -82,8 +89,11 @@ class Snapshot:
             from sddkit.io import git
 
             dirty: set[str] | None = None
-            if self.assets_rel and cache.git_dir(self.root) is not None:
+            if self._pending_git is not None:
+                dirty = self._pending_git()
+            elif self.assets_rel and cache.git_dir(self.root) is not None:
                 dirty = git.modified_files(self.root, self.assets_rel)
+            self._pending_git = None
             if dirty is None:
                 self._tracked = {}
                 self._git = (set(), True)
@@ -102,6 +112,81 @@ class Snapshot:
 
             self._tracked = git.index_blobs(self.root, self.assets_rel) or {}
         return self._tracked
+
+    def trusted_rows(self, names: list[str]) -> dict[str, tuple[Any, ...]]:
+        """The recorded rows of ``names`` that git vouches for without a look at their files:
+        the index is the one the records were made under, no document of the project is
+        among those git reports changed, every document's key came from the index, and
+        a missing document's folder is unchanged (one ``lstat``). The answer
+        :meth:`row` gives for these, at a fraction of its cost; others are left out."""
+        assert self.rows is not None
+        if self._git is None and self.assets_rel and cache.git_dir(self.root) is not None:
+            from sddkit.io import git
+
+            self._pending_git = git.modified_files_later(self.root, self.assets_rel)
+        entries = self.rows.entries  # read while git looks at the files
+        dirty, index_changed = self._git_state()
+        if index_changed:
+            return {}
+        touched = {path.rsplit("/", 2)[-2] for path in dirty if path.count("/") >= 2}
+        assets = str(self.assets)
+        out: dict[str, tuple[Any, ...]] = {}
+        for name in names:
+            rec = entries.get(name)
+            if name in touched or not isinstance(rec, tuple) or len(rec) != 4:
+                continue
+            keys, sigs, folder, row = rec
+            if len(keys) != len(PHASES) or any(s is not None for s in sigs):
+                continue
+            if None in keys:
+                if folder is None:
+                    continue
+                try:
+                    if cache.signature(os.lstat(f"{assets}/{name}")) != folder:
+                        continue
+                except OSError:
+                    continue
+                self._folders[name] = folder
+            self.keys[name] = keys
+            self._sigs[name] = sigs
+            out[name] = row
+        return out
+
+    def recorded_files(self, entries: list[str]) -> tuple[set[str], list[tuple[str, Any]]] | None:
+        """(the documents git reported changed, (path, stat signature) of every file this
+        run's keys rest on that git did not vouch for) for the folder ``entries`` of
+        ``assets``: a project read through the keys gives its hashed documents and, with a
+        document missing, its folder; any other entry gives its own signature. None when
+        that cannot be said exactly: a racy file, a symbolic link, git not asked."""
+        if self._git is None:
+            return None
+        dirty, _changed = self._git
+        files: list[tuple[str, Any]] = []
+        assets = str(self.assets)
+        for name in entries:
+            keys, sigs = self.keys.get(name), self._sigs.get(name)
+            if keys is None or sigs is None:
+                try:
+                    st = os.lstat(f"{assets}/{name}")
+                except OSError:
+                    return None
+                sig = cache.signature(st)
+                if stat.S_ISLNK(st.st_mode) or cache.racy(sig):
+                    return None
+                files.append((f"{assets}/{name}", sig))
+                continue
+            if None in keys:
+                folder = self._folders.get(name)
+                if folder is None or cache.racy(folder):
+                    return None
+                files.append((f"{assets}/{name}", folder))
+            for phase, key, sig in zip(PHASES, keys, sigs):
+                if sig is False or (sig is None and key is not None
+                                    and f"{self.assets_rel}/{name}/{phase}.md" in dirty):
+                    return None
+                if sig is not None:
+                    files.append((f"{assets}/{name}/{phase}.md", sig))
+        return dirty, files
 
     # --- keys --------------------------------------------------------------------------------
     def _folder_sig(self, name: str) -> Any:
@@ -177,8 +262,8 @@ class Snapshot:
         return cache.blob_id(data), (False if cache.racy(sig) else sig)
 
     # --- rows --------------------------------------------------------------------------------
-    def row(self, name: str) -> dict[str, Any] | None:
-        """The cached row of ``name`` (a dict by field name) if its documents are unchanged."""
+    def row(self, name: str) -> tuple[Any, ...] | None:
+        """The cached row of ``name`` (its record: values in field order) if its documents are unchanged."""
         keys = self.project_keys(name)
         rec = self.record(name)
         if rec is not None and rec[0] == keys:
@@ -186,18 +271,18 @@ class Snapshot:
                 # same bytes, new signatures (or the folder's, not known then): remember them
                 self._remember(name, rec[3])
             return rec[3]
-        found = _shared_get(self.root, name, keys)
+        found = shared_rows.get(name, keys)
         if found is not None:
             self._remember(name, found)
         return found
 
-    def put_row(self, name: str, row: dict[str, Any]) -> None:
+    def put_row(self, name: str, row: tuple[Any, ...]) -> None:
         """Record ``row`` for the documents :meth:`row` just keyed."""
         if name in self.keys:
             self._remember(name, row)
-            _shared_put(self.root, name, self.keys[name], row)
+            shared_rows.put(name, self.keys[name], row)
 
-    def put_staged_row(self, name: str, texts: dict[str, str | None], row: dict[str, Any]
+    def put_staged_row(self, name: str, texts: dict[str, str | None], row: tuple[Any, ...]
                        ) -> None:
         """Record the row a write computed from ``texts`` (phase -> staged text, None for a
         deleted document) under their content keys, so the next command finds it without
@@ -216,9 +301,44 @@ class Snapshot:
         self._sigs[name] = tuple(sigs)
         self._folders[name] = None
         self._remember(name, row)
-        _shared_put(self.root, name, self.keys[name], row)
+        shared_rows.put(name, self.keys[name], row)
 
-    def _remember(self, name: str, row: dict[str, Any]) -> None:
+    def put_written_row(self, name: str, texts: dict[str, str | None], row: tuple[Any, ...]
+                        ) -> None:
+        """Record the row a write computed from ``texts`` (phase -> staged text, None for a
+        deleted document), keying the project's other documents by hashing them: no git
+        call, and the rows file is appended to, not loaded (a write costs what it changed).
+        A document that is not a regular file leaves the row unrecorded."""
+        assert self.rows is not None
+        keys: list[Any] = []
+        sigs: list[Any] = []
+        for phase in PHASES:
+            if phase in texts:
+                text = texts[phase]
+                keys.append(None if text is None else cache.blob_id(text.encode("utf-8")))
+                sigs.append(False)  # its file is about to change: hash it next time
+                continue
+            file = self.assets / name / f"{phase}.md"
+            try:
+                st = os.lstat(file)
+                if not stat.S_ISREG(st.st_mode):
+                    return
+                data = file.read_bytes()
+            except (FileNotFoundError, NotADirectoryError):
+                keys.append(None)
+                sigs.append(None)
+                continue
+            except OSError:
+                return
+            sig = cache.signature(st)
+            keys.append(cache.blob_id(data))
+            sigs.append(False if cache.racy(sig) else sig)
+        self.keys[name] = tuple(keys)
+        self._sigs[name] = tuple(sigs)
+        self.rows.append(name, (self.keys[name], self._sigs[name], None, row))
+        shared_rows.put(name, self.keys[name], row)
+
+    def _remember(self, name: str, row: tuple[Any, ...]) -> None:
         assert self.rows is not None
         folder = self._folders.get(name) if None in self.keys[name] else None
         if folder is not None and cache.racy(folder):
@@ -245,75 +365,14 @@ def for_workspace(root: Path, assets: Path) -> Snapshot | None:
 def forget() -> None:
     """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`)."""
     _snapshots.clear()
-    _shared.clear()
+    shared_rows.forget()
+
+
+def flush_shared() -> None:
+    """Write the rows computed in this run to the rows every clone shares."""
+    shared_rows.flush()
 
 
 def forget_tree() -> None:
     """Drop what the snapshots learnt about the files (rows computed stay pending)."""
     _snapshots.clear()
-
-
-# --- rows shared by every clone on this machine (sqlite3, one row written at a time) -------
-
-_shared: dict[str, Any] = {}
-
-
-def _shared_db() -> Any:
-    if "db" not in _shared:
-        _shared["db"] = None
-        try:
-            import sqlite3
-
-            path = cache.location(Path("."), "shared-rows").with_suffix(".sqlite")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.exists() and path.stat().st_size > cache.SHARED_LIMIT * 2048:
-                path.unlink()  # grown too big: start again
-            db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, row BLOB)")
-            _shared["db"] = db
-        except Exception:  # any problem: no shared rows this run
-            _shared["db"] = None
-    return _shared["db"]
-
-
-def _shared_key(name: str, keys: tuple[Any, ...]) -> str:
-    return "\0".join([name, *(k or "" for k in keys)])
-
-
-def _shared_get(root: Path, name: str, keys: tuple[Any, ...]) -> dict[str, Any] | None:
-    db = _shared_db()
-    if db is None:
-        return None
-    import marshal
-
-    try:
-        found = db.execute("SELECT row FROM rows WHERE key = ?",
-                           (_shared_key(name, keys),)).fetchone()
-        value = marshal.loads(found[0]) if found is not None else None
-    except Exception:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _shared_put(root: Path, name: str, keys: tuple[Any, ...], row: dict[str, Any]) -> None:
-    _shared.setdefault("pending", {})[_shared_key(name, keys)] = row
-
-
-def flush_shared() -> None:
-    """Write the rows computed in this run to the shared store, in one transaction."""
-    pending = _shared.pop("pending", None)
-    if not pending:
-        return
-    db = _shared_db()
-    if db is None:
-        return
-    import marshal
-
-    try:
-        with db:
-            db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)",
-                           [(k, marshal.dumps(v)) for k, v in pending.items()])
-    except Exception:
-        pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sddkit.errors import SddkitError
@@ -205,11 +206,30 @@ def modified_files(root: Path, under: str) -> set[str] | None:
     git cannot answer (git missing, not a work tree), or could not look at a file: it says
     so on stderr and leaves the file out, as if it were clean (a folder without read
     permission), so the caller must look at the files itself."""
-    out = _run_git(root, "diff-files", "--relative", "--name-only", "-z", "--", under,
-                   silent=True)
-    if out is None:
-        return None
-    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+    return modified_files_later(root, under)()
+
+
+def modified_files_later(root: Path, under: str) -> Callable[[], set[str] | None]:
+    """:func:`modified_files`, started now: git looks at the files while the caller does
+    other work (on two cores, the two overlap); the returned function waits for git and
+    gives its answer (call it once)."""
+    import subprocess
+
+    try:
+        proc = subprocess.Popen(
+            ["git", "-c", "core.quotepath=off", "diff-files", "--relative", "--name-only",
+             "-z", "--", under], cwd=root, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError:
+        return lambda: None
+
+    def answer() -> set[str] | None:
+        out, err = proc.communicate()
+        if proc.returncode != 0 or err.strip():
+            return None
+        return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+    return answer
 
 
 def index_blobs(root: Path, under: str) -> dict[str, str] | None:

@@ -205,9 +205,11 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
     # only once the last task is done: sddkit.checks is the whole `sdd check` runner
     from sddkit.checks.references import Resolver
     from sddkit.checks.references import check as references
+    from sddkit.checks.references import spec_refs
 
+    found = references(spec_refs(ws, loaded), Resolver(ws))
     return mark, [f"sdd: every task of {project} is done, but {f.path}:{f.line}: {f.rule} "
-                  f"{f.message} ({f.hint})" for f in references(ws, loaded, Resolver(ws))]
+                  f"{f.message} ({f.hint})" for f in found]
 
 
 def undo(ws: Workspace, task: str, project: str | None = None,

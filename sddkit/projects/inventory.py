@@ -27,6 +27,8 @@ BRIEFING_LIMITS = {"implementing": 6, "awaiting-approval": 4, "drafting": 3}
 #: How many completed projects the inventory lists (the most recently updated); the others
 #: are counted in one line, so the block stays small however many projects were finished.
 COMPLETED_SHOWN = 5
+#: The line counting the completed projects not listed.
+HIDDEN_LINE = "| _{n} more completed {noun}: `sdd status` lists every project_ |  |  |  |  |  |  |"
 
 
 def _cell(text: str, limit: int = 80) -> str:
@@ -80,9 +82,7 @@ def render(projects: list[ProjectRow], archived: int = 0, broken: list[Broken] |
     lines += [_line(r) for r in completed[:COMPLETED_SHOWN]]
     hidden = len(completed) - COMPLETED_SHOWN
     if hidden > 0:
-        noun = "project" if hidden == 1 else "projects"
-        lines.append(f"| _{hidden} more completed {noun}: `sdd status` lists every project_ "
-                     "|  |  |  |  |  |  |")
+        lines.append(HIDDEN_LINE.format(n=hidden, noun="project" if hidden == 1 else "projects"))
     if not projects and not broken:
         lines.append("| _no projects yet: `sdd new NAME`_ |  |  |  |  |  |  |")
     if archived:
@@ -103,8 +103,13 @@ def without_rows(text: str, projects: list[str], contexts: tuple[str, ...] | lis
                    if not line.startswith(prefixes))
 
 
-def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
-    """Regenerate the inventory block inside ``tx`` (sees the transaction's own writes)."""
+def refresh_inventory(ws: Workspace, tx: Transaction, *, whole: bool = False) -> None:
+    """Bring the inventory block up to date inside ``tx`` (sees the transaction's own writes).
+
+    When ``tx`` changes the documents of a few projects and the block is in
+    :func:`render`'s layout, only their lines change (:mod:`~.inventory_patch`: the write
+    costs what it changed, not the number of projects); otherwise, or with ``whole``, every
+    project is listed and the block regenerated."""
     text = tx.read(ws.sdd_context)
     if text is None:
         raise SddkitError("missing; run `sdd init` to recreate it", ws.sdd_context)
@@ -112,10 +117,30 @@ def refresh_inventory(ws: Workspace, tx: Transaction) -> None:
     from sddkit.repository.contexts import load_context_file
 
     load_context_file(ws.sdd_context, "sdd", text)  # the inventory's home must itself be sound
-    text = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in the block
-    found, broken = listing(ws, tx)
-    table = render(found, archived_count(ws, tx), broken, ws)
-    tx.write(ws.sdd_context, markers.replace_block(text, BLOCK, table, ws.sdd_context))
+    healed = markers.heal_block_conflicts(text, BLOCK)  # a merge left conflict markers in it
+    table = None if whole or healed != text else _patched(ws, tx, text)
+    if table is None:
+        found, broken = listing(ws, tx)
+        table = render(found, archived_count(ws, tx), broken, ws)
+    tx.write(ws.sdd_context, markers.replace_block(healed, BLOCK, table, ws.sdd_context))
+
+
+def _patched(ws: Workspace, tx: Transaction, text: str) -> str | None:
+    """The block with only the changed projects' lines redone, or None (list them all)."""
+    from sddkit.projects import inventory_patch
+    from sddkit.projects.rows import written_rows
+
+    changed = written_rows(ws, tx)
+    if not changed:
+        return None
+    content = markers.block_content(text, BLOCK, ws.sdd_context)
+    block = None if content is None else inventory_patch.parse(content, HEADER, COMPLETED_SHOWN)
+    if block is None:
+        return None
+    for row, existed in changed:
+        if not inventory_patch.patch(block, row.name, existed, row, _line(row), COMPLETED_SHOWN):
+            return None
+    return inventory_patch.render(block, HIDDEN_LINE) or None
 
 
 def summary(ws: Workspace, full: bool) -> dict[str, Any]:

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from sddkit import json_shapes as shape
 
 SCHEMA: Final = "sddkit.next/1"
+#: Projects whose task lists held claims when a step was worked out in this process (the
+#: answer then depends on the clock: :mod:`sddkit.io.next_memo` does not keep it).
+CLAIMS_READ: list[str] = []
 
 
 @dataclass
@@ -84,6 +87,7 @@ def _handout(ws: Workspace, row: ProjectRow, me: str | None) -> Any:
         return None  # the row says what is wrong with the file
     if not has_claims(text):
         return None
+    CLAIMS_READ.append(row.name)  # an answer that depends on the clock: not kept
     from sddkit.projects.project import load_project
 
     tasks = load_project(ws, row.name).tasks

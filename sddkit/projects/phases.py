@@ -110,7 +110,10 @@ class PhaseDoc:
 
     @property
     def path(self) -> Path:
-        return Path(self.file)
+        found = self.__dict__.get("_path")
+        if found is None or found[0] != self.file:
+            found = self.__dict__["_path"] = (self.file, Path(self.file))
+        return found[1]
 
     @property
     def text(self) -> str:

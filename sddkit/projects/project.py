@@ -38,9 +38,8 @@ def remember_tasks(project: Project, text: str, tasks: TaskList) -> None:
     """``tasks`` is what parsing ``text`` gives, known without parsing it (a ``done`` ticked
     one box of a parsed list): loading that very string, or the same text read back from
     disk, again in this process (the inventory row of the project just changed, the
-    report) uses it. (Nothing reads :func:`sddkit.io.cache.store_task_list`'s file since
-    the task package moved, so it is not written: a fifth of the first ``done`` in a
-    50,000-task list went there.)"""
+    report) uses it. (Nothing keeps a long list across processes: storing it cost a fifth
+    of the first ``done`` in a 50,000-task list and loading it back a third of a parse.)"""
     _derived.clear()  # one at a time: the memory of a big list is not kept twice
     _derived[id(text)] = (text, tasks)
     doc = project.docs.get("tasks")

@@ -1,0 +1,182 @@
+"""`sdd next` keeps its last answer with what it rests on (issue 15), and never gives a
+stale one: every change behind its back (a hand edit with the same size and mtime, a
+checkout, a stash pop, a new project, a document appearing, a context edited) is seen.
+
+The fast path is called in this process (``sddkit.cli.entry.main``, as the console script
+does), each call a fresh run; each answer is compared with ``SDDKIT_NO_CACHE=1``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import Invoke, git, walk_to
+from test_cache import ASSETS, TASKS, edit_in_place
+from test_cache import age_tree as age_files
+
+from sddkit import operations
+from sddkit.cli import entry
+from sddkit.io import cache, next_memo
+
+
+def age_tree(root: Path) -> None:
+    """Every file and folder under ``AGENTS.ctx/``, and the folder itself, a minute old."""
+    age_files(root)
+    stat = (root / "AGENTS.ctx" / "sdd").stat()
+    os.utime(root / "AGENTS.ctx", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def run_next(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    cache.reset()
+    with pytest.raises(SystemExit) as stop:
+        entry.main(["--root", str(root), "next", *args])
+    out = capsys.readouterr()
+    assert stop.value.code == 0, out.err
+    return out.out
+
+
+def truth(root: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch,
+          *args: str) -> str:
+    with mp.context() as patch:
+        patch.setenv("SDDKIT_NO_CACHE", "1")
+        return run_next(root, capsys, *args)
+
+
+def kept(root: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch,
+         *args: str) -> str:
+    """The answer given from the memo: computing it is made impossible."""
+    with mp.context() as patch:
+        patch.setattr(operations, "next_step", lambda *a, **k: pytest.fail("computed"))
+        return run_next(root, capsys, *args)
+
+
+def fresh(root: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch) -> str:
+    """Fill the memo (text and JSON), check a second run is answered from it, and that
+    both equal the uncached answers."""
+    answer = run_next(root, capsys)
+    assert answer == truth(root, capsys, mp)
+    assert kept(root, capsys, mp) == answer
+    assert kept(root, capsys, mp, "--json") == truth(root, capsys, mp, "--json")
+    return answer
+
+
+def seen(root: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch,
+         before: str) -> str:
+    """After a change behind the memo's back: the answer is the uncached one, and differs."""
+    after = run_next(root, capsys)
+    assert after == truth(root, capsys, mp)
+    assert after != before
+    return after
+
+
+@pytest.fixture
+def repo(initialised: Path, sdd: Invoke) -> Path:
+    walk_to(initialised, sdd, "demo", tasks=TASKS)
+    walk_to(initialised, sdd, "other", upto="spec")
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "projects")
+    age_tree(initialised)
+    return initialised
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["tracked", "untracked"])
+def test_a_hand_edit_with_the_same_size_and_mtime_is_seen(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        committed: bool) -> None:
+    if not committed:
+        git(repo, "rm", "-r", "-q", "--cached", ASSETS)
+        git(repo, "commit", "-q", "-m", "untrack the projects")
+        age_tree(repo)
+    before = fresh(repo, capsys, monkeypatch)
+    assert "T001" in before
+    edit_in_place(repo / ASSETS / "demo" / "tasks.md", "- [ ] T001", "- [x] T001")
+    assert "T002" in seen(repo, capsys, monkeypatch, before)
+
+
+def test_checkout_and_stash_pop_are_seen(repo: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    tasks.write_text(tasks.read_text().replace("- [ ] T001", "- [x] T001"))
+    git(repo, "commit", "-q", "-am", "T001 done")
+    age_tree(repo)
+    before = fresh(repo, capsys, monkeypatch)
+    git(repo, "checkout", "-q", "HEAD~1", "--", ASSETS)
+    age_tree(repo)
+    after = seen(repo, capsys, monkeypatch, before)
+    git(repo, "stash", "-q")
+    age_tree(repo)
+    assert seen(repo, capsys, monkeypatch, after) == before
+    git(repo, "stash", "pop", "-q")
+    age_tree(repo)
+    assert seen(repo, capsys, monkeypatch, before) == after
+
+
+def test_a_new_project_a_new_document_and_a_context_are_seen(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    before = fresh(repo, capsys, monkeypatch)
+    folder = repo / ASSETS / "third"  # a project made by hand, not by sdd
+    folder.mkdir()
+    (folder / "constitution.md").write_text((repo / ASSETS / "other" / "constitution.md")
+                                            .read_text().replace("other", "third"))
+    age_tree(repo)
+    before = seen(repo, capsys, monkeypatch, before)
+    fresh(repo, capsys, monkeypatch)
+    constitution = repo / ASSETS / "demo" / "constitution.md"
+    text = constitution.read_text()
+    constitution.write_text(text.replace("---\n", "---\ncontexts: [payments]\n", 1))
+    git(repo, "commit", "-q", "-am", "demo reads the payments context")
+    age_tree(repo)
+    before = fresh(repo, capsys, monkeypatch)
+    assert sdd(repo, "ctx", "new", "payments").exit_code == 0  # now it exists
+    age_tree(repo)
+    before = seen(repo, capsys, monkeypatch, before)
+    fresh(repo, capsys, monkeypatch)
+    (repo / ASSETS / "other" / "plan.md").write_text("---\nphase: plan\n---\n# Plan\n")
+    age_tree(repo)
+    seen(repo, capsys, monkeypatch, before)
+
+
+def test_no_answer_is_kept_from_a_file_changed_within_two_seconds(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    edit_in_place(repo / ASSETS / "demo" / "tasks.md", "First", "Fir5t")
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    tasks.write_text(tasks.read_text())  # now: its mtime cannot be trusted yet
+    memo = cache.git_dir(repo) / f"sddkit-next-v{cache.VERSION}"  # type: ignore[operator]
+    memo.unlink(missing_ok=True)
+    run_next(repo, capsys)
+    assert not memo.exists()
+    age_tree(repo)
+    fresh(repo, capsys, monkeypatch)
+    assert memo.exists()
+
+
+def test_claims_and_broken_projects_are_never_kept(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    memo = cache.git_dir(repo) / f"sddkit-next-v{cache.VERSION}"  # type: ignore[operator]
+    assert sdd(repo, "start", "T001", "--project", "demo", "--as", "ada").exit_code == 0
+    age_tree(repo)
+    run_next(repo, capsys)  # the answer depends on when ada's claim expires
+    assert not memo.exists()
+    assert sdd(repo, "release", "T001", "--project", "demo", "--as", "ada").exit_code == 0
+    age_tree(repo)
+    fresh(repo, capsys, monkeypatch)
+    memo.unlink()
+    (repo / ASSETS / "other" / "spec.md").write_text("---\nphase: [unclosed\n---\n")
+    age_tree(repo)
+    cache.reset()
+    with pytest.raises(SystemExit):
+        entry.main(["--root", str(repo), "next"])
+    assert "other" in capsys.readouterr().err  # warned on every run, so never kept
+    assert not memo.exists()
+
+
+def test_sddkits_own_code_is_part_of_the_question(monkeypatch: pytest.MonkeyPatch) -> None:
+    stamp = next_memo._code_stamp()
+    assert stamp[0] > 100 and stamp[2] > 0  # every module counted
+    monkeypatch.setattr(next_memo, "_CODE", [(stamp[0], stamp[1] + 1, stamp[2])])
+    assert next_memo._question(Path("/r"), ("next",)) != (str(Path("/r")), stamp, "next")

@@ -1,0 +1,26 @@
+#!/bin/bash
+# The issue 15 table by hand: every case once or three times, in clones of a workload.
+#   bench/measure_10k.sh LABEL SDD WORKLOAD [OUT]
+# LABEL names the run (before/after), SDD is the sdd executable to time, WORKLOAD a
+# repository made by `bench/generate.py 10000 DIR` (it is cloned, never written). Appends
+# "LABEL CASE CPU_S WALL_S PEAK_KB" lines to OUT (default ./measure-results.txt); cpu is
+# user + system of the command and its children (git included), from /usr/bin/time.
+# The case names and the projects they touch are those of the generated workload.
+
+label=$1; S=$2; SRC=$3; OUT=${4:-$PWD/measure-results.txt}
+W=$(mktemp -d)/w-$label; mkdir -p $W
+t() { local case=$1; shift; /usr/bin/time -f "%U %S %e %M" -o $W/t.txt "$@" >/dev/null 2>&1; read u s e m < $W/t.txt; echo "$label $case $(python3 -c "print(round($u+$s,3))") $e $m" >> $OUT; }
+export XDG_CACHE_HOME=$W/xdg
+git clone -q $SRC $W/repo; cd $W/repo
+t next-cold-emptycache $S next
+t next-second $S next
+for i in 1 2 3; do t next-warm $S next; done
+for i in 1 2 3; do t check-warm $S check; done
+for i in 1 2 3; do git checkout -q -- .; t done $S done --project accounts-csv-import-00235 T011 --no-verify; done
+for i in 1 2 3; do git checkout -q -- .; git clean -qfd AGENTS.ctx; t approve $S approve analytics-audit-log-00172 --by "Bench Person"; done
+for i in 1 2 3; do git checkout -q -- .; git clean -qfd AGENTS.ctx; t new $S new bench-new-project; done
+git checkout -q -- .; git clean -qfd AGENTS.ctx
+git clone -q $SRC $W/repo2; cd $W/repo2
+t next-cold-usercache $S next
+t check-cold $S check
+echo "$label finished" >> $OUT

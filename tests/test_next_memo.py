@@ -180,3 +180,23 @@ def test_sddkits_own_code_is_part_of_the_question(monkeypatch: pytest.MonkeyPatc
     assert stamp[0] > 100 and stamp[2] > 0  # every module counted
     monkeypatch.setattr(next_memo, "_CODE", [(stamp[0], stamp[1] + 1, stamp[2])])
     assert next_memo._question(Path("/r"), ("next",)) != (str(Path("/r")), stamp, "next")
+
+
+def test_git_looks_once_whether_the_answer_is_kept_or_not(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    from sddkit.io import git as git_module
+
+    before = fresh(repo, capsys, monkeypatch)
+    calls: list[str] = []
+    real = git_module.modified_files_later
+    monkeypatch.setattr(git_module, "modified_files_later",
+                        lambda *a: calls.append("diff-files") or real(*a))  # type: ignore[func-returns-value]
+    assert run_next(repo, capsys) == before  # kept
+    assert calls == ["diff-files"]
+    edit_in_place(repo / ASSETS / "demo" / "tasks.md", "- [ ] T001", "- [x] T001")
+    calls.clear()
+    after = run_next(repo, capsys)  # not kept: the listing takes what git said
+    assert calls == ["diff-files"]
+    monkeypatch.undo()
+    assert after == truth(repo, capsys, monkeypatch) != before

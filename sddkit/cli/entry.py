@@ -50,6 +50,10 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
     from sddkit.workspace import Workspace
 
     ws = Workspace.find(override=Path(root) if root is not None else None)
+    if project is None:
+        from sddkit.io import next_memo
+
+        next_memo.start(ws.root, ws.assets)  # git looks at the files during the imports
     answer = _answer(ws, as_json, project)
     if as_json:
         import json

@@ -185,6 +185,8 @@ class Cache:
             self.dirty = True
 
     def save(self) -> None:
+        if self._entries is not None and len(self._appended) > LOG_LIMIT:
+            self.dirty = True  # many new entries (a first run): one file, not a long log
         if not self.dirty or self._entries is None:
             if self._appended:
                 _append_log(self.log_path, self._appended)

@@ -39,7 +39,17 @@ _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT
 Record = tuple[tuple[Any, ...], tuple[Any, ...], Any, tuple[Any, ...]]
 
 _snapshots: dict[tuple[Path, Path], Snapshot] = {}
+#: ``git diff-files`` already asked in this command (see :func:`prefetch_git`), by (root,
+#: assets relative to it): the first snapshot of that tree takes it instead of asking again.
+_prefetched: dict[tuple[Path, str], Any] = {}
 _INDEX = "\0index"  # the rows file's entry for git's index signature (never a project name)
+
+
+def prefetch_git(root: Path, rel: str, answer: Any) -> None:
+    """Hand the listing that follows in this command what ``git diff-files`` under ``rel``
+    says (``answer()`` gives it; see :func:`sddkit.io.git.modified_files_later`): asked
+    once, a moment earlier in the same command. Dropped at the end of the command."""
+    _prefetched[(root.absolute(), rel)] = answer
 
 
 def index_signature(root: Path) -> Any:
@@ -89,6 +99,8 @@ class Snapshot:
             from sddkit.io import git
 
             dirty: set[str] | None = None
+            if self._pending_git is None:
+                self._pending_git = _prefetched.pop((self.root, self.assets_rel), None)
             if self._pending_git is not None:
                 dirty = self._pending_git()
             elif self.assets_rel and cache.git_dir(self.root) is not None:
@@ -102,7 +114,7 @@ class Snapshot:
                 index = self._index_signature()
                 changed = index is None or self.rows.get(_INDEX) != index
                 if changed:
-                    self.rows.put(_INDEX, index)
+                    self.rows.append(_INDEX, index)
                 self._git = (dirty, changed)
         return self._git
 
@@ -120,7 +132,10 @@ class Snapshot:
         a missing document's folder is unchanged (one ``lstat``). The answer
         :meth:`row` gives for these, at a fraction of its cost; others are left out."""
         assert self.rows is not None
-        if self._git is None and self.assets_rel and cache.git_dir(self.root) is not None:
+        if self._git is None and self._pending_git is None:
+            self._pending_git = _prefetched.pop((self.root, self.assets_rel), None)
+        if self._git is None and self._pending_git is None and self.assets_rel \
+                and cache.git_dir(self.root) is not None:
             from sddkit.io import git
 
             self._pending_git = git.modified_files_later(self.root, self.assets_rel)
@@ -343,7 +358,7 @@ class Snapshot:
         folder = self._folders.get(name) if None in self.keys[name] else None
         if folder is not None and cache.racy(folder):
             folder = None
-        self.rows.put(name, (self.keys[name], self._sigs[name], folder, row))
+        self.rows.append(name, (self.keys[name], self._sigs[name], folder, row))
 
     def key_of(self, name: str, phase: str) -> Any:
         """The content key of one document, when this snapshot computed it (else None)."""
@@ -365,6 +380,7 @@ def for_workspace(root: Path, assets: Path) -> Snapshot | None:
 def forget() -> None:
     """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`)."""
     _snapshots.clear()
+    _prefetched.clear()
     shared_rows.forget()
 
 

@@ -95,27 +95,52 @@ def _question(root: Path, question: tuple[Any, ...]) -> tuple[Any, ...]:
     return (str(root), _code_stamp(), *question)
 
 
+_started: dict[tuple[Path, str], Any] = {}
+
+
+def _rel(root: Path, assets: Path) -> str | None:
+    try:
+        return assets.relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def start(root: Path, assets: Path) -> None:
+    """Start git's look at the files now, when an answer is kept: the command's imports
+    then overlap with git's work (two cores), and :func:`lookup` waits for it."""
+    path = _path(root) if cache.enabled() else None
+    rel = _rel(root, assets)
+    if path is None or rel is None or not path.is_file():
+        return
+    from sddkit.io import git
+
+    _started[(root, rel)] = git.modified_files_later(root, rel)
+
+
 def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...]) -> Any:
     """The answer kept for ``question`` (a tuple of the command's inputs) when nothing it
-    rests on changed since, else None."""
-    if not cache.enabled():
+    rests on changed since, else None. On a miss, what git said is handed to the listing
+    that follows (:func:`sddkit.io.content_keys.prefetch_git`): git looks once."""
+    rel = _rel(root, assets)
+    started = _started.pop((root, rel), None) if rel is not None else None
+    if not cache.enabled() or rel is None:
         return None
+    from sddkit.io import content_keys
+
     path = _path(root)
-    if path is None:
-        return None
-    try:
-        memo = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    memo: Any = None
+    if path is not None:
+        try:
+            memo = marshal.loads(path.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            memo = None
     if not isinstance(memo, dict) or memo.get("question") != _question(root, question):
-        return None
-    try:
-        rel = assets.relative_to(root).as_posix()
-    except ValueError:
+        if started is not None:
+            content_keys.prefetch_git(root, rel, started)
         return None
     from sddkit.io import git
 
-    dirty = git.modified_files_later(root, rel)  # git looks while the rest is compared
+    dirty = started or git.modified_files_later(root, rel)  # git looks meanwhile
     try:
         same = (memo["index"] == _index(root) and memo["folders"] == _folders(assets)
                 and memo["contexts"] == _contexts(ctx) and _unchanged(memo["files"]))
@@ -123,6 +148,8 @@ def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...]) -> An
         same = False
     found = dirty()
     if not same or found is None or sorted(found) != memo.get("dirty"):
+        if found is not None:
+            content_keys.prefetch_git(root, rel, lambda: found)
         return None
     return memo.get("answer")
 

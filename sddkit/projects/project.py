@@ -205,6 +205,10 @@ class _Loader:
         self.ws = ws
         self.tx = tx
         self.snapshot = snapshot
+        #: Whether documents are looked up in the parse cache (by content key). A caller
+        #: that loads only a few projects turns it off: loading the whole file costs more
+        #: than parsing their documents (17 MB, 0.15 s, at 10,000 projects).
+        self.parse_cache = True
         self.assets = str(ws.assets)
         if os.path.islink(self.assets):
             inside_root(ws.root, ws.assets)
@@ -223,7 +227,8 @@ class _Loader:
                 st = os.stat(file)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        cache = _cache.for_root(self.ws.root, "parse") if key is not None else None
+        cache = _cache.for_root(self.ws.root, "parse") \
+            if key is not None and self.parse_cache else None
         entry = f"{name}/{phase}/{key}"
         if cache is not None:
             hit = cache.get(entry)

@@ -111,3 +111,23 @@ def test_a_stale_block_stays_stale_elsewhere_and_check_says_so(
     assert sdd(initialised, "inventory").exit_code == 0
     assert "| beta | tasks | implementing | 1/2 tasks |" in \
         (initialised / "AGENTS.ctx/sdd/CONTEXT.md").read_text()
+
+
+def test_a_counted_project_in_a_linked_folder_leaves_the_count(
+        initialised: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A completed project counted (not shown) whose folder is a symbolic link to a folder
+    elsewhere in the repository: a write that reopens its work takes it out of the count."""
+    monkeypatch.setattr(inventory, "COMPLETED_SHOWN", 1)
+    tasks = "- [ ] T001 First step\n  - verify: ok\n- [ ] T002 Second step\n  - verify: ok\n"
+    for name in ("alpha", "beta"):
+        walk_to(initialised, sdd, name, tasks=tasks)
+    assets = initialised / "AGENTS.ctx/sdd/assets"
+    (initialised / "kept").mkdir()
+    (assets / "alpha").rename(initialised / "kept" / "alpha")
+    (assets / "alpha").symlink_to(Path("..") / ".." / ".." / "kept" / "alpha")
+    for step in [("done", "T001", "--project", "alpha"), ("done", "T002", "--project", "alpha"),
+                 ("done", "T001", "--project", "beta"), ("done", "T002", "--project", "beta"),
+                 ("undo", "T002", "--project", "alpha")]:
+        result = sdd(initialised, *step)
+        assert result.exit_code == 0, (step, result.output)
+        assert sdd(initialised, "inventory", "--check").exit_code == 0, step

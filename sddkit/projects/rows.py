@@ -252,6 +252,8 @@ def _row(ws: Workspace, name: str, loader: Any, snapshot: content_keys.Snapshot 
     return row
 
 
-def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...]]:
-    """State order, then names in natural order (``story-1-2`` before ``story-1-10``)."""
-    return (STATES.index(row.state), natural_key(row.name))
+def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...], str]:
+    """State order, then names in natural order (``story-1-2`` before ``story-1-10``), then
+    the names themselves (``p-001``, ``p-01``, ``p-1`` are equal by number): a total order,
+    so a line placed alone (:mod:`.inventory_patch`) lands where a full sort puts it."""
+    return (STATES.index(row.state), natural_key(row.name), row.name)

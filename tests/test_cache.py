@@ -287,3 +287,21 @@ def test_a_long_log_is_folded_into_the_file(tmp_path: Path,
     store.save()
     assert not store.log_path.exists()
     assert cache.Cache(tmp_path, "rows").entries == {f"p{n}": (n,) for n in range(5)}
+
+
+def test_other_code_computes_the_rows_again(repo: Path, sdd: Invoke, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row depends on the code that made it: after an upgrade, or in a worktree running
+    its own edited sddkit (the shared rows cross clones and worktrees), rows kept by other
+    code are not reused, in the repository or in a new clone of it."""
+    same_as_uncached(sdd, repo, monkeypatch)  # the rows and the shared rows are kept
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    from sddkit.io import code_stamp
+
+    monkeypatch.setattr(code_stamp, "code_stamp", lambda: "0123456789ab")  # another code
+    real = index.row_of
+    monkeypatch.setattr(index, "row_of", lambda project: real(project)._replace(title="New"))
+    for root in (repo, clone):
+        titles = {p["title"] for p in json.loads(sdd(root, "status", "--json").stdout)["projects"]}
+        assert titles == {"New"}, root

@@ -13,13 +13,15 @@ cache is only ever a shortcut):
 
 - ``rows``: one listing row per project, keyed by the four documents' content keys, and
   what the last run learnt about the working tree (see :mod:`sddkit.io.content_keys`). In the
-  git directory (a worktree's own), or the user cache folder outside git.
+  git directory (a worktree's own), or the user cache folder outside git; named after the
+  code that made the rows (:data:`STAMPED`: a row is what this code reads in the documents).
 - ``parse``: per-document entries keyed by content, in the git common directory (shared by
   every worktree of the repository).
 - ``check`` and ``records``: what ``sdd check``'s rules found, per document and per project
   (:mod:`sddkit.checks.memo`), keyed by content and named after the code that found it
   (:data:`STAMPED`), in the worktree's own git directory.
-- ``shared-rows``: rows keyed by the project name and its documents' content keys, in the
+- ``shared-rows``: rows keyed by the code's stamp, the project name and its documents'
+  content keys, in the
   user cache folder (``$XDG_CACHE_HOME/sddkit``), so the first run in a new clone of a
   repository this machine has seen finds them. Emptied when it grows past
   :data:`SHARED_LIMIT` entries.
@@ -84,7 +86,7 @@ def user_folder() -> Path:
 
 #: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
 #: and kept in the worktree's own git directory (each worktree may run other code).
-STAMPED = ("check", "records", "testfiles", "states", "approvals")
+STAMPED = ("check", "records", "testfiles", "states", "approvals", "rows")
 
 
 def location(root: Path, kind: str = "parse") -> Path:
@@ -196,6 +198,10 @@ class Cache:
         if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
             entries = {}
         try:
+            if self.kind in STAMPED and not self.path.exists():  # new code: drop the old's
+                from sddkit.io.code_stamp import remove_others
+
+                remove_others(self.path, self.kind)
             replace_file(self.path, marshal.dumps({"version": VERSION, "entries": entries}))
             self.dirty = False
             self._appended = []

@@ -305,3 +305,27 @@ def test_other_code_computes_the_rows_again(repo: Path, sdd: Invoke, tmp_path: P
     for root in (repo, clone):
         titles = {p["title"] for p in json.loads(sdd(root, "status", "--json").stdout)["projects"]}
         assert titles == {"New"}, root
+
+
+def test_other_code_parses_the_documents_again(repo: Path, sdd: Invoke, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse cache (shared by every worktree of the repository) holds what this code
+    read in each document: a worktree or an upgrade running other code reads them again."""
+    same_as_uncached(sdd, repo, monkeypatch)  # the parse entries are kept
+    tree = tmp_path / "tree"
+    git(repo, "worktree", "add", "-q", str(tree))
+    from sddkit.io import code_stamp
+    from sddkit.projects import project as project_mod
+
+    monkeypatch.setattr(code_stamp, "code_stamp", lambda: "0123456789ab")  # another code
+    real = project_mod.load_doc
+
+    def newer(path: Path, text: str, name: str, phase: str) -> object:
+        doc = real(path, text, name, phase)
+        doc.meta["title"] = "New"
+        return doc
+
+    monkeypatch.setattr(project_mod, "load_doc", newer)
+    for root in (tree, repo):
+        titles = {p["title"] for p in json.loads(sdd(root, "status", "--json").stdout)["projects"]}
+        assert titles == {"New"}, root

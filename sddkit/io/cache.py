@@ -16,7 +16,7 @@ cache is only ever a shortcut):
   git directory (a worktree's own), or the user cache folder outside git; named after the
   code that made the rows (:data:`STAMPED`: a row is what this code reads in the documents).
 - ``parse``: per-document entries keyed by content, in the git common directory (shared by
-  every worktree of the repository).
+  every worktree of the repository), named after the code that parsed them.
 - ``check`` and ``records``: what ``sdd check``'s rules found, per document and per project
   (:mod:`sddkit.checks.memo`), keyed by content and named after the code that found it
   (:data:`STAMPED`), in the worktree's own git directory.
@@ -87,6 +87,9 @@ def user_folder() -> Path:
 #: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
 #: and kept in the worktree's own git directory (each worktree may run other code).
 STAMPED = ("check", "records", "testfiles", "states", "approvals", "rows")
+#: Named after the code too, but in the git common directory (shared by the worktrees that
+#: run the same code): what a document parses to is what this code reads in it.
+SHARED_STAMPED = ("parse",)
 
 
 def location(root: Path, kind: str = "parse") -> Path:
@@ -94,10 +97,10 @@ def location(root: Path, kind: str = "parse") -> Path:
     if kind == "shared-rows":
         return user_folder() / f"shared-rows-v{VERSION}"
     own = kind == "rows"
-    if kind in STAMPED:
+    if kind in STAMPED or kind in SHARED_STAMPED:
         from sddkit.io.code_stamp import code_stamp
 
-        kind, own = f"{kind}-{code_stamp()}", True
+        kind, own = f"{kind}-{code_stamp()}", kind in STAMPED
     found = git_dirs(root)
     if found is not None:
         folder = found[0] if own else found[1]
@@ -198,7 +201,8 @@ class Cache:
         if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
             entries = {}
         try:
-            if self.kind in STAMPED and not self.path.exists():  # new code: drop the old's
+            if self.kind in STAMPED + SHARED_STAMPED and not self.path.exists():
+                # new code: drop what the old code kept (another worktree's code, too)
                 from sddkit.io.code_stamp import remove_others
 
                 remove_others(self.path, self.kind)

@@ -150,3 +150,20 @@ def test_names_equal_in_natural_order_keep_the_regenerated_order(
     assert inventory_patch.patch(block, "p-1", True, changed, inventory._line(changed), 5)
     assert inventory_patch.render(block, HIDDEN_LINE) == render(
         [make_row("p-01", "drafting", ""), changed])
+
+
+def test_a_project_started_in_a_folder_made_by_hand_is_not_taken_from_the_count(
+        initialised: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty folder (made by hand, or left by a killed ``sdd new``) is no project and has
+    no line; ``sdd new`` in it adds a project, it does not take one from the completed
+    count."""
+    monkeypatch.setattr(inventory, "COMPLETED_SHOWN", 1)
+    tasks = "- [x] T001 First step\n  - verify: ok\n"
+    for name in ("alpha", "beta"):
+        walk_to(initialised, sdd, name, tasks=tasks)
+    assert sdd(initialised, "inventory").exit_code == 0
+    assert "| _1 more completed project:" in (initialised / "AGENTS.ctx/sdd/CONTEXT.md").read_text()
+    (initialised / "AGENTS.ctx/sdd/assets/gamma").mkdir()
+    assert sdd(initialised, "inventory", "--check").exit_code == 0
+    assert sdd(initialised, "new", "gamma").exit_code == 0
+    assert sdd(initialised, "inventory", "--check").exit_code == 0

@@ -222,8 +222,10 @@ def written_rows(ws: Workspace, tx: Transaction) -> list[tuple[ProjectRow, bool]
             row = row_of(loader.project(name))
         except SddkitError:
             return None
-        existed = folder.is_dir()  # a linked folder too: it is listed (and may be counted)
-        real = existed and not folder.is_symlink()
+        # listed (or counted) before this write: a linked folder too; a folder holding
+        # nothing (made by hand, or left by a killed `sdd new`) is no project (:func:`listing`)
+        existed = folder.is_dir() and not fault_isolation.only_temporary(folder)
+        real = folder.is_dir() and not folder.is_symlink()
         if snapshot is not None and (real or not folder.exists()):
             snapshot.put_written_row(name, pending[name], to_record(row))
         out.append((row, existed))

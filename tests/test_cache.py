@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -329,3 +330,38 @@ def test_other_code_parses_the_documents_again(repo: Path, sdd: Invoke, tmp_path
     for root in (tree, repo):
         titles = {p["title"] for p in json.loads(sdd(root, "status", "--json").stdout)["projects"]}
         assert titles == {"New"}, root
+
+
+def committed(repo: Path, change: Callable[[str], str], message: str) -> None:
+    """Change demo's document through ``change`` and commit it (the file is clean again),
+    with git's stat data fresh (``git status`` refreshes the index, as people run it)."""
+    doc = repo / ASSETS / "demo" / "tasks.md"
+    if "contexts" in message:
+        doc = repo / ASSETS / "demo" / "constitution.md"
+    doc.write_text(change(doc.read_text()))
+    git(repo, "commit", "-q", "-am", message)
+    age_tree(repo)
+    git(repo, "status", "--short")
+
+
+def test_a_commit_then_one_project_read_leaves_no_stale_row(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command that keys projects without redoing their rows under a new index (``sdd
+    check demo``) must not vouch for the rows recorded under the old one."""
+    git(repo, "status", "--short")
+    before = same_as_uncached(sdd, repo, monkeypatch)
+    committed(repo, lambda t: t.replace("- [ ] T001", "- [x] T001"), "T001 done by hand")
+    sdd(repo, "check", "demo")
+    assert same_as_uncached(sdd, repo, monkeypatch) != before
+
+
+def test_a_committed_broken_project_stays_broken(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project broken by a commit: its old record must not be vouched for by git on the
+    next run (it would show the project as it was, not broken)."""
+    git(repo, "status", "--short")
+    before = same_as_uncached(sdd, repo, monkeypatch)
+    committed(repo, lambda t: t.replace("---\n", "---\ncontexts: [a, b\n", 1), "contexts broken")
+    first = same_as_uncached(sdd, repo, monkeypatch)
+    assert first != before and '"broken": [{' in first[0]
+    assert same_as_uncached(sdd, repo, monkeypatch) == first

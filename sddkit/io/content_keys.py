@@ -73,6 +73,7 @@ class Snapshot:
         self.rows = cache.for_root(root, "rows")
         self._git: tuple[set[str], bool] | None = None  # (dirty paths, index changed)
         self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
+        self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
         self._tracked: dict[str, str] | None = None
         self.keys: dict[str, tuple[Any, ...]] = {}
         self._sigs: dict[str, tuple[Any, ...]] = {}
@@ -101,10 +102,24 @@ class Snapshot:
                 assert self.rows is not None
                 index = self._index_signature()
                 changed = index is None or self.rows.get(_INDEX) != index
-                if changed:
-                    self.rows.put(_INDEX, index)
+                if changed:  # stored by :meth:`listed`, once every record was keyed again
+                    self._new_index = index
                 self._git = (dirty, changed)
         return self._git
+
+    def listed(self, broken: list[str]) -> None:
+        """Every project folder was keyed in this run (a listing), and ``broken`` (names)
+        could not be read. Records git vouched for are valid under the index they were
+        keyed with: only now, with each record keyed again or dropped (a broken project's
+        record is of other bytes), is the new index stored. A run that keyed a few
+        projects (``sdd check NAME``) leaves the others' records unconfirmed, so it must
+        not store it."""
+        assert self.rows is not None
+        for name in broken:
+            self.rows.pop(name)
+        if self._new_index is not None:
+            self.rows.put(_INDEX, self._new_index)
+            self._new_index = None
 
     def _tracked_blobs(self) -> dict[str, str]:
         if self._tracked is None:

@@ -180,6 +180,7 @@ def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = Fa
     out: list[ProjectRow] = []
     broken: list[Broken] = []
     trusted: dict[str, Any] = {}
+    unread: list[str] = []
     if snapshot is not None:
         trusted = snapshot.trusted_rows(
             [n for n in names if n not in pending and folders.get(n) is False])
@@ -194,10 +195,14 @@ def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = Fa
             lambda name=name: _row(ws, name, loader, snapshot, folders, pending))
         if not isinstance(found, Broken):
             out.append(found)
-        elif name not in pending and fault_isolation.only_temporary(ws.assets / name):
+            continue
+        unread.append(name)
+        if name not in pending and fault_isolation.only_temporary(ws.assets / name):
             fault_isolation.forget(found)  # a killed `sdd new`: nothing a person wrote is there
         else:
             broken.append(found)
+    if snapshot is not None:
+        snapshot.listed(unread)  # every record is now of this index's bytes
     return out, broken
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,80 @@ def test_a_long_log_is_folded_into_the_file(tmp_path: Path,
     store.save()
     assert not store.log_path.exists()
     assert cache.Cache(tmp_path, "rows").entries == {f"p{n}": (n,) for n in range(5)}
+
+
+def test_other_code_computes_the_rows_again(repo: Path, sdd: Invoke, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row depends on the code that made it: after an upgrade, or in a worktree running
+    its own edited sddkit (the shared rows cross clones and worktrees), rows kept by other
+    code are not reused, in the repository or in a new clone of it."""
+    same_as_uncached(sdd, repo, monkeypatch)  # the rows and the shared rows are kept
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    from sddkit.io import code_stamp
+
+    monkeypatch.setattr(code_stamp, "code_stamp", lambda: "0123456789ab")  # another code
+    real = index.row_of
+    monkeypatch.setattr(index, "row_of", lambda project: real(project)._replace(title="New"))
+    for root in (repo, clone):
+        titles = {p["title"] for p in json.loads(sdd(root, "status", "--json").stdout)["projects"]}
+        assert titles == {"New"}, root
+
+
+def test_other_code_parses_the_documents_again(repo: Path, sdd: Invoke, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse cache (shared by every worktree of the repository) holds what this code
+    read in each document: a worktree or an upgrade running other code reads them again."""
+    same_as_uncached(sdd, repo, monkeypatch)  # the parse entries are kept
+    tree = tmp_path / "tree"
+    git(repo, "worktree", "add", "-q", str(tree))
+    from sddkit.io import code_stamp
+    from sddkit.projects import project as project_mod
+
+    monkeypatch.setattr(code_stamp, "code_stamp", lambda: "0123456789ab")  # another code
+    real = project_mod.load_doc
+
+    def newer(path: Path, text: str, name: str, phase: str) -> object:
+        doc = real(path, text, name, phase)
+        doc.meta["title"] = "New"
+        return doc
+
+    monkeypatch.setattr(project_mod, "load_doc", newer)
+    for root in (tree, repo):
+        titles = {p["title"] for p in json.loads(sdd(root, "status", "--json").stdout)["projects"]}
+        assert titles == {"New"}, root
+
+
+def committed(repo: Path, change: Callable[[str], str], message: str) -> None:
+    """Change demo's document through ``change`` and commit it (the file is clean again),
+    with git's stat data fresh (``git status`` refreshes the index, as people run it)."""
+    doc = repo / ASSETS / "demo" / "tasks.md"
+    if "contexts" in message:
+        doc = repo / ASSETS / "demo" / "constitution.md"
+    doc.write_text(change(doc.read_text()))
+    git(repo, "commit", "-q", "-am", message)
+    age_tree(repo)
+    git(repo, "status", "--short")
+
+
+def test_a_commit_then_one_project_read_leaves_no_stale_row(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command that keys projects without redoing their rows under a new index (``sdd
+    check demo``) must not vouch for the rows recorded under the old one."""
+    git(repo, "status", "--short")
+    before = same_as_uncached(sdd, repo, monkeypatch)
+    committed(repo, lambda t: t.replace("- [ ] T001", "- [x] T001"), "T001 done by hand")
+    sdd(repo, "check", "demo")
+    assert same_as_uncached(sdd, repo, monkeypatch) != before
+
+
+def test_a_committed_broken_project_stays_broken(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project broken by a commit: its old record must not be vouched for by git on the
+    next run (it would show the project as it was, not broken)."""
+    git(repo, "status", "--short")
+    before = same_as_uncached(sdd, repo, monkeypatch)
+    committed(repo, lambda t: t.replace("---\n", "---\ncontexts: [a, b\n", 1), "contexts broken")
+    first = same_as_uncached(sdd, repo, monkeypatch)
+    assert first != before and '"broken": [{' in first[0]
+    assert same_as_uncached(sdd, repo, monkeypatch) == first

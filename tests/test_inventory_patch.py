@@ -26,7 +26,7 @@ def make_row(name: str, state: str, updated: str) -> ProjectRow:
         next_task=None if state == "completed" else "T002 Next | step", tasks=None)
 
 
-names = st.sampled_from([f"p-{n}" for n in range(1, 13)])
+names = st.sampled_from([f"p-{n}" for n in range(1, 13)] + ["p-01", "p-001"])  # ties by number
 dates = st.sampled_from(["", "2026-01-05", "2026-02-01", "2026-02-01", "2026-03-09"])
 rows_st = st.builds(make_row, names, st.sampled_from(STATES), dates)
 
@@ -111,3 +111,59 @@ def test_a_stale_block_stays_stale_elsewhere_and_check_says_so(
     assert sdd(initialised, "inventory").exit_code == 0
     assert "| beta | tasks | implementing | 1/2 tasks |" in \
         (initialised / "AGENTS.ctx/sdd/CONTEXT.md").read_text()
+
+
+def test_a_counted_project_in_a_linked_folder_leaves_the_count(
+        initialised: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A completed project counted (not shown) whose folder is a symbolic link to a folder
+    elsewhere in the repository: a write that reopens its work takes it out of the count."""
+    monkeypatch.setattr(inventory, "COMPLETED_SHOWN", 1)
+    tasks = "- [ ] T001 First step\n  - verify: ok\n- [ ] T002 Second step\n  - verify: ok\n"
+    for name in ("alpha", "beta"):
+        walk_to(initialised, sdd, name, tasks=tasks)
+    assets = initialised / "AGENTS.ctx/sdd/assets"
+    (initialised / "kept").mkdir()
+    (assets / "alpha").rename(initialised / "kept" / "alpha")
+    (assets / "alpha").symlink_to(Path("..") / ".." / ".." / "kept" / "alpha")
+    for step in [("done", "T001", "--project", "alpha"), ("done", "T002", "--project", "alpha"),
+                 ("done", "T001", "--project", "beta"), ("done", "T002", "--project", "beta"),
+                 ("undo", "T002", "--project", "alpha")]:
+        result = sdd(initialised, *step)
+        assert result.exit_code == 0, (step, result.output)
+        assert sdd(initialised, "inventory", "--check").exit_code == 0, step
+
+
+def test_names_equal_in_natural_order_keep_the_regenerated_order(
+        initialised: Path, sdd: Invoke) -> None:
+    """``p-1``, ``p-01`` and ``p-001`` sort alike by number: a write puts its line where the
+    whole regeneration does (plain name order among them), not after its equals."""
+    for step in [("new", "p-1"), ("new", "p-01"), ("new", "p-001"),
+                 ("block", "p-01", "--reason", "waiting"), ("unblock", "p-01")]:
+        result = sdd(initialised, *step)
+        assert result.exit_code == 0, (step, result.output)
+        assert sdd(initialised, "inventory", "--check").exit_code == 0, step
+    rows_ = [r.name for r in (make_row("p-1", "drafting", ""), make_row("p-01", "drafting", ""))]
+    block = inventory_patch.parse(render([make_row(n, "drafting", "") for n in rows_]),
+                                  HEADER, 5)
+    assert block is not None
+    changed = make_row("p-1", "drafting", "2026-01-05")
+    assert inventory_patch.patch(block, "p-1", True, changed, inventory._line(changed), 5)
+    assert inventory_patch.render(block, HIDDEN_LINE) == render(
+        [make_row("p-01", "drafting", ""), changed])
+
+
+def test_a_project_started_in_a_folder_made_by_hand_is_not_taken_from_the_count(
+        initialised: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty folder (made by hand, or left by a killed ``sdd new``) is no project and has
+    no line; ``sdd new`` in it adds a project, it does not take one from the completed
+    count."""
+    monkeypatch.setattr(inventory, "COMPLETED_SHOWN", 1)
+    tasks = "- [x] T001 First step\n  - verify: ok\n"
+    for name in ("alpha", "beta"):
+        walk_to(initialised, sdd, name, tasks=tasks)
+    assert sdd(initialised, "inventory").exit_code == 0
+    assert "| _1 more completed project:" in (initialised / "AGENTS.ctx/sdd/CONTEXT.md").read_text()
+    (initialised / "AGENTS.ctx/sdd/assets/gamma").mkdir()
+    assert sdd(initialised, "inventory", "--check").exit_code == 0
+    assert sdd(initialised, "new", "gamma").exit_code == 0
+    assert sdd(initialised, "inventory", "--check").exit_code == 0

@@ -200,3 +200,31 @@ def test_git_looks_once_whether_the_answer_is_kept_or_not(
     assert calls == ["diff-files"]
     monkeypatch.undo()
     assert after == truth(repo, capsys, monkeypatch) != before
+
+
+def test_a_context_file_linked_elsewhere_in_the_repository_is_seen(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A context's CONTEXT.md may be a symbolic link to a file elsewhere in the repository:
+    an edit of that file (its ``includes``) changes "read first" without touching the link."""
+    constitution = repo / ASSETS / "demo" / "constitution.md"
+    text = constitution.read_text()
+    constitution.write_text(text.replace("---\n", "---\ncontexts: [payments]\n", 1))
+    for name in ("payments", "billing"):
+        assert sdd(repo, "ctx", "new", name).exit_code == 0
+    target = repo / "docs" / "payments.md"
+    target.parent.mkdir()
+    link = repo / "AGENTS.ctx" / "payments" / "CONTEXT.md"
+    target.write_text(link.read_text())
+    link.unlink()
+    link.symlink_to(Path("..") / ".." / "docs" / "payments.md")
+    age_tree(repo)
+    old = target.stat().st_mtime_ns - 60 * 10**9
+    os.utime(target, ns=(old, old))
+    os.utime(link, ns=(old, old), follow_symlinks=False)
+    before = run_next(repo, capsys)
+    assert before == run_next(repo, capsys) == truth(repo, capsys, monkeypatch)
+    assert "context payments" in before and "billing" not in before
+    target.write_text(target.read_text().replace("---\n", "---\nincludes: [billing]\n", 1))
+    os.utime(target, ns=(old, old))
+    assert "context billing" in seen(repo, capsys, monkeypatch, before)

@@ -13,13 +13,15 @@ cache is only ever a shortcut):
 
 - ``rows``: one listing row per project, keyed by the four documents' content keys, and
   what the last run learnt about the working tree (see :mod:`sddkit.io.content_keys`). In the
-  git directory (a worktree's own), or the user cache folder outside git.
+  git directory (a worktree's own), or the user cache folder outside git; named after the
+  code that made the rows (:data:`STAMPED`: a row is what this code reads in the documents).
 - ``parse``: per-document entries keyed by content, in the git common directory (shared by
-  every worktree of the repository).
+  every worktree of the repository), named after the code that parsed them.
 - ``check`` and ``records``: what ``sdd check``'s rules found, per document and per project
   (:mod:`sddkit.checks.memo`), keyed by content and named after the code that found it
   (:data:`STAMPED`), in the worktree's own git directory.
-- ``shared-rows``: rows keyed by the project name and its documents' content keys, in the
+- ``shared-rows``: rows keyed by the code's stamp, the project name and its documents'
+  content keys, in the
   user cache folder (``$XDG_CACHE_HOME/sddkit``), so the first run in a new clone of a
   repository this machine has seen finds them. Emptied when it grows past
   :data:`SHARED_LIMIT` entries.
@@ -71,6 +73,23 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 (git's id)
 
 
+_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")
+
+
+def index_signature(root: Path) -> Any:
+    """The stat signature of git's index for the work tree at ``root``; None outside git, or
+    when a ``GIT_*`` variable points git elsewhere (a hook's temporary index, say)."""
+    if any(os.environ.get(v) for v in _GIT_ENV):
+        return None
+    git_dir = cache.git_dir(root)
+    if git_dir is None:
+        return None
+    try:
+        return cache.signature(os.stat(git_dir / "index"))
+    except OSError:
+        return None
+
+
 def git_dir(root: Path) -> Path | None:
     """The git directory of the work tree at ``root`` (a worktree's own), or None."""
     found = git_dirs(root)
@@ -84,7 +103,10 @@ def user_folder() -> Path:
 
 #: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
 #: and kept in the worktree's own git directory (each worktree may run other code).
-STAMPED = ("check", "records", "testfiles", "states", "approvals")
+STAMPED = ("check", "records", "testfiles", "states", "approvals", "rows")
+#: Named after the code too, but in the git common directory (shared by the worktrees that
+#: run the same code): what a document parses to is what this code reads in it.
+SHARED_STAMPED = ("parse",)
 
 
 def location(root: Path, kind: str = "parse") -> Path:
@@ -92,10 +114,10 @@ def location(root: Path, kind: str = "parse") -> Path:
     if kind == "shared-rows":
         return user_folder() / f"shared-rows-v{VERSION}"
     own = kind == "rows"
-    if kind in STAMPED:
+    if kind in STAMPED or kind in SHARED_STAMPED:
         from sddkit.io.code_stamp import code_stamp
 
-        kind, own = f"{kind}-{code_stamp()}", True
+        kind, own = f"{kind}-{code_stamp()}", kind in STAMPED
     found = git_dirs(root)
     if found is not None:
         folder = found[0] if own else found[1]
@@ -198,6 +220,11 @@ class Cache:
         if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
             entries = {}
         try:
+            if self.kind in STAMPED + SHARED_STAMPED and not self.path.exists():
+                # new code: drop what the old code kept (another worktree's code, too)
+                from sddkit.io.code_stamp import remove_others
+
+                remove_others(self.path, self.kind)
             replace_file(self.path, marshal.dumps({"version": VERSION, "entries": entries}))
             self.dirty = False
             self._appended = []

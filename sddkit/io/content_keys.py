@@ -19,7 +19,9 @@ command, and a stat signature does not survive a clone or a checkout. So:
 
 Entries never outlive the bytes they describe, whatever the timestamps say: a hand edit of
 the same size and mtime, a ``git checkout``, a ``git stash pop`` all give new keys
-(``tests/test_cache.py`` proves each). The records live in the ``rows`` cache file.
+(``tests/test_cache.py`` proves each), except what git itself cannot see: a tracked file
+rewritten with the same size and its mtime put back within the second of its previous
+change (git compares whole seconds). The records live in the ``rows`` cache file.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ from typing import Any
 from sddkit.io import cache, shared_rows
 from sddkit.workspace import PHASES
 
-_GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY")
 #: Record of one project in the rows file: (keys, doc signatures, folder signature, row).
 #: A doc signature is None when git vouched for the key (tracked and clean), a stat
 #: signature when the key came from hashing the file, or False for a racy file.
@@ -52,20 +53,6 @@ def prefetch_git(root: Path, rel: str, answer: Any) -> None:
     _prefetched[(root.absolute(), rel)] = answer
 
 
-def index_signature(root: Path) -> Any:
-    """The stat signature of git's index for the work tree at ``root``; None outside git, or
-    when a ``GIT_*`` variable points git elsewhere (a hook's temporary index, say)."""
-    if any(os.environ.get(v) for v in _GIT_ENV):
-        return None
-    git_dir = cache.git_dir(root)
-    if git_dir is None:
-        return None
-    try:
-        return cache.signature(os.stat(git_dir / "index"))
-    except OSError:
-        return None
-
-
 class Uncacheable(Exception):
     """A document is not a regular file (a symlink, a folder): load it the slow way."""
 
@@ -83,6 +70,7 @@ class Snapshot:
         self.rows = cache.for_root(root, "rows")
         self._git: tuple[set[str], bool] | None = None  # (dirty paths, index changed)
         self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
+        self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
         self._tracked: dict[str, str] | None = None
         self.keys: dict[str, tuple[Any, ...]] = {}
         self._sigs: dict[str, tuple[Any, ...]] = {}
@@ -90,7 +78,7 @@ class Snapshot:
 
     # --- what git says ---------------------------------------------------------------------
     def _index_signature(self) -> Any:
-        return index_signature(self.root)
+        return cache.index_signature(self.root)
 
     def _git_state(self) -> tuple[set[str], bool]:
         """(documents that differ from git's index, whether the index changed since the
@@ -113,10 +101,24 @@ class Snapshot:
                 assert self.rows is not None
                 index = self._index_signature()
                 changed = index is None or self.rows.get(_INDEX) != index
-                if changed:
-                    self.rows.append(_INDEX, index)
+                if changed:  # stored by :meth:`listed`, once every record was keyed again
+                    self._new_index = index
                 self._git = (dirty, changed)
         return self._git
+
+    def listed(self, broken: list[str]) -> None:
+        """Every project folder was keyed in this run (a listing), and ``broken`` (names)
+        could not be read. Records git vouched for are valid under the index they were
+        keyed with: only now, with each record keyed again or dropped (a broken project's
+        record is of other bytes), is the new index stored. A run that keyed a few
+        projects (``sdd check NAME``) leaves the others' records unconfirmed, so it must
+        not store it."""
+        assert self.rows is not None
+        for name in broken:
+            self.rows.pop(name)
+        if self._new_index is not None:
+            self.rows.append(_INDEX, self._new_index)
+            self._new_index = None
 
     def _tracked_blobs(self) -> dict[str, str]:
         if self._tracked is None:
@@ -360,10 +362,6 @@ class Snapshot:
             folder = None
         self.rows.append(name, (self.keys[name], self._sigs[name], folder, row))
 
-    def key_of(self, name: str, phase: str) -> Any:
-        """The content key of one document, when this snapshot computed it (else None)."""
-        keys = self.keys.get(name)
-        return keys[PHASES.index(phase)] if keys is not None else None
 
 
 def for_workspace(root: Path, assets: Path) -> Snapshot | None:

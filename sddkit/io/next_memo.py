@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,7 @@ def _path(root: Path) -> Path | None:
 
 
 def _index(root: Path) -> Any:
-    from sddkit.io.content_keys import index_signature
-
-    return index_signature(root)
+    return cache.index_signature(root)
 
 
 def _folders(assets: Path) -> str:
@@ -75,17 +74,23 @@ def _folders(assets: Path) -> str:
     return hashlib.sha1("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()  # noqa: S324
 
 
-def _contexts(ctx: Path) -> list[tuple[str, Any]]:
-    """Stat signatures of ``AGENTS.ctx/`` and of each context's ``CONTEXT.md``."""
+def _contexts(ctx: Path) -> list[tuple[str, Any]] | None:
+    """Stat signatures of ``AGENTS.ctx/`` and of each context's ``CONTEXT.md``; None when a
+    ``CONTEXT.md`` is a symbolic link (its target's edits leave the link's own stat as it
+    was, so no answer resting on it is kept)."""
     out: list[tuple[str, Any]] = []
     try:
         out.append((str(ctx), cache.signature(os.lstat(ctx))))
         for name in sorted(os.listdir(ctx)):
             file = os.path.join(ctx, name, "CONTEXT.md")
             try:
-                out.append((file, cache.signature(os.lstat(file))))
+                st = os.lstat(file)
             except OSError:
                 out.append((file, None))
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                return None
+            out.append((file, cache.signature(st)))
     except OSError:
         return [("", None)]
     return out
@@ -142,8 +147,10 @@ def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...]) -> An
 
     dirty = started or git.modified_files_later(root, rel)  # git looks meanwhile
     try:
+        contexts = _contexts(ctx)
         same = (memo["index"] == _index(root) and memo["folders"] == _folders(assets)
-                and memo["contexts"] == _contexts(ctx) and _unchanged(memo["files"]))
+                and contexts is not None and memo["contexts"] == contexts
+                and _unchanged(memo["files"]))
     except (KeyError, TypeError, ValueError):
         same = False
     found = dirty()
@@ -183,7 +190,7 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], answer
         return
     dirty, files = recorded
     contexts = _contexts(ctx)
-    if any(sig is not None and cache.racy(sig) for _file, sig in contexts):
+    if contexts is None or any(sig is not None and cache.racy(sig) for _file, sig in contexts):
         return
     memo = {"question": _question(root, question), "index": index,
             "folders": _folders(assets), "contexts": contexts, "files": files,

@@ -1,6 +1,6 @@
 """Rows shared by every clone of a repository on this machine (issue 15).
 
-A row is kept under the project's name and its four documents' content keys, in
+A row is kept under sddkit's code stamp, the project's name and its four documents' content keys, in
 ``$XDG_CACHE_HOME/sddkit/shared-rows-v<VERSION>.sqlite``, so the first run in a new clone or
 worktree of a repository this machine has seen finds the rows by content instead of
 parsing every document. sqlite3 (standard library) so that a run adds its rows in one
@@ -45,7 +45,12 @@ def _db() -> Any:
 
 
 def _key(name: str, keys: tuple[Any, ...]) -> str:
-    return "\0".join([name, *(k or "" for k in keys)])
+    """The store's key: the code's stamp (a row is what this code reads in the documents,
+    and the store is shared by every clone and worktree, each maybe running other code),
+    the project name and its documents' content keys."""
+    from sddkit.io.code_stamp import code_stamp
+
+    return "\0".join([code_stamp(), name, *(k or "" for k in keys)])
 
 
 def get(name: str, keys: tuple[Any, ...]) -> tuple[Any, ...] | None:

@@ -41,8 +41,8 @@ class _Line:
     def recent(self) -> tuple[str, str]:
         return (self.updated, self.name)
 
-    def order(self) -> tuple[int, tuple[tuple[int, int | str], ...]]:
-        return (STATES.index(self.state), natural_key(self.name))
+    def order(self) -> tuple[int, tuple[tuple[int, int | str], ...], str]:
+        return (STATES.index(self.state), natural_key(self.name), self.name)  # rows.sort_key
 
 
 @dataclass
@@ -70,7 +70,7 @@ class _Unreadable(Exception):
     """A line the patch had to read is not one :func:`~.inventory.render` writes."""
 
 
-def _order(text: str) -> tuple[int, tuple[tuple[int, int | str], ...]]:
+def _order(text: str) -> tuple[int, tuple[tuple[int, int | str], ...], str]:
     line = _read_line(text)
     if line is None or line.state == "completed":
         raise _Unreadable(text)

@@ -180,6 +180,7 @@ def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = Fa
     out: list[ProjectRow] = []
     broken: list[Broken] = []
     trusted: dict[str, Any] = {}
+    unread: list[str] = []
     if snapshot is not None:
         trusted = snapshot.trusted_rows(
             [n for n in names if n not in pending and folders.get(n) is False])
@@ -195,10 +196,14 @@ def listing(ws: Workspace, tx: Transaction | None = None, *, same_run: bool = Fa
             lambda name=name: _row(ws, name, loader, snapshot, folders, pending))
         if not isinstance(found, Broken):
             out.append(found)
-        elif name not in pending and fault_isolation.only_temporary(ws.assets / name):
+            continue
+        unread.append(name)
+        if name not in pending and fault_isolation.only_temporary(ws.assets / name):
             fault_isolation.forget(found)  # a killed `sdd new`: nothing a person wrote is there
         else:
             broken.append(found)
+    if snapshot is not None:
+        snapshot.listed(unread)  # every record is now of this index's bytes
     return out, broken
 
 
@@ -223,8 +228,11 @@ def written_rows(ws: Workspace, tx: Transaction) -> list[tuple[ProjectRow, bool]
             row = row_of(loader.project(name))
         except SddkitError:
             return None
-        existed = folder.is_dir() and not folder.is_symlink()
-        if snapshot is not None and (existed or not folder.exists()):
+        # listed (or counted) before this write: a linked folder too; a folder holding
+        # nothing (made by hand, or left by a killed `sdd new`) is no project (:func:`listing`)
+        existed = folder.is_dir() and not fault_isolation.only_temporary(folder)
+        real = folder.is_dir() and not folder.is_symlink()
+        if snapshot is not None and (real or not folder.exists()):
             snapshot.put_written_row(name, pending[name], to_record(row))
         out.append((row, existed))
     return out
@@ -268,6 +276,8 @@ def _row(ws: Workspace, name: str, loader: Any, snapshot: content_keys.Snapshot 
     return row
 
 
-def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...]]:
-    """State order, then names in natural order (``story-1-2`` before ``story-1-10``)."""
-    return (STATES.index(row.state), natural_key(row.name))
+def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...], str]:
+    """State order, then names in natural order (``story-1-2`` before ``story-1-10``), then
+    the names themselves (``p-001``, ``p-01``, ``p-1`` are equal by number): a total order,
+    so a line placed alone (:mod:`.inventory_patch`) lands where a full sort puts it."""
+    return (STATES.index(row.state), natural_key(row.name), row.name)

@@ -81,11 +81,11 @@ def index_signature(root: Path) -> Any:
     when a ``GIT_*`` variable points git elsewhere (a hook's temporary index, say)."""
     if any(os.environ.get(v) for v in _GIT_ENV):
         return None
-    git_dir = cache.git_dir(root)
-    if git_dir is None:
+    found = git_dir(root)
+    if found is None:
         return None
     try:
-        return cache.signature(os.stat(git_dir / "index"))
+        return signature(os.stat(found / "index"))
     except OSError:
         return None
 

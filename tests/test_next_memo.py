@@ -228,3 +228,22 @@ def test_a_context_file_linked_elsewhere_in_the_repository_is_seen(
     target.write_text(target.read_text().replace("---\n", "---\nincludes: [billing]\n", 1))
     os.utime(target, ns=(old, old))
     assert "context billing" in seen(repo, capsys, monkeypatch, before)
+
+
+def test_no_answer_is_kept_when_the_index_changed_while_it_was_worked_out(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    from sddkit.io import content_keys
+
+    memo = cache.git_dir(repo) / f"sddkit-next-v{cache.VERSION}"  # type: ignore[operator]
+    real = content_keys.Snapshot.recorded_files
+
+    def index_moved(self: content_keys.Snapshot, entries: list[str]) -> object:
+        git(repo, "update-index", "--chmod=+x", f"{ASSETS}/demo/spec.md")  # a concurrent
+        return real(self, entries)  # `git add` between git's look and the memo
+
+    monkeypatch.setattr(content_keys.Snapshot, "recorded_files", index_moved)
+    run_next(repo, capsys)
+    assert not memo.exists()
+    monkeypatch.undo()
+    fresh(repo, capsys, monkeypatch)

@@ -70,6 +70,7 @@ class Snapshot:
         self.rows = cache.for_root(root, "rows")
         self._git: tuple[set[str], bool] | None = None  # (dirty paths, index changed)
         self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
+        self.index_seen: Any = None  # git's index signature when git was asked
         self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
         self._tracked: dict[str, str] | None = None
         self.keys: dict[str, tuple[Any, ...]] = {}
@@ -99,7 +100,7 @@ class Snapshot:
                 self._git = (set(), True)
             else:
                 assert self.rows is not None
-                index = self._index_signature()
+                index = self.index_seen = self._index_signature()
                 changed = index is None or self.rows.get(_INDEX) != index
                 if changed:  # stored by :meth:`listed`, once every record was keyed again
                     self._new_index = index

@@ -186,8 +186,8 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], answer
         return
     recorded = snapshot.recorded_files(names)
     index = _index(root)
-    if recorded is None or index is None:
-        return
+    if recorded is None or index is None or index != snapshot.index_seen:
+        return  # the index changed while the answer was worked out: it may rest on both
     dirty, files = recorded
     contexts = _contexts(ctx)
     if contexts is None or any(sig is not None and cache.racy(sig) for _file, sig in contexts):

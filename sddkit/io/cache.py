@@ -214,11 +214,7 @@ class Cache:
                 _append_log(self.log_path, self._appended)
                 self._appended = []
             return
-        import tempfile
-
         entries = self._entries
-        if self.kind == "shared-rows" and len(entries) > SHARED_LIMIT:
-            entries = {}
         try:
             if self.kind in STAMPED + SHARED_STAMPED and not self.path.exists():
                 # new code: drop what the old code kept (another worktree's code, too)

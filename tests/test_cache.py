@@ -367,3 +367,21 @@ def test_a_committed_broken_project_stays_broken(
     first = same_as_uncached(sdd, repo, monkeypatch)
     assert first != before and '"broken": [{' in first[0]
     assert same_as_uncached(sdd, repo, monkeypatch) == first
+
+
+def test_a_released_cache_is_saved_and_loaded_again_on_use(tmp_path: Path) -> None:
+    """``release`` (what ``sdd check`` does with its records after the projects) saves the
+    entries and lets go of them; the next use reads them back from the file."""
+    store = cache.Cache(tmp_path, "records")
+    store.put("alpha", ("digest", b"blob"))
+    store.append("beta", (1, 2))
+    store.release()
+    assert store._entries is None and not store.dirty
+    assert store.get("alpha") == ("digest", b"blob") and store.get("beta") == (1, 2)
+    fresh = cache.Cache(tmp_path, "records")
+    assert fresh.get("alpha") == ("digest", b"blob") and fresh.get("beta") == (1, 2)
+    unsaved = cache.Cache(tmp_path / "not-a-dir" / "x", "records")
+    (tmp_path / "not-a-dir").write_text("a file where the cache folder would be")
+    unsaved.put("gamma", 3)
+    unsaved.release()  # cannot be saved: the entries stay in memory
+    assert unsaved.get("gamma") == 3

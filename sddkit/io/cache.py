@@ -206,6 +206,14 @@ class Cache:
         if self.entries.pop(key, None) is not None:
             self.dirty = True
 
+    def release(self) -> None:
+        """Save now (:meth:`save`) and let go of the entries held in memory, for a run done
+        with this cache that goes on to need memory elsewhere (``sdd check`` after its
+        projects); a later use loads the file again. Kept when they could not be saved."""
+        self.save()
+        if not self.dirty:
+            self._entries = None
+
     def save(self) -> None:
         if self._entries is not None and len(self._appended) > LOG_LIMIT:
             self.dirty = True  # many new entries (a first run): one file, not a long log

@@ -408,9 +408,15 @@ def test_a_new_clone_checks_no_project_again_and_still_sees_an_edit(
 
     monkeypatch.setattr(memo, "compute", counting)
     monkeypatch.setattr("sddkit.checks.compute", counting)
+    from sddkit.io import git as git_io
+
+    logs: list[object] = []
+    real_log = git_io.log_patches
+    monkeypatch.setattr(git_io, "log_patches", lambda *a: logs.append(a) or real_log(*a))
     in_clone = check(sdd, clone)  # a clone's own git config lacks the merge drivers
     assert [f for f in in_clone if f[0] != "SDD-020"] == truth
     assert computed == []  # every record came from the store the clones share
+    assert logs == []  # and the gate lines' history read at this HEAD, too
     tasks = clone / ASSETS / "demo" / "tasks.md"
     edit_in_place(tasks, "  - verify: ok\n- [ ] T002", "  - verfiy: ok\n- [ ] T002")
     found = check(sdd, clone)

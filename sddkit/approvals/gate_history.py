@@ -74,7 +74,9 @@ def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
     Committed history does not change, so the parsed history is cached (``_cache``, kind
     ``history``) with the HEAD it was read at; when HEAD moves on, only the new commits are
     read (``OLD..HEAD``) and put in front. A HEAD that is not a descendant (a rewrite, a
-    checkout of another branch) reads everything again.
+    checkout of another branch) reads everything again. A commit names its whole history,
+    so the history read at a HEAD is also kept in the store this machine's clones share
+    (:mod:`sddkit.io.shared_rows`): a new clone's first check does not read it again.
     """
     changes = _all(ws)
     if changes is None or under is None:
@@ -98,6 +100,13 @@ def _all(ws: Workspace) -> list[Change] | None:
     cache = _cache.for_root(ws.root, "history")
     key = f"gate-log/{_CACHE_FORMAT}:{ws.rel(ws.assets)}"
     cached = cache.get(key) if cache is not None else None
+    if cache is not None and not (isinstance(cached, tuple) and cached[:1] == (head,)):
+        from sddkit.io import shared_rows  # another clone on this machine read it at HEAD
+
+        shared = shared_rows.get(key, (head,), table="history")
+        if isinstance(shared, tuple) and len(shared) == 2 and shared[0] == head:
+            cache.put(key, shared)
+            cached = shared
     known: list[Change] = []
     since = None
     if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], str):
@@ -111,7 +120,11 @@ def _all(ws: Workspace) -> list[Change] | None:
         return None
     changes = _parse(*found) + known
     if cache is not None:
-        cache.put(key, (head, [_change_row(c) for c in changes]))
+        from sddkit.io import shared_rows
+
+        value = (head, [_change_row(c) for c in changes])
+        cache.put(key, value)
+        shared_rows.put(key, (head,), value, table="history")
     return changes
 
 

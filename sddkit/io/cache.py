@@ -330,9 +330,11 @@ def flush() -> None:
         cache.save()
     import sys
 
+    shared = sys.modules.get("sddkit.io.shared_rows")
+    if shared is not None:
+        shared.flush()
     snapshot = sys.modules.get("sddkit.io.content_keys")
     if snapshot is not None:
-        snapshot.flush_shared()
         snapshot.forget()
     _open.clear()
 
@@ -353,6 +355,9 @@ def reset() -> None:
     _open.clear()
     import sys
 
+    shared = sys.modules.get("sddkit.io.shared_rows")
+    if shared is not None:
+        shared.forget()
     snapshot = sys.modules.get("sddkit.io.content_keys")
     if snapshot is not None:
         snapshot.forget()

@@ -24,8 +24,9 @@ def forget() -> None:
 
 
 _state: dict[str, Any] = {}
-#: The tables of the store: projects' rows, and ``sdd check``'s per-project records.
-TABLES = ("rows", "records")
+#: The tables of the store: projects' rows, ``sdd check``'s per-project records, and the
+#: gate lines' history read at a commit (:mod:`sddkit.approvals.gate_history`).
+TABLES = ("rows", "records", "history")
 
 
 def _db() -> Any:

@@ -385,3 +385,24 @@ def test_a_released_cache_is_saved_and_loaded_again_on_use(tmp_path: Path) -> No
     unsaved.put("gamma", 3)
     unsaved.release()  # cannot be saved: the entries stay in memory
     assert unsaved.get("gamma") == 3
+
+
+def test_the_shared_store_keeps_one_history(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Histories are megabytes at 10,000 projects and one is kept per HEAD: the shared
+    store keeps the last one written; rows and records accumulate (up to its size limit)."""
+    from sddkit.io import shared_rows
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache.reset()
+    for head in ("a" * 40, "b" * 40):
+        shared_rows.put("gate-log", (head,), (head, []), table="history")
+        shared_rows.put(f"p-{head[0]}", ("k1", None, None, None), ("row", head))
+        cache.flush()
+    assert shared_rows.get("gate-log", ("a" * 40,), table="history") is None
+    assert shared_rows.get("gate-log", ("b" * 40,), table="history") == ("b" * 40, [])
+    assert shared_rows.get("p-a", ("k1", None, None, None)) == ("row", "a" * 40)
+    assert shared_rows.get("p-b", ("k1", None, None, None)) == ("row", "b" * 40)
+    with pytest.raises(ValueError):
+        shared_rows.put("x", (), (), table="nope")
+    cache.reset()

@@ -27,6 +27,9 @@ _state: dict[str, Any] = {}
 #: The tables of the store: projects' rows, ``sdd check``'s per-project records, and the
 #: gate lines' history read at a commit (:mod:`sddkit.approvals.gate_history`).
 TABLES = ("rows", "records", "history")
+#: Tables that keep only the entries of the last run that wrote one: a history is megabytes
+#: at 10,000 projects, and one is kept per HEAD it was read at.
+LATEST_ONLY = ("history",)
 
 
 def _db() -> Any:
@@ -102,8 +105,9 @@ def flush() -> None:
         with db:
             db.execute("BEGIN")
             for table in TABLES:
-                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
-                               [(k, marshal.dumps(v)) for (t, k), v in pending.items()
-                                if t == table])
+                entries = [(k, marshal.dumps(v)) for (t, k), v in pending.items() if t == table]
+                if entries and table in LATEST_ONLY:
+                    db.execute(f"DELETE FROM {table}")
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", entries)
     except Exception:
         pass

@@ -148,6 +148,41 @@ def read_head(content: str) -> Head | None:
     )
 
 
+# a task's first line that read_plain_head reads in one match: a box of " ", "x" or "X"
+# (no "*"), an optional "T<digits>" id (not followed by a " - " separator), text without
+# ( ) [ ] ~ < \\ (so no marker, inline dependency, strike-through, comment or hard break), and
+# an optional done mark ending the line
+_PLAIN_HEAD = re.compile(
+    r"\[([ xX])\][ \t]+(?:(T[0-9]+)(?![ \t]+[-\u2013\u2014][ \t])[ \t]+)?"
+    r"([^()\[\]~<\\\n]*)(?:<!--\s*done\b\s*(.*?)\s*-->)?"
+)
+
+
+def read_plain_head(content: str) -> Head | None:
+    """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
+    ``[x] Do it <!-- done DATE -->``: see ``_PLAIN_HEAD``) in one match; None when
+    ``content`` is not that shape (then :func:`read_head` reads it: None is no answer about
+    whether it is a task). ``tests/test_tasks_scan.py`` holds the two to the same answer."""
+    found = _PLAIN_HEAD.fullmatch(content)
+    if found is None or "\n" in content:
+        return None
+    marker, task_id, first, done_mark = found.groups()
+    if done_mark is not None and "-->" in done_mark:
+        return None  # DONE_MARK ends the mark at the first "-->"
+    if task_id is None:
+        # an id _ID would read (a digit, "t", "task", "step", "**"...) or a cancel word
+        lead = first[:1]
+        if not lead.isalpha() or lead in "tTsS" or (lead in "cCrRdDoOwW"
+                                                  and _CANCEL_PREFIX.match(first)):
+            return None
+    text = first.strip()
+    return Head(
+        marker=marker, optional=text[:1] in "oO" and bool(_OPTIONAL.search(text)),
+        id=task_id, text=text, done_mark=done_mark, parallel=False, story=None, depends=[],
+        unread_depends=[],
+    )
+
+
 def explicit_none(value: str) -> bool:
     """``none``, ``-``, ``n/a``: a dependency line that says there is none."""
     return value.strip().strip("`*_.").lower() in _NO_DEPENDENCY

@@ -343,12 +343,15 @@ HEAD_ID = st.sampled_from(["T001 ", "T25001 ", "T1  ", "T001\t", "t001 ", "T001:
                            "T001a ", "T001 - ", "T001  \u2014 ", "T1 -x ", "1. ", "1.2 ",
                            "12 ", "**T002** ", "Task 3: ", "", "", "", "", "T001"])
 HEAD_WORD = st.sampled_from([
+    "[P]", "[P]", "[US1]", "[US12]", "(P)", "[P][US1]", "[US\u0663]", "[us1]", "[P]\t",
     "Import", "record", "family", "25001", "Create", "Remove", "Removed:", "removed", "dropped -",
     "Skipped", "obsolete:", "won't do:", "wontfix", "cancelled:", "Optional:", "optional",
     "Step", "step", "task", "Subtask", "Write", "Open", "Check", "the", "src/app.py", "-", "--",
     "[P]", "(P)", "[US1]", "(depends: T001)", "~~", "<b>", "\\", "`code`", "*", "_x_", "a:b",
     "T002", "1.1", "\u00e9t\u00e9", "\u00dcber", "x\u00a0y", "(optional)", "[cancelled]",
 ])
+HEAD_LEAD = st.lists(st.sampled_from(["[P] ", "(P) ", "[US1] ", "[US23] ", "[P]", "[US1]\t",
+                                      "(P)", "[p] ", "[US] "]), max_size=3)
 HEAD_MARK = st.sampled_from(["", "", "", " <!-- done 2026-02-01 abc1234 -->",
                              " <!-- done -->", "<!--done 2026-01-01-->", " <!-- done x --> y",
                              " <!-- done a --> b -->", " <!-- note -->", " <!-- doneX -->",
@@ -357,13 +360,13 @@ HEAD_MARK = st.sampled_from(["", "", "", " <!-- done 2026-02-01 abc1234 -->",
 
 
 @settings(max_examples=3000, deadline=None)
-@given(HEAD_BOX, HEAD_ID, st.lists(HEAD_WORD, max_size=5), HEAD_MARK)
-def test_the_one_match_head_reads_as_read_head(box: str, ident: str, words: list[str],
-                                              mark: str) -> None:
+@given(HEAD_BOX, HEAD_ID, HEAD_LEAD, st.lists(HEAD_WORD, max_size=5), HEAD_MARK)
+def test_the_one_match_head_reads_as_read_head(box: str, ident: str, lead: list[str],
+                                              words: list[str], mark: str) -> None:
     """Wherever read_plain_head answers, its reading is read_head's, field by field."""
     from sddkit.tasks.lines import read_head, read_plain_head
 
-    content = (box + ident + " ".join(words) + mark).strip()
+    content = (box + ident + "".join(lead) + " ".join(words) + mark).strip()
     plain = read_plain_head(content)
     if plain is not None:
         assert plain == read_head(content), content
@@ -376,6 +379,7 @@ def test_the_one_match_head_answers_for_common_lines() -> None:
     common = ["[ ] T25001 Import record family 25001",
               "[x] T00001 Import record family 1 <!-- done 2026-02-02 abc0001 -->",
               "[X] Write the handler in src/app.py",
+              "[x] T002 [P] [US1] Add the model <!-- done 2026-04-28 bd10949 -->",
               "[ ] T3 Remove the old importer: it is dead code"]
     for content in common:
         plain = read_plain_head(content)

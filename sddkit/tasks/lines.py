@@ -149,36 +149,42 @@ def read_head(content: str) -> Head | None:
 
 
 # a task's first line that read_plain_head reads in one match: a box of " ", "x" or "X"
-# (no "*"), an optional "T<digits>" id (not followed by a " - " separator), text without
-# ( ) [ ] ~ < \\ (so no marker, inline dependency, strike-through, comment or hard break), and
-# an optional done mark ending the line
+# (no "*"), an optional "T<digits>" id (not followed by a " - " separator) with the
+# spec-kit markers after it, text without ( ) [ ] ~ < \\ (so no other marker, inline
+# dependency, strike-through, comment or hard break), and an optional done mark ending it
 _PLAIN_HEAD = re.compile(
-    r"\[([ xX])\][ \t]+(?:(T[0-9]+)(?![ \t]+[-\u2013\u2014][ \t])[ \t]+)?"
+    r"\[([ xX])\][ \t]+(?:(T[0-9]+)(?![ \t]+[-\u2013\u2014][ \t])[ \t]+"
+    r"((?:(?:\[P\]|\(P\)|\[US[0-9]+\])[ \t]+)*))?"
     r"([^()\[\]~<\\\n]*)(?:<!--\s*done\b\s*(.*?)\s*-->)?"
 )
+_PLAIN_MARKER = re.compile(r"\[P\]|\(P\)|\[US[0-9]+\]")
 
 
 def read_plain_head(content: str) -> Head | None:
     """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
-    ``[x] Do it <!-- done DATE -->``: see ``_PLAIN_HEAD``) in one match; None when
-    ``content`` is not that shape (then :func:`read_head` reads it: None is no answer about
-    whether it is a task). ``tests/test_tasks_scan.py`` holds the two to the same answer."""
+    ``[x] T002 [P] [US1] Do it <!-- done DATE -->``, ``[ ] Do it``: see ``_PLAIN_HEAD``) in
+    one match; None when ``content`` is not that shape (then :func:`read_head` reads it:
+    None is no answer about whether it is a task). ``tests/test_tasks_scan.py`` holds the
+    two to the same answer."""
     found = _PLAIN_HEAD.fullmatch(content)
     if found is None or "\n" in content:
         return None
-    marker, task_id, first, done_mark = found.groups()
+    marker, task_id, lead, first, done_mark = found.groups()
     if done_mark is not None and "-->" in done_mark:
         return None  # DONE_MARK ends the mark at the first "-->"
     if task_id is None:
         # an id _ID would read (a digit, "t", "task", "step", "**"...) or a cancel word
-        lead = first[:1]
-        if not lead.isalpha() or lead in "tTsS" or (lead in "cCrRdDoOwW"
-                                                  and _CANCEL_PREFIX.match(first)):
+        start = first[:1]
+        if not start.isalpha() or start in "tTsS" or (start in "cCrRdDoOwW"
+                                                    and _CANCEL_PREFIX.match(first)):
             return None
+    markers = _PLAIN_MARKER.findall(lead) if lead else []
     text = first.strip()
     return Head(
         marker=marker, optional=text[:1] in "oO" and bool(_OPTIONAL.search(text)),
-        id=task_id, text=text, done_mark=done_mark, parallel=False, story=None, depends=[],
+        id=task_id, text=text, done_mark=done_mark,
+        parallel=any(m in ("[P]", "(P)") for m in markers),
+        story=next((m[1:-1] for m in markers if m.startswith("[US")), None), depends=[],
         unread_depends=[],
     )
 

@@ -384,3 +384,38 @@ def test_the_one_match_head_answers_for_common_lines() -> None:
     for content in common:
         plain = read_plain_head(content)
         assert plain is not None and plain == read_head(content), content
+
+
+# --- the tasks gate's view in one pass (lines.gate_view) ----------------------------------
+
+def _gate_view_by_lines(body: str) -> str:
+    """The line-by-line gate view sddkit shipped before (approvals pin its hashes)."""
+    from sddkit.tasks.lines import _SOURCE_LINE, _TRACKING_LINE, DONE_MARK
+
+    body = _TRACKING_LINE.sub("", body)
+    out = []
+    for line in body.split("\n"):
+        if box := _SOURCE_LINE.match(line):
+            line = box.group(1) + "[ ]" + line[box.end() :]
+            if "<!--" in line:
+                line = DONE_MARK.sub("", line)
+            line = line.rstrip(" \t")
+        out.append(line)
+    return "\n".join(out)
+
+
+GATE_EXTRA = st.sampled_from([
+    "- [x] T001 a <!-- done 2026-01-01 --> \t", "- [x] T002 b <!-- done\n  x -->",
+    "- [x] T003 c <!-- done a --> <!-- done b -->  ", "  - claimed: me 2026-01-01",
+    "1. [X] T004 d\r", "- T005 [x] e  ", "* 1. [-] f <!-- note -->  ", "[x] bare box  ",
+    "- [x]", "\t- [ ] g\t", "- [x] T006 <!--done-->\\", "",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(documents(), GATE_EXTRA), max_size=6))
+def test_the_one_pass_gate_view_is_the_line_by_line_one(parts: list[str]) -> None:
+    from sddkit.tasks.lines import gate_view
+
+    body = "\n".join(parts)
+    assert gate_view(body) == _gate_view_by_lines(body), body

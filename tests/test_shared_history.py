@@ -96,3 +96,15 @@ def test_two_sddkit_roots_in_one_repository_keep_their_own_histories(
         assert cached == plain
         cached, plain = answers(run_sdd, root, "check", "--json")
         assert cached == plain
+
+
+def test_a_relative_xdg_cache_home_puts_no_cache_in_the_repository(
+        approved_then_touched: Path, tmp_path: Path, run_sdd: Run) -> None:
+    """XDG Base Directory: a relative ``XDG_CACHE_HOME`` is ignored (it named a folder under
+    wherever the command ran: a repository got an untracked ``relcache/sddkit/`` from
+    ``sdd check``, and another in ``AGENTS.ctx/`` from a command run there)."""
+    clone = _clone(approved_then_touched, tmp_path / "clone")
+    for where in (clone, clone / "AGENTS.ctx"):
+        for args in (("check",), ("status",), ("new", f"p-{len(where.parts)}")):
+            run_sdd(*args, cwd=where, env={"XDG_CACHE_HOME": "relcache"})
+    assert not list(clone.rglob("relcache"))

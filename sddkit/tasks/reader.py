@@ -92,9 +92,14 @@ class Reader:
         in an ordered list (as written, ``"01"``), None in a bullet list. Returns the task,
         or None when the item is not one (then its lines are the enclosing item's directive
         lines, read here). Items come in document order."""
-        task = self._add(start, content, items, heading, number)
+        lead = content[:1]  # a box, or an id before one (CHECKBOX): else no task
+        task = (self._add(start, content, items, heading, number)
+                if lead == "[" or lead in "Tt" or lead.isdigit() else None)
         if task is None and items and items[-1] is not None:
-            self._unread(items[-1], _apply_directives(items[-1], content.split("\n")))
+            if content.startswith("verify: ") and "\n" not in content:
+                items[-1].verify.append(content[8:].strip())  # read_directive's reading
+            else:
+                self._unread(items[-1], _apply_directives(items[-1], content.split("\n")))
         return task
 
     def _add(self, start: int, content: str, items: list[Task | None], heading: str | None,
@@ -124,15 +129,23 @@ class Reader:
         )
         if head.id is not None:
             self.first_by_id.setdefault(head.id.upper(), task)
-        unread = head.unread_depends + _apply_directives(task, content.split("\n")[1:])
-        self._unread(task, unread)
+        unread = head.unread_depends
+        if "\n" in content:
+            unread = unread + _apply_directives(task, content.split("\n")[1:])
+        if unread:
+            self._unread(task, unread)
         if state == "unknown":
             self.problems.append(TaskProblem(
                 line, "unknown-marker", f"checkbox marker [{head.marker}] is not one sddkit "
                 "knows: counted as open, never offered by `sdd next`; write [ ], [-] or [x]",
                 "warning"))
-        self.parents[task.position] = next((t for t in reversed(items) if t), None)
-        if number is not None and number.isdigit() and self.parents[task.position] is None:
+        parent = None
+        for outer in reversed(items):
+            if outer is not None:
+                parent = outer
+                break
+        self.parents[task.position] = parent
+        if number is not None and number.isdigit() and parent is None:
             self.numbered[task.position] = str(int(number))
         self.tasks.append(task)
         return task

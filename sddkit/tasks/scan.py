@@ -263,8 +263,9 @@ def scan_tasks(source: str, lines: list[str], reader: Reader) -> bool:
                 while depth < open_items and items[depth].width <= indent:
                     depth += 1
                 if indent - (items[depth - 1].width if depth else 0) < 4 and depth < MAX_DEPTH:
-                    state.close_to(depth)  # a bullet item always interrupts a paragraph
+                    # a bullet item always interrupts a paragraph (close_to, open_item)
                     state.end_paragraph()
+                    del items[depth:]
                     items.append(_Item(indent + 2))
                     state.paragraph = True
                     state.first = (index, None, [line[indent + 2 :]])

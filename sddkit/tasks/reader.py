@@ -111,7 +111,8 @@ class Reader:
             return None
         line = self.offset + start + 1
         self.task_lines.add(start)
-        first = self.first_by_id.get(head.id.upper()) if head.id is not None else None
+        key = head.id.upper() if head.id is not None else None
+        first = self.first_by_id.get(key) if key is not None else None
         if (first is not None and first.heading != heading
                 and " ".join(first.text.split()).lower() == " ".join(head.text.split()).lower()):
             self.problems.append(TaskProblem(
@@ -127,8 +128,8 @@ class Reader:
             heading=heading, done_mark=head.done_mark, marker=head.marker,
             optional=head.optional,
         )
-        if head.id is not None:
-            self.first_by_id.setdefault(head.id.upper(), task)
+        if key is not None:
+            self.first_by_id.setdefault(key, task)
         unread = head.unread_depends
         if "\n" in content:
             unread = unread + _apply_directives(task, content.split("\n")[1:])

@@ -27,6 +27,8 @@ _LOOKS_LIKE_TASK = re.compile(
     r"^[ \t>]*(?:#{1,6}[ \t]+)?(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*"
     r"(?:(?:[Tt]\d+[a-z]?|\d+(?:\.\d+)*\.?):?[ \t]+)?\[(?:[ xX]|[^\]\w\s])\]\*?[ \t]+\S"
 )
+# a child line naming dependencies by T ids only (dependency_ids reads each as written)
+_PLAIN_DEPENDS = re.compile(r"depends: (T[0-9]+(?:, T[0-9]+)*)")
 _TABLE_BOX = re.compile(r"\|[ \t]*\[(?:[ xX]|[^\]\w\s|])\][ \t]*\|")
 _WHY_NOT = {
     "indented": "indented as code (4 or more spaces after a paragraph), so not "
@@ -96,8 +98,14 @@ class Reader:
         task = (self._add(start, content, items, heading, number)
                 if lead == "[" or lead in "Tt" or lead.isdigit() else None)
         if task is None and items and items[-1] is not None:
+            # the two common child lines, read as _apply_directives reads them
             if content.startswith("verify: ") and "\n" not in content:
-                items[-1].verify.append(content[8:].strip())  # read_directive's reading
+                items[-1].verify.append(content[8:].strip())
+            elif (plain := _PLAIN_DEPENDS.fullmatch(content)) is not None:
+                depends = items[-1].depends
+                for ref in plain.group(1).split(", "):
+                    if ref not in depends:
+                        depends.append(ref)
             else:
                 self._unread(items[-1], _apply_directives(items[-1], content.split("\n")))
         return task

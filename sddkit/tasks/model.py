@@ -124,6 +124,9 @@ class TaskList:
     def get(self, ref: str) -> Task | None:
         """A task by id (case-insensitive, ``1.`` finds ``1``, ``t2`` finds ``T2``) or by
         position (``task-3``, or ``#3`` as older versions printed it)."""
+        known = self._by_key.get(ref)
+        if known is not None:  # a key as the index holds it (ids are kept normalised)
+            return known
         ref = ref.strip()
         if position := _POSITION.fullmatch(ref):
             number = int(position.group(1))

@@ -188,8 +188,8 @@ class Reader:
         """A warning for each line that looks like a task but is not read as one."""
         fences: dict[str, int] = {}
         for number, line in enumerate(self.lines):
-            if number in self.task_lines:
-                continue
+            if "[" not in line or number in self.task_lines:
+                continue  # (both patterns below need a "[")
             if _TABLE_BOX.search(line):
                 why = self.context.get(number, "")
                 if why in ("", "table"):

@@ -108,3 +108,24 @@ def test_a_relative_xdg_cache_home_puts_no_cache_in_the_repository(
         for args in (("check",), ("status",), ("new", f"p-{len(where.parts)}")):
             run_sdd(*args, cwd=where, env={"XDG_CACHE_HOME": "relcache"})
     assert not list(clone.rglob("relcache"))
+
+
+@pytest.mark.parametrize("config", [("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true"),
+                                    ("i18n.logOutputEncoding", "ISO-8859-1")])
+def test_the_history_reads_the_same_whatever_the_clones_git_config(
+        initialised: Path, sdd: Invoke, tmp_path: Path, run_sdd: Run,
+        config: tuple[str, str]) -> None:
+    """A clone whose git config asks for patches without ``a/``/``b/`` prefixes (a common
+    ``diff.noprefix``) or another log encoding read no gate line (``sdd log`` empty, SDD-017
+    silent) or garbled authors, and gave that history to the other clones."""
+    walk_to(initialised, sdd, "demo", upto="spec")
+    git(initialised, "add", "-A")
+    subprocess.run(["git", "commit", "-qm", "approved"], cwd=initialised, check=True,
+                   env={**__import__("os").environ, "GIT_AUTHOR_NAME": "Zoë Tester"})
+    plain = _clone(initialised, tmp_path / "plain")
+    configured = _clone(initialised, tmp_path / "configured")
+    git(configured, "config", *config)
+    truth = run_sdd("log", "--json", cwd=plain, env={"SDDKIT_NO_CACHE": "1"}).stdout
+    assert "Zoë Tester" in truth
+    assert run_sdd("log", "--json", cwd=configured).stdout == truth
+    assert run_sdd("log", "--json", cwd=plain).stdout == truth

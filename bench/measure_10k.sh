@@ -6,6 +6,7 @@
 # "LABEL CASE CPU_S WALL_S PEAK_KB" lines to OUT (default ./measure-results.txt); cpu is
 # user + system of the command and its children (git included), from /usr/bin/time.
 # The case names and the projects they touch are those of the generated workload.
+# `python bench/measure_table.py OUT before after` prints the table (medians).
 
 label=$1; S=$2; SRC=$3; OUT=${4:-$PWD/measure-results.txt}
 W=$(mktemp -d)/w-$label; mkdir -p $W
@@ -15,6 +16,7 @@ git clone -q $SRC $W/repo; cd $W/repo
 t next-cold-emptycache $S next
 t next-second $S next
 for i in 1 2 3; do t next-warm $S next; done
+t check-first $S check  # the clone's first check: its records computed (next filled the rows)
 for i in 1 2 3; do t check-warm $S check; done
 for i in 1 2 3; do git checkout -q -- .; t done $S done --project accounts-csv-import-00235 T011 --no-verify; done
 for i in 1 2 3; do git checkout -q -- .; git clean -qfd AGENTS.ctx; t approve $S approve analytics-audit-log-00172 --by "Bench Person"; done

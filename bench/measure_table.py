@@ -28,6 +28,7 @@ CASES = {
     "check-warm": "`sdd check`, warm",
     "check-cold": "`sdd check`, first in a clone (this machine's user cache)",
     "check-cold-emptycache": "`sdd check`, first in a clone, empty user cache",
+    "done-50k": "`sdd done` in one 50,000-task list",
 }
 
 

@@ -19,6 +19,20 @@ _NESTED_FENCE = re.compile(r"^(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t>]*(?:[
                            r"\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})")
 _HTML_START = re.compile(r"^ {0,3}<")
 _INDENTED = re.compile(r"^(?: {4}|\t| {1,3}\t)")
+# any line the scanner would look at twice: a fence, a nested fence, a non-blank line
+# indented as code (one search over a whole text, in C, instead of three per line)
+_CANDIDATE = re.compile(r"^(?: {0,3}(?:`{3,}|~{3,})|(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])"
+                        r"[ \t>]*(?:[-+*][ \t]+|\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})"
+                        r"|(?: {4}|\t| {1,3}\t)[^\n]*?\S)", re.MULTILINE)
+
+
+def may_hold_code(text: str) -> bool:
+    """False when no line of ``text`` (lines end at ``\\n``) can be code: no fence line, no
+    fence after indentation or a list or quote marker, no non-blank line indented as code.
+    Then :func:`code_lines` is all False (``tests/test_markdown_lines.py`` holds the two
+    together), and a long document (the inventory's ``sdd/CONTEXT.md``) is not scanned line
+    by line."""
+    return _CANDIDATE.search(text) is not None
 
 
 def scan_code_lines(lines: list[str]) -> list[bool]:

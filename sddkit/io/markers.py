@@ -64,9 +64,9 @@ def scan(text: str, path: Path | None = None) -> dict[str, Block]:
         if not match:
             continue
         if code is None:
-            from sddkit.io.markdown import code_lines
+            from sddkit.io.markdown import code_lines, may_hold_code
 
-            code = code_lines(lines)
+            code = code_lines(lines) if may_hold_code(text) else [False] * len(lines)
         if code[index]:
             continue  # a marker shown as an example inside code is not a block
         name, kind = match.group(1), match.group(2)

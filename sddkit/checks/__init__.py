@@ -211,6 +211,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
                 texts[rel] = read_text(ws.root / rel)
             except (OSError, SddkitError):  # pragma: no cover - removed since: nothing to apply
                 pass
+    memo.release()
     findings += history.findings()  # the git history, asked once for every project
     findings += approvals.findings()
     count = 0

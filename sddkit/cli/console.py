@@ -79,8 +79,10 @@ def emit(outcome: Outcome, as_json: bool, echo: Echo) -> int:
         echo(outcome.diff, nl=False)
     elif as_json and outcome.data is not None:
         print_json(outcome.data, echo)
-    else:
-        echo(outcome.text, nl=False)
+    else:  # a long text (``sdd check``'s) comes in pieces, never held whole
+        chunks = getattr(outcome, "text_chunks", None)
+        for piece in chunks() if chunks is not None else (outcome.text,):
+            echo(piece, nl=False)
     return outcome.exit_code
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from sddkit.errors import FrontMatterError
-from sddkit.io.markers import split_lines
 
 #: Front matter larger than this is refused (a guard against YAML bombs and mistakes).
 MAX_FRONT_MATTER = 64 * 1024
@@ -108,7 +107,9 @@ def load_yaml(text: str, path: Path | None, first_line: int = 1) -> Any:
 
 @dataclass(frozen=True)
 class Split:
-    """Where the front matter is: line indexes (0-based) of the two ``---`` lines."""
+    """Where the front matter is: line indexes (0-based) of the two ``---`` lines in
+    ``lines``, which holds the lines up to the closing one (each with its ending), then the
+    rest of the text as one item (absent when empty)."""
 
     open: int
     close: int
@@ -126,16 +127,29 @@ def _is_delimiter(line: str, closing: bool = False) -> bool:
 
 
 def split(text: str, path: Path | None = None) -> Split | None:
-    """Locate the front matter block, or None when the text has none."""
-    lines = split_lines(text)
-    if not lines or not _is_delimiter(lines[0]):
+    """Locate the front matter block, or None when the text has none. Only the lines up to
+    the closing delimiter are split off (each with its ending, as
+    :func:`sddkit.io.markers.split_lines` gives them); the body after it is the last item
+    of ``lines``, whole (a 50,000-task list is not split into lines to find its head)."""
+    size = len(text)
+    end = text.find("\n")
+    position = size if end < 0 else end + 1
+    if not text or not _is_delimiter(text[:position]):
         return None
-    size = 0
-    for index in range(1, len(lines)):
-        if _is_delimiter(lines[index], closing=True):
-            return Split(0, index, lines)
-        size += len(lines[index])
-        if size > MAX_FRONT_MATTER:
+    lines = [text[:position]]
+    length = 0
+    while position < size:
+        end = text.find("\n", position)
+        following = size if end < 0 else end + 1
+        line = text[position:following]
+        position = following
+        lines.append(line)
+        if _is_delimiter(line, closing=True):
+            if position < size:
+                lines.append(text[position:])
+            return Split(0, len(lines) - 1 - (position < size), lines)
+        length += len(line)
+        if length > MAX_FRONT_MATTER:
             raise FrontMatterError(
                 f"front matter is larger than {MAX_FRONT_MATTER // 1024} KiB; refusing to parse it",
                 path,

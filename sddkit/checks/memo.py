@@ -184,6 +184,15 @@ class Memo:
             return None
         return _from_value(value[1], name, self._prefix(name))
 
+    def known(self, name: str) -> bool:
+        """Whether a record of ``name``'s current bytes is kept (:meth:`get` without decoding it)."""
+        keys = self._key(name)
+        if keys is None:
+            return False
+        assert self.cache is not None
+        value = self.cache.get(self._entry(name))
+        return isinstance(value, tuple) and len(value) == 2 and value[0] == self._digest(keys)
+
     def put(self, project: Project, record: Record) -> None:
         """Keep ``record``, computed from ``project`` as loaded in this run: only when each
         document was read from the bytes its content key names."""

@@ -38,6 +38,8 @@ def _db() -> Any:
             db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
             db.execute("PRAGMA synchronous=OFF")
             db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, row BLOB)")
+            # an empty store (a machine's first clone) answers no lookup: skip them all
+            _state["empty"] = db.execute("SELECT 1 FROM rows LIMIT 1").fetchone() is None
             _state["db"] = db
         except Exception:  # any problem: no shared rows this run
             _state["db"] = None
@@ -56,7 +58,7 @@ def _key(name: str, keys: tuple[Any, ...]) -> str:
 def get(name: str, keys: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The row kept for project ``name`` with documents of content ``keys``, or None."""
     db = _db()
-    if db is None:
+    if db is None or _state.get("empty"):
         return None
     import marshal
 

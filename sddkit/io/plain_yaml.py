@@ -39,6 +39,7 @@ _FLOW_PAIR = re.compile(rf"({_KEY}): +(.+)")
 #: YAML 1.1 ints PyYAML reads as plain decimal (anything else int-like falls back).
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
 _DIGITS = re.compile(r"[0-9_]+")
+_PREFIXED = re.compile(r"0b[01_]*|0x[0-9a-fA-F_]*")
 
 _BOOLS = {
     spelling: value
@@ -61,8 +62,9 @@ def _plain(text: str) -> Any:
     if "0" <= first <= "9":
         if _DECIMAL.fullmatch(text):
             return int(text)
-        # int needs only digits and "_" (or a 0x/0b prefix, or ":"); float needs "."
-        if "." in text or text[:2] in ("0x", "0b") or _DIGITS.fullmatch(text):
+        # an int has only digits and "_" (or ":"), or is 0b + binary digits, or 0x + hex
+        # digits (a hash such as "0ba2..." is none of them); a float needs "."
+        if "." in text or _DIGITS.fullmatch(text) or _PREFIXED.fullmatch(text):
             return _OUT
         return text
     if text in _BOOLS:

@@ -15,9 +15,16 @@ from pathlib import Path
 
 from sddkit.workspace import Workspace
 
+_GATE_KEYS = ("status|approved_by|approved_at|approval_forced|reopened_reason|reopened_at"
+              "|blocked")
 #: The lines whose history matters (git's -G takes an extended regular expression).
-GATE_REGEX = (r"^(status|approved_by|approved_at|approval_forced|reopened_reason|reopened_at"
-              r"|blocked):|<!-- *done [^>]*forced")
+GATE_REGEX = rf"^({_GATE_KEYS}):|<!-- *done [^>]*forced"
+# A whole file's zero-context patch is searched at once (a first commit adds every line of
+# every document), each pattern led by a literal so the search skips ahead: a "+"/"-"
+# line setting a gate key, a forced done mark anywhere, a "+++ " file header.
+_GATE_KEY_CHANGE = re.compile(rf"\n([+-])((?:{_GATE_KEYS}):[^\n]*)")
+_FORCED_MARK = re.compile(r"<!-- *done [^>\n]*forced")
+_NEW_FILE_HEADER = re.compile(r"\n\+\+\+ ([^\n]*)")
 
 _KEY = re.compile(r"^([a-z_]+):(.*)$")
 _GATE_LINE = re.compile(GATE_REGEX)
@@ -141,16 +148,28 @@ def _parse(scope: str, out: bytes) -> list[Change]:
 
 
 def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
-    """(path, gate lines added, gate lines removed) of one file's zero-context patch."""
+    """(path, gate lines added, gate lines removed) of one file's zero-context patch: the
+    path from its (last) ``+++ b/...`` header; a line starting ``+++ ``, ``--- ``, ``@@``
+    or ``diff --git `` is never a gate line."""
+    text = "\n" + section
     path: str | None = None
+    for header in _NEW_FILE_HEADER.finditer(text):
+        name = header.group(1)
+        path = name[2 + strip :] if name.startswith("b/") else None
+    found = {m.start(): (m.group(1), m.group(2)) for m in _GATE_KEY_CHANGE.finditer(text)}
+    if "<!--" in text:
+        for mark in _FORCED_MARK.finditer(text):
+            start = text.rfind("\n", 0, mark.start())
+            sign = text[start + 1 : start + 2]
+            if start in found or sign not in ("+", "-"):
+                continue
+            end = text.find("\n", mark.end())
+            line = text[start + 2 : end if end >= 0 else len(text)]
+            if not line.startswith("++ " if sign == "+" else "-- "):  # a file header
+                found[start] = (sign, line)
     added: list[str] = []
     removed: list[str] = []
-    for line in section.split("\n"):
-        if line.startswith("+++ "):
-            name = line[4:]
-            path = name[2 + strip :] if name.startswith("b/") else None
-        elif line.startswith(("--- ", "@@", "diff --git ")):
-            continue
-        elif line[:1] in "+-" and _GATE_LINE.search(line[1:]):  # other lines do not matter
-            (added if line[0] == "+" else removed).append(line[1:])
+    for start in sorted(found):
+        sign, line = found[start]
+        (added if sign == "+" else removed).append(line)
     return path, tuple(added), tuple(removed)

@@ -145,6 +145,28 @@ def test_a_checkout_of_another_state_on_two_cores(repo: Path, sdd: Invoke,
     assert answers(sdd, repo) == ticked
 
 
+def test_approvals_made_by_hand_are_found_on_two_cores(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-017 reads the gate history, which the child reads first, and judges projects
+    of both shares."""
+    names = sorted(p for p in (repo / ASSETS).iterdir() if (p / "tasks.md").exists())
+    flipped = [names[0], names[len(names) // 2], names[-1]]
+    for project in flipped:
+        spec = project / "spec.md"
+        spec.write_text(spec.read_text().replace("status: approved", "status: review", 1))
+    git(repo, "commit", "-q", "-am", "review again")
+    for project in flipped:
+        spec = project / "spec.md"
+        spec.write_text(spec.read_text().replace("status: review", "status: approved", 1))
+    git(repo, "commit", "-q", "-am", "looks fine to me")
+    truth = uncached(sdd, repo, monkeypatch)
+    check_json = truth[-1][1]
+    assert all(f"{p.name}/spec.md" in check_json for p in flipped)
+    assert check_json.count("SDD-017") >= len(flipped)
+    assert cold(sdd, repo) == truth
+    assert children
+
+
 def test_a_failing_child_hands_back_nothing_and_changes_no_answer(
         repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     truth = uncached(sdd, repo, monkeypatch)

@@ -158,10 +158,9 @@ def _record(ws: Workspace, memo: Memo, name: str, findings: list[Finding]) -> Re
 #: Projects without a kept record from which ``sdd check`` works on two cores
 #: (:mod:`sddkit.io.two_cores`): a fork costs a few milliseconds, a project a few.
 TWO_CORES_FROM = 100
-#: The share of them the child checks: the parent also reads the gate history, judges
-#: every record and lists the rows for the inventory (measured at 1,000 projects: 0.65
-#: leaves the two about even).
-CHILD_SHARE = 0.65
+#: The share of them the child checks; it also reads the gate history first (``git log
+#: -p`` of every document), while the parent lists the rows for the inventory.
+CHILD_SHARE = 0.55
 
 
 def _second_core(ws: Workspace, memo: Memo, names: list[str]) -> tuple[Any, str | None]:
@@ -178,13 +177,23 @@ def _second_core(ws: Workspace, memo: Memo, names: list[str]) -> tuple[Any, str 
     share = todo[int(len(todo) * (1 - CHILD_SHARE)):]
 
     def work() -> None:
+        from sddkit.approvals import gate_history
+
+        try:  # the history every SDD-017 judgement reads (one `git log -p`), in its cache
+            gate_history.read(ws)
+        except Exception:  # noqa: BLE001 - the parent reads it and reports the problem
+            pass
+        judge = approval_commits.Approvals(ws)
         for name in share:
             try:
-                _record(ws, memo, name, [])
+                record = _record(ws, memo, name, [])
+                if record is not None:
+                    judge.judge(record.approved)  # into the approvals cache
             except Exception:  # noqa: BLE001, S112 - the parent checks it and reports it
                 continue
 
-    child = two_cores.start(work, ws.root, ("parse", "records", "check", "states"))
+    child = two_cores.start(work, ws.root, ("parse", "records", "check", "states", "history",
+                                            "approvals"))
     return (child, share[0]) if child is not None else (None, None)
 
 
@@ -228,6 +237,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     approvals = approval_commits.Approvals(ws)  # who made each approval (SDD-017)
     memo = Memo(ws)
     known: list[str] | None = None  # the contexts' names, read when a constitution inherits
+    approved: list[tuple[Any, ...]] = []  # judged after the loop: a child reads the history
     child, child_from = _second_core(ws, memo, names)
     try:
         for name in names:
@@ -240,7 +250,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
             if record.plan is not None:
                 plans.append((name, *record.plan))
             findings += record.findings
-            findings += approvals.judge(record.approved)
+            approved.append(record.approved)
             if record.inherits is not None and known is None:
                 known = context_names(ws)
             findings += _judged(ws, record, history, resolver, known, test_run)
@@ -252,6 +262,8 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     finally:
         if child is not None:
             child.stop()
+    for docs in approved:
+        findings += approvals.judge(docs)
     findings += history.findings()  # the git history, asked once for every project
     findings += approvals.findings()
     count = 0

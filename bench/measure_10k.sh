@@ -23,4 +23,7 @@ git checkout -q -- .; git clean -qfd AGENTS.ctx
 git clone -q $SRC $W/repo2; cd $W/repo2
 t next-cold-usercache $S next
 t check-cold $S check
+export XDG_CACHE_HOME=$W/xdg-empty  # a machine that never saw the repository (CI)
+git clone -q $SRC $W/repo3; cd $W/repo3
+t check-cold-emptycache $S check
 echo "$label finished" >> $OUT

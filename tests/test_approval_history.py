@@ -7,6 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from conftest import Invoke, fill, git
 from test_owners import ssh_signing
 
@@ -143,3 +146,45 @@ def test_an_uncommitted_reapproval_is_not_a_hand_edit(spec_in_review: Path, sdd:
     assert sdd017(sdd, root) == []
     git(root, "commit", "-q", "-am", "re-approved")
     assert sdd017(sdd, root) == []
+
+
+def _section_oracle(section: str, strip: int) -> tuple[object, tuple[str, ...], tuple[str, ...]]:
+    """The per-line reading of one file's patch that ``gate_history._section`` replaces."""
+    import re
+
+    from sddkit.approvals.gate_history import GATE_REGEX
+
+    gate = re.compile(GATE_REGEX)
+    path = None
+    added: list[str] = []
+    removed: list[str] = []
+    for line in section.split("\n"):
+        if line.startswith("+++ "):
+            name = line[4:]
+            path = name[2 + strip:] if name.startswith("b/") else None
+        elif line.startswith(("--- ", "@@", "diff --git ")):
+            continue
+        elif line[:1] in "+-" and gate.search(line[1:]):
+            (added if line[0] == "+" else removed).append(line[1:])
+    return path, tuple(added), tuple(removed)
+
+
+PATCH_LINES = [
+    "", "diff --git a/AGENTS.ctx/x.md b/AGENTS.ctx/x.md", "--- a/AGENTS.ctx/x.md",
+    "+++ b/AGENTS.ctx/demo/spec.md", "+++ /dev/null", "@@ -1,0 +2 @@", "+status: approved",
+    "-status: draft", "+approved_by: A Person", "+approved_at: 2026-01-01", "+text",
+    "-text", "+- [x] T001 a <!-- done 2026-01-01 forced: why -->", "+<!-- done > forced -->",
+    "+++ status: y", "--- status: z", "+-- status: w", "-++ blocked: x", "+blocked: yes\r",
+    " status: context", "+  status: indented", "+reopened_reason: r", "+statusx: no",
+    "-<!--   done forced", "+approval_forced:", "+++ b/x <!-- done forced -->",
+    "--- a/<!-- done y forced", "+-- <!-- done forced",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PATCH_LINES), max_size=12), st.sampled_from([0, 10]))
+def test_a_patch_is_read_as_line_by_line(lines: list[str], strip: int) -> None:
+    from sddkit.approvals.gate_history import _section
+
+    section = "\n".join(lines)
+    assert _section(section, strip) == _section_oracle(section, strip)

@@ -367,3 +367,42 @@ def test_a_committed_broken_project_stays_broken(
     first = same_as_uncached(sdd, repo, monkeypatch)
     assert first != before and '"broken": [{' in first[0]
     assert same_as_uncached(sdd, repo, monkeypatch) == first
+
+
+def test_a_released_cache_is_saved_and_loaded_again_on_use(tmp_path: Path) -> None:
+    """``release`` (what ``sdd check`` does with its records after the projects) saves the
+    entries and lets go of them; the next use reads them back from the file."""
+    store = cache.Cache(tmp_path, "records")
+    store.put("alpha", ("digest", b"blob"))
+    store.append("beta", (1, 2))
+    store.release()
+    assert store._entries is None and not store.dirty
+    assert store.get("alpha") == ("digest", b"blob") and store.get("beta") == (1, 2)
+    fresh = cache.Cache(tmp_path, "records")
+    assert fresh.get("alpha") == ("digest", b"blob") and fresh.get("beta") == (1, 2)
+    unsaved = cache.Cache(tmp_path / "not-a-dir" / "x", "records")
+    (tmp_path / "not-a-dir").write_text("a file where the cache folder would be")
+    unsaved.put("gamma", 3)
+    unsaved.release()  # cannot be saved: the entries stay in memory
+    assert unsaved.get("gamma") == 3
+
+
+def test_the_shared_store_keeps_one_history(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Histories are megabytes at 10,000 projects and one is kept per HEAD: the shared
+    store keeps the last one written; rows and records accumulate (up to its size limit)."""
+    from sddkit.io import shared_rows
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache.reset()
+    for head in ("a" * 40, "b" * 40):
+        shared_rows.put("gate-log", (head,), (head, []), table="history")
+        shared_rows.put(f"p-{head[0]}", ("k1", None, None, None), ("row", head))
+        cache.flush()
+    assert shared_rows.get("gate-log", ("a" * 40,), table="history") is None
+    assert shared_rows.get("gate-log", ("b" * 40,), table="history") == ("b" * 40, [])
+    assert shared_rows.get("p-a", ("k1", None, None, None)) == ("row", "a" * 40)
+    assert shared_rows.get("p-b", ("k1", None, None, None)) == ("row", "b" * 40)
+    with pytest.raises(ValueError):
+        shared_rows.put("x", (), (), table="nope")
+    cache.reset()

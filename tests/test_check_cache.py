@@ -383,3 +383,43 @@ def test_every_bad_input_gets_the_same_answer_warm_cold_and_uncached(
     with monkeypatch.context() as patch:
         patch.setenv("SDDKIT_NO_CACHE", "1")
         assert output() == cold
+
+
+def test_a_new_clone_checks_no_project_again_and_still_sees_an_edit(
+        repo: Path, sdd: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records are shared by content between this machine's clones: the first check in a
+    new clone loads no project, gives the answer computed without caches, and a project
+    edited in the clone (same size and mtime as in the first) is checked again."""
+    from sddkit.checks import memo
+
+    _plan_files(repo, "beta", "- `src/pay/client.py` (modify)\n")  # SDD-021 with alpha
+    git(repo, "commit", "-qam", "beta names the same file")
+    truth = settled(sdd, repo, monkeypatch)
+    assert any(rule == "SDD-021" for rule, _p, _m in truth)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    age_tree(clone)
+    computed: list[str] = []
+    real = memo.compute
+
+    def counting(ws: object, project: object) -> memo.Record:
+        computed.append(project.name)  # type: ignore[attr-defined]
+        return real(ws, project)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(memo, "compute", counting)
+    monkeypatch.setattr("sddkit.checks.compute", counting)
+    from sddkit.io import git as git_io
+
+    logs: list[object] = []
+    real_log = git_io.log_patches
+    monkeypatch.setattr(git_io, "log_patches", lambda *a: logs.append(a) or real_log(*a))
+    in_clone = check(sdd, clone)  # a clone's own git config lacks the merge drivers
+    assert [f for f in in_clone if f[0] != "SDD-020"] == truth
+    assert computed == []  # every record came from the store the clones share
+    assert logs == []  # and the gate lines' history read at this HEAD, too
+    tasks = clone / ASSETS / "demo" / "tasks.md"
+    edit_in_place(tasks, "  - verify: ok\n- [ ] T002", "  - verfiy: ok\n- [ ] T002")
+    found = check(sdd, clone)
+    assert computed == ["demo"]
+    assert ("SDD-005", f"{ASSETS}/demo/tasks.md", "T001 has no `verify:` line") in found
+    assert found == uncached(sdd, clone, monkeypatch)

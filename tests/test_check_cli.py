@@ -158,3 +158,25 @@ def test_a_real_process(repo: Path, run_sdd) -> None:  # type: ignore[no-untyped
     done = run_sdd("check", cwd=repo / "AGENTS.ctx/sdd")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "all clear: 1 project, 1 context\n" and done.stderr == ""
+
+
+def test_text_in_pieces_is_the_text_built_whole(repo: Path, sdd: Invoke) -> None:
+    """`sdd check` writes its text in pieces (never the whole 10 MB at 10,000 projects):
+    joined, the pieces are the text built whole, for pieces of one line and of many."""
+    from sddkit import operations
+    from sddkit.io import cache
+    from sddkit.workspace import Workspace
+
+    drift(repo, sdd)
+    warn(repo, sdd)
+    ws = Workspace.find(override=repo)
+    whole = operations.check(ws, form="text")
+    cache.reset()
+    pieces = operations.check(ws, form="lines")
+    assert pieces.text == "" and pieces.data is None and whole.data is None
+    assert whole.text.count("\n") == 3  # two findings and the summary
+    for size in (1, 2, 1000):
+        assert "".join(pieces.text_chunks(size)) == whole.text
+    assert (pieces.exit_code, pieces.errors, pieces.warnings_found) == \
+        (whole.exit_code, whole.errors, whole.warnings_found) == (1, 1, 1)
+    assert sdd(repo, "check").stdout == whole.text

@@ -156,3 +156,26 @@ def test_two_open_plans_naming_the_same_file_or_contract_warn(initialised: Path,
         ("beta", "plan names file src/pay/client.py, which the plan of alpha names too"),
     ]
     assert all(f["severity"] == "warning" for f in report["findings"] if f["rule"] == "SDD-021")
+
+
+def test_a_file_many_open_plans_name_is_reported_with_five_names_and_a_count(
+        initialised: Path) -> None:
+    """A file a hundred plans name must not give a hundred findings of a hundred names:
+    each finding names five other projects and counts the rest."""
+    from sddkit.checks import overlap
+    from sddkit.workspace import Workspace
+
+    ws = Workspace.find(override=initialised)
+    plans = [(f"p{i}", f"AGENTS.ctx/sdd/assets/p{i}/plan.md", {"file:src/shared.py": 9})
+             for i in range(8)]
+    plans.append(("solo", "AGENTS.ctx/sdd/assets/solo/plan.md", {"file:src/own.py": 4}))
+    found = overlap.check(ws, plans)
+    assert len(found) == 8
+    assert found[0].message == ("plan names file src/shared.py, which the plan of p1, p2, p3, "
+                                "p4, p5 and 2 others names too")
+    assert found[7].message == ("plan names file src/shared.py, which the plan of p0, p1, p2, "
+                                "p3, p4 and 2 others names too")
+    six = overlap.check(ws, plans[:6])
+    assert six[0].message.endswith("which the plan of p1, p2, p3, p4, p5 names too")
+    seven = overlap.check(ws, plans[:7])
+    assert seven[0].message.endswith("p4, p5 and 1 other names too")

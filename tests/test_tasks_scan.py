@@ -292,6 +292,8 @@ def test_declined_constructs_go_to_markdown_it() -> None:
         "- # [ ] T001 heading in an item\n",
         "  ## Indented heading\n- [ ] T001 a\n",
         "- [ ] T001 no\u00a0break\n",
+        "".join(f"{'  ' * depth}- [ ] T{depth:03d} level {depth}\n" for depth in range(10)),
+        "- [ ] T001 a\n  ```\n  - [ ] T002 after a fence in an item\n",
     ]
     for text in declined:
         assert not scanned(text), text
@@ -318,6 +320,12 @@ TRICKY = [
     "1. [ ] Do a\n2. [ ] Do b\n   - depends: 1\n",
     # markers change lists
     "- [ ] T001 a\n* [ ] T002 b\n+ [ ] T003 c\n1) [ ] T004 d\n",
+    # an item indented 4 past the open item's text after a paragraph: a continuation line
+    "- [ ] T001 a\n      - [ ] T002 continues T001\n   - [ ] T003 nested\n",
+    # items inside an open fence or comment are code, not items
+    "```\n- [ ] T001 code\n```\n<!--\n- [ ] T002 comment\n-->\n- [ ] T003 a\n",
+    # eight levels deep is still read here
+    "".join(f"{'  ' * depth}- [ ] T{depth:03d} level {depth}\n" for depth in range(8)),
 ]
 
 
@@ -325,3 +333,89 @@ def test_tricky_documents_agree() -> None:
     for text in TRICKY:
         assert scanned(text), text
         assert_same(text)
+
+
+# --- the one-match reading of a common task line (lines.read_plain_head) ------------------
+
+HEAD_BOX = st.sampled_from(["[ ] ", "[x] ", "[X] ", "[ ]  ", "[x]\t", "[-] ", "[ ]* ", "[] ",
+                            "[ ]", "[?] ", ""])
+HEAD_ID = st.sampled_from(["T001 ", "T25001 ", "T1  ", "T001\t", "t001 ", "T001: ", "T001. ",
+                           "T001a ", "T001 - ", "T001  \u2014 ", "T1 -x ", "1. ", "1.2 ",
+                           "12 ", "**T002** ", "Task 3: ", "", "", "", "", "T001"])
+HEAD_WORD = st.sampled_from([
+    "[P]", "[P]", "[US1]", "[US12]", "(P)", "[P][US1]", "[US\u0663]", "[us1]", "[P]\t",
+    "Import", "record", "family", "25001", "Create", "Remove", "Removed:", "removed", "dropped -",
+    "Skipped", "obsolete:", "won't do:", "wontfix", "cancelled:", "Optional:", "optional",
+    "Step", "step", "task", "Subtask", "Write", "Open", "Check", "the", "src/app.py", "-", "--",
+    "[P]", "(P)", "[US1]", "(depends: T001)", "~~", "<b>", "\\", "`code`", "*", "_x_", "a:b",
+    "T002", "1.1", "\u00e9t\u00e9", "\u00dcber", "x\u00a0y", "(optional)", "[cancelled]",
+])
+HEAD_LEAD = st.lists(st.sampled_from(["[P] ", "(P) ", "[US1] ", "[US23] ", "[P]", "[US1]\t",
+                                      "(P)", "[p] ", "[US] "]), max_size=3)
+HEAD_MARK = st.sampled_from(["", "", "", " <!-- done 2026-02-01 abc1234 -->",
+                             " <!-- done -->", "<!--done 2026-01-01-->", " <!-- done x --> y",
+                             " <!-- done a --> b -->", " <!-- note -->", " <!-- doneX -->",
+                             "  <!--  done  2026-02-01 verify=passed  -->", " <!-- done ---->",
+                             " <!-- done\n x -->", "\n  verify: x"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(HEAD_BOX, HEAD_ID, HEAD_LEAD, st.lists(HEAD_WORD, max_size=5), HEAD_MARK)
+def test_the_one_match_head_reads_as_read_head(box: str, ident: str, lead: list[str],
+                                              words: list[str], mark: str) -> None:
+    """Wherever read_plain_head answers, its reading is read_head's, field by field."""
+    from sddkit.tasks.lines import read_head, read_plain_head
+
+    content = (box + ident + "".join(lead) + " ".join(words) + mark).strip()
+    plain = read_plain_head(content)
+    if plain is not None:
+        assert plain == read_head(content), content
+
+
+def test_the_one_match_head_answers_for_common_lines() -> None:
+    """The common task lines are read in one match (so the speed-up cannot vanish)."""
+    from sddkit.tasks.lines import read_head, read_plain_head
+
+    common = ["[ ] T25001 Import record family 25001",
+              "[x] T00001 Import record family 1 <!-- done 2026-02-02 abc0001 -->",
+              "[X] Write the handler in src/app.py",
+              "[x] T002 [P] [US1] Add the model <!-- done 2026-04-28 bd10949 -->",
+              "[ ] T3 Remove the old importer: it is dead code"]
+    for content in common:
+        plain = read_plain_head(content)
+        assert plain is not None and plain == read_head(content), content
+
+
+# --- the tasks gate's view in one pass (lines.gate_view) ----------------------------------
+
+def _gate_view_by_lines(body: str) -> str:
+    """The line-by-line gate view sddkit shipped before (approvals pin its hashes)."""
+    from sddkit.tasks.lines import _SOURCE_LINE, _TRACKING_LINE, DONE_MARK
+
+    body = _TRACKING_LINE.sub("", body)
+    out = []
+    for line in body.split("\n"):
+        if box := _SOURCE_LINE.match(line):
+            line = box.group(1) + "[ ]" + line[box.end() :]
+            if "<!--" in line:
+                line = DONE_MARK.sub("", line)
+            line = line.rstrip(" \t")
+        out.append(line)
+    return "\n".join(out)
+
+
+GATE_EXTRA = st.sampled_from([
+    "- [x] T001 a <!-- done 2026-01-01 --> \t", "- [x] T002 b <!-- done\n  x -->",
+    "- [x] T003 c <!-- done a --> <!-- done b -->  ", "  - claimed: me 2026-01-01",
+    "1. [X] T004 d\r", "- T005 [x] e  ", "* 1. [-] f <!-- note -->  ", "[x] bare box  ",
+    "- [x]", "\t- [ ] g\t", "- [x] T006 <!--done-->\\", "",
+])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(documents(), GATE_EXTRA), max_size=6))
+def test_the_one_pass_gate_view_is_the_line_by_line_one(parts: list[str]) -> None:
+    from sddkit.tasks.lines import gate_view
+
+    body = "\n".join(parts)
+    assert gate_view(body) == _gate_view_by_lines(body), body

@@ -101,6 +101,21 @@ def test_a_cold_run_on_two_cores_answers_as_one_core(repo: Path, sdd: Invoke,
     assert answers(sdd, repo) == truth  # warm, from what the children handed back
 
 
+def test_what_the_child_checked_reaches_the_store_the_clones_share(
+        repo: Path, sdd: Invoke, children: list[int]) -> None:
+    """The records the child computed are written to the machine's shared store by the
+    parent (a next clone's first check finds every project there)."""
+    import sqlite3
+
+    cold(sdd, repo)
+    store = cache.location(Path("."), "shared-rows").with_suffix(".sqlite")
+    with sqlite3.connect(store) as db:
+        kept = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    projects = [p for p in (repo / ASSETS).iterdir() if p.is_dir()]
+    assert kept == len(projects)
+    assert children
+
+
 def test_broken_documents_in_the_child_s_share_are_reported_as_before(
         repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     late = later_projects(repo)

@@ -262,6 +262,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     finally:
         if child is not None:
             child.stop()
+    memo.release()
     for docs in approved:
         findings += approvals.judge(docs)
     findings += history.findings()  # the git history, asked once for every project

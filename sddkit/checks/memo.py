@@ -19,6 +19,9 @@ bytes for the others) and the record as one ``marshal`` blob, its paths relative
 project's folder. Any edit, whatever its size or timestamps, gives other keys, and the
 project is loaded and checked again (the entry then holds the latest bytes' record). A
 project whose folder is a link, or whose documents are not regular files, is always loaded.
+Each record is also kept in the store every clone on this machine shares
+(:mod:`sddkit.io.shared_rows`, under the code stamp and the same keys), so the first check
+in a new clone or worktree finds it by content instead of checking every project again.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from sddkit.checks.overlap import plan_targets
 from sddkit.checks.references import SpecRefs, spec_refs
 from sddkit.checks.task_list import check as tasks_check
 from sddkit.findings import Finding
-from sddkit.io import cache, content_keys
+from sddkit.io import cache, content_keys, shared_rows
 from sddkit.projects.project import Project
 from sddkit.workspace import PHASES, Workspace
 
@@ -179,19 +182,31 @@ class Memo:
         if keys is None:
             return None
         assert self.cache is not None
-        value = self.cache.get(self._entry(name))
-        if not isinstance(value, tuple) or len(value) != 2 or value[0] != self._digest(keys):
-            return None
+        entry, digest = self._entry(name), self._digest(keys)
+        value = self.cache.get(entry)
+        if not isinstance(value, tuple) or len(value) != 2 or value[0] != digest:
+            value = shared_rows.get(entry, keys, table="records")  # another clone's
+            if not isinstance(value, tuple) or len(value) != 2 or value[0] != digest:
+                return None
+            self.cache.put(entry, value)
         return _from_value(value[1], name, self._prefix(name))
 
     def known(self, name: str) -> bool:
-        """Whether a record of ``name``'s current bytes is kept (:meth:`get` without decoding it)."""
+        """Whether a record of ``name``'s current bytes is kept, here or by another clone
+        (:meth:`get` without decoding it)."""
         keys = self._key(name)
         if keys is None:
             return False
         assert self.cache is not None
-        value = self.cache.get(self._entry(name))
-        return isinstance(value, tuple) and len(value) == 2 and value[0] == self._digest(keys)
+        entry, digest = self._entry(name), self._digest(keys)
+        value = self.cache.get(entry)
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == digest:
+            return True
+        value = shared_rows.get(entry, keys, table="records")  # another clone's
+        if not isinstance(value, tuple) or len(value) != 2 or value[0] != digest:
+            return False
+        self.cache.put(entry, value)
+        return True
 
     def put(self, project: Project, record: Record) -> None:
         """Keep ``record``, computed from ``project`` as loaded in this run: only when each
@@ -206,7 +221,15 @@ class Memo:
         blob = _to_value(record, self._prefix(project.name))
         if blob is not None:
             assert self.cache is not None
-            self.cache.put(self._entry(project.name), (self._digest(keys), blob))
+            entry, value = self._entry(project.name), (self._digest(keys), blob)
+            self.cache.put(entry, value)
+            shared_rows.put(entry, keys, value, table="records")
+
+    def release(self) -> None:
+        """Done with the records for this run: save them and free their memory (tens of
+        MiB at 10,000 projects) before the repository-wide rules run."""
+        if self.cache is not None:
+            self.cache.release()
 
     def _prefix(self, name: str) -> str:
         """The project folder, relative to the root, with a trailing "/"."""

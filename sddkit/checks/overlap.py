@@ -86,11 +86,26 @@ def check(ws: Workspace, plans: list[tuple[str, str, dict[str, int]]]) -> list[F
             continue
         kind, _sep, what = target.partition(":")
         for name, rel, line in users:
-            others = ", ".join(other for other, _r, _l in users if other != name)
             found.append(Finding(
                 rel, line, RULE, WARNING,
-                f"plan names {kind} {what}, which the plan of {others} names too",
+                f"plan names {kind} {what}, which {_others(name, users)} names too",
                 "coordinate the two: finish one first, or split the work so each file has "
                 "one owner at a time",
             ))
     return found
+
+
+#: How many of the other projects a finding names; the rest are counted.
+SHOWN_OTHERS = 5
+
+
+def _others(name: str, users: list[tuple[str, str, int]]) -> str:
+    """The words "the plan of a, b" for the projects other than ``name`` in ``users``, at most
+    :data:`SHOWN_OTHERS` of them by name and the rest counted ("... and 104 others"): a file
+    a hundred plans name would otherwise give a hundred findings of a hundred names each."""
+    others = [other for other, _rel, _line in users if other != name]
+    shown = ", ".join(others[:SHOWN_OTHERS])
+    rest = len(others) - SHOWN_OTHERS
+    if rest > 0:
+        return f"the plan of {shown} and {rest} other{'s' if rest > 1 else ''}"
+    return f"the plan of {shown}"

@@ -141,7 +141,7 @@ def complete_data(ws: Workspace, task: str, project: str | None, force: bool,
 
 def check_data(ws: Workspace, projects: list[str] | None, strict: bool) -> Mapping[str, Any]:
     """``check``: :func:`sddkit.operations.check` (``sddkit.check/1``)."""
-    return _data(operations.check(ws, projects or None, strict))
+    return _data(operations.check(ws, projects or None, strict, form="json"))
 
 
 def contracts_check_data(ws: Workspace, strict: bool) -> Mapping[str, Any]:

@@ -206,6 +206,14 @@ class Cache:
         if self.entries.pop(key, None) is not None:
             self.dirty = True
 
+    def release(self) -> None:
+        """Save now (:meth:`save`) and let go of the entries held in memory, for a run done
+        with this cache that goes on to need memory elsewhere (``sdd check`` after its
+        projects); a later use loads the file again. Kept when they could not be saved."""
+        self.save()
+        if not self.dirty:
+            self._entries = None
+
     def save(self) -> None:
         if self._entries is not None and len(self._appended) > LOG_LIMIT:
             self.dirty = True  # many new entries (a first run): one file, not a long log
@@ -328,9 +336,11 @@ def flush() -> None:
         cache.save()
     import sys
 
+    shared = sys.modules.get("sddkit.io.shared_rows")
+    if shared is not None:
+        shared.flush()
     snapshot = sys.modules.get("sddkit.io.content_keys")
     if snapshot is not None:
-        snapshot.flush_shared()
         snapshot.forget()
     _open.clear()
 
@@ -351,6 +361,9 @@ def reset() -> None:
     _open.clear()
     import sys
 
+    shared = sys.modules.get("sddkit.io.shared_rows")
+    if shared is not None:
+        shared.forget()
     snapshot = sys.modules.get("sddkit.io.content_keys")
     if snapshot is not None:
         snapshot.forget()

@@ -383,11 +383,6 @@ def forget() -> None:
     shared_rows.forget()
 
 
-def flush_shared() -> None:
-    """Write the rows computed in this run to the rows every clone shares."""
-    shared_rows.flush()
-
-
 def forget_tree() -> None:
     """Drop what the snapshots learnt about the files (rows computed stay pending)."""
     _snapshots.clear()

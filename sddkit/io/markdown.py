@@ -83,6 +83,13 @@ def markdown_code_lines(lines: list[str]) -> list[bool]:
 def code_lines(lines: list[str]) -> list[bool]:
     """For each line, whether it belongs to a code block (fence lines included), as
     markdown-it reads it (see the module docstring for the fast path)."""
+    if not any("```" in line or "~~~" in line for line in lines):
+        # no fence anywhere (both patterns above need one): only a line indented as code
+        # can make code, and then markdown-it decides, as scanner_is_exact would have it
+        if any(line[:1] in (" ", "\t") and _INDENTED.match(line) and line.strip()
+               for line in lines):
+            return markdown_code_lines(lines)
+        return [False] * len(lines)
     code = scan_code_lines(lines)
     if scanner_is_exact(lines, code):
         return code

@@ -1,11 +1,12 @@
-"""Rows shared by every clone of a repository on this machine (issue 15).
+"""Rows and check records shared by every clone of a repository on this machine (issue 15).
 
-A row is kept under sddkit's code stamp, the project's name and its four documents' content keys, in
-``$XDG_CACHE_HOME/sddkit/shared-rows-v<VERSION>.sqlite``, so the first run in a new clone or
-worktree of a repository this machine has seen finds the rows by content instead of
-parsing every document. sqlite3 (standard library) so that a run adds its rows in one
-transaction without rewriting the store; any problem with it means no shared rows for the
-run, never an error.
+A row (table ``rows``) or an ``sdd check`` record (table ``records``,
+:mod:`sddkit.checks.memo`) is kept under sddkit's code stamp, the project's name and its
+four documents' content keys, in ``$XDG_CACHE_HOME/sddkit/shared-rows-v<VERSION>.sqlite``, so
+the first run in a new clone or worktree of a repository this machine has seen finds them
+by content instead of parsing and checking every document. sqlite3 (standard library) so
+that a run adds its entries in one transaction without rewriting the store; any problem with
+it means nothing shared for the run, never an error.
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ def forget() -> None:
 
 
 _state: dict[str, Any] = {}
+#: The tables of the store: projects' rows, ``sdd check``'s per-project records, and the
+#: gate lines' history read at a commit (:mod:`sddkit.approvals.gate_history`).
+TABLES = ("rows", "records", "history")
+#: Tables that keep only the entries of the last run that wrote one: a history is megabytes
+#: at 10,000 projects, and one is kept per HEAD it was read at.
+LATEST_ONLY = ("history",)
 
 
 def _db() -> Any:
@@ -37,9 +44,11 @@ def _db() -> Any:
                 path.unlink()  # grown too big: start again
             db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
             db.execute("PRAGMA synchronous=OFF")
-            db.execute("CREATE TABLE IF NOT EXISTS rows (key TEXT PRIMARY KEY, row BLOB)")
-            # an empty store (a machine's first clone) answers no lookup: skip them all
-            _state["empty"] = db.execute("SELECT 1 FROM rows LIMIT 1").fetchone() is None
+            for table in TABLES:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, row BLOB)")
+            # an empty table (a machine's first clone) answers no lookup: skip them all
+            _state["empty"] = {table for table in TABLES
+                               if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None}
             _state["db"] = db
         except Exception:  # any problem: no shared rows this run
             _state["db"] = None
@@ -55,15 +64,16 @@ def _key(name: str, keys: tuple[Any, ...]) -> str:
     return "\0".join([code_stamp(), name, *(k or "" for k in keys)])
 
 
-def get(name: str, keys: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """The row kept for project ``name`` with documents of content ``keys``, or None."""
+def get(name: str, keys: tuple[Any, ...], table: str = "rows") -> tuple[Any, ...] | None:
+    """The row (or, with ``table`` "records", the check record) kept for project ``name``
+    with documents of content ``keys``, or None."""
     db = _db()
-    if db is None or _state.get("empty"):
+    if db is None or table in _state.get("empty", ()):
         return None
     import marshal
 
     try:
-        found = db.execute("SELECT row FROM rows WHERE key = ?",
+        found = db.execute(f"SELECT row FROM {_table(table)} WHERE key = ?",
                            (_key(name, keys),)).fetchone()
         value = marshal.loads(found[0]) if found is not None else None
     except Exception:
@@ -71,13 +81,35 @@ def get(name: str, keys: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return value if isinstance(value, tuple) else None
 
 
-def put(name: str, keys: tuple[Any, ...], row: tuple[Any, ...]) -> None:
-    """Keep ``row`` for ``name`` and ``keys``: written at :func:`flush`, in one transaction."""
-    _state.setdefault("pending", {})[_key(name, keys)] = row
+def put(name: str, keys: tuple[Any, ...], row: tuple[Any, ...], table: str = "rows") -> None:
+    """Keep ``row`` for ``name`` and ``keys`` in ``table``: written at :func:`flush`, in one
+    transaction."""
+    _state.setdefault("pending", {})[(_table(table), _key(name, keys))] = row
+
+
+def pending() -> dict[tuple[str, str], Any]:
+    """The entries this run writes at :func:`flush`, by (table, key): what
+    :mod:`sddkit.io.two_cores` hands from a child to its parent."""
+    found: dict[tuple[str, str], Any] = _state.setdefault("pending", {})
+    return found
+
+
+def after_fork() -> None:
+    """In a forked child: open a connection of its own when one is needed (SQLite's
+    connections must not cross a fork); the inherited one is kept, never used or closed."""
+    if "db" in _state:
+        _state["inherited"] = _state.pop("db")
+
+
+def _table(table: str) -> str:
+    if table not in TABLES:
+        raise ValueError(f"no table {table!r} in the shared store")
+    return table
 
 
 def flush() -> None:
-    """Write the rows computed in this run to the shared store, in one transaction."""
+    """Write the rows and records computed in this run to the shared store, in one
+    transaction."""
     pending = _state.pop("pending", None)
     if not pending:
         return
@@ -89,7 +121,10 @@ def flush() -> None:
     try:
         with db:
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?)",
-                           [(k, marshal.dumps(v)) for k, v in pending.items()])
+            for table in TABLES:
+                entries = [(k, marshal.dumps(v)) for (t, k), v in pending.items() if t == table]
+                if entries and table in LATEST_ONLY:
+                    db.execute(f"DELETE FROM {table}")
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", entries)
     except Exception:
         pass

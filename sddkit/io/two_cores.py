@@ -9,7 +9,9 @@ goes, and hands back every cache entry it added; meanwhile this process works on
 earlier part. Before it reaches the later projects, the caller puts the child's entries
 into its own caches (:meth:`Child.join`) and finds them there, as a warm run would.
 
-Only cache entries cross, and every cache is keyed by content (a document's blob id, the
+Only cache entries cross (and the entries the child would have written to the store
+shared by this machine's clones, :mod:`sddkit.io.shared_rows`, which the parent writes),
+and every cache is keyed by content (a document's blob id, the
 content keys of a project's documents) or by a file signature checked on every read, so
 nothing the child says can be stale: at worst an entry is missing and this process
 computes it. Anything the child cannot read is left to this process, which reports it as
@@ -29,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sddkit.io import cache
+from sddkit.io import cache, shared_rows
 
 
 def usable() -> bool:
@@ -46,15 +48,27 @@ def usable() -> bool:
     return threading is None or threading.active_count() == 1
 
 
-def _added(before: dict[tuple[Path, str], dict[Any, int]]) -> list[tuple[str, str, list[Any]]]:
-    """(root, kind, [(key, value), ...]) of the entries added or replaced since ``before``."""
+def _state() -> tuple[dict[tuple[Path, str], dict[Any, int]], dict[Any, int]]:
+    """What the caches and the shared store's pending entries hold now (value identities)."""
+    return ({place: {key: id(value) for key, value in entries.items()}
+             for place, entries in cache.loaded_entries().items()},
+            {key: id(value) for key, value in shared_rows.pending().items()})
+
+
+def _added(before: tuple[dict[tuple[Path, str], dict[Any, int]], dict[Any, int]]
+           ) -> tuple[list[tuple[str, str, list[Any]]], list[Any]]:
+    """((root, kind, [(key, value), ...]) of the cache entries added or replaced since
+    ``before``, [(key, value), ...] of the shared store's pending entries likewise)."""
+    caches, shared = before
     out = []
     for (root, kind), entries in cache.loaded_entries().items():
-        seen = before.get((root, kind), {})
+        seen = caches.get((root, kind), {})
         items = [(key, value) for key, value in entries.items() if seen.get(key) != id(value)]
         if items:
             out.append((str(root), kind, items))
-    return out
+    pending = [(key, value) for key, value in shared_rows.pending().items()
+               if shared.get(key) != id(value)]
+    return out, pending
 
 
 class Child:
@@ -75,12 +89,15 @@ class Child:
         if status != 0:
             return
         try:
-            found = marshal.loads(data)
+            found, pending = marshal.loads(data)
             for root, kind, items in found:
                 target = cache.for_root(Path(root), kind)
                 if target is not None:
                     for key, value in items:
                         target.put(key, value)
+            shared = shared_rows.pending()
+            for key, value in pending:
+                shared[tuple(key)] = value
         except (EOFError, ValueError, TypeError):
             return
 
@@ -121,8 +138,8 @@ def start(work: Callable[[], None], root: Path, kinds: tuple[str, ...]) -> Child
         try:
             os.close(read_end)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            before = {place: {key: id(value) for key, value in entries.items()}
-                      for place, entries in cache.loaded_entries().items()}
+            shared_rows.after_fork()
+            before = _state()
             work()
             data = marshal.dumps(_added(before))
             with os.fdopen(write_end, "wb") as out:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from sddkit.io import frontmatter
 from sddkit.io.markdown import code_lines
@@ -50,24 +51,38 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
+    """One heading of a document and the lines under it, up to the next heading of the same
+    level or higher. ``content`` is built when first asked for (most sections' never is)."""
+
     title: str
     level: int
     line: int  # 1-based file line of the heading
-    content: list[tuple[int, str]]  # (file line, text) up to the next heading of <= level
+    lines: list[str]  # the document's lines, with their endings
+    end: int  # 0-based index of the first line after the content
+
+    @cached_property
+    def content(self) -> list[tuple[int, str]]:
+        """(1-based file line, text without its ending) of each line under the heading."""
+        lines = self.lines
+        return [(i + 1, lines[i].rstrip("\r\n")) for i in range(self.line, self.end)]
 
 
 def sections(text: str) -> list[Section]:
     """The headings of the body (outside code fences) with their content lines."""
-    offset = frontmatter.body_line_offset(text)
-    lines = split_lines(text)
+    return _sections(split_lines(text), frontmatter.body_line_offset(text))
+
+
+def _sections(lines: list[str], offset: int) -> list[Section]:
+    """:func:`sections` of a document's ``lines`` whose body starts at index ``offset``."""
     heads: list[tuple[int, int, str]] = []
-    in_code = code_lines(lines[offset:])
-    for index in range(offset, len(lines)):
-        if in_code[index - offset]:
+    body = lines[offset:]
+    in_code = code_lines(body)
+    for index, line in enumerate(body, start=offset):
+        if "#" not in line or in_code[index - offset]:  # no heading without a "#"
             continue
-        match = _HEADING.match(lines[index].rstrip("\r\n"))
+        match = _HEADING.match(line.rstrip("\r\n"))
         if match:
             heads.append((index, len(match.group(1)), match.group(2).strip()))
     out = []
@@ -77,8 +92,7 @@ def sections(text: str) -> list[Section]:
             if later_level <= level:
                 end = later
                 break
-        content = [(i + 1, lines[i].rstrip("\r\n")) for i in range(index + 1, end)]
-        out.append(Section(title, level, index + 1, content))
+        out.append(Section(title, level, index + 1, lines, end))
     return out
 
 
@@ -103,13 +117,15 @@ def problems(doc: PhaseDoc) -> list[Problem]:
     text = doc.text
     found: list[Problem] = []
     offset = frontmatter.body_line_offset(text)
-    for number, line in enumerate(split_lines(text), start=1):
-        if number > offset and PLACEHOLDER in line:
-            found.append(
-                Problem("SDD-008", number, "unfilled template placeholder <!-- fill: ... -->")
-            )
+    lines = split_lines(text)
+    if PLACEHOLDER in text:
+        for number, line in enumerate(lines, start=1):
+            if number > offset and PLACEHOLDER in line:
+                found.append(
+                    Problem("SDD-008", number, "unfilled template placeholder <!-- fill: ... -->")
+                )
     by_title: dict[str, Section] = {}
-    for section in sections(text):
+    for section in _sections(lines, offset):
         if section.level == 2:
             by_title.setdefault(section.title.lower(), section)
     for title in required_sections(doc):

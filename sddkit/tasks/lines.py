@@ -148,6 +148,47 @@ def read_head(content: str) -> Head | None:
     )
 
 
+# a task's first line that read_plain_head reads in one match: a box of " ", "x" or "X"
+# (no "*"), an optional "T<digits>" id (not followed by a " - " separator) with the
+# spec-kit markers after it, text without ( ) [ ] ~ < \\ (so no other marker, inline
+# dependency, strike-through, comment or hard break), and an optional done mark ending it
+_PLAIN_HEAD = re.compile(
+    r"\[([ xX])\][ \t]+(?:(T[0-9]+)(?![ \t]+[-\u2013\u2014][ \t])[ \t]+"
+    r"((?:(?:\[P\]|\(P\)|\[US[0-9]+\])[ \t]+)*))?"
+    r"([^()\[\]~<\\\n]*)(?:<!--\s*done\b\s*(.*?)\s*-->)?"
+)
+_PLAIN_MARKER = re.compile(r"\[P\]|\(P\)|\[US[0-9]+\]")
+
+
+def read_plain_head(content: str) -> Head | None:
+    """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
+    ``[x] T002 [P] [US1] Do it <!-- done DATE -->``, ``[ ] Do it``: see ``_PLAIN_HEAD``) in
+    one match; None when ``content`` is not that shape (then :func:`read_head` reads it:
+    None is no answer about whether it is a task). ``tests/test_tasks_scan.py`` holds the
+    two to the same answer."""
+    found = _PLAIN_HEAD.fullmatch(content)
+    if found is None or "\n" in content:
+        return None
+    marker, task_id, lead, first, done_mark = found.groups()
+    if done_mark is not None and "-->" in done_mark:
+        return None  # DONE_MARK ends the mark at the first "-->"
+    if task_id is None:
+        # an id _ID would read (a digit, "t", "task", "step", "**"...) or a cancel word
+        start = first[:1]
+        if not start.isalpha() or start in "tTsS" or (start in "cCrRdDoOwW"
+                                                    and _CANCEL_PREFIX.match(first)):
+            return None
+    markers = _PLAIN_MARKER.findall(lead) if lead else []
+    text = first.strip()
+    return Head(
+        marker=marker, optional=text[:1] in "oO" and bool(_OPTIONAL.search(text)),
+        id=task_id, text=text, done_mark=done_mark,
+        parallel=any(m in ("[P]", "(P)") for m in markers),
+        story=next((m[1:-1] for m in markers if m.startswith("[US")), None), depends=[],
+        unread_depends=[],
+    )
+
+
 def explicit_none(value: str) -> bool:
     """``none``, ``-``, ``n/a``: a dependency line that says there is none."""
     return value.strip().strip("`*_.").lower() in _NO_DEPENDENCY
@@ -211,20 +252,27 @@ def read_claim(value: str) -> tuple[str, str | None]:
     return value.strip(), None
 
 
+_TRACKING_WORDS = ("claimed", "blocked", "note")
+
+
 def gate_view(body: str) -> str:
     """``body`` as the tasks gate hashes it: every checkbox read as ``[ ]``, done marks and
     the whitespace after the task text removed, and the tracking lines (``claimed:``,
     ``blocked:``, ``note:``) dropped, so that doing, claiming, blocking and annotating tasks
-    never reopens the gate. Any other edit does."""
-    body = _TRACKING_LINE.sub("", body)
-    out = []
-    for line in body.split("\n"):
-        if box := _SOURCE_LINE.match(line):
+    never reopens the gate. Any other edit does. (``tests/test_tasks_scan.py`` holds it to
+    the reading approvals made before pinned: the tracking pattern runs only where one of
+    its words occurs, and a line without "[" holds no box.)"""
+    lowered = body.lower()
+    if any(word in lowered for word in _TRACKING_WORDS):
+        body = _TRACKING_LINE.sub("", body)
+    out = body.split("\n")
+    source_box = _SOURCE_LINE.match
+    for number, line in enumerate(out):
+        if "[" in line and (box := source_box(line)):
             line = box.group(1) + "[ ]" + line[box.end() :]
             if "<!--" in line:
                 line = DONE_MARK.sub("", line)
-            line = line.rstrip(" \t")
-        out.append(line)
+            out[number] = line.rstrip(" \t")
     return "\n".join(out)
 
 

@@ -8,8 +8,11 @@ id is taken twice, whether an ordered list's numbers can serve as ids, and which
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from sddkit.tasks.model import Task, TaskList, TaskProblem, position_key
+
+_T_NUMBER = re.compile(r"T\d+")
 
 
 def assign_keys(tasks: list[Task], numbered: dict[int, str],
@@ -66,11 +69,14 @@ def resolve_references(tasks: TaskList) -> None:
     """Point each dependency at a task the way a person reads it: ``Task 1`` or ``1`` in a
     list of ``T001``-style ids names ``T001``; in a list without ids, the first task. An id
     the list has is taken as written; what matches nothing stays (and is reported)."""
+    waiting = [task for task in tasks.tasks if task.depends]
+    if not waiting:
+        return
     by_number: dict[int, list[Task]] = {}
     for task in tasks.tasks:
-        if task.id is not None and re.fullmatch(r"T\d+", task.id):
+        if task.id is not None and _T_NUMBER.fullmatch(task.id):
             by_number.setdefault(int(task.id[1:]), []).append(task)
-    for task in tasks.tasks:
+    for task in waiting:
         resolved: list[str] = []
         for ref in task.depends:
             if tasks.get(ref) is None and ref.isdigit():
@@ -88,8 +94,11 @@ def resolve_references(tasks: TaskList) -> None:
 def id_problems(tasks: TaskList) -> list[TaskProblem]:
     """Duplicate ids, dependencies on unknown tasks, and parents ticked over open children."""
     problems: list[TaskProblem] = []
+    # an id carried once names its own task (its key): only a repeated one can name another
+    carried = Counter(task.id.upper() for task in tasks.tasks if task.id is not None)
     for task in tasks.tasks:
-        first = tasks.get(task.id) if task.id is not None else None
+        repeated = task.id is not None and carried[task.id.upper()] > 1
+        first = tasks.get(task.id) if repeated else None  # type: ignore[arg-type]
         if first is not None and first is not task:
             message = f"duplicate task id {task.id} (first at line {first.line})"
             problems.append(TaskProblem(task.line, "duplicate-id", message))

@@ -18,6 +18,7 @@ from sddkit.tasks.lines import (
     read_claim,
     read_directive,
     read_head,
+    read_plain_head,
 )
 from sddkit.tasks.model import Task, TaskProblem
 
@@ -98,7 +99,9 @@ class Reader:
 
     def _add(self, start: int, content: str, items: list[Task | None], heading: str | None,
              number: str | None) -> Task | None:
-        head = read_head(content)
+        head = read_plain_head(content)
+        if head is None:
+            head = read_head(content)
         if head is None:
             return None
         line = self.offset + start + 1

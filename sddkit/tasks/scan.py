@@ -25,6 +25,10 @@ paragraph); empty list items or 5+ spaces after a marker; a list item whose text
 another block (``- # x``, ``- - x``); anything that may be a link reference definition
 (``[label]:``); lists nested more than :data:`MAX_DEPTH` deep.
 
+The lines most of a long list is made of (blank lines, and bullet items with one space
+after the marker and plain text) are read in :func:`scan_tasks`'s loop with one match each;
+every other line goes through :meth:`_Scan.line`, which holds the same state.
+
 ``tests/test_tasks_scan.py`` generates documents from these constructs and the declined
 ones and checks that wherever the scanner answers, its task list equals markdown-it's.
 """
@@ -48,6 +52,10 @@ _BREAK = re.compile(r"([-*_])(?: *\1){2,} *")
 _MARKER = re.compile(r"(?:[-*+]|(\d{1,9})[.)])(?= |$)")
 _HEADING = re.compile(r"#{1,6}(?= |$)")
 _FENCE = re.compile(r"`{3,}|~{3,}")
+# the common line of a task list: a bullet item, one space after its marker, whose text
+# opens no other block (a letter, or a bracket that cannot start a link reference
+# definition: what _opens() reads as plain text); group 1: its indentation
+_COMMON_ITEM = re.compile(r"( *)[-*+] (?=[A-Za-z]|\[[^\[\]\\]*\](?!:))")
 
 # what a line (its indentation removed) opens; None: a construct the scanner leaves alone
 _PLAIN, _ITEM, _HEAD, _OPEN_FENCE, _COMMENT, _BREAK_LINE = range(6)
@@ -81,7 +89,7 @@ def _opens(rest: str) -> int | None:
     return _PLAIN
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     width: int  # the column its text starts at: its lines must be indented this far
     task: Task | None = None
@@ -183,9 +191,10 @@ class _Scan:
             return
         start, number, parts = self.first
         self.first = None
-        content = "\n".join(parts).strip()
-        outer = [item.task for item in self.items[:-1]]
-        self.items[-1].task = self.reader.item(start, content, outer, self.heading, number)
+        content = (parts[0] if len(parts) == 1 else "\n".join(parts)).strip()
+        items = self.items
+        outer = [item.task for item in items[:-1]]
+        items[-1].task = self.reader.item(start, content, outer, self.heading, number)
 
     def close_to(self, depth: int) -> None:
         """End the paragraph if the innermost item closes, and the items deeper than
@@ -237,8 +246,30 @@ def scan_tasks(source: str, lines: list[str], reader: Reader) -> bool:
     # markdown-it's line count: a last line of only spaces without "\n" is not a line
     count = len(lines) if lines[-1].strip(" ") else len(lines) - 1
     state = _Scan(reader)
+    items = state.items
+    common = _COMMON_ITEM.match
+    careful = state.line
     for index in range(count):
-        if not state.line(index, lines[index]):
+        line = lines[index]
+        if state.fence is None and state.comment is None:
+            # the two lines most of a list is made of, read here as _Scan.line would
+            if not line:
+                state.end_paragraph()
+                continue
+            found = common(line)
+            if found is not None:
+                indent = found.end(1)
+                depth, open_items = 0, len(items)
+                while depth < open_items and items[depth].width <= indent:
+                    depth += 1
+                if indent - (items[depth - 1].width if depth else 0) < 4 and depth < MAX_DEPTH:
+                    state.close_to(depth)  # a bullet item always interrupts a paragraph
+                    state.end_paragraph()
+                    items.append(_Item(indent + 2))
+                    state.paragraph = True
+                    state.first = (index, None, [line[indent + 2 :]])
+                    continue
+        if not careful(index, line):
             return False
     state.finish(count)
     return True

@@ -48,7 +48,9 @@ def emit(ctx: click.Context, outcome: Outcome, as_json: bool = False) -> None:
         click.echo(outcome.diff, nl=False)
     elif as_json and outcome.data is not None:
         print_json(outcome.data)
-    else:
-        click.echo(outcome.text, nl=False)
+    else:  # a long text (``sdd check``'s) comes in pieces, never held whole
+        chunks = getattr(outcome, "text_chunks", None)
+        for piece in chunks() if chunks is not None else (outcome.text,):
+            click.echo(piece, nl=False)
     if outcome.exit_code:
         ctx.exit(outcome.exit_code)

@@ -38,4 +38,5 @@ def check(ctx: click.Context, projects: tuple[str, ...], strict: bool, run_tests
         test_run = TestRun(test_command or default_test_command(), timeout_seconds(timeout))
     elif test_command is not None:
         raise click.UsageError("--test-command needs --run-tests")
-    emit(ctx, operations.check(workspace(ctx), list(projects), strict, test_run), as_json)
+    emit(ctx, operations.check(workspace(ctx), list(projects), strict, test_run,
+                              form="json" if as_json else "lines"), as_json)

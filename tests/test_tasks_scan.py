@@ -419,3 +419,41 @@ def test_the_one_pass_gate_view_is_the_line_by_line_one(parts: list[str]) -> Non
 
     body = "\n".join(parts)
     assert gate_view(body) == _gate_view_by_lines(body), body
+
+
+# --- a task's child lines (reader.Reader.item) --------------------------------------------
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(["verify:", "verify: ", "Verify: ", "verify:  ", "verify:**",
+                                 "$ make test", "`pytest -q`", "passes", "**x**", "_y_", "\n",
+                                 "  ", "\t", "depends: T001", "verify: again", ":",
+                                 "depends: ", "depends:", "Depends: ", "T001", "T002", ", ",
+                                 ",", "t003", "T1.2", "and", "none", "T0\u0663", " (why)"]),
+                min_size=1, max_size=6))
+def test_a_child_line_reads_as_its_directive(parts: list[str]) -> None:
+    """The child lines a task's item holds read the same whichever way Reader.item takes
+    (twice: a dependency named again is kept once)."""
+    from sddkit.tasks.model import Task
+    from sddkit.tasks.reader import _apply_directives
+
+    content = "".join(parts).strip()
+    reader = Reader(["- [ ] T001 a", f"  - {content}", f"  - {content}"], 0)
+    parent = reader.item(0, "[ ] T001 a", [], None, None)
+    assert parent is not None
+    expected = Task(key="", id="T001", position=1, text="a", state="todo", line=1)
+    unread = []
+    for line in (1, 2):
+        assert reader.item(line, content, [parent], None, None) is None
+        unread += _apply_directives(expected, content.split("\n"))
+    assert (parent.verify, parent.depends, parent.notes) == (
+        expected.verify, expected.depends, expected.notes), content
+    assert len(reader.problems) == len(unread)
+
+
+def test_the_common_child_lines_are_read() -> None:
+    reader = Reader([], 0)
+    parent = reader.item(0, "[ ] T003 c", [], None, None)
+    assert parent is not None
+    for content in ("depends: T001, T002", "depends: T002, T002", "verify: `make` passes"):
+        assert reader.item(1, content, [parent], None, None) is None
+    assert parent.depends == ["T001", "T002"] and parent.verify == ["`make` passes"]

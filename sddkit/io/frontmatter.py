@@ -109,7 +109,9 @@ def load_yaml(text: str, path: Path | None, first_line: int = 1) -> Any:
 
 @dataclass(frozen=True)
 class Split:
-    """Where the front matter is: line indexes (0-based) of the two ``---`` lines."""
+    """Where the front matter is: line indexes (0-based) of the two ``---`` lines in
+    ``lines``, which holds the lines up to the closing one (each with its ending), then the
+    rest of the text as one item (absent when empty)."""
 
     open: int
     close: int
@@ -127,11 +129,18 @@ def _is_delimiter(line: str, closing: bool = False) -> bool:
 
 
 def split(text: str, path: Path | None = None) -> Split | None:
-    """Locate the front matter block, or None when the text has none."""
+    """Locate the front matter block, or None when the text has none. Only the lines up to
+    the closing delimiter are split off (each with its ending, as
+    :func:`sddkit.io.markers.split_lines` gives them); the body after it is the last item
+    of ``lines``, whole (a 50,000-task list is not split into lines to find its head)."""
     found = _locate(text, path)
     if found is None:
         return None
-    return Split(0, text.count("\n", 0, found[1]), split_lines(text))
+    lines = split_lines(text[: found[2]])
+    close = len(lines) - 1
+    if found[2] < len(text):
+        lines.append(text[found[2] :])
+    return Split(0, close, lines)
 
 
 def _locate(text: str, path: Path | None) -> tuple[int, int, int] | None:

@@ -183,9 +183,9 @@ def read_plain_head(content: str) -> Head | None:
     return Head(
         marker=marker, optional=text[:1] in "oO" and bool(_OPTIONAL.search(text)),
         id=task_id, text=text, done_mark=done_mark,
-        parallel=any(m in ("[P]", "(P)") for m in markers),
-        story=next((m[1:-1] for m in markers if m.startswith("[US")), None), depends=[],
-        unread_depends=[],
+        parallel="[P]" in markers or "(P)" in markers,
+        story=next((m[1:-1] for m in markers if m.startswith("[US")), None) if markers else None,
+        depends=[], unread_depends=[],
     )
 
 

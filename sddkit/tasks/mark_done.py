@@ -107,6 +107,8 @@ def _refuse_duplicate(project: Project, task: Any) -> None:
     assert project.tasks is not None
     if task.id is None:
         return
+    if not any(p.kind == "duplicate-id" for p in project.tasks.problems):
+        return  # every id carried twice is reported by the parse (tasks.link.id_problems)
     same = [t for t in project.tasks.tasks if t.id is not None and t.id.upper() == task.id.upper()]
     if len(same) > 1:
         lines = ", ".join(str(t.line) for t in same)
@@ -240,7 +242,6 @@ def ticked(tasks: Any, task: Any, line: str, mark: str) -> Any:
     lists."""
     from dataclasses import replace
 
-    from sddkit.tasks import TaskList
     from sddkit.tasks.lines import DONE_MARK
 
     if (tasks is None or task.children or task.claimed_by or task.done_mark is not None
@@ -250,8 +251,7 @@ def ticked(tasks: Any, task: Any, line: str, mark: str) -> Any:
     found = DONE_MARK.search(f" <!-- done {mark} -->" if mark else " <!-- done -->")
     assert found is not None
     done = replace(task, state="done", marker="x", done_mark=found.group(1))
-    return TaskList(tasks.path, [done if t is task else t for t in tasks.tasks],
-                    list(tasks.problems))
+    return tasks.replaced(task, done)
 
 
 def undo(ws: Workspace, tx: Transaction, ref: str, project_name: str | None) -> Completion:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,9 +111,22 @@ class TaskList:
         for task in self.tasks:
             self._by_key.setdefault(task.key.upper(), task)
 
+    def replaced(self, old: Task, new: Task) -> TaskList:
+        """A copy of this list with ``old`` replaced by ``new`` (same key, same place) and
+        the same problems; its key lookup is copied, not rebuilt (a ``done`` in a long list)."""
+        derived = copy(self)
+        derived.tasks = [new if task is old else task for task in self.tasks]
+        derived.problems = list(self.problems)
+        derived._by_key = {key: new if task is old else task
+                           for key, task in self._by_key.items()}
+        return derived
+
     def get(self, ref: str) -> Task | None:
         """A task by id (case-insensitive, ``1.`` finds ``1``, ``t2`` finds ``T2``) or by
         position (``task-3``, or ``#3`` as older versions printed it)."""
+        known = self._by_key.get(ref)
+        if known is not None:  # a key as the index holds it (ids are kept normalised)
+            return known
         ref = ref.strip()
         if position := _POSITION.fullmatch(ref):
             number = int(position.group(1))
@@ -140,6 +154,8 @@ class TaskList:
 
     def is_cancelled(self, task: Task) -> bool:
         """Cancelled itself, or under a cancelled parent."""
+        if task.parent is None:
+            return task.state == "cancelled"
         return any(t.state == "cancelled" for t in (task, *self.ancestors(task)))
 
     def is_closed(self, task: Task) -> bool:

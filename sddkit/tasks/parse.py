@@ -16,8 +16,6 @@ answer on generated documents.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,20 +105,8 @@ def read_markdown(source: str, reader: Reader, path: Path | None = None) -> None
             items.append(task)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused: a long list makes hundreds of thousands of
-    objects, none of them garbage, and each full collection on the way walks them all (a
-    quarter of the parse of a 50,000-task list). Objects freed meanwhile by reference
-    counting are freed as ever; cycles wait for the next collection."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+#: A list with at least this many tasks is kept out of later garbage collections.
+LONG_LIST = 10_000
 
 
 def parse_tasks(text: str, path: Path | None = None, front_matter: bool = True,
@@ -129,11 +115,26 @@ def parse_tasks(text: str, path: Path | None = None, front_matter: bool = True,
     False the whole text is Markdown), with its problems. ``scanner`` False reads with
     markdown-it even where the line scanner is exact (the tests compare the two).
 
+    Python's cyclic garbage collector is paused meanwhile: a long list makes hundreds of
+    thousands of objects, none of them garbage, and each collection on the way walks them
+    all (a quarter of the parse of a 50,000-task list). A list of :data:`LONG_LIST` tasks
+    or more is then frozen (``gc.freeze``: the objects alive are left out of later
+    collections, which would walk them again two or three times in a ``done``; they are
+    still freed when nothing refers to them, and tasks hold no reference cycles).
+
     Raises :class:`TaskError` (with the line) when lists or quotes nest too deeply for the
     parser to read, rather than dropping the tasks inside them.
     """
-    with _collector_paused():
+    if not gc.isenabled():
         return _parse(text, path, front_matter, scanner)
+    gc.disable()
+    try:
+        tasks = _parse(text, path, front_matter, scanner)
+        if len(tasks.tasks) >= LONG_LIST:
+            gc.freeze()
+        return tasks
+    finally:
+        gc.enable()
 
 
 def _parse(text: str, path: Path | None, front_matter: bool, scanner: bool) -> TaskList:

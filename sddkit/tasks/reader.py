@@ -27,6 +27,8 @@ _LOOKS_LIKE_TASK = re.compile(
     r"^[ \t>]*(?:#{1,6}[ \t]+)?(?:(?:[-+*]|\d{1,9}[.)])[ \t]+)*"
     r"(?:(?:[Tt]\d+[a-z]?|\d+(?:\.\d+)*\.?):?[ \t]+)?\[(?:[ xX]|[^\]\w\s])\]\*?[ \t]+\S"
 )
+# a child line naming dependencies by T ids only (dependency_ids reads each as written)
+_PLAIN_DEPENDS = re.compile(r"depends: (T[0-9]+(?:, T[0-9]+)*)")
 _TABLE_BOX = re.compile(r"\|[ \t]*\[(?:[ xX]|[^\]\w\s|])\][ \t]*\|")
 _WHY_NOT = {
     "indented": "indented as code (4 or more spaces after a paragraph), so not "
@@ -92,9 +94,20 @@ class Reader:
         in an ordered list (as written, ``"01"``), None in a bullet list. Returns the task,
         or None when the item is not one (then its lines are the enclosing item's directive
         lines, read here). Items come in document order."""
-        task = self._add(start, content, items, heading, number)
+        lead = content[:1]  # a box, or an id before one (CHECKBOX): else no task
+        task = (self._add(start, content, items, heading, number)
+                if lead == "[" or lead in "Tt" or lead.isdigit() else None)
         if task is None and items and items[-1] is not None:
-            self._unread(items[-1], _apply_directives(items[-1], content.split("\n")))
+            # the two common child lines, read as _apply_directives reads them
+            if content.startswith("verify: ") and "\n" not in content:
+                items[-1].verify.append(content[8:].strip())
+            elif (plain := _PLAIN_DEPENDS.fullmatch(content)) is not None:
+                depends = items[-1].depends
+                for ref in plain.group(1).split(", "):
+                    if ref not in depends:
+                        depends.append(ref)
+            else:
+                self._unread(items[-1], _apply_directives(items[-1], content.split("\n")))
         return task
 
     def _add(self, start: int, content: str, items: list[Task | None], heading: str | None,
@@ -106,7 +119,8 @@ class Reader:
             return None
         line = self.offset + start + 1
         self.task_lines.add(start)
-        first = self.first_by_id.get(head.id.upper()) if head.id is not None else None
+        key = head.id.upper() if head.id is not None else None
+        first = self.first_by_id.get(key) if key is not None else None
         if (first is not None and first.heading != heading
                 and " ".join(first.text.split()).lower() == " ".join(head.text.split()).lower()):
             self.problems.append(TaskProblem(
@@ -122,17 +136,25 @@ class Reader:
             heading=heading, done_mark=head.done_mark, marker=head.marker,
             optional=head.optional,
         )
-        if head.id is not None:
-            self.first_by_id.setdefault(head.id.upper(), task)
-        unread = head.unread_depends + _apply_directives(task, content.split("\n")[1:])
-        self._unread(task, unread)
+        if key is not None:
+            self.first_by_id.setdefault(key, task)
+        unread = head.unread_depends
+        if "\n" in content:
+            unread = unread + _apply_directives(task, content.split("\n")[1:])
+        if unread:
+            self._unread(task, unread)
         if state == "unknown":
             self.problems.append(TaskProblem(
                 line, "unknown-marker", f"checkbox marker [{head.marker}] is not one sddkit "
                 "knows: counted as open, never offered by `sdd next`; write [ ], [-] or [x]",
                 "warning"))
-        self.parents[task.position] = next((t for t in reversed(items) if t), None)
-        if number is not None and number.isdigit() and self.parents[task.position] is None:
+        parent = None
+        for outer in reversed(items):
+            if outer is not None:
+                parent = outer
+                break
+        self.parents[task.position] = parent
+        if number is not None and number.isdigit() and parent is None:
             self.numbered[task.position] = str(int(number))
         self.tasks.append(task)
         return task
@@ -166,8 +188,8 @@ class Reader:
         """A warning for each line that looks like a task but is not read as one."""
         fences: dict[str, int] = {}
         for number, line in enumerate(self.lines):
-            if number in self.task_lines:
-                continue
+            if "[" not in line or number in self.task_lines:
+                continue  # (both patterns below need a "[")
             if _TABLE_BOX.search(line):
                 why = self.context.get(number, "")
                 if why in ("", "table"):

@@ -47,6 +47,7 @@ MAX_DEPTH = 8
 _ODD_SPACE = re.compile(
     "[\t\v\f\x00\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
+_ODD_ASCII = "\t\v\f\x00\x1c\x1d\x1e\x1f"  # _ODD_SPACE's characters in ASCII
 _RULE_CHARS = re.compile(r"[-*_=+ ]+")
 _BREAK = re.compile(r"([-*_])(?: *\1){2,} *")
 _MARKER = re.compile(r"(?:[-*+]|(\d{1,9})[.)])(?= |$)")
@@ -241,7 +242,8 @@ def scan_tasks(source: str, lines: list[str], reader: Reader) -> bool:
     into ``reader`` as markdown-it's walk in :mod:`.parse` would. Returns False, with
     ``reader`` holding a partial reading to be thrown away, when the document holds a
     construct the scanner does not model (see the module docstring)."""
-    if _ODD_SPACE.search(source):
+    if (any(odd in source for odd in _ODD_ASCII) if source.isascii()
+            else _ODD_SPACE.search(source)):
         return False
     # markdown-it's line count: a last line of only spaces without "\n" is not a line
     count = len(lines) if lines[-1].strip(" ") else len(lines) - 1
@@ -263,8 +265,9 @@ def scan_tasks(source: str, lines: list[str], reader: Reader) -> bool:
                 while depth < open_items and items[depth].width <= indent:
                     depth += 1
                 if indent - (items[depth - 1].width if depth else 0) < 4 and depth < MAX_DEPTH:
-                    state.close_to(depth)  # a bullet item always interrupts a paragraph
+                    # a bullet item always interrupts a paragraph (close_to, open_item)
                     state.end_paragraph()
+                    del items[depth:]
                     items.append(_Item(indent + 2))
                     state.paragraph = True
                     state.first = (index, None, [line[indent + 2 :]])

@@ -6,6 +6,8 @@
 # "LABEL CASE CPU_S WALL_S PEAK_KB" lines to OUT (default ./measure-results.txt); cpu is
 # user + system of the command and its children (git included), from /usr/bin/time.
 # The case names and the projects they touch are those of the generated workload.
+# `python bench/measure_table.py OUT before after` prints the table (medians). With BIG set
+# to a repository holding the 50,000-task project (bench/cases.py), `done` in it too.
 
 label=$1; S=$2; SRC=$3; OUT=${4:-$PWD/measure-results.txt}
 W=$(mktemp -d)/w-$label; mkdir -p $W
@@ -15,6 +17,7 @@ git clone -q $SRC $W/repo; cd $W/repo
 t next-cold-emptycache $S next
 t next-second $S next
 for i in 1 2 3; do t next-warm $S next; done
+t check-first $S check  # the clone's first check: its records computed (next filled the rows)
 for i in 1 2 3; do t check-warm $S check; done
 for i in 1 2 3; do git checkout -q -- .; t done $S done --project accounts-csv-import-00235 T011 --no-verify; done
 for i in 1 2 3; do git checkout -q -- .; git clean -qfd AGENTS.ctx; t approve $S approve analytics-audit-log-00172 --by "Bench Person"; done
@@ -26,4 +29,8 @@ t check-cold $S check
 export XDG_CACHE_HOME=$W/xdg-empty  # a machine that never saw the repository (CI)
 git clone -q $SRC $W/repo3; cd $W/repo3
 t check-cold-emptycache $S check
+if [ -n "$BIG" ]; then  # BIG=a clone source holding bench/cases.py's 50,000-task project
+  git clone -q $BIG $W/big; cd $W/big; $S next >/dev/null 2>&1
+  for i in 1 2 3; do git checkout -q -- .; t done-50k $S done T25001 --project bulk-import-50k --no-verify; done
+fi
 echo "$label finished" >> $OUT

@@ -144,3 +144,17 @@ def test_cold_and_write_cases_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert {r.command for r in writes} == {"sdd done", "sdd approve", "sdd new",
                                            "sdd done (0k tasks)",
                                            "sdd done (0k tasks, the next one)"}
+
+
+def test_measure_table_gives_medians_per_case_and_label() -> None:
+    table = _load("measure_table").table
+    lines = ["before done 0.80 0.90 131000", "before done 0.84 0.95 132000",
+             "before done 0.82 0.92 133000", "after done 0.15 0.16 31000",
+             "after done 0.17 0.40 31200", "after done 0.16 0.17 31100", "after finished",
+             "after custom-case 1.0 1.0 1024"]
+    out = table(lines, ["before", "after"]).splitlines()
+    assert out[2] == "| `sdd done` (one project of 10,000) | 0.82 / 0.92 / 129 | " \
+                     "0.16 / 0.16-0.40 / 30 |"
+    assert out[3] == "| custom-case | - | 1.00 / 1.00 / 1 |"
+    with pytest.raises(ValueError, match="line 1"):
+        table(["before done 0.8"])

@@ -259,6 +259,28 @@ def test_sdd005_task_problems(initialised: Path, sdd: Invoke, tasks: str, messag
     assert message in result[0].message and result[0].path.endswith("demo/tasks.md")
 
 
+def test_sdd005_a_verify_command_nothing_runs_is_a_warning(initialised: Path,
+                                                           sdd: Invoke) -> None:
+    """A command in backticks is prose to sddkit and `$` alone names none: `sdd done`
+    would run nothing, so the author learns it before approval, not from a done mark."""
+    walk_to(initialised, sdd, "demo", upto="plan")
+    fill(assets(initialised) / "tasks.md", "## Phase 1: core\n\n"
+         "- [ ] T001 a\n  - verify: `$ pytest -q`\n"
+         "- [ ] T002 b\n  - verify: $\n"
+         "- [ ] T003 c\n  - verify: `pytest -q` passes\n"
+         "- [ ] T004 d\n  - verify: $ pytest -q\n"
+         "- [x] T005 e\n  - verify: `$ make`\n")
+    result = sorted((f.line, f.severity, f.message, f.hint) for f in found(initialised)
+                    if f.rule == "SDD-005")
+    assert [(m, h.split(",")[0]) for _l, _s, m, h in result] == [
+        ("T001's `verify:` holds a command in backticks (`$ pytest -q`), read as prose: "
+         "nothing runs it", "write it as `verify: $ CMD`"),
+        ("T002's `verify: $` names no command: nothing runs",
+         "write the command after `$ `"),
+    ]
+    assert all(severity == "warning" for _l, severity, _m, _h in result)
+
+
 # --- SDD-006 generated blocks --------------------------------------------------------------
 
 

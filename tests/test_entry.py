@@ -58,6 +58,8 @@ def test_fast_and_click_answers_are_identical(initialised: Path, sdd: Invoke,
                                               tmp_path: Path) -> None:
     walk_to(initialised, sdd, "demo", tasks="- [ ] T001 One\n  - verify: ok\n- [ ] T002 Two\n")
     sdd(initialised, "new", "draft-one")
+    walk_to(initialised, sdd, "colour",  # click strips a colour sequence from piped output
+            tasks="- [ ] T001 One \x1b[31mred\x1b[0m \x1b]8;;x\x07link\n  - verify: ok\n")
     fast = [sdd_executable()]
     cases = [
         (["next"], initialised),
@@ -66,6 +68,8 @@ def test_fast_and_click_answers_are_identical(initialised: Path, sdd: Invoke,
         (["next", "draft-one", "--json"], initialised),
         (["next", "--project", "demo"], initialised),  # as `sdd done` spells it
         (["next", "-p", "draft-one", "--json"], initialised),
+        (["next", "colour"], initialised),
+        (["next", "colour", "--json"], initialised),
         (["next", "--project", "nope"], initialised),
         (["next", "demo", "--project", "draft-one"], initialised),
         (["next", "nope"], initialised),

@@ -90,3 +90,36 @@ def test_approve_loads_no_check_runner(working: Path, tmp_path: Path) -> None:
     assert "sddkit.projects.transitions" in modules  # the case ran the write
     assert not ({"git", "mcp"} | CHECKS | TASK_WRITES) & modules, sorted(
         ({"git", "mcp"} | CHECKS | TASK_WRITES) & modules)
+
+
+#: What a plain write never loads (issue 15): click and its command tree (the click-free
+#: path of `sddkit.cli.fast_writes`), the filelock package (POSIX locks with fcntl), jinja2
+#: (the scaffolds `new` and `approve` render are plain templates), markdown-it (the task
+#: lists and managed blocks here are read by the line scanners).
+NOT_ON_WRITES = {"click", "sddkit.cli.group", "sddkit.cli.commands", "jinja2", "markdown_it",
+                 "git", "mcp"} | ({"filelock"} if sys.platform != "win32" else set())
+
+
+@pytest.mark.parametrize("args", [
+    ("done", "T001", "--project", "demo"),
+    ("done", "T001", "-p", "demo", "--json"),
+    ("start", "T002", "--project", "demo"),
+    ("block", "demo", "--reason", "waiting for the vendor"),
+    ("approve", "review", "--by", "Grace"),
+    ("new", "fresh-one"),
+    ("ready", "draft-one"),
+])
+def test_plain_writes_load_neither_click_nor_jinja2(working: Path, tmp_path: Path,
+                                                     args: tuple[str, ...]) -> None:
+    if args[0] == "ready":
+        fill(working / "AGENTS.ctx/sdd/assets/draft-one/constitution.md")
+    modules = loaded(working, tmp_path, *args)
+    assert "sddkit.io.repo_lock" in modules  # the case ran the write
+    assert not NOT_ON_WRITES & modules, sorted(NOT_ON_WRITES & modules)
+
+
+def test_an_option_left_to_click_takes_the_click_command(working: Path,
+                                                          tmp_path: Path) -> None:
+    """An option the fast path leaves to click (`--strict`) takes the click command."""
+    modules = loaded(working, tmp_path, "--strict", "done", "T001", "--project", "demo")
+    assert {"click", "sddkit.cli.group", "sddkit.io.repo_lock"} <= modules

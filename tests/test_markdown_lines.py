@@ -89,3 +89,43 @@ def test_the_scanner_agrees_with_markdown_it_wherever_it_answers(rows: list[str]
     fast = scan_code_lines(lines)
     if scanner_is_exact(lines, fast):
         assert fast == oracle
+
+
+# --- a long document without code is not scanned line by line (issue 15) ------------------
+
+from sddkit.io.markdown import may_hold_code  # noqa: E402
+
+PROSE_LINE = st.sampled_from([
+    "", "text", "| a | b |", "    ", "\t", "  \t ", "    \r", "   three spaces", "  - item",
+    "1. first", "> quote", "<!-- sddkit:inventory:start -->", "``inline``", "~~", "`` `",
+    " \u3000", "\u00a0   x", "-->", "<div>",
+])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(LINE, PROSE_LINE), max_size=14), st.sampled_from(["\n", "\r\n"]),
+       st.booleans())
+def test_no_code_candidate_means_no_code_line(rows: list[str], newline: str,
+                                             last_newline: bool) -> None:
+    text = newline.join(rows) + (newline if last_newline and rows else "")
+    lines = split_lines(text)
+    if not may_hold_code(text):
+        assert code_lines(lines) == [False] * len(lines)
+        assert markdown_code_lines(lines) == [False] * len(lines)
+
+
+@pytest.mark.parametrize("text", [
+    "```\ncode\n```\n", "  ~~~\n", "- ```\n", "> ```\n", "1. ```\n", "text\n\n    code\n",
+    "x\n\tcode\n",
+])
+def test_every_kind_of_code_is_a_candidate(text: str) -> None:
+    assert may_hold_code(text)
+
+
+def test_markers_after_prose_only_are_found_without_the_line_scanner() -> None:
+    from sddkit.io.markers import scan
+
+    text = ("# Notes\n\n" + "| row | x |\n" * 1000
+            + "<!-- sddkit:inventory:start -->\n<!-- sddkit:inventory:end -->\n")
+    assert not may_hold_code(text)
+    assert (scan(text)["inventory"].start, scan(text)["inventory"].end) == (1002, 1003)

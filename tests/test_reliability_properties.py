@@ -349,7 +349,8 @@ def test_set_done_then_undone_is_identity(doc: tuple[str, str], bom: bool,
 @st.composite
 def around_inventory(draw: st.DrawFn) -> tuple[str, str, str, str]:
     """Random text before and after the inventory block, stale text inside it, the newline."""
-    no_marker = prose.filter(lambda s: "sddkit:" not in s)
+    # no marker, and no fence: a fence around a marker makes it an example, not the block
+    no_marker = prose.filter(lambda s: "sddkit:" not in s and "```" not in s and "~~~" not in s)
     newline = draw(st.sampled_from(["\n", "\r\n"]))
     before = newline.join(draw(st.lists(no_marker, max_size=5)))
     inside = newline.join(draw(st.lists(no_marker, max_size=3)))

@@ -1,8 +1,9 @@
 """SDD-005: the task list. Errors: duplicate ids, unknown dependencies, cycles. Warnings:
 lines a person reads as tasks that sddkit cannot read as tasks, unknown checkbox markers,
-dependencies written without an id, copies, parents ticked over open subtasks, and open
+dependencies written without an id, copies, parents ticked over open subtasks, open
 tasks without a ``verify:`` line (the template and the agents' pointer files promise a
-check per task).
+check per task), and open tasks whose ``verify:`` command nothing will run (in backticks,
+or ``$`` alone).
 
 The findings depend only on the task list's bytes (and this code), so they are kept in the
 check cache under the document's content key, in the file of this code's stamp
@@ -15,6 +16,7 @@ from sddkit.checks.rule_ids import ERROR, WARNING
 from sddkit.io import cache as _cache
 from sddkit.findings import Finding
 from sddkit.projects.project import Project
+from sddkit.tasks.model import CHECK_PREFIX
 from sddkit.workspace import Workspace
 
 RULE = "SDD-005"
@@ -23,7 +25,20 @@ _HINTS = {
     "unknown-dependency": "name an existing task id in `depends:`, or remove it",
     "cycle": "break the cycle: one of these tasks must not depend on the other",
     "no-verify": "add a child line `- verify: how to check it` under the task",
+    "backticked": "write it as `verify: $ CMD`, without the backticks, for `sdd done` to "
+                  "run it",
+    "empty": "write the command after `$ `, or say in words how to check the task",
 }
+
+
+def _unrunnable(line: str) -> str | None:
+    """What is wrong with a ``verify:`` line meant as a command that nothing will run:
+    "backticked" (`` `$ CMD` ``, read as prose) or "empty" (``$`` alone); None otherwise."""
+    if line.startswith("`$") and line.rstrip().endswith("`"):
+        return "backticked"
+    if line == "$" or (line.startswith(CHECK_PREFIX) and not line[2:].strip()):
+        return "empty"
+    return None
 
 
 def check(ws: Workspace, project: Project) -> list[Finding]:
@@ -70,4 +85,18 @@ def _compute(project: Project, rel: str) -> list[Finding]:
                     _HINTS["no-verify"])
             for task in unchecked
         ]
+    for task in tasks.tasks:  # a command meant to run that nothing runs: say so
+        if tasks.is_closed(task):
+            continue
+        for line in task.verify:
+            kind = _unrunnable(line)
+            if kind == "backticked":
+                found.append(Finding(rel, task.line, RULE, WARNING,
+                                     f"{task.key}'s `verify:` holds a command in backticks "
+                                     f"({line}), read as prose: nothing runs it",
+                                     _HINTS[kind]))
+            elif kind == "empty":
+                found.append(Finding(rel, task.line, RULE, WARNING,
+                                     f"{task.key}'s `verify: $` names no command: nothing "
+                                     "runs", _HINTS[kind]))
     return found

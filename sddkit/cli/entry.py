@@ -1,10 +1,12 @@
-"""The ``sdd`` entry point. ``sdd next`` is answered without importing click.
+"""The ``sdd`` entry point. ``sdd next`` and the plain write commands run without click.
 
 Agents run ``sdd next`` at every session start, and click's import is about half of what
 the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT | --project PROJECT]``,
 this module answers with the same operation (``sddkit.operations.next_step``) and the
 same error boundary the click command uses; any other arguments (help, options it does not know) go to click, so the
 behaviour and the messages are the click command's (``tests/test_entry.py`` compares them).
+The write commands (``done``, ``approve``, ``ready``, ``new``, claims, blocks) do the same
+through :mod:`sddkit.cli.fast_writes` (``tests/test_fast_writes.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sddkit.workspace import Workspace
 
 
@@ -55,14 +59,12 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
 
         next_memo.start(ws.root, ws.assets)  # git looks at the files during the imports
     answer = _answer(ws, as_json, project)
-    if as_json:
-        import json
+    from sddkit.cli.console import echo, print_json
 
-        indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(answer, indent=indent, ensure_ascii=False) + "\n")
+    if as_json:
+        print_json(answer, echo)
     else:
-        sys.stdout.write(answer)  # type: ignore[arg-type]
-    sys.stdout.flush()
+        echo(answer, nl=False)  # type: ignore[arg-type]
 
 
 def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
@@ -100,10 +102,27 @@ def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
     return answers[key]
 
 
+def _fast(args: list[str]) -> Callable[[], int | None] | None:
+    """The command ``args`` names, run without click, or None when click must parse them."""
+    import os
+
+    if "_SDD_COMPLETE" in os.environ:  # click's shell completion
+        return None
+    parsed = _parse_next(args)
+    if parsed is not None:
+        return lambda: _next(*parsed)
+    from sddkit.cli import console, fast_writes
+
+    write = fast_writes.parse(args)
+    if write is None or not console.plain_streams():
+        return None
+    return lambda: fast_writes.run(*write)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    parsed = _parse_next(args)
-    if parsed is None:
+    command = _fast(args)
+    if command is None:
         from sddkit.cli.group import main as click_main
 
         click_main(args)
@@ -113,11 +132,12 @@ def main(argv: list[str] | None = None) -> None:
 
     with escaped_output():  # as the click group: repository text never reaches a terminal raw
         try:
-            _next(*parsed)
-            code = report_faults(False)  # the neighbours that cannot be read, on stderr
-        except BaseException as exc:  # the same boundary as the click commands
-            if isinstance(exc, SystemExit):
-                raise
+            code = command() or 0
+            faults = report_faults(False)  # the neighbours that cannot be read, on stderr
+            code = code or faults
+        except KeyboardInterrupt as exc:  # the same boundary as the click group's
+            code = handle(exc)
+        except Exception as exc:
             report_faults(False, exc)
             code = handle(exc)
         finally:

@@ -19,6 +19,28 @@ _NESTED_FENCE = re.compile(r"^(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t>]*(?:[
                            r"\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})")
 _HTML_START = re.compile(r"^ {0,3}<")
 _INDENTED = re.compile(r"^(?: {4}|\t| {1,3}\t)")
+# any line the scanner would look at twice: a fence, a nested fence, a non-blank line
+# indented as code (one search over a whole text, in C, instead of three per line)
+_CANDIDATE = re.compile(r"^(?: {0,3}(?:`{3,}|~{3,})|(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])"
+                        r"[ \t>]*(?:[-+*][ \t]+|\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})"
+                        r"|(?: {4}|\t| {1,3}\t)[^\n]*?\S)", re.MULTILINE)
+
+
+#: How a line indented as code starts (``_INDENTED``), and the same after a newline.
+_INDENTS = ("    ", "\t", " \t", "  \t", "   \t", "\n    ", "\n\t", "\n \t", "\n  \t",
+            "\n   \t")
+
+
+def may_hold_code(text: str) -> bool:
+    """False when no line of ``text`` (lines end at ``\\n``) can be code: no fence line, no
+    fence after indentation or a list or quote marker, no non-blank line indented as code.
+    Then :func:`code_lines` is all False (``tests/test_markdown_lines.py`` holds the two
+    together), and a long document (the inventory's ``sdd/CONTEXT.md``) is not scanned line
+    by line."""
+    if ("```" not in text and "~~~" not in text and not text.startswith(_INDENTS[:5])
+            and not any(indent in text for indent in _INDENTS[5:])):
+        return False  # no fence and no indented line at all: substring searches, no regex
+    return _CANDIDATE.search(text) is not None
 
 
 def scan_code_lines(lines: list[str]) -> list[bool]:

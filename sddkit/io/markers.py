@@ -52,23 +52,53 @@ def scan(text: str, path: Path | None = None) -> dict[str, Block]:
     """Every managed block in ``text``; a doubled, nested, reversed or unclosed marker is an
     error. Markers inside code (a fence or an indented block, as markdown-it reads it) are
     examples, not blocks."""
-    blocks: dict[str, Block] = {}
+    return {name: block for name, (block, _inner) in _located(text, path).items()}
+
+
+#: The last text :func:`_located` read and its answer: a write reads the inventory's
+#: ``sdd/CONTEXT.md`` (743 KB at 10,000 projects) for its block, then replaces the block.
+_LAST: tuple[str, dict[str, tuple[Block, tuple[int, int]]]] | None = None
+
+
+def _located(text: str, path: Path | None) -> dict[str, tuple[Block, tuple[int, int]]]:
+    """:func:`scan`'s blocks, each with the character span of its inside (from just after
+    the start marker's line to the start of the end marker's line).
+
+    Only the lines holding ``sddkit:`` are looked at. Whether such a line is code needs the
+    whole document's code lines (:func:`sddkit.io.markdown.code_lines`), except for a marker
+    at the start of its line in a text without any fence: such a line can be code only
+    inside a fenced block (indented code needs indentation, and a list item or a quote ends
+    at a line that is not indented or marked), so it is not."""
+    global _LAST
+    if _LAST is not None and (_LAST[0] is text or _LAST[0] == text):
+        return _LAST[1]
+    found: dict[str, tuple[Block, tuple[int, int]]] = {}
     open_name: str | None = None
-    open_line = 0
-    lines = split_lines(text)
-    code: list[bool] | None = None  # computed once a marker is seen: most files have none
-    for index, line in enumerate(lines):
-        if "sddkit:" not in line:
-            continue
-        match = _MARKER.match(line)
+    open_line = open_inner = 0
+    fenced: bool | None = None  # whether the text has a fence: computed at the first marker
+    code: list[bool] | None = None  # every line's answer: computed only when needed
+    index = line_start = 0  # the line number and first character of the line last counted
+    at = text.find("sddkit:")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        stop = text.find("\n", at)
+        stop = len(text) if stop < 0 else stop + 1
+        at = text.find("sddkit:", stop)
+        match = _MARKER.match(text[start:stop])
         if not match:
             continue
-        if code is None:
-            from sddkit.io.markdown import code_lines
+        index += text.count("\n", line_start, start)
+        line_start = start
+        if fenced is None:
+            fenced = "```" in text or "~~~" in text
+        if fenced or text[start] in " \t":
+            if code is None:
+                from sddkit.io.markdown import code_lines, may_hold_code
 
-            code = code_lines(lines)
-        if code[index]:
-            continue  # a marker shown as an example inside code is not a block
+                lines = split_lines(text)
+                code = code_lines(lines) if may_hold_code(text) else [False] * len(lines)
+            if code[index]:
+                continue  # a marker shown as an example inside code is not a block
         name, kind = match.group(1), match.group(2)
         if kind == "start":
             if open_name is not None:
@@ -78,19 +108,20 @@ def scan(text: str, path: Path | None = None) -> dict[str, Block]:
                     path,
                     index + 1,
                 )
-            if name in blocks:
+            if name in found:
                 raise MarkerError(
                     f"managed block '{name}' appears twice (first at line "
-                    f"{blocks[name].start + 1}); keep one",
+                    f"{found[name][0].start + 1}); keep one",
                     path,
                     index + 1,
                 )
-            open_name, open_line = name, index
+            open_name, open_line, open_inner = name, index, stop
         else:
             if open_name is None:
-                where = blocks.get(name)
+                where = found.get(name)
                 why = (
-                    f"a second end marker for block '{name}' (closed at line {where.end + 1})"
+                    f"a second end marker for block '{name}' (closed at line "
+                    f"{where[0].end + 1})"
                     if where
                     else f"end marker of block '{name}' without a start marker before it"
                 )
@@ -102,7 +133,7 @@ def scan(text: str, path: Path | None = None) -> dict[str, Block]:
                     path,
                     index + 1,
                 )
-            blocks[name] = Block(name, open_line, index)
+            found[name] = (Block(name, open_line, index), (open_inner, start))
             open_name = None
     if open_name is not None:
         raise MarkerError(
@@ -110,46 +141,46 @@ def scan(text: str, path: Path | None = None) -> dict[str, Block]:
             path,
             open_line + 1,
         )
-    return blocks
+    _LAST = (text, found)
+    return found
 
 
 def find_block(text: str, name: str, path: Path | None = None) -> Block | None:
     """The block called ``name``, None when it is absent; errors on broken markers."""
-    return scan(text, path).get(name)
+    found = _located(text, path).get(name)
+    return found[0] if found is not None else None
 
 
 def block_content(text: str, name: str, path: Path | None = None) -> str | None:
     """The text between the markers of ``name`` (None when the block is absent)."""
-    block = find_block(text, name, path)
-    if block is None:
+    found = _located(text, path).get(name)
+    if found is None:
         return None
-    lines = split_lines(text)
-    return "".join(lines[block.start + 1 : block.end])
+    inner_start, inner_end = found[1]
+    return text[inner_start:inner_end]
 
 
 def _normalise(content: str, newline: str) -> str:
-    content = content.replace("\r\n", "\n")
+    if "\r" in content:
+        content = content.replace("\r\n", "\n")
     if content and not content.endswith("\n"):
         content += "\n"
-    return content.replace("\n", newline)
+    return content if newline == "\n" else content.replace("\n", newline)
 
 
 def replace_block(text: str, name: str, content: str, path: Path | None = None) -> str:
     """``text`` with the inside of block ``name`` set to ``content``; an absent block is an error."""
     from sddkit.io.reading import newline_of
 
-    block = find_block(text, name, path)
-    if block is None:
+    found = _located(text, path).get(name)
+    if found is None:
         raise MarkerError(
             f"managed block '{name}' not found: add the lines {start_marker(name)} and "
             f"{end_marker(name)} where it belongs",
             path,
         )
-    lines = split_lines(text)
-    newline = newline_of(text)
-    return "".join(lines[: block.start + 1]) + _normalise(content, newline) + "".join(
-        lines[block.end :]
-    )
+    inner_start, inner_end = found[1]
+    return text[:inner_start] + _normalise(content, newline_of(text)) + text[inner_end:]
 
 
 def render_block(name: str, content: str, newline: str = "\n") -> str:

@@ -1,7 +1,8 @@
 """Templates: one jinja2 Environment factory. jinja2 is imported only when a template renders.
 
 Shipped templates live in ``templates/`` (carried into the wheel as ``sddkit/templates``)
-and render in this process.
+and render in this process; those that use only names, the ``yaml`` filter and ``if``
+blocks render without importing jinja2 (:mod:`sddkit.io.plain_template`, exact by test).
 
 A repository's ``AGENTS.ctx/sdd/templates/<name>`` overrides the shipped one of the same
 name. It comes with a cloned repository, so it is held to four rules (issue 14; see
@@ -105,14 +106,30 @@ def render(template: str, local_dir: Path | None = None, root: Path | None = Non
     _check_values(values)
     if local_dir is not None and os.path.lexists(local_dir / template):
         return _render_local(template, local_dir, root or local_dir.parents[2], values)
+    folder = shipped_dir()
+    plain = _plain(folder / template, values)
+    if plain is not None:
+        return plain
     import jinja2
 
-    folder = shipped_dir()
     try:
         env = environment(jinja2.FileSystemLoader(str(folder)), sandboxed=False)
         return str(env.get_template(template).render(**values))
     except Exception as exc:
         raise template_error(exc, folder / template) from None
+
+
+def _plain(path: Path, values: dict[str, Any]) -> str | None:
+    """A shipped template rendered without importing jinja2, where
+    :mod:`sddkit.io.plain_template` gives jinja2's text exactly; else None."""
+    from sddkit.io import plain_template
+    from sddkit.io.frontmatter import render_value
+
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # jinja2 words the error
+    return plain_template.render(source, values, {"yaml": render_value})
 
 
 def render_checked(template: str, local_dir: Path | None, root: Path, target: Path,

@@ -8,14 +8,19 @@ the nearest folder above it. Outside git it is ``.sddkit.lock`` at the root. Nev
 ``$TMPDIR``: agent sandboxes set their own, so two writers would each take a different lock;
 never a shared, predictable path another local user could create first and hold.
 
-An OS lock (``filelock``, imported only when a command writes): a killed holder releases
-it at once.
+An OS lock: a killed holder releases it at once. On POSIX it is ``flock(2)`` on the lock
+file, taken here with :mod:`fcntl` (what ``filelock``'s ``UnixFileLock`` does, without the
+10 ms its package import costs every write); elsewhere, or where the file system has no
+``flock`` (``ENOSYS``, ``EOPNOTSUPP``), it is ``filelock.FileLock`` (imported only then).
+Both take the same ``flock``, so an sdd of either kind excludes the other.
 """
 
 from __future__ import annotations
 
+import errno
 import math
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,23 +81,87 @@ def repo_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the repository lock (at :func:`lock_path`). Raises :class:`LockTimeout` after
     ``timeout`` seconds (default :func:`lock_timeout`), :class:`SddkitError` when the lock
     path is a symlink or not a regular file (it is never followed)."""
-    import filelock  # only commands that write pay for this import
-
     if timeout is None:
         timeout = lock_timeout()
     path = lock_path(root)
     if os.path.islink(path) or (os.path.lexists(path) and not path.is_file()):
         raise SddkitError("the lock file is not a regular file (a symlink?); remove it", path)
+    fd = _flock(path, timeout) if os.name == "posix" else None
+    if fd is None:  # not POSIX, or no flock where the lock file lives
+        with _filelock(path, timeout):
+            yield
+        return
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing the last descriptor releases the flock
+
+
+#: Seconds between two tries while another process holds the lock (filelock's default).
+POLL_SECONDS = 0.05
+#: errno values with which ``flock`` says the file system cannot lock at all.
+_NO_FLOCK = frozenset({errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOLCK})
+
+
+def _flock(path: Path, timeout: float) -> int | None:
+    """An open descriptor of ``path`` holding ``flock(LOCK_EX)``, or None when the file
+    system does not support ``flock`` (the caller falls back to ``filelock``). The file
+    is opened without following a symlink and stays in place on release, so every waiter
+    locks the same inode. Raises :class:`LockTimeout` after ``timeout`` seconds."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # a symlink put there since the check above
+            raise SddkitError("the lock file is not a regular file (a symlink?); remove it",
+                              path) from None
+        raise
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                _try_flock(fd)
+                return fd
+            except OSError as exc:
+                if exc.errno in _NO_FLOCK:
+                    os.close(fd)
+                    return None
+                if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES):
+                    raise
+            if time.monotonic() >= deadline:
+                raise _timeout(path, timeout)
+            time.sleep(POLL_SECONDS)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _try_flock(fd: int) -> None:
+    """``flock(fd, LOCK_EX | LOCK_NB)``: returns holding it, or raises the OSError."""
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+@contextmanager
+def _filelock(path: Path, timeout: float) -> Iterator[None]:
+    """The lock through ``filelock`` (Windows, or a file system without ``flock``)."""
+    import filelock
+
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise LockTimeout(
-            f"another sdd process has held the repository lock for {timeout:g}s; "
-            "wait for it to finish, or stop it and try again",
-            path,
-        ) from None
+        raise _timeout(path, timeout) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def _timeout(path: Path, timeout: float) -> LockTimeout:
+    return LockTimeout(
+        f"another sdd process has held the repository lock for {timeout:g}s; "
+        "wait for it to finish, or stop it and try again",
+        path,
+    )

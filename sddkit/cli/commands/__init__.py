@@ -3,8 +3,6 @@ show its outcome with :func:`emit`."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +27,9 @@ def root_option(ctx: click.Context) -> Path | None:
 
 def print_json(data: Any) -> None:
     """JSON on stdout: indented for a person at a terminal, compact (and fast) for a program."""
-    indent = 2 if sys.stdout.isatty() else None
-    click.echo(json.dumps(data, indent=indent, ensure_ascii=False))
+    from sddkit.cli import console
+
+    console.print_json(data, click.echo)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see docs/json.md).")
@@ -41,16 +40,10 @@ dry_run_option = click.option(
 
 def emit(ctx: click.Context, outcome: Outcome, as_json: bool = False) -> None:
     """Show an operation's outcome: its warnings on stderr, then the diff (``--dry-run``),
-    the JSON (``--json``) or the text on stdout; exit with its code when it is not 0."""
-    for line in outcome.warnings:
-        click.echo(line, err=True)
-    if outcome.dry_run:
-        click.echo(outcome.diff, nl=False)
-    elif as_json and outcome.data is not None:
-        print_json(outcome.data)
-    else:  # a long text (``sdd check``'s) comes in pieces, never held whole
-        chunks = getattr(outcome, "text_chunks", None)
-        for piece in chunks() if chunks is not None else (outcome.text,):
-            click.echo(piece, nl=False)
-    if outcome.exit_code:
-        ctx.exit(outcome.exit_code)
+    the JSON (``--json``) or the text on stdout (:func:`sddkit.cli.console.emit`, with
+    ``click.echo``); exit with its code when it is not 0."""
+    from sddkit.cli import console
+
+    code = console.emit(outcome, as_json, click.echo)
+    if code:
+        ctx.exit(code)

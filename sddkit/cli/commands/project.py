@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sddkit import operations
-from sddkit.cli.commands import dry_run_option, emit, json_option, workspace
+from sddkit.cli.commands import dry_run_option, emit, json_option, root_option, workspace
 from sddkit.workspace import PHASES
 
 
@@ -65,15 +65,16 @@ def approve(ctx: click.Context, project: str, by: str | None, force: bool, commi
     on the controlling terminal. When CODEOWNERS or the sdd context name approvers, only
     they may approve. See docs/approvals.md.
     """
+    if not all_imported:  # the body the click-free path runs
+        from sddkit.cli.fast_writes import approve as run_approve
+
+        emit(ctx, run_approve(root_option(ctx), project, by, force, commit, dry_run))
+        return
     if not dry_run:
         _person(f"sdd approve {project}" + (" --force" if force else ""), project)
-    if all_imported:
-        if force:
-            raise click.UsageError("--all-imported approves documents in review only; "
-                                   "drop --force")
-        emit(ctx, operations.approve_imported(workspace(ctx), project, by, dry_run))
-        return
-    emit(ctx, operations.approve(workspace(ctx), project, by, force, dry_run, commit))
+    if force:
+        raise click.UsageError("--all-imported approves documents in review only; drop --force")
+    emit(ctx, operations.approve_imported(workspace(ctx), project, by, dry_run))
 
 
 @click.command()

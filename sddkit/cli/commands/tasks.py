@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from sddkit import operations
-from sddkit.cli.commands import dry_run_option, emit, json_option, print_json, workspace
-from sddkit.cli.commands.verify import listener, timeout_option
+from sddkit.cli.commands import dry_run_option, emit, json_option, root_option, workspace
+from sddkit.cli.commands.verify import timeout_option
 
 
 @click.command("next")
@@ -57,13 +57,10 @@ def done(ctx: click.Context, task: str, project: str | None, commit: bool, force
     mark records the outcome (verify=passed, skipped, prose or none), the commit the checks
     ran on, and what --force overrode. With --dry-run the checks are not run.
     """
-    if force and not dry_run:  # who is at the keyboard: a front end's question
-        from sddkit.approvals.person import require_person
+    from sddkit.cli.fast_writes import done as run_done  # the body the click-free path runs
 
-        require_person(f"sdd done {task} --force", project or task)
-    emit(ctx, operations.complete(workspace(ctx), task, project, force, commit, dry_run,
-                                  no_verify=no_verify, timeout=timeout,
-                                  listener=listener(stream_output=False)), as_json)
+    emit(ctx, run_done(root_option(ctx), task, project, commit, force, no_verify, timeout,
+                       dry_run, click.echo), as_json)
 
 
 @click.command()

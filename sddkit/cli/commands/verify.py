@@ -3,15 +3,9 @@ prints the checks as they run, shared with ``sdd done``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 
 from sddkit.cli.commands import dry_run_option, emit, json_option, workspace
-
-if TYPE_CHECKING:
-    from sddkit.io.command_runner import RunResult
-    from sddkit.tasks import Task
 
 timeout_option = click.option(
     "--timeout", type=float, default=None, metavar="SECONDS",
@@ -20,34 +14,11 @@ timeout_option = click.option(
 
 
 def listener(stream_output: bool) -> object:
-    """A :class:`~sddkit.tasks.verification.Listener` printing to stderr: each command as it starts,
-    its output (when ``stream_output``), a progress line on long silent runs, its end."""
-    from sddkit.tasks.verification import Listener
+    """The checks' :class:`~sddkit.tasks.verification.Listener`, printing with ``click.echo``
+    (:func:`sddkit.cli.console.listener`)."""
+    from sddkit.cli.console import listener as printer
 
-    class Printer(Listener):
-        streams = stream_output
-        index = 0  # the command running: its end names it when the task has several
-
-        def start(self, project: str, task: Task, index: int, command: str) -> None:
-            self.index = index
-            click.echo(f"sdd: {project} {task.key} check {index}/{len(task.checks)}: $ {command}",
-                       err=True)
-
-        def output(self, text: str) -> None:
-            click.echo(text, nl=False, err=True)
-
-        def progress(self, project: str, task: Task, command: str, elapsed: float,
-                     timeout: float) -> None:
-            click.echo(f"sdd: {project} {task.key} still running after {elapsed:.0f} s "
-                       f"(limit {timeout:.0f} s): $ {command}", err=True)
-
-        def end(self, project: str, task: Task, result: RunResult) -> None:
-            verdict = "passed" if result.passed else f"failed ({result.reason()})"
-            which = f" check {self.index}/{len(task.checks)}" if len(task.checks) > 1 else ""
-            click.echo(f"sdd: {project} {task.key}{which} {verdict} in {result.seconds:.1f} s",
-                       err=True)
-
-    return Printer()
+    return printer(stream_output, click.echo)
 
 
 @click.command()

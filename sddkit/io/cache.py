@@ -326,6 +326,12 @@ def for_root(root: Path, kind: str = "parse") -> Cache | None:
     return cache
 
 
+def loaded_entries() -> dict[tuple[Path, str], dict[Any, Any]]:
+    """The entries of every cache this process has loaded, by (root, kind): what
+    :mod:`sddkit.io.two_cores` hands from a child to its parent."""
+    return {(c.root, c.kind): c._entries for c in set(_open.values()) if c._entries is not None}
+
+
 def flush() -> None:
     """Write every cache this process changed, and end the run: the next command (in a
     long-lived process too) looks at the files afresh. Called once, at the end of a command."""

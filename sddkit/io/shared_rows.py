@@ -81,6 +81,27 @@ def get(name: str, keys: tuple[Any, ...], table: str = "rows") -> tuple[Any, ...
     return value if isinstance(value, tuple) else None
 
 
+def held(items: list[tuple[str, tuple[Any, ...]]], table: str = "rows") -> set[str]:
+    """The names among ``items`` ((project name, content keys)) that ``table`` holds an
+    entry for, asked in a few queries (a caller deciding whether work is left to share
+    out; :func:`get` reads each entry)."""
+    db = _db()
+    if db is None or table in _state.get("empty", ()) or not items:
+        return set()
+    by_key = {_key(name, keys): name for name, keys in items}
+    wanted = list(by_key)
+    found: set[str] = set()
+    try:
+        for start in range(0, len(wanted), 500):  # below SQLite's limit of bound values
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(by_key[key] for (key,) in db.execute(
+                f"SELECT key FROM {_table(table)} WHERE key IN ({marks})", chunk))
+    except Exception:
+        return set()
+    return found
+
+
 def put(name: str, keys: tuple[Any, ...], row: tuple[Any, ...], table: str = "rows") -> None:
     """Keep ``row`` for ``name`` and ``keys`` in ``table``: written at :func:`flush`, in one
     transaction."""

@@ -259,8 +259,9 @@ TWO_CORES_FROM = 200
 def _start_child(ws: Workspace, loader: Any, snapshot: content_keys.Snapshot,
                  cold: list[str]) -> tuple[Any, str | None]:
     """A child loading (so parsing into the parse cache) the later part of the projects
-    of ``cold`` (names of real folders, sorted) whose documents the parse cache lacks, and
-    the first name it loads; (None, None) when not worth it or not possible."""
+    of ``cold`` (names of real folders, sorted) whose documents the parse cache lacks and
+    whose rows the store this machine's clones share does not hold, and the first name it
+    loads; (None, None) when not worth it or not possible."""
     from sddkit.io import two_cores
 
     parse = cache.for_root(ws.root, "parse")
@@ -275,6 +276,11 @@ def _start_child(ws: Workspace, loader: Any, snapshot: content_keys.Snapshot,
         if any(key is not None and parse.get(f"{name}/{phase}/{key}") is None
                for phase, key in zip(PHASES, keys)):
             todo.append(name)
+    if len(todo) >= TWO_CORES_FROM:  # rows another clone on this machine made: no parse
+        from sddkit.io import shared_rows
+
+        shared = shared_rows.held([(name, snapshot.project_keys(name)) for name in todo])
+        todo = [name for name in todo if name not in shared]
     if len(todo) < TWO_CORES_FROM:
         return None, None
     share = todo[int(len(todo) * (1 - CHILD_SHARE)):]

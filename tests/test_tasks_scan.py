@@ -349,6 +349,7 @@ HEAD_WORD = st.sampled_from([
     "Step", "step", "task", "Subtask", "Write", "Open", "Check", "the", "src/app.py", "-", "--",
     "[P]", "(P)", "[US1]", "(depends: T001)", "~~", "<b>", "\\", "`code`", "*", "_x_", "a:b",
     "T002", "1.1", "\u00e9t\u00e9", "\u00dcber", "x\u00a0y", "(optional)", "[cancelled]",
+    "\u017ftep", "\u017fkipped:", "\u212aelvin", "\u0131d", "\u0130t",
 ])
 HEAD_LEAD = st.lists(st.sampled_from(["[P] ", "(P) ", "[US1] ", "[US23] ", "[P]", "[US1]\t",
                                       "(P)", "[p] ", "[US] "]), max_size=3)
@@ -370,6 +371,20 @@ def test_the_one_match_head_reads_as_read_head(box: str, ident: str, lead: list[
     plain = read_plain_head(content)
     if plain is not None:
         assert plain == read_head(content), content
+
+
+def test_the_one_match_head_leaves_the_edge_cases_to_read_head() -> None:
+    """Lines near each edge of the one-match shape: declined, or read as read_head reads
+    them (the long s matches "s" in read_head's case-insensitive patterns)."""
+    from sddkit.tasks.lines import read_head, read_plain_head
+
+    edges = ["[ ] \u017ftep 2: x", "[ ] \u017fkipped: old", "[ ] Removed: the old step",
+             "[ ] Skipped - flaky", "[ ] T1 - dash", "[ ] T1 optional: later",
+             "[ ] optional: later", "[x] a <!-- done a --> b -->", "[ ] Task 3: prose",
+             "[ ] 12 apples", "[ ] t1 lower", "[ ] T1:", "[ ] Won't do: x"]
+    for content in edges:
+        plain = read_plain_head(content)
+        assert plain is None or plain == read_head(content), content
 
 
 def test_the_one_match_head_answers_for_common_lines() -> None:
@@ -409,6 +424,7 @@ GATE_EXTRA = st.sampled_from([
     "- [x] T003 c <!-- done a --> <!-- done b -->  ", "  - claimed: me 2026-01-01",
     "1. [X] T004 d\r", "- T005 [x] e  ", "* 1. [-] f <!-- note -->  ", "[x] bare box  ",
     "- [x]", "\t- [ ] g\t", "- [x] T006 <!--done-->\\", "",
+    "  - cla\u0130med: me", "  - cla\u0131med: me", "  - bloc\u212aed: why", "  - NOTES: x",
 ])
 
 
@@ -419,6 +435,15 @@ def test_the_one_pass_gate_view_is_the_line_by_line_one(parts: list[str]) -> Non
 
     body = "\n".join(parts)
     assert gate_view(body) == _gate_view_by_lines(body), body
+
+
+def test_the_gate_view_drops_tracking_lines_spelt_with_odd_letters() -> None:
+    """Letters the tracking pattern matches case-insensitively that lower() does not give."""
+    from sddkit.tasks.lines import gate_view
+
+    for line in ("  - cla\u0130med: me", "  - cla\u0131med: me", "  - bloc\u212aed: why"):
+        body = f"- [ ] T001 a\n{line}\n"
+        assert gate_view(body) == _gate_view_by_lines(body) == "- [ ] T001 a\n", line
 
 
 # --- a task's child lines (reader.Reader.item) --------------------------------------------

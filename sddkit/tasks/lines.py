@@ -174,9 +174,10 @@ def read_plain_head(content: str) -> Head | None:
         return None  # DONE_MARK ends the mark at the first "-->"
     if task_id is None:
         # an id _ID would read (a digit, "t", "task", "step", "**"...) or a cancel word
+        # ("\u017f", the long s, matches "s" in an IGNORECASE pattern)
         start = first[:1]
-        if not start.isalpha() or start in "tTsS" or (start in "cCrRdDoOwW"
-                                                    and _CANCEL_PREFIX.match(first)):
+        if not start.isalpha() or start in "tTsS\u017f" or (start in "cCrRdDoOwW"
+                                                          and _CANCEL_PREFIX.match(first)):
             return None
     markers = _PLAIN_MARKER.findall(lead) if lead else []
     text = first.strip()
@@ -263,7 +264,10 @@ def gate_view(body: str) -> str:
     the reading approvals made before pinned: the tracking pattern runs only where one of
     its words occurs, and a line without "[" holds no box.)"""
     lowered = body.lower()
-    if any(word in lowered for word in _TRACKING_WORDS):
+    # (the dotted and dotless capital/small i match "i" in an IGNORECASE pattern and
+    # lower() keeps neither as "i"; the Kelvin sign lowers to "k", the long s is optional)
+    if (any(word in lowered for word in _TRACKING_WORDS)
+            or "\u0130" in body or "\u0131" in body):
         body = _TRACKING_LINE.sub("", body)
     out = body.split("\n")
     source_box = _SOURCE_LINE.match

@@ -22,14 +22,15 @@ def assign_keys(tasks: list[Task], numbered: dict[int, str],
     unique in the document, no task carries them as an id and every other top-level task
     has an id; else ``task-N``. A repeated
     id keeps its first task; later ones are keyed by position."""
-    explicit = {t.id.upper() for t in tasks if t.id is not None}
     values = list(numbered.values())
-    unnumbered = [t for t in tasks if t.id is None and t.position not in numbered]
-    if (len(set(values)) == len(values) and not explicit & set(values)
-            and not any(parents[t.position] is None for t in unnumbered)):
-        for task in tasks:
-            if task.id is None and task.position in numbered:
-                task.id = numbered[task.position]
+    if values:  # (without numbered items there is no number to give)
+        explicit = {t.id.upper() for t in tasks if t.id is not None}
+        unnumbered = [t for t in tasks if t.id is None and t.position not in numbered]
+        if (len(set(values)) == len(values) and not explicit & set(values)
+                and not any(parents[t.position] is None for t in unnumbered)):
+            for task in tasks:
+                if task.id is None and task.position in numbered:
+                    task.id = numbered[task.position]
     seen: set[str] = set()
     for task in tasks:
         if task.id is None or task.id.upper() in seen:
@@ -44,12 +45,14 @@ def link(tasks: list[Task], parents: dict[int, Task | None]) -> None:
     enclosing task) and attach flat cc-sdd sub-tasks (``- [ ] 1.1`` after ``- [ ] 1.`` in the
     same list) to their major task."""
     first_by_id: dict[str, Task] = {}
-    for task in tasks:
-        if task.id is not None:
-            first_by_id.setdefault(task.id.upper(), task)
-    nested = dict(parents)
-    for task in tasks:
-        if task.id is not None and "." in task.id and first_by_id.get(task.id.upper()) is task:
+    dotted = [task for task in tasks if task.id is not None and "." in task.id]
+    if dotted:  # (only a dotted id can name a major task)
+        for task in tasks:
+            if task.id is not None:
+                first_by_id.setdefault(task.id.upper(), task)
+    nested = dict(parents) if dotted else parents
+    for task in dotted:
+        if first_by_id.get(task.id.upper()) is task:  # type: ignore[union-attr]
             major = first_by_id.get(task.id.rsplit(".", 1)[0].upper())
             if (
                 major is not None

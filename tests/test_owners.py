@@ -157,3 +157,16 @@ def test_signed_mode_without_a_key_records_nothing(spec_in_review: Path, sdd: In
     assert "the approval was not recorded" in result.stderr and result.stderr[-1] == "\n"
     assert tree_digest(spec_in_review) == before
     assert git(spec_in_review, "rev-parse", "HEAD") == head
+
+
+@pytest.mark.parametrize("by", ["ada@example.com", "Ada Tester <ada@example.com>",
+                                " ADA@example.com "])
+def test_by_may_name_the_approver_by_email(spec_in_review: Path, sdd: Invoke, by: str) -> None:
+    """CODEOWNERS names an approver by email: ``--by`` with that email (or git's ``Name
+    <email>``) is that approver (it was refused as "ada@example.com is not an approver ...:
+    approvers are ada@example.com"); another email is still refused."""
+    (spec_in_review / "CODEOWNERS").write_text("* lead@example.com ada@example.com\n")
+    result = sdd(spec_in_review, "approve", "demo", "--by", "mallory@example.com")
+    assert result.exit_code == 1 and "mallory@example.com is not an approver" in result.stderr
+    result = sdd(spec_in_review, "approve", "demo", "--by", by)
+    assert result.exit_code == 0, result.stderr

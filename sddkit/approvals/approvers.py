@@ -23,6 +23,7 @@ cannot be resolved without the network: list their members in ``approvers``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,26 @@ class Identity:
     email: str
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>" if self.email else self.name
+        if self.name and self.email:
+            return f"{self.name} <{self.email}>"
+        return self.email or self.name
+
+
+_NAMED_EMAIL = re.compile(r"\s*(.*?)\s*<([^<>\s]+@[^<>\s]+)>\s*")
+_EMAIL = re.compile(r"[^@<>\s]+@[^@<>\s]+")
+
+
+def stated_identity(by: str) -> Identity:
+    """The identity a person names with ``sdd approve --by``: ``Name <email>`` (git's own
+    form), an email alone (matched as an email, as CODEOWNERS writes one), or a name or
+    ``@handle`` (matched as a name)."""
+    found = _NAMED_EMAIL.fullmatch(by)
+    if found:
+        return Identity(found.group(1), found.group(2))
+    text = by.strip()
+    if _EMAIL.fullmatch(text):
+        return Identity("", text)
+    return Identity(by, "")
 
 
 def owner_matches(owner: str, who: Identity) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sddkit.workspace import Workspace
 
@@ -68,7 +69,7 @@ def scalar(text: str) -> str:
 
 
 #: Bump when :class:`Change` or :data:`GATE_REGEX` changes: cached histories are then dropped.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 
 
 def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
@@ -101,20 +102,24 @@ def _all(ws: Workspace) -> list[Change] | None:
     head = head_commit(ws.root)
     if head is None:
         return None
-    cache = _cache.for_root(ws.root, "history")
+    scope, shape = where(ws)
+    cache = _cache.for_root(ws.root, "history") if shape != "?" else None
     key = f"gate-log/{_CACHE_FORMAT}:{ws.rel(ws.assets)}"
     cached = cache.get(key) if cache is not None else None
-    if cache is not None and not (isinstance(cached, tuple) and cached[:1] == (head,)):
+    if not _valid(cached):
+        cached = None
+    if cache is not None and scope is not None and (cached is None or cached[0] != head
+                                                    or cached[2] != shape):
         from sddkit.io import shared_rows  # another clone on this machine read it at HEAD
 
-        shared = shared_rows.get(key, (head,), table="history")
-        if isinstance(shared, tuple) and len(shared) == 2 and shared[0] == head:
+        shared = shared_rows.get(scope, (head, shape), table="history")
+        if _valid(shared) and shared[0] == head and shared[2] == shape:
             cache.put(key, shared)
             cached = shared
     known: list[Change] = []
     since = None
-    if isinstance(cached, tuple) and len(cached) == 2 and isinstance(cached[0], str):
-        old_head, rows = cached
+    if cached is not None and cached[2] == shape:
+        old_head, rows, _shape = cached
         if old_head == head:
             return [_row_change(r) for r in rows]
         if is_ancestor(ws.root, old_head, head):
@@ -124,12 +129,39 @@ def _all(ws: Workspace) -> list[Change] | None:
         return None
     changes = _parse(*found) + known
     if cache is not None:
-        from sddkit.io import shared_rows
-
-        value = (head, [_change_row(c) for c in changes])
+        value = (head, [_change_row(c) for c in changes], shape)
         cache.put(key, value)
-        shared_rows.put(key, (head,), value, table="history")
+        if scope is not None:
+            from sddkit.io import shared_rows
+
+            shared_rows.put(scope, (head, shape), value, table="history")
     return changes
+
+
+def _valid(value: Any) -> bool:
+    """A kept history: (HEAD, rows, shape)."""
+    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], str)
+            and isinstance(value[2], str))
+
+
+def where(ws: Workspace) -> tuple[str | None, str]:
+    """(the shared store's name for the history of ``ws``'s projects folder, the history's
+    shape, :func:`sddkit.io.git_dirs.history_shape`). The name holds the folder's path in
+    git's work tree, not in the sddkit root: a repository may hold several sddkit roots,
+    each with its own ``AGENTS.ctx/sdd/assets`` and history. None when that path cannot be
+    told; shape "?" when the history at a HEAD cannot be told apart from another clone's
+    (then nothing read from it is kept)."""
+    from sddkit.io.git_dirs import enclosing, history_shape
+
+    found = enclosing(ws.root)
+    if found is None:
+        return None, "?"
+    top, _own, common = found
+    try:
+        rel = ws.assets.resolve().relative_to(top).as_posix()
+    except (OSError, ValueError):
+        return None, history_shape(common)
+    return f"gate-log/{_CACHE_FORMAT}:{rel}", history_shape(common)
 
 
 def _change_row(change: Change) -> tuple[str, str, str, str, str, tuple[str, ...], tuple[str, ...]]:

@@ -155,6 +155,48 @@ def _record(ws: Workspace, memo: Memo, name: str, findings: list[Finding]) -> Re
     return record
 
 
+#: Projects without a kept record from which ``sdd check`` works on two cores
+#: (:mod:`sddkit.io.two_cores`): a fork costs a few milliseconds, a project a few.
+TWO_CORES_FROM = 100
+#: The share of them the child checks; it also reads the gate history first (``git log
+#: -p`` of every document), while the parent lists the rows for the inventory.
+CHILD_SHARE = 0.55
+
+
+def _second_core(ws: Workspace, memo: Memo, names: list[str]) -> tuple[Any, str | None]:
+    """A child computing the records of the later part of the projects of ``names`` that
+    have none kept (:func:`_record`, which fills the records and parse caches), and the
+    first name it checks; (None, None) when not worth it or not possible."""
+    from sddkit.io import two_cores
+
+    if not two_cores.usable():
+        return None, None
+    todo = [name for name in names if not memo.known(name)]
+    if len(todo) < TWO_CORES_FROM:
+        return None, None
+    share = todo[int(len(todo) * (1 - CHILD_SHARE)):]
+
+    def work() -> None:
+        from sddkit.approvals import gate_history
+
+        try:  # the history every SDD-017 judgement reads (one `git log -p`), in its cache
+            gate_history.read(ws)
+        except Exception:  # noqa: BLE001 - the parent reads it and reports the problem
+            pass
+        judge = approval_commits.Approvals(ws)
+        for name in share:
+            try:
+                record = _record(ws, memo, name, [])
+                if record is not None:
+                    judge.judge(record.approved)  # into the approvals cache
+            except Exception:  # noqa: BLE001, S112 - the parent checks it and reports it
+                continue
+
+    child = two_cores.start(work, ws.root, ("parse", "records", "check", "states", "history",
+                                            "approvals"))
+    return (child, share[0]) if child is not None else (None, None)
+
+
 def _judged(ws: Workspace, record: Record, history: gate_drift.History,
             resolver: references.Resolver, contexts: list[str] | None,
             test_run: TestRun | None) -> list[Finding]:
@@ -195,23 +237,34 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     approvals = approval_commits.Approvals(ws)  # who made each approval (SDD-017)
     memo = Memo(ws)
     known: list[str] | None = None  # the contexts' names, read when a constitution inherits
-    for name in names:
-        record = _record(ws, memo, name, findings)
-        if record is None:
-            continue
-        if record.plan is not None:
-            plans.append((name, *record.plan))
-        findings += record.findings
-        findings += approvals.judge(record.approved)
-        if record.inherits is not None and known is None:
-            known = context_names(ws)
-        findings += _judged(ws, record, history, resolver, known, test_run)
-        for rel in record.ignore:  # only these can suppress (or be SDD-011)
-            try:
-                texts[rel] = read_text(ws.root / rel)
-            except (OSError, SddkitError):  # pragma: no cover - removed since: nothing to apply
-                pass
+    approved: list[tuple[Any, ...]] = []  # judged after the loop: a child reads the history
+    child, child_from = _second_core(ws, memo, names)
+    try:
+        for name in names:
+            if name == child_from:
+                child.join()  # the records of the projects from here on are kept now
+                child = None
+            record = _record(ws, memo, name, findings)
+            if record is None:
+                continue
+            if record.plan is not None:
+                plans.append((name, *record.plan))
+            findings += record.findings
+            approved.append(record.approved)
+            if record.inherits is not None and known is None:
+                known = context_names(ws)
+            findings += _judged(ws, record, history, resolver, known, test_run)
+            for rel in record.ignore:  # only these can suppress (or be SDD-011)
+                try:
+                    texts[rel] = read_text(ws.root / rel)
+                except (OSError, SddkitError):  # pragma: no cover - removed since
+                    pass
+    finally:
+        if child is not None:
+            child.stop()
     memo.release()
+    for docs in approved:
+        findings += approvals.judge(docs)
     findings += history.findings()  # the git history, asked once for every project
     findings += approvals.findings()
     count = 0

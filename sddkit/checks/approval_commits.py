@@ -165,9 +165,12 @@ class Approvals:
             self._general.append(Finding(ws.rel(exc.path or ws.sdd_context), exc.line or 0,
                                          RULE, ERROR, exc.message))
             return
-        if not self._policy.signed:
+        from sddkit.approvals.gate_history import where
+
+        shape = where(ws)[1]  # replace refs or grafts: another history at this HEAD
+        if not self._policy.signed and shape != "?":
             self._memo = cache.for_root(ws.root, "approvals")
-            self._run = f"{head}\0{ws.rel(ws.assets)}\0{self._policy!r}".encode()
+            self._run = f"{head}\0{shape}\0{ws.rel(ws.assets)}\0{self._policy!r}".encode()
 
     def _history(self) -> dict[str, list[Change]] | None:
         """The gate-line changes by path (read once, on the first project not kept)."""

@@ -87,15 +87,20 @@ class History:
 
     def _added_at_head(self, rel: str) -> tuple[str, str] | None:
         """:meth:`added` for ``rel`` (relative to the root), kept in the ``states`` cache with
-        the HEAD it was read at: committed history at one HEAD never changes, so a warm run
-        asks git only for HEAD, not for the whole log."""
+        the HEAD it was read at and the history's shape (a shallow clone's boundary, say:
+        :func:`sddkit.approvals.gate_history.where`): committed history at one HEAD never
+        changes, so a warm run asks git only for HEAD, not for the whole log."""
         from sddkit.io import cache as _cache
 
         if self._head is None:
             from sddkit.io.git import head_commit
 
+            from sddkit.approvals.gate_history import where
+
             self._head = head_commit(self.ws.root) or ""
-            self._memo = _cache.for_root(self.ws.root, "states") if self._head else None
+            shape = where(self.ws)[1] if self._head else "?"
+            self._memo = _cache.for_root(self.ws.root, "states") if shape != "?" else None
+            self._head += f"\0{shape}" if shape else ""  # a shallow clone's: not the whole
         key = f"SDD-002-added/{self.ws.root}/{rel}"
         if self._memo is not None:
             hit = self._memo.get(key)

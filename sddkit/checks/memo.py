@@ -178,6 +178,17 @@ class Memo:
 
     def get(self, name: str) -> Record | None:
         """The record of ``name`` if its documents hold the bytes it was computed from."""
+        value = self._kept(name)
+        return None if value is None else _from_value(value[1], name, self._prefix(name))
+
+    def known(self, name: str) -> bool:
+        """Whether a record of ``name``'s current bytes is kept (:meth:`get` without
+        decoding it)."""
+        return self._kept(name) is not None
+
+    def _kept(self, name: str) -> tuple[Any, Any] | None:
+        """(digest, blob) kept for ``name``'s current bytes, here or by another clone (then
+        kept here too); None."""
         keys = self._key(name)
         if keys is None:
             return None
@@ -189,7 +200,7 @@ class Memo:
             if not isinstance(value, tuple) or len(value) != 2 or value[0] != digest:
                 return None
             self.cache.put(entry, value)
-        return _from_value(value[1], name, self._prefix(name))
+        return value
 
     def put(self, project: Project, record: Record) -> None:
         """Keep ``record``, computed from ``project`` as loaded in this run: only when each

@@ -42,8 +42,9 @@ def repo_cache() -> Path:
     """Where local clones of remote repositories are looked for."""
     if os.environ.get("SDDKIT_REPO_CACHE"):
         return Path(os.environ["SDDKIT_REPO_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "sddkit" / "repos"
+    from sddkit.io.cache import user_folder
+
+    return user_folder() / "repos"
 
 
 def cache_folder(url: str) -> Path:

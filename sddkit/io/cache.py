@@ -97,8 +97,11 @@ def git_dir(root: Path) -> Path | None:
 
 
 def user_folder() -> Path:
-    """``$XDG_CACHE_HOME/sddkit`` (``~/.cache/sddkit`` by default)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sddkit"
+    """``$XDG_CACHE_HOME/sddkit`` (``~/.cache/sddkit`` by default, and when the variable
+    holds a relative path: the XDG Base Directory Specification says to ignore one, and it
+    would put the cache in whatever folder a command runs in, a repository's say)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "sddkit"
 
 
 #: Caches of rule results: their files are named after the code (:mod:`sddkit.io.code_stamp`)
@@ -321,6 +324,12 @@ def for_root(root: Path, kind: str = "parse") -> Cache | None:
             cache = Cache(absolute, kind)
         _open[(root, kind)] = _open[(absolute, kind)] = cache
     return cache
+
+
+def loaded_entries() -> dict[tuple[Path, str], dict[Any, Any]]:
+    """The entries of every cache this process has loaded, by (root, kind): what
+    :mod:`sddkit.io.two_cores` hands from a child to its parent."""
+    return {(c.root, c.kind): c._entries for c in set(_open.values()) if c._entries is not None}
 
 
 def flush() -> None:

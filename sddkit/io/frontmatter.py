@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sddkit.errors import FrontMatterError
+from sddkit.io import plain_yaml
+from sddkit.io.markers import split_lines
 
 #: Front matter larger than this is refused (a guard against YAML bombs and mistakes).
 MAX_FRONT_MATTER = 64 * 1024
@@ -131,39 +133,57 @@ def split(text: str, path: Path | None = None) -> Split | None:
     the closing delimiter are split off (each with its ending, as
     :func:`sddkit.io.markers.split_lines` gives them); the body after it is the last item
     of ``lines``, whole (a 50,000-task list is not split into lines to find its head)."""
+    found = _locate(text, path)
+    if found is None:
+        return None
+    lines = split_lines(text[: found[2]])
+    close = len(lines) - 1
+    if found[2] < len(text):
+        lines.append(text[found[2] :])
+    return Split(0, close, lines)
+
+
+def _locate(text: str, path: Path | None) -> tuple[int, int, int] | None:
+    """Where the front matter is, as offsets into ``text``: (start of the YAML, start of the
+    closing line, start of the body); None without front matter. Only the lines up to
+    the closing one are looked at (a task list can be megabytes long)."""
     size = len(text)
     end = text.find("\n")
-    position = size if end < 0 else end + 1
-    if not text or not _is_delimiter(text[:position]):
+    start = size if end < 0 else end + 1
+    if not text or not _is_delimiter(text[:start]):
         return None
-    lines = [text[:position]]
-    length = 0
-    while position < size:
-        end = text.find("\n", position)
-        following = size if end < 0 else end + 1
-        line = text[position:following]
-        position = following
-        lines.append(line)
-        if _is_delimiter(line, closing=True):
-            if position < size:
-                lines.append(text[position:])
-            return Split(0, len(lines) - 1 - (position < size), lines)
-        length += len(line)
-        if length > MAX_FRONT_MATTER:
+    used = 0
+    pos = start
+    while pos < size:
+        end = text.find("\n", pos)
+        after = size if end < 0 else end + 1
+        if text[pos] in "-.\ufeff" and _is_delimiter(text[pos:after], closing=True):
+            return start, pos, after
+        used += after - pos
+        if used > MAX_FRONT_MATTER:
             raise FrontMatterError(
                 f"front matter is larger than {MAX_FRONT_MATTER // 1024} KiB; refusing to parse it",
                 path,
                 1,
             )
+        pos = after
     raise FrontMatterError("front matter opened with '---' is never closed", path, 1)
 
 
 def parse(text: str, path: Path | None = None) -> dict[str, Any] | None:
-    """The front matter mapping, or None when there is none. Not a mapping is an error."""
-    found = split(text, path)
+    """The front matter mapping, or None when there is none. Not a mapping is an error.
+
+    The plain subset sddkit writes is read by :func:`sddkit.io.plain_yaml.mapping`
+    (the same answer, without PyYAML); anything else by PyYAML (:func:`load_yaml`).
+    """
+    found = _locate(text, path)
     if found is None:
         return None
-    data = load_yaml(found.yaml_text, path, first_line=2)
+    yaml_text = text[found[0] : found[1]].lstrip("\ufeff")
+    data = plain_yaml.mapping(yaml_text)
+    if data is not None:
+        return data
+    data = load_yaml(yaml_text, path, first_line=2)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -177,16 +197,16 @@ def parse(text: str, path: Path | None = None) -> dict[str, Any] | None:
 
 def body(text: str, path: Path | None = None) -> str:
     """The text after the closing ``---`` line (the whole text when there is no front matter)."""
-    found = split(text, path)
+    found = _locate(text, path)
     if found is None:
         return text.lstrip("\ufeff")
-    return "".join(found.lines[found.close + 1 :])
+    return text[found[2] :]
 
 
 def body_line_offset(text: str, path: Path | None = None) -> int:
     """How many lines precede the body (0 without front matter)."""
-    found = split(text, path)
-    return 0 if found is None else found.close + 1
+    found = _locate(text, path)
+    return 0 if found is None else text.count("\n", 0, found[1]) + 1
 
 
 def normalised_body(text: str) -> str:

@@ -297,7 +297,10 @@ def log_patches(root: Path, under: Path, regex: str, since: str | None = None
         return None
     top, scope = scoped
     revisions = [f"{since}..HEAD"] if since else []
+    # the patch's form pinned against the user's configuration (diff.noprefix, mnemonic or
+    # custom prefixes, a textconv driver, a log output encoding): the parse reads "+++ b/"
     out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
+                   "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--encoding=UTF-8",
                    f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions,
                    "--", scope)
     return None if out is None else (scope, out)

@@ -46,6 +46,9 @@ def _db() -> Any:
             db.execute("PRAGMA synchronous=OFF")
             for table in TABLES:
                 db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, row BLOB)")
+            # an empty table (a machine's first clone) answers no lookup: skip them all
+            _state["empty"] = {table for table in TABLES
+                               if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None}
             _state["db"] = db
         except Exception:  # any problem: no shared rows this run
             _state["db"] = None
@@ -65,7 +68,7 @@ def get(name: str, keys: tuple[Any, ...], table: str = "rows") -> tuple[Any, ...
     """The row (or, with ``table`` "records", the check record) kept for project ``name``
     with documents of content ``keys``, or None."""
     db = _db()
-    if db is None:
+    if db is None or table in _state.get("empty", ()):
         return None
     import marshal
 
@@ -82,6 +85,20 @@ def put(name: str, keys: tuple[Any, ...], row: tuple[Any, ...], table: str = "ro
     """Keep ``row`` for ``name`` and ``keys`` in ``table``: written at :func:`flush`, in one
     transaction."""
     _state.setdefault("pending", {})[(_table(table), _key(name, keys))] = row
+
+
+def pending() -> dict[tuple[str, str], Any]:
+    """The entries this run writes at :func:`flush`, by (table, key): what
+    :mod:`sddkit.io.two_cores` hands from a child to its parent."""
+    found: dict[tuple[str, str], Any] = _state.setdefault("pending", {})
+    return found
+
+
+def after_fork() -> None:
+    """In a forked child: open a connection of its own when one is needed (SQLite's
+    connections must not cross a fork); the inherited one is kept, never used or closed."""
+    if "db" in _state:
+        _state["inherited"] = _state.pop("db")
 
 
 def _table(table: str) -> str:

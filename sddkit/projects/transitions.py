@@ -252,7 +252,12 @@ def _check_approver(ws: Workspace, doc: PhaseDoc, by: str | None) -> Policy:
     """Refuse an identity that is not an approver of ``doc`` (CODEOWNERS, the sdd context's
     ``approvers``); anyone may approve when nobody is named. The identity checked is git's
     author identity (what the approval commit will carry), and ``--by`` when given."""
-    from sddkit.approvals.approvers import Identity, load_policy, owner_matches
+    from sddkit.approvals.approvers import (
+        Identity,
+        load_policy,
+        owner_matches,
+        stated_identity,
+    )
     from sddkit.io.git import author_identity
 
     policy = load_policy(ws)
@@ -263,7 +268,7 @@ def _check_approver(ws: Workspace, doc: PhaseDoc, by: str | None) -> Policy:
     found = author_identity(ws.root)
     identities = [Identity(*found)] if found else []
     if by:
-        identities.append(Identity(by, ""))
+        identities.append(stated_identity(by))
     if not identities:
         raise GateError(f"{rel} has approvers ({source}) but git has no identity here: set "
                         "user.name and user.email", doc.path)

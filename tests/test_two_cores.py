@@ -1,0 +1,210 @@
+"""A cold run on two cores answers exactly as one core does (issue 15, ``io/two_cores.py``).
+
+The listing and ``sdd check`` fork a child for the later part of the projects no cache
+knows; only cache entries come back. Each test lowers the thresholds so a small generated
+workload takes that path, proves the child ran and handed entries back, and compares every
+answer (and every warning) with ``SDDKIT_NO_CACHE=1``, after edits behind the caches' back
+too, and with a child that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Invoke, git
+from test_cache import edit_in_place
+from test_check_cache import _forget_caches
+
+from sddkit import checks
+from sddkit.io import cache, two_cores
+from sddkit.projects import rows
+
+ASSETS = "AGENTS.ctx/sdd/assets"
+COMMANDS = (["status", "--json"], ["next", "--json"], ["open", "sdd", "--json"],
+            ["check", "--json"])
+
+
+@pytest.fixture(scope="module")
+def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("two-cores") / "bench"
+    generate = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
+    done = subprocess.run([sys.executable, str(generate), "40", str(root)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def repo(workload: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(workload), str(root)], check=True)
+    return root
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every run takes the two-core path; the list counts the entries each child handed back."""
+    if not two_cores.usable():
+        pytest.skip("no second core for this process (or not Linux)")
+    monkeypatch.setattr(rows, "TWO_CORES_FROM", 1)
+    monkeypatch.setattr(checks, "TWO_CORES_FROM", 1)
+    received: list[int] = []
+    join = two_cores.Child.join
+
+    def counted(self: two_cores.Child) -> None:
+        before = sum(len(e) for e in cache.loaded_entries().values())
+        join(self)
+        received.append(sum(len(e) for e in cache.loaded_entries().values()) - before)
+
+    monkeypatch.setattr(two_cores.Child, "join", counted)
+    return received
+
+
+def answers(sdd: Invoke, root: Path) -> list[tuple[int, str, str]]:
+    out = []
+    for args in COMMANDS:
+        result = sdd(root, *args)
+        out.append((result.exit_code, result.stdout, result.stderr))
+    return out
+
+
+def uncached(sdd: Invoke, root: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    with monkeypatch.context() as patch:
+        patch.setenv("SDDKIT_NO_CACHE", "1")
+        return answers(sdd, root)
+
+
+def cold(sdd: Invoke, root: Path) -> list[Any]:
+    cache.reset()
+    _forget_caches(root)
+    return answers(sdd, root)
+
+
+def later_projects(root: Path) -> list[Path]:
+    """Projects in the later half (the child's share), with all four documents."""
+    names = sorted(p for p in (root / ASSETS).iterdir() if p.is_dir())
+    return [p for p in names[len(names) // 2:] if (p / "tasks.md").exists()]
+
+
+def test_a_cold_run_on_two_cores_answers_as_one_core(repo: Path, sdd: Invoke,
+                                                     children: list[int],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    truth = uncached(sdd, repo, monkeypatch)
+    assert cold(sdd, repo) == truth
+    assert children and all(count > 0 for count in children[:2]), children
+    assert answers(sdd, repo) == truth  # warm, from what the children handed back
+
+
+def test_what_the_child_checked_reaches_the_store_the_clones_share(
+        repo: Path, sdd: Invoke, children: list[int]) -> None:
+    """The records the child computed are written to the machine's shared store by the
+    parent (a next clone's first check finds every project there)."""
+    import sqlite3
+
+    cold(sdd, repo)
+    store = cache.location(Path("."), "shared-rows").with_suffix(".sqlite")
+    with sqlite3.connect(store) as db:
+        kept = db.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    projects = [p for p in (repo / ASSETS).iterdir() if p.is_dir()]
+    assert kept == len(projects)
+    assert children
+
+
+def test_broken_documents_in_the_child_s_share_are_reported_as_before(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    late = later_projects(repo)
+    (late[0] / "spec.md").write_text("---\nproject: [unclosed\n---\nbody\n")
+    tasks = late[1] / "tasks.md"
+    tasks.write_text(tasks.read_text().replace("status: approved", "status: approved\nstatus: x"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "broken, committed")
+    plan = late[2] / "plan.md"
+    plan.write_text(plan.read_text().replace("phase: plan", "phase: plan\nphase: plan", 1))
+    truth = uncached(sdd, repo, monkeypatch)
+    assert any(late[0].name in stderr for _code, _out, stderr in truth)
+    assert cold(sdd, repo) == truth
+    assert children
+
+
+def test_an_edit_behind_the_caches_back_after_a_two_core_run_is_seen(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    cold(sdd, repo)
+    late = later_projects(repo)
+    edit_in_place(late[0] / "tasks.md", "- [x]", "- [ ]")  # same size and mtime
+    edit_in_place(late[1] / "spec.md", "status: approved", "status: draft   ")
+    git(repo, "add", "-A")  # and one the index knows as well
+    edit_in_place(late[2] / "constitution.md", "title: ", "title:X")
+    assert answers(sdd, repo) == uncached(sdd, repo, monkeypatch)
+
+
+def test_a_checkout_of_another_state_on_two_cores(repo: Path, sdd: Invoke,
+                                                  children: list[int],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    cold(sdd, repo)
+    for project in later_projects(repo)[:6]:
+        tasks = project / "tasks.md"
+        tasks.write_text(tasks.read_text().replace("- [ ]", "- [x]"))
+    git(repo, "checkout", "-q", "-b", "ticked")
+    git(repo, "commit", "-q", "-am", "ticked")
+    ticked = answers(sdd, repo)
+    assert ticked == uncached(sdd, repo, monkeypatch)
+    git(repo, "checkout", "-q", "-")
+    assert answers(sdd, repo) == uncached(sdd, repo, monkeypatch)
+    git(repo, "checkout", "-q", "-")
+    assert answers(sdd, repo) == ticked
+
+
+def test_approvals_made_by_hand_are_found_on_two_cores(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-017 reads the gate history, which the child reads first, and judges projects
+    of both shares."""
+    names = sorted(p for p in (repo / ASSETS).iterdir() if (p / "tasks.md").exists())
+    flipped = [names[0], names[len(names) // 2], names[-1]]
+    for project in flipped:
+        spec = project / "spec.md"
+        spec.write_text(spec.read_text().replace("status: approved", "status: review", 1))
+    git(repo, "commit", "-q", "-am", "review again")
+    for project in flipped:
+        spec = project / "spec.md"
+        spec.write_text(spec.read_text().replace("status: review", "status: approved", 1))
+    git(repo, "commit", "-q", "-am", "looks fine to me")
+    truth = uncached(sdd, repo, monkeypatch)
+    check_json = truth[-1][1]
+    assert all(f"{p.name}/spec.md" in check_json for p in flipped)
+    assert check_json.count("SDD-017") >= len(flipped)
+    assert cold(sdd, repo) == truth
+    assert children
+
+
+def test_a_failing_child_hands_back_nothing_and_changes_no_answer(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    truth = uncached(sdd, repo, monkeypatch)
+    start = two_cores.start
+
+    def failing(work: Any, root: Path, kinds: tuple[str, ...]) -> Any:
+        def crash() -> None:
+            work()
+            os._exit(3)
+
+        return start(crash, root, kinds)
+
+    monkeypatch.setattr(two_cores, "start", failing)
+    assert cold(sdd, repo) == truth
+    assert children and all(count == 0 for count in children), children
+
+
+def test_no_child_from_a_process_with_threads() -> None:
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert not two_cores.usable()
+    finally:
+        stop.set()
+        worker.join()

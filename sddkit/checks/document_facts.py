@@ -60,7 +60,7 @@ def facts(ws: Workspace, doc: PhaseDoc) -> Facts:
             except (TypeError, ValueError):
                 pass
     result = _compute(doc)
-    if cache is not None:
+    if cache is not None and doc.key is not None:  # None: the bytes read were others
         cache.put(key, (result.has_ignore,
                                  [(p.rule, p.line, p.message) for p in result.problems],
                                  result.references))

@@ -64,7 +64,7 @@ def _cached_unproven(ws: Workspace, project: Project) -> list[tuple[int, str, st
             except (TypeError, ValueError):
                 pass
     found = _unproven(doc.text, project)
-    if cache is not None:
+    if cache is not None and doc.key is not None:  # None: the bytes read were others
         cache.put(key, found)
     return found
 

@@ -40,7 +40,7 @@ def _named(ws: Workspace, project: Project) -> dict[str, int]:
         if isinstance(hit, dict):
             return hit
     out = _read_named(doc.text)
-    if cache is not None:
+    if cache is not None and doc.key is not None:  # None: the bytes read were others
         cache.put(key, out)
     return out
 

@@ -59,7 +59,7 @@ def check(ws: Workspace, project: Project) -> list[Finding]:
             except (TypeError, ValueError):
                 pass
     found = _compute(project, rel)
-    if cache is not None:
+    if cache is not None and doc.key is not None:  # None: the bytes read were others
         cache.put(key, [(f.line, f.severity, f.message, f.hint) for f in found])
     return found
 

@@ -117,11 +117,22 @@ class PhaseDoc:
 
     @property
     def text(self) -> str:
+        """The document's text; read from the disk on first use when it came from the parse
+        cache. Bytes other than the ones :attr:`key` names (the file was rewritten since it
+        was keyed) clear :attr:`key`: nothing found in them may be kept under it."""
         if self.raw is None:
-            from sddkit.io.reading import read_text
+            from sddkit.io.reading import decode, read_bytes
 
             text = self.reader(self.path) if self.reader is not None else None
-            self.raw = text if text is not None else read_text(self.path)
+            if text is None:
+                data = read_bytes(self.path)
+                text = decode(data, self.path)
+                if self.key is not None:
+                    from sddkit.io.cache import blob_id
+
+                    if blob_id(data) != self.key:
+                        self.key = None
+            self.raw = text
         return self.raw
 
     @property

@@ -239,6 +239,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
     known: list[str] | None = None  # the contexts' names, read when a constitution inherits
     approved: list[tuple[Any, ...]] = []  # judged after the loop: a child reads the history
     child, child_from = _second_core(ws, memo, names)
+    defer = child is not None  # else judged as the loop goes: no list of every approval
     try:
         for name in names:
             if name == child_from:
@@ -250,7 +251,10 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
             if record.plan is not None:
                 plans.append((name, *record.plan))
             findings += record.findings
-            approved.append(record.approved)
+            if defer:
+                approved.append(record.approved)
+            else:
+                findings += approvals.judge(record.approved)
             if record.inherits is not None and known is None:
                 known = context_names(ws)
             findings += _judged(ws, record, history, resolver, known, test_run)

@@ -199,3 +199,18 @@ def test_the_root_option_and_unusual_forms_reach_the_same_answer(repo: Path, tmp
     assert code == 0 and "Usage: sdd done" in out
     code, _out, err = run([exe, "block", "demo"], repo)
     assert code == 2 and "Missing option '--reason'" in err
+
+
+def test_done_json_next_is_the_next_commands_answer(repo: Path) -> None:
+    """`done --json` gives the project's next step as `sdd next PROJECT --json` then does
+    (it is worked out from the project the done read back, not read a second time)."""
+    import json
+
+    def data(*args: str) -> object:
+        done = subprocess.run([sdd_executable(), *args], cwd=repo, capture_output=True,
+                              text=True, timeout=120, check=True)
+        return json.loads(done.stdout)
+
+    done = data("done", "T001", "--project", "demo", "--json")
+    assert isinstance(done, dict) and done["changed"]
+    assert done["next"] == data("next", "demo", "--json")

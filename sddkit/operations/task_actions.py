@@ -161,8 +161,9 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
         sha = make_commit(plans[0], message)
         text.append(f"committed {sha[:7]}: {message.splitlines()[0]}")
     mark = None
+    after = None  # the project as the write left it: its mark, and the next step
     if not dry_run:
-        mark, missing = _after_done(ws, name, result.task.key, result.changed)
+        after, mark, missing = _after_done(ws, name, result.task.key, result.changed)
         warnings += missing
     data = {
         "schema": DONE_SCHEMA,
@@ -174,7 +175,7 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
         "mark": mark,
         "verification": _verification_json(verified.verification),
         "files": staged.files,
-        "next": next_step(ws, name).data,
+        "next": next_step(ws, name).data if after is None else _next_json(ws, after),
     }
     return TaskChecked(text=lines(*text), data=data, project=name, task=result.task,
                        box_changed=result.changed, commit=sha, warnings=warnings,
@@ -189,10 +190,20 @@ def _verification_json(verification: Any) -> Mapping[str, Any] | None:
     return result_json(verification)
 
 
-def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[str | None,
+def _next_json(ws: Workspace, loaded: Any) -> Mapping[str, Any]:
+    """:func:`next_step`'s data for the project ``loaded`` (already read: no second load)."""
+    from sddkit.projects.next_step import project_step, to_json
+    from sddkit.projects.rows import row_of
+    from sddkit.tasks.claimant import agent_name
+
+    return to_json(ws, project_step(ws, row_of(loaded), agent_name(None)))
+
+
+def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[Any, str | None,
                                                                              list[str]]:
-    """The task's done mark as it now stands in the file, and (once every task is done) the
-    spec's test references that point at nothing, one stderr line each."""
+    """The project as the write left it, the task's done mark as it now stands in the file,
+    and (once every task is done) the spec's test references that point at nothing, one
+    stderr line each."""
     from sddkit.projects.project import load_project
 
     loaded = load_project(ws, project)
@@ -201,14 +212,14 @@ def _after_done(ws: Workspace, project: str, key: str, changed: bool) -> tuple[s
     mark = task.done_mark if task is not None else None
     finished, total = loaded.progress
     if not changed or not loaded.implementing or finished != total:
-        return mark, []
+        return loaded, mark, []
     # only once the last task is done: sddkit.checks is the whole `sdd check` runner
     from sddkit.checks.references import Resolver
     from sddkit.checks.references import check as references
     from sddkit.checks.references import spec_refs
 
     found = references(spec_refs(ws, loaded), Resolver(ws))
-    return mark, [f"sdd: every task of {project} is done, but {f.path}:{f.line}: {f.rule} "
+    return loaded, mark, [f"sdd: every task of {project} is done, but {f.path}:{f.line}: {f.rule} "
                   f"{f.message} ({f.hint})" for f in found]
 
 

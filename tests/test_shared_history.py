@@ -129,3 +129,22 @@ def test_the_history_reads_the_same_whatever_the_clones_git_config(
     assert "Zoë Tester" in truth
     assert run_sdd("log", "--json", cwd=configured).stdout == truth
     assert run_sdd("log", "--json", cwd=plain).stdout == truth
+
+
+def test_a_store_that_is_not_a_database_is_started_again(
+        approved_then_touched: Path, tmp_path: Path, run_sdd: Run) -> None:
+    """A torn or foreign file where the shared store lives meant no sharing ever again (each
+    run failed to open it and went on without); it is replaced by a new store, and the
+    answers stay those computed without caches."""
+    from sddkit.io import cache
+
+    store = cache.user_folder() / f"shared-rows-v{cache.VERSION}.sqlite"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_bytes(b"this is not a database\n" * 100)
+    clone = _clone(approved_then_touched, tmp_path / "clone")
+    cached, plain = answers(run_sdd, clone, "check", "--json")
+    assert cached == plain
+    import sqlite3
+
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT count(*) FROM records").fetchone()[0] > 0

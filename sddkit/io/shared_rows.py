@@ -42,17 +42,34 @@ def _db() -> Any:
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() and path.stat().st_size > cache.SHARED_LIMIT * 2048:
                 path.unlink()  # grown too big: start again
-            db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
-            db.execute("PRAGMA synchronous=OFF")
-            for table in TABLES:
-                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, row BLOB)")
-            # an empty table (a machine's first clone) answers no lookup: skip them all
-            _state["empty"] = {table for table in TABLES
-                               if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None}
-            _state["db"] = db
+            try:
+                _state["db"] = _open(path)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise  # locked, say: another run holds it, nothing is wrong with it
+                path.unlink()  # not a database (a torn or foreign file): start again
+                _state["db"] = _open(path)
         except Exception:  # any problem: no shared rows this run
             _state["db"] = None
     return _state["db"]
+
+
+def _open(path: Path) -> Any:
+    """A connection to the store at ``path``, its tables made; raises sqlite3's errors."""
+    import sqlite3
+
+    db = sqlite3.connect(path, timeout=1.0, isolation_level=None)
+    try:
+        db.execute("PRAGMA synchronous=OFF")
+        for table in TABLES:
+            db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, row BLOB)")
+        # an empty table (a machine's first clone) answers no lookup: skip them all
+        _state["empty"] = {table for table in TABLES
+                           if db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None}
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def _key(name: str, keys: tuple[Any, ...]) -> str:

@@ -189,6 +189,25 @@ def _parse(scope: str, out: bytes) -> list[Change]:
     return changes
 
 
+def _header_name(name: str) -> str:
+    """The path of a ``+++ `` line as git wrote it (``diff.c``): a name holding a space is
+    followed by a tab (for GNU patch), one holding a control character, a double quote or
+    a backslash is C-quoted (``"b/tab\\there"``: ``\\t``, ``\\"``, ``\\\\``, octal bytes),
+    whatever ``core.quotepath`` says. Unquoted names never hold a tab."""
+    if name[:1] != '"':
+        return name.rstrip("\t")
+    end = name.rfind('"')
+    if end <= 0:
+        return name
+    import codecs
+
+    raw = name[1:end].encode("utf-8", "surrogateescape")
+    try:
+        return codecs.escape_decode(raw)[0].decode("utf-8", "surrogateescape")
+    except (ValueError, UnicodeDecodeError):
+        return name
+
+
 def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
     """(path, gate lines added, gate lines removed) of one file's zero-context patch: the
     path from its (last) ``+++ b/PATH`` line; the ``+``/``-`` lines that match
@@ -198,6 +217,7 @@ def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tup
     text = "\n" + section
     path: str | None = None
     for name in _PATCH_PATH.findall(text):
+        name = _header_name(name)
         path = name[2 + strip :] if name.startswith("b/") else None
     found = {m.start(): m.groups() for m in _PATCH_KEY.finditer(text)}
     if "forced" in section:  # rare: a forced done mark

@@ -100,3 +100,21 @@ def test_the_record_under_a_folder_git_writes_with_a_tab_or_quotes(
     assert result.exit_code == 0, result.stderr
     events = [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
     assert events == [("constitution", "approved"), ("spec", "approved")]
+
+
+def test_the_record_reads_the_first_commit_whatever_log_showroot_says(
+        tmp_path: Path, sdd: Invoke) -> None:
+    """Approvals made in a repository's first commit (a project imported with its
+    history squashed) are in the record although the user's git configuration sets
+    ``log.showRoot=false`` (``git log -p`` then shows no patch for the root commit)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "config", "log.showRoot", "false")
+    assert sdd(root, "init", "--root", str(root)).exit_code == 0
+    walk_to(root, sdd, "demo", upto="spec")
+    _commit(root, "everything in one first commit")
+    result = sdd(root, "log", "demo", "--json")
+    assert result.exit_code == 0, result.stderr
+    events = [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
+    assert events == [("constitution", "approved"), ("spec", "approved")]

@@ -68,8 +68,9 @@ def scalar(text: str) -> str:
     return value.split(" #", 1)[0].strip()
 
 
-#: Bump when :class:`Change` or :data:`GATE_REGEX` changes: cached histories are then dropped.
-_CACHE_FORMAT = 3
+#: Bump when :class:`Change`, :data:`GATE_REGEX` or the reading of git's output changes: cached
+#: histories are then dropped (4: paths git ends with a tab or quotes; the root commit shown).
+_CACHE_FORMAT = 4
 
 
 def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:

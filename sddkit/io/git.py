@@ -25,6 +25,13 @@ def user_name(root: Path) -> str | None:
     return text or None
 
 
+#: Settings every git process sddkit reads runs with, whatever the user's configuration
+#: says: paths as bytes (not C-quoted octal), and the root commit's patch shown by
+#: ``git log`` (``log.showRoot=false`` hides it: approvals made in a repository's first
+#: commit vanished from the gate history, files it added from SDD-002's).
+PINNED = ("-c", "core.quotepath=off", "-c", "log.showRoot=true")
+
+
 def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = False
              ) -> bytes | None:
     """``git ARGS`` in ``cwd`` without GitPython (its import alone costs ~0.12 s): stdout,
@@ -33,7 +40,7 @@ def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = F
     import subprocess
 
     try:
-        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd,
+        done = subprocess.run(["git", *PINNED, *args], cwd=cwd,
                               input=stdin, capture_output=True, check=False)
     except OSError:
         return None

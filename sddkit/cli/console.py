@@ -72,10 +72,13 @@ def print_json(data: Any, echo: Echo) -> None:
 
 def emit(outcome: Outcome, as_json: bool, echo: Echo) -> int:
     """Show an operation's outcome: its warnings on stderr, then the diff (``--dry-run``),
-    the JSON (``--json``) or the text on stdout. Returns its exit code."""
+    the JSON (``--json``) or the text on stdout. Returns its exit code.
+
+    A dry run that would change nothing has no diff: it shows what the real run would (its
+    JSON or text: "already done", "nothing changed"), never an empty answer."""
     for line in outcome.warnings:
         echo(line, err=True)
-    if outcome.dry_run:
+    if outcome.dry_run and outcome.diff:
         echo(outcome.diff, nl=False)
     elif as_json and outcome.data is not None:
         print_json(outcome.data, echo)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 
 from sddkit.checks.rule_ids import ERROR, WARNING
-from sddkit.io import cache as _cache
 from sddkit.findings import Finding
+from sddkit.io import cache as _cache
 from sddkit.projects.project import Project
 from sddkit.tasks.lines import read_directive
 from sddkit.tasks.model import CHECK_PREFIX, Task, TaskList
@@ -103,7 +103,7 @@ def _unrunnable_findings(tasks: TaskList, text: str | None, rel: str) -> list[Fi
         return []
     lines = text.split("\n") if text is not None else []
     ordered = tasks.tasks
-    ends: dict[int, int] = {}  # a task's index -> the 0-based line its subtree ends before
+    ends: dict[int, int] = {}  # id(task) -> the 0-based line its subtree ends before
     for index, task in enumerate(ordered):
         after = next((t.line for t in ordered[index + 1:] if t.depth <= task.depth), None)
         ends[id(task)] = after - 1 if after is not None else len(lines)

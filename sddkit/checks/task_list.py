@@ -102,11 +102,13 @@ def _unrunnable_findings(tasks: TaskList, text: str | None, rel: str) -> list[Fi
     if not bad:
         return []
     lines = text.split("\n") if text is not None else []
-    ordered = tasks.tasks
     ends: dict[int, int] = {}  # id(task) -> the 0-based line its subtree ends before
-    for index, task in enumerate(ordered):
-        after = next((t.line for t in ordered[index + 1:] if t.depth <= task.depth), None)
-        ends[id(task)] = after - 1 if after is not None else len(lines)
+    open_tasks: list[Task] = []  # the task read last and the ones enclosing it
+    for task in tasks.tasks:
+        while open_tasks and open_tasks[-1].depth >= task.depth:
+            ends[id(open_tasks.pop())] = task.line - 1
+        open_tasks.append(task)
+    ends.update((id(task), len(lines)) for task in open_tasks)
     taken: set[int] = set()
     located: dict[tuple[int, int], int] = {}
     # deepest and latest first: a subtask's own lines are its, before its parent looks

@@ -192,21 +192,12 @@ def _parse(scope: str, out: bytes) -> list[Change]:
 
 def _header_name(name: str) -> str:
     """The path of a ``+++ `` line as git wrote it (``diff.c``): a name holding a space is
-    followed by a tab (for GNU patch), one holding a control character, a double quote or
-    a backslash is C-quoted (``"b/tab\\there"``: ``\\t``, ``\\"``, ``\\\\``, octal bytes),
-    whatever ``core.quotepath`` says. Unquoted names never hold a tab."""
-    if name[:1] != '"':
-        return name.rstrip("\t")
-    end = name.rfind('"')
-    if end <= 0:
-        return name
-    import codecs
+    followed by a tab (for GNU patch); one holding a control character, a double quote or
+    a backslash is C-quoted (:func:`sddkit.io.git.unquote_path`). Unquoted names never
+    hold a tab, and a quoted one holds its tabs escaped."""
+    from sddkit.io.git import unquote_path
 
-    raw = name[1:end].encode("utf-8", "surrogateescape")
-    try:
-        return codecs.escape_decode(raw)[0].decode("utf-8", "surrogateescape")
-    except (ValueError, UnicodeDecodeError):
-        return name
+    return unquote_path(name.rstrip("\t"))
 
 
 def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:

@@ -82,6 +82,21 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     return {top / name: commit for name, commit in names.items()}
 
 
+def unquote_path(name: str) -> str:
+    """A path as git prints it outside ``-z`` output: a name holding a control character,
+    a double quote or a backslash comes C-quoted (``"a\\tb"``, ``"say \\"hi\\""``, octal
+    bytes: git's ``quote.c``) whatever ``core.quotepath`` says; others as they are."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    import codecs
+
+    try:
+        raw = codecs.escape_decode(name[1:-1].encode("utf-8", "surrogateescape"))[0]
+        return raw.decode("utf-8", "surrogateescape")
+    except (ValueError, UnicodeDecodeError):
+        return name
+
+
 def added_names(root: Path, under: Path) -> tuple[Path, dict[str, tuple[str, str]]] | None:
     """:func:`added_commits` as (the work tree's top folder, resolved; {path relative to it,
     POSIX: (commit, date)}): no path object per file, for ``sdd check`` on many projects."""
@@ -100,7 +115,7 @@ def added_names(root: Path, under: Path) -> tuple[Path, dict[str, tuple[str, str
             sha, _sep, date = line[1:].partition(" ")
             commit = (sha, date.strip())
         elif line.strip():
-            found.setdefault(line, commit)  # newest first: keep the latest addition
+            found.setdefault(unquote_path(line), commit)  # newest first: the latest addition
     return top, found
 
 

@@ -98,7 +98,7 @@ def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
 
 def _all(ws: Workspace) -> list[Change] | None:
     from sddkit.io import cache as _cache
-    from sddkit.io.git import head_commit, is_ancestor, log_patches
+    from sddkit.io.git import extends_in_line, head_commit, log_patches
 
     head = head_commit(ws.root)
     if head is None:
@@ -123,7 +123,7 @@ def _all(ws: Workspace) -> list[Change] | None:
         old_head, rows, _shape = cached
         if old_head == head:
             return [_row_change(r) for r in rows]
-        if is_ancestor(ws.root, old_head, head):
+        if extends_in_line(ws.root, old_head, head):  # git lists the new commits first
             known, since = [_row_change(r) for r in rows], old_head
     found = log_patches(ws.root, ws.assets, GATE_REGEX, since)
     if found is None:

@@ -341,6 +341,17 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return _run_git(root, "merge-base", "--is-ancestor", older, newer) is not None
 
 
+def extends_in_line(root: Path, older: str, newer: str) -> bool:
+    """Whether ``newer`` is ``older`` or descends from it through commits of one parent each
+    (no merge). Then ``git log newer`` lists ``older..newer`` and then what ``git log
+    older`` lists, in that order; a merge brings in a branch whose commits ``git log``
+    places among the older ones by date."""
+    if not is_ancestor(root, older, newer):
+        return False
+    out = _run_git(root, "rev-list", "--count", "--min-parents=2", f"{older}..{newer}")
+    return out is not None and out.strip() == b"0"
+
+
 def is_shallow(root: Path) -> bool:
     """Whether this clone has only part of the history (``git clone --depth``)."""
     out = _run_git(root, "rev-parse", "--is-shallow-repository")

@@ -26,6 +26,11 @@ _CANDIDATE = re.compile(r"^(?: {0,3}(?:`{3,}|~{3,})|(?:[ \t]|>|[-+*][ \t]|\d{1,9
                         r"|(?: {4}|\t| {1,3}\t)[^\n]*?\S)", re.MULTILINE)
 
 
+#: A line indented as code with something on it (``_INDENTED`` and ``line.strip()``; ``\S``
+#: is what ``str.strip`` keeps), searched in lines joined by ``"\n"``.
+_INDENTED_TEXT = re.compile(r"^(?: {4}|\t| {1,3}\t)[^\n]*?\S", re.MULTILINE)
+
+
 #: How a line indented as code starts (``_INDENTED``), and the same after a newline.
 _INDENTS = ("    ", "\t", " \t", "  \t", "   \t", "\n    ", "\n\t", "\n \t", "\n  \t",
             "\n   \t")
@@ -105,14 +110,26 @@ def markdown_code_lines(lines: list[str]) -> list[bool]:
 def code_lines(lines: list[str]) -> list[bool]:
     """For each line, whether it belongs to a code block (fence lines included), as
     markdown-it reads it (see the module docstring for the fast path)."""
-    if not any("```" in line or "~~~" in line for line in lines):
+    return code_lines_sliceable(lines)[0]
+
+
+def code_lines_sliceable(lines: list[str]) -> tuple[list[bool], bool]:
+    """(:func:`code_lines` of ``lines``, whether the answer holds for its parts): True when
+    the line scanner answered (or no line can be code). Then for any part ``lines[i:j]``
+    that starts at the first line or right after a line that is not code,
+    ``code_lines(lines[i:j]) == code[i:j]``: the scanner's state is closed after a line
+    outside code, so it reads the part as it read the whole, and every condition of
+    :func:`scanner_is_exact` that held for the whole holds for the part. (markdown-it's
+    answer has no such property: a heading inside an HTML block starts no block of its
+    own.) ``tests/test_check_facts.py`` holds the parts to :func:`code_lines`."""
+    joined = "\n".join(lines)  # a line ends at most with its "\n": no match spans two
+    if "```" not in joined and "~~~" not in joined:
         # no fence anywhere (both patterns above need one): only a line indented as code
         # can make code, and then markdown-it decides, as scanner_is_exact would have it
-        if any(line[:1] in (" ", "\t") and _INDENTED.match(line) and line.strip()
-               for line in lines):
-            return markdown_code_lines(lines)
-        return [False] * len(lines)
+        if _INDENTED_TEXT.search(joined):
+            return markdown_code_lines(lines), False
+        return [False] * len(lines), True
     code = scan_code_lines(lines)
     if scanner_is_exact(lines, code):
-        return code
-    return markdown_code_lines(lines)
+        return code, True
+    return markdown_code_lines(lines), False

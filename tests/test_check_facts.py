@@ -205,3 +205,44 @@ def test_a_heading_inside_an_html_comment_reads_its_section_alone() -> None:
     assert not shape.sliceable
     assert testrefs.references(text, shape) == testrefs.references(text) == []
     assert _slow_references(text) == []
+
+
+# --- the approval's front-matter lines, read in one pass ----------------------------------
+
+_FRONT = ["---", "status: approved", "status : approved", "approved_by: Ada", "approved_at: x",
+          "approved_by : Grace", "  status: nested", "...", "body", "approved_at: late", ""]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRONT), max_size=14), st.booleans(), st.booleans())
+def test_key_lines_equal_key_line(lines: list[str], crlf: bool, ending: bool) -> None:
+    from sddkit.checks.approval_commits import key_lines
+    from sddkit.projects.phases import key_line
+
+    end = "\r\n" if crlf else "\n"
+    text = end.join(lines) + (end if ending else "")
+    keys = ("status", "approved_by", "approved_at")
+    assert key_lines(text, keys) == {key: key_line(text, key) for key in keys}
+
+
+# --- the code lines found by searches equal the line scanner's ----------------------------
+
+_MARKDOWN = ["```", "~~~", "````", "```py", "``` a`b", "```  ", "  ```", "   ~~~", "    ```",
+             "- ```", "> ```", "1. ```", "* ~~~", "text", "", "   ", "    code", "\tcode",
+             "  \tcode", "<div>", "  <!--", "-->", "- item", "x\r", "```\r", "## H"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_MARKDOWN), max_size=30), st.sampled_from(["\n", "\r\n", ""]),
+       st.booleans())
+def test_searched_code_lines_equal_the_scanner(body: list[str], end: str, last: bool) -> None:
+    from sddkit.io.markdown import markdown_code_lines, scan_code_lines, scanner_is_exact
+
+    lines = [line + end for line in body]  # "" end: a section's content lines
+    if lines and not last:
+        lines[-1] = lines[-1].rstrip("\r\n")
+    scanned = scan_code_lines(lines)
+    slow = scanned if scanner_is_exact(lines, scanned) else markdown_code_lines(lines)
+    assert code_lines_sliceable(lines)[0] == slow
+    if any("```" in line or "~~~" in line for line in lines):
+        assert code_lines_sliceable(lines)[1] == scanner_is_exact(lines, scanned)

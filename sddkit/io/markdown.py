@@ -12,6 +12,8 @@ where it answers, agrees with markdown-it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 # fence characters after indentation, list markers or quote markers: only markdown-it knows
@@ -24,11 +26,6 @@ _INDENTED = re.compile(r"^(?: {4}|\t| {1,3}\t)")
 _CANDIDATE = re.compile(r"^(?: {0,3}(?:`{3,}|~{3,})|(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])"
                         r"[ \t>]*(?:[-+*][ \t]+|\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})"
                         r"|(?: {4}|\t| {1,3}\t)[^\n]*?\S)", re.MULTILINE)
-
-
-#: A line indented as code with something on it (``_INDENTED`` and ``line.strip()``; ``\S``
-#: is what ``str.strip`` keeps), searched in lines joined by ``"\n"``.
-_INDENTED_TEXT = re.compile(r"^(?: {4}|\t| {1,3}\t)[^\n]*?\S", re.MULTILINE)
 
 
 #: How a line indented as code starts (``_INDENTED``), and the same after a newline.
@@ -126,10 +123,58 @@ def code_lines_sliceable(lines: list[str]) -> tuple[list[bool], bool]:
     if "```" not in joined and "~~~" not in joined:
         # no fence anywhere (both patterns above need one): only a line indented as code
         # can make code, and then markdown-it decides, as scanner_is_exact would have it
-        if _INDENTED_TEXT.search(joined):
+        if _INDENTED_LINE.search("\n" + joined):
             return markdown_code_lines(lines), False
         return [False] * len(lines), True
-    code = scan_code_lines(lines)
-    if scanner_is_exact(lines, code):
+    code = _scanned(lines, joined)
+    if code is not None:
         return code, True
     return markdown_code_lines(lines), False
+
+
+#: The line patterns above, each found by the newline before its line (a literal start: a
+#: search in C skips to it, where "^" is tried at every character).
+_FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})([^\n]*)")
+_NESTED_FENCE_LINE = re.compile("\n" + _NESTED_FENCE.pattern[1:])
+#: A line indented as code with something on it (``_INDENTED`` and ``line.strip()``: ``\S``
+#: is what ``str.strip`` keeps).
+_INDENTED_LINE = re.compile(r"\n(?: {4}|\t| {1,3}\t)[^\n]*?\S")
+_HTML_LINE = re.compile(r"\n {0,3}<")
+
+
+def _scanned(lines: list[str], joined: str) -> list[bool] | None:
+    """:func:`scan_code_lines` of ``lines`` when :func:`scanner_is_exact` holds, else None,
+    found with searches of ``joined`` (the lines joined by ``"\\n"``) instead of a regular
+    expression per line: only the fence lines move the scanner, and only a line some
+    search finds can make it inexact. ``tests/test_check_facts.py`` holds the two equal."""
+    joined = "\n" + joined  # every line after a newline
+    ends = list(accumulate(map(len, lines)))
+
+    def line_at(position: int) -> int:  # the newline before line i is at ends[i-1] + i
+        return bisect_left(range(len(lines)), position, key=lambda i: ends[i] + i)
+
+    code = [False] * len(lines)
+    fences = [(line_at(m.start()), m) for m in _FENCE_LINE.finditer(joined)]
+    opened = -1
+    open_char, open_len = "", 0
+    for index, match in fences:
+        fence, info = match.group(1), match.group(2)
+        if not open_char:
+            if not (fence[0] == "`" and "`" in info):
+                open_char, open_len, opened = fence[0], len(fence), index
+        elif fence[0] == open_char and len(fence) >= open_len and not info.strip():
+            code[opened : index + 1] = [True] * (index + 1 - opened)
+            open_char = ""
+    if open_char:
+        code[opened:] = [True] * (len(lines) - opened)
+    for index, match in fences:  # an indented fence line in code: it may be a list item's
+        if code[index] and match.group(0)[1:2] == " ":
+            return None
+    searches = [_NESTED_FENCE_LINE, _INDENTED_LINE]
+    if opened >= 0:  # an HTML block beside a fence
+        searches.append(_HTML_LINE)
+    for search in searches:
+        for match in search.finditer(joined):
+            if not code[line_at(match.start())]:
+                return None
+    return code

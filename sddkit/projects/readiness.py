@@ -115,15 +115,14 @@ def _sections(lines: list[str], offset: int, in_code: list[bool]) -> list[Sectio
         match = _HEADING.match(body[index].rstrip("\r\n"))
         if match:
             heads.append((index + offset, len(match.group(1)), match.group(2).strip()))
-    out = []
-    for pos, (index, level, title) in enumerate(heads):
-        end = len(lines)
-        for later, later_level, _t in heads[pos + 1 :]:
-            if later_level <= level:
-                end = later
-                break
-        out.append(Section(title, level, index + 1, lines, end))
-    return out
+    ends = [len(lines)] * len(heads)  # a section ends at the next heading as high as its own
+    open_heads: list[int] = []  # positions in heads of the sections not ended yet
+    for pos, (index, level, _title) in enumerate(heads):
+        while open_heads and heads[open_heads[-1]][1] >= level:
+            ends[open_heads.pop()] = index
+        open_heads.append(pos)
+    return [Section(title, level, index + 1, lines, end)
+            for (index, level, title), end in zip(heads, ends, strict=True)]
 
 
 def required_sections(doc: PhaseDoc) -> tuple[str, ...]:

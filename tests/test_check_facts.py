@@ -126,6 +126,7 @@ _LINES = [
     "<!-- fill: something -->", "<!-- sddkit:ignore SDD-008 -- on purpose -->",
     "<!-- sddkit:ignore SDD-007 -->", "test: tests/x.py <!-- test: tests/hidden.py -->",
     "<!-- test: tests/open.py", "more --> test: tests/after.py", "x\r", "   ",
+    "-     test: tests/marked.py", ">\ttest: tests/quoted.py",
 ]
 
 
@@ -229,7 +230,8 @@ def test_key_lines_equal_key_line(lines: list[str], crlf: bool, ending: bool) ->
 
 _MARKDOWN = ["```", "~~~", "````", "```py", "``` a`b", "```  ", "  ```", "   ~~~", "    ```",
              "- ```", "> ```", "1. ```", "* ~~~", "text", "", "   ", "    code", "\tcode",
-             "  \tcode", "<div>", "  <!--", "-->", "- item", "x\r", "```\r", "## H"]
+             "  \tcode", "<div>", "  <!--", "-->", "- item", "x\r", "```\r", "## H",
+             "-     code", ">     code", "1.\t\tcode", "- >     code", "-    text", "*\t x"]
 
 
 @settings(max_examples=1500, deadline=None)

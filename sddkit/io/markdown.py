@@ -1,7 +1,8 @@
 """Which lines of a Markdown document are code: one answer for the whole tool.
 
 markdown-it-py (CommonMark) is the oracle: a line is code when it lies in a fenced block or
-an indented code block, at any depth of lists and quotes, and not when a fence sits inside
+an indented code block, at any depth of lists and quotes (``-     code``, five spaces after
+a marker, is one), and not when a fence sits inside
 an HTML comment. Reading a document with markdown-it costs an import and a parse, so
 :func:`code_lines` first runs a line scanner that is exact on the common shape (fences at
 column 0, nothing indented as code, no HTML block next to a fence) and hands every other
@@ -17,15 +18,20 @@ from itertools import accumulate
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 # fence characters after indentation, list markers or quote markers: only markdown-it knows
-_NESTED_FENCE = re.compile(r"^(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])[ \t>]*(?:[-+*][ \t]+|"
-                           r"\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})")
+# (markers in any order and nesting: "- > ```", "> 1. ```")
+_NESTING = r"(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])+"
+_NESTED_FENCE = re.compile(r"^" + _NESTING + r"(?:`{3,}|~{3,})")
 _HTML_START = re.compile(r"^ {0,3}<")
 _INDENTED = re.compile(r"^(?: {4}|\t| {1,3}\t)")
+# list item and block quote markers (any nesting), then five columns of whitespace or a tab,
+# then text: the container may open with indented code (CommonMark 5.1, 5.2: "-     code",
+# ">     code", "1.\t\tcode"); only markdown-it knows (four spaces or fewer never do)
+_MARKED = r"(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t])))+(?= {5}|[ \t]*\t)[ \t]*\S"
+_MARKED_INDENT = re.compile(_MARKED)
 # any line the scanner would look at twice: a fence, a nested fence, a non-blank line
 # indented as code (one search over a whole text, in C, instead of three per line)
-_CANDIDATE = re.compile(r"^(?: {0,3}(?:`{3,}|~{3,})|(?:[ \t]|>|[-+*][ \t]|\d{1,9}[.)][ \t])"
-                        r"[ \t>]*(?:[-+*][ \t]+|\d{1,9}[.)][ \t]+)*(?:`{3,}|~{3,})"
-                        r"|(?: {4}|\t| {1,3}\t)[^\n]*?\S)", re.MULTILINE)
+_CANDIDATE = re.compile(r"^(?: {0,3}(?:`{3,}|~{3,})|" + _NESTING + r"(?:`{3,}|~{3,})"
+                        r"|(?: {4}|\t| {1,3}\t)[^\n]*?\S|" + _MARKED + ")", re.MULTILINE)
 
 
 #: How a line indented as code starts (``_INDENTED``), and the same after a newline.
@@ -35,13 +41,15 @@ _INDENTS = ("    ", "\t", " \t", "  \t", "   \t", "\n    ", "\n\t", "\n \t", "\n
 
 def may_hold_code(text: str) -> bool:
     """False when no line of ``text`` (lines end at ``\\n``) can be code: no fence line, no
-    fence after indentation or a list or quote marker, no non-blank line indented as code.
+    fence after indentation or a list or quote marker, no non-blank line indented as code,
+    no list or quote marker followed by five spaces or a tab and text.
     Then :func:`code_lines` is all False (``tests/test_markdown_lines.py`` holds the two
     together), and a long document (the inventory's ``sdd/CONTEXT.md``) is not scanned line
     by line."""
-    if ("```" not in text and "~~~" not in text and not text.startswith(_INDENTS[:5])
+    if ("```" not in text and "~~~" not in text and "\t" not in text and "     " not in text
+            and not text.startswith(_INDENTS[:5])
             and not any(indent in text for indent in _INDENTS[5:])):
-        return False  # no fence and no indented line at all: substring searches, no regex
+        return False  # no fence, no indented line, no wide gap: substring searches, no regex
     return _CANDIDATE.search(text) is not None
 
 
@@ -73,8 +81,9 @@ def scan_code_lines(lines: list[str]) -> list[bool]:
 
 def scanner_is_exact(lines: list[str], code: list[bool]) -> bool:
     """Whether :func:`scan_code_lines` gave markdown-it's answer for ``lines``: no fence
-    after indentation, a list marker or a quote; no line outside code indented as code;
-    no HTML block in a document that has a fence."""
+    after indentation, a list marker or a quote; no line outside code indented as code,
+    at the margin or after a list or quote marker; no HTML block in a document that has a
+    fence."""
     fenced = any(code)
     for line, in_code in zip(lines, code, strict=True):
         if in_code:
@@ -83,11 +92,16 @@ def scanner_is_exact(lines: list[str], code: list[bool]) -> bool:
             continue
         if not line.strip():
             continue
-        if _NESTED_FENCE.match(line) or _INDENTED.match(line):
+        if _NESTED_FENCE.match(line) or _INDENTED.match(line) or _marked_indent(line):
             return False
         if fenced and _HTML_START.match(line):
             return False
     return True
+
+
+def _marked_indent(line: str) -> bool:
+    """Whether ``line`` opens list items or block quotes whose text may be indented code."""
+    return ("\t" in line or "     " in line) and _MARKED_INDENT.match(line) is not None
 
 
 def markdown_code_lines(lines: list[str]) -> list[bool]:
@@ -122,8 +136,11 @@ def code_lines_sliceable(lines: list[str]) -> tuple[list[bool], bool]:
     joined = "\n".join(lines)  # a line ends at most with its "\n": no match spans two
     if "```" not in joined and "~~~" not in joined:
         # no fence anywhere (both patterns above need one): only a line indented as code
-        # can make code, and then markdown-it decides, as scanner_is_exact would have it
-        if _INDENTED_LINE.search("\n" + joined):
+        # (at the margin or after a marker) can make code, and then markdown-it decides, as
+        # scanner_is_exact would have it
+        led = "\n" + joined
+        if _INDENTED_LINE.search(led) or (("\t" in joined or "     " in joined)
+                                          and _MARKED_LINE.search(led)):
             return markdown_code_lines(lines), False
         return [False] * len(lines), True
     code = _scanned(lines, joined)
@@ -140,6 +157,7 @@ _NESTED_FENCE_LINE = re.compile("\n" + _NESTED_FENCE.pattern[1:])
 #: is what ``str.strip`` keeps).
 _INDENTED_LINE = re.compile(r"\n(?: {4}|\t| {1,3}\t)[^\n]*?\S")
 _HTML_LINE = re.compile(r"\n {0,3}<")
+_MARKED_LINE = re.compile("\n" + _MARKED)
 
 
 def _scanned(lines: list[str], joined: str) -> list[bool] | None:
@@ -171,6 +189,8 @@ def _scanned(lines: list[str], joined: str) -> list[bool] | None:
         if code[index] and match.group(0)[1:2] == " ":
             return None
     searches = [_NESTED_FENCE_LINE, _INDENTED_LINE]
+    if "\t" in joined or "     " in joined:  # a marker, then five columns or a tab: text
+        searches.append(_MARKED_LINE)
     if opened >= 0:  # an HTML block beside a fence
         searches.append(_HTML_LINE)
     for search in searches:

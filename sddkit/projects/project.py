@@ -310,7 +310,8 @@ class _Loader:
             project.docs[phase] = doc
         if "constitution" not in project.docs:
             raise SddkitError(
-                "project folder has no constitution.md; recreate it with `sdd new` or restore it",
+                f"project folder has no constitution.md; recreate it with `sdd new {path.name}` "
+                "or restore it",
                 path,
             )
         return project

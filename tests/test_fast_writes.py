@@ -103,7 +103,7 @@ def test_every_grammar_is_the_click_commands() -> None:
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    full = {k: v for k, v in os.environ.items() if k != "SDDKIT_DEBUG"}
+    full = {k: v for k, v in os.environ.items() if k not in ("SDDKIT_DEBUG", "PYTHONIOENCODING")}
     full.update(env or {})
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=full, timeout=120)
     return done.returncode, TIME.sub("<time>", done.stdout), TIME.sub("<time>", done.stderr)
@@ -179,6 +179,12 @@ CASES: list[tuple[list[str], dict[str, str]]] = [
     (["block", "T003", "-p", "demo", "--reason", "waiting for the vendor", "--dry-run"], {}),
     (["ready", "demo", "--dry-run"], {}),
     (["new", "demo", "--dry-run"], {}),
+    # an ASCII locale: arguments typed in UTF-8 are read, written and shown as UTF-8
+    (["new", "cafe", "--title", "Café crème"], {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    (["block", "T001", "-p", "demo", "--reason", "attente du réseau"],
+     {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    (["start", "T001", "-p", "demo", "--as", "Zoë"], {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    (["done", "T003", "-p", "demo"], {"LC_ALL": "C", "PYTHONUTF8": "0"}),
 ]
 
 

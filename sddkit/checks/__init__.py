@@ -159,8 +159,11 @@ def _record(ws: Workspace, memo: Memo, name: str, findings: list[Finding]) -> Re
 #: (:mod:`sddkit.io.two_cores`): a fork costs a few milliseconds, a project a few.
 TWO_CORES_FROM = 100
 #: The share of them the child checks; it also reads the gate history first (``git log
-#: -p`` of every document), while the parent lists the rows for the inventory.
-CHILD_SHARE = 0.55
+#: -p`` of every document), while the parent judges the rules that read more than the
+#: documents (the test files of SDD-009 first) as it goes. Measured on a new clone of
+#: 10,000 projects: 0.5 has the child done as the parent reaches its projects (0.55 left
+#: the parent waiting a tenth of the run).
+CHILD_SHARE = 0.5
 
 
 def _second_core(ws: Workspace, memo: Memo, names: list[str]) -> tuple[Any, str | None]:

@@ -307,13 +307,24 @@ def commit_files(root: Path, paths: list[Path], message: str, sign: bool = False
     return out.decode().strip() if out else ""
 
 
-def log_patches(root: Path, under: Path, regex: str, since: str | None = None
-                ) -> tuple[str, bytes] | None:
-    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX``
-    over ``under``: every commit whose diff adds or removes a line matching the extended
-    ``regex``, newest first, each introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE``
-    and followed by its zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
-    None outside git or before the first commit."""
+#: How much of ``git log -p``'s output :func:`log_patches` reads at a time, in bytes.
+LOG_PIECE = 1 << 20
+
+
+def log_patches(root: Path, under: Path, regex: str, since: str | None,
+                feed: Callable[[str, bytes], None]) -> str | None:
+    """``git log -p -U0 -G REGEX`` over ``under``, read as git writes it: every commit whose
+    diff adds or removes a line matching the extended ``regex``, newest first, each
+    introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE`` and followed by its
+    zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
+    ``feed`` gets (``under`` relative to the top level, POSIX; a piece of the output), the
+    pieces each cut right before a ``\\x00`` or a
+    ``\\ndiff --git `` (never inside a UTF-8 sequence, a line or a file's patch): at
+    10,000 projects the first commit's patch is over 100 MB, never held whole. Returns
+    that relative path; None outside git, before the first commit or when git fails (then
+    what was fed is to be dropped)."""
+    import subprocess
+
     scoped = _scope(root, under)
     if scoped is None:
         return None
@@ -321,11 +332,31 @@ def log_patches(root: Path, under: Path, regex: str, since: str | None = None
     revisions = [f"{since}..HEAD"] if since else []
     # the patch's form pinned against the user's configuration (diff.noprefix, mnemonic or
     # custom prefixes, a textconv driver, a log output encoding): the parse reads "+++ b/"
-    out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
-                   "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--encoding=UTF-8",
-                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions,
-                   "--", scope)
-    return None if out is None else (scope, out)
+    args = ["git", *PINNED, "log", "-p", "-U0", "--no-color",
+            "--no-renames", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
+            "--dst-prefix=b/", "--encoding=UTF-8", f"-G{regex}",
+            "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions, "--", scope]
+    try:
+        process = subprocess.Popen(args, cwd=top, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    assert process.stdout is not None
+    with process:
+        rest = b""
+        while True:
+            chunk = process.stdout.read1(LOG_PIECE)
+            if not chunk:
+                break
+            start = max(0, len(rest) - 12)  # a cut begins in what came before at most so far
+            rest += chunk
+            cut = max(rest.rfind(b"\x00", start), rest.rfind(b"\ndiff --git ", start))
+            if cut > 0:
+                feed(scope, rest[:cut])
+                rest = rest[cut:]
+        if rest:
+            feed(scope, rest)
+    return scope if process.returncode == 0 else None
 
 
 def head_commit(root: Path) -> str | None:

@@ -254,8 +254,9 @@ class _Loader:
         if text is None:  # pragma: no cover - raced with a deletion
             return None
         doc = load_doc(path, text, name, phase)
-        if cache is not None and data is not None and _cache.blob_id(data) == key:
+        if key is not None and data is not None and _cache.blob_id(data) == key:
             doc.key = key  # the bytes read are the ones the key names: safe to remember
+        if cache is not None and doc.key is not None:
             summary_tuple = None
             if phase == "tasks":
                 doc.summary = memo.summary_of(memo.parsed_tasks(text, path))

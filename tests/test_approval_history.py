@@ -188,3 +188,21 @@ def test_a_patch_is_read_as_line_by_line(lines: list[str], strip: int) -> None:
 
     section = "\n".join(lines)
     assert _section(section, strip) == _section_oracle(section, strip)
+
+
+def test_a_line_ending_change_is_no_approval(spec_in_review: Path, sdd: Invoke) -> None:
+    """A non-approver who converts approved documents to CRLF line endings (an editor, a
+    `.gitattributes` renormalisation) changed no gate line: each came back as removed and
+    added again, and SDD-017 blamed the approvals on that commit's author."""
+    assert sdd(spec_in_review, "approve", "demo", "--by", "Grace").exit_code == 0
+    commit_as(spec_in_review, "Grace", "grace@example.com", "approve spec")
+    (spec_in_review / ".github").mkdir()
+    (spec_in_review / ".github/CODEOWNERS").write_text("/AGENTS.ctx/sdd/ grace@example.com\n")
+    commit_as(spec_in_review, "Grace", "grace@example.com", "owners")
+    before = sdd017(sdd, spec_in_review)
+    assert [f["path"] for f in before] == ["AGENTS.ctx/sdd/assets/demo/constitution.md"]  # Ada's
+    for name in ("constitution.md", "spec.md"):
+        doc = spec_in_review / "AGENTS.ctx/sdd/assets/demo" / name
+        doc.write_bytes(doc.read_bytes().replace(b"\n", b"\r\n"))
+    commit_as(spec_in_review, "Mallory", "mallory@example.com", "line endings")
+    assert sdd017(sdd, spec_in_review) == before

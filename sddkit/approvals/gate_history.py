@@ -69,8 +69,9 @@ def scalar(text: str) -> str:
 
 
 #: Bump when :class:`Change`, :data:`GATE_REGEX` or the reading of git's output changes: cached
-#: histories are then dropped (4: paths git ends with a tab or quotes; the root commit shown).
-_CACHE_FORMAT = 4
+#: histories are then dropped (4: paths git ends with a tab or quotes; the root commit shown;
+#: 5: a gate line whose line ending alone changed is no change).
+_CACHE_FORMAT = 5
 
 
 def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
@@ -244,4 +245,25 @@ def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tup
         if line.startswith(("++ ", "-- ")) and line[:1] == sign:
             continue  # the "+++ "/"--- " header lines
         (added if sign == "+" else removed).append(line)
+    if added and removed and any(line.endswith("\r") for line in (*added, *removed)):
+        # the same gate line removed and added with another line ending (CRLF <-> LF) is
+        # no change: it was blamed as an approval on whoever converted the file
+        from collections import Counter
+
+        same = Counter(line.rstrip("\r") for line in added) \
+            & Counter(line.rstrip("\r") for line in removed)
+        return path, _without(added, same), _without(removed, same)
     return path, tuple(added), tuple(removed)
+
+
+def _without(lines: list[str], same: Any) -> tuple[str, ...]:
+    """``lines`` but, for each line ``same`` counts (CR dropped), that many of them."""
+    left = same.copy()
+    out = []
+    for line in lines:
+        bare = line.rstrip("\r")
+        if left[bare] > 0:
+            left[bare] -= 1
+        else:
+            out.append(line)
+    return tuple(out)

@@ -244,21 +244,20 @@ class _Loader:
                     return doc
                 except (TypeError, ValueError):  # an entry of another shape: parse the file
                     pass
-        path = Path(file)
         if tx is not None:
-            text = tx.read(path)
+            text = tx.read(Path(file))
             data = None if text is None else text.encode("utf-8")
         else:
-            data = read_bytes(path)
-            text = decode(data, path)
+            data = _read(file, st)
+            text = decode(data, file)
         if text is None:  # pragma: no cover - raced with a deletion
             return None
-        doc = load_doc(path, text, name, phase)
+        doc = load_doc(file, text, name, phase)
         if cache is not None and data is not None and _cache.blob_id(data) == key:
             doc.key = key  # the bytes read are the ones the key names: safe to remember
             summary_tuple = None
             if phase == "tasks":
-                doc.summary = memo.summary_of(memo.parsed_tasks(text, path))
+                doc.summary = memo.summary_of(memo.parsed_tasks(text, file))
                 summary_tuple = doc.summary.to_tuple()
             meta = {sys.intern(k): v for k, v in doc.meta.items()}  # smaller, faster cache
             cache.put(entry, (meta, doc.current_hash, summary_tuple))
@@ -313,6 +312,19 @@ class _Loader:
                 path,
             )
         return project
+
+
+def _read(file: str, st: os.stat_result) -> bytes:
+    """The bytes of ``file`` (``st``: its stat, links followed), read without building a
+    :class:`~pathlib.Path` (a cold listing reads 33,500 documents); anything but a regular
+    file that reads is left to :func:`~sddkit.io.reading.read_bytes`, whose error it gives."""
+    if stat.S_ISREG(st.st_mode):
+        try:
+            with open(file, "rb") as handle:  # noqa: PTH123 - a str path: see above
+                return handle.read()
+        except OSError:
+            pass
+    return read_bytes(Path(file))
 
 
 def known_listing(ws: Workspace, name: str, limit: int = 8) -> str:

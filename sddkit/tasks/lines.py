@@ -160,12 +160,13 @@ _PLAIN_HEAD = re.compile(
 _PLAIN_MARKER = re.compile(r"\[P\]|\(P\)|\[US[0-9]+\]")
 
 
-def read_plain_head(content: str) -> Head | None:
-    """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
-    ``[x] T002 [P] [US1] Do it <!-- done DATE -->``, ``[ ] Do it``: see ``_PLAIN_HEAD``) in
-    one match; None when ``content`` is not that shape (then :func:`read_head` reads it:
-    None is no answer about whether it is a task). ``tests/test_tasks_scan.py`` holds the
-    two to the same answer."""
+#: What :func:`plain_head` reads: (marker, id, text, done mark, parallel, story, optional).
+PlainHead = tuple[str, "str | None", str, "str | None", bool, "str | None", bool]
+
+
+def plain_head(content: str) -> PlainHead | None:
+    """The fields :func:`read_plain_head` reads, as a tuple (no :class:`Head` is built: the
+    line scanner makes a task of them directly); None where it gives None."""
     found = _PLAIN_HEAD.fullmatch(content)
     if found is None or "\n" in content:
         return None
@@ -179,15 +180,27 @@ def read_plain_head(content: str) -> Head | None:
         if not start.isalpha() or start in "tTsS\u017f" or (start in "cCrRdDoOwW"
                                                           and _CANCEL_PREFIX.match(first)):
             return None
-    markers = _PLAIN_MARKER.findall(lead) if lead else []
     text = first.strip()
-    return Head(
-        marker=marker, optional=text[:1] in "oO" and bool(_OPTIONAL.search(text)),
-        id=task_id, text=text, done_mark=done_mark,
-        parallel="[P]" in markers or "(P)" in markers,
-        story=next((m[1:-1] for m in markers if m.startswith("[US")), None) if markers else None,
-        depends=[], unread_depends=[],
-    )
+    optional = text[:1] in "oO" and bool(_OPTIONAL.search(text))
+    if not lead:
+        return marker, task_id, text, done_mark, False, None, optional
+    markers = _PLAIN_MARKER.findall(lead)
+    return (marker, task_id, text, done_mark, "[P]" in markers or "(P)" in markers,
+            next((m[1:-1] for m in markers if m.startswith("[US")), None), optional)
+
+
+def read_plain_head(content: str) -> Head | None:
+    """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
+    ``[x] T002 [P] [US1] Do it <!-- done DATE -->``, ``[ ] Do it``: see ``_PLAIN_HEAD``) in
+    one match; None when ``content`` is not that shape (then :func:`read_head` reads it:
+    None is no answer about whether it is a task). ``tests/test_tasks_scan.py`` holds the
+    two to the same answer."""
+    fields = plain_head(content)
+    if fields is None:
+        return None
+    marker, task_id, text, done_mark, parallel, story, optional = fields
+    return Head(marker=marker, optional=optional, id=task_id, text=text, done_mark=done_mark,
+                parallel=parallel, story=story, depends=[], unread_depends=[])
 
 
 def explicit_none(value: str) -> bool:

@@ -210,7 +210,7 @@ class Snapshot:
     def _folder_sig(self, name: str) -> Any:
         if name not in self._folders:
             try:
-                self._folders[name] = cache.signature(os.lstat(self.assets / name))
+                self._folders[name] = cache.signature(os.lstat(f"{self.assets}{os.sep}{name}"))
             except OSError:
                 self._folders[name] = None
         return self._folders[name]

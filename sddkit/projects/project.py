@@ -137,7 +137,7 @@ class Project:
 
     @property
     def implementing(self) -> bool:
-        return all(self.clean(phase) for phase in PHASES)
+        return all(clean for _stale, clean in self._gates.values())  # (every phase's gate)
 
     @cached_property
     def tasks(self) -> TaskList | None:
@@ -209,9 +209,17 @@ class _Loader:
         #: that loads only a few projects turns it off: loading the whole file costs more
         #: than parsing their documents (17 MB, 0.15 s, at 10,000 projects).
         self.parse_cache = True
+        self._cache_looked_up: tuple[_cache.Cache | None] | None = None
         self.assets = str(ws.assets)
         if os.path.islink(self.assets):
             inside_root(ws.root, ws.assets)
+
+    def _parse_cache(self) -> _cache.Cache | None:
+        """The parse cache, looked up once per loader (not once per document: the lookup
+        reads the environment)."""
+        if self._cache_looked_up is None:
+            self._cache_looked_up = (_cache.for_root(self.ws.root, "parse"),)
+        return self._cache_looked_up[0]
 
     def doc(self, folder: str, name: str, phase: str, key: Any = None) -> PhaseDoc | None:
         """One phase document; ``key`` is its content key when the snapshot knows it."""
@@ -227,8 +235,7 @@ class _Loader:
                 st = os.stat(file)
         except (FileNotFoundError, NotADirectoryError):
             return None
-        cache = _cache.for_root(self.ws.root, "parse") \
-            if key is not None and self.parse_cache else None
+        cache = self._parse_cache() if key is not None and self.parse_cache else None
         entry = f"{name}/{phase}/{key}"
         if cache is not None:
             hit = cache.get(entry)

@@ -210,7 +210,7 @@ class Snapshot:
     def _folder_sig(self, name: str) -> Any:
         if name not in self._folders:
             try:
-                self._folders[name] = cache.signature(os.lstat(f"{self.assets}{os.sep}{name}"))
+                self._folders[name] = cache.signature(os.lstat(f"{self.assets}/{name}"))
             except OSError:
                 self._folders[name] = None
         return self._folders[name]
@@ -231,11 +231,15 @@ class Snapshot:
             return found
         dirty, index_changed = self._git_state()
         rec = self.record(name)
-        if rec is None or None in rec[0]:
-            self._folder_sig(name)  # before the documents: a file added meanwhile changes it
         trust_record = rec is not None and not index_changed
         tracked = None if trust_record else self._tracked_blobs()
         base = f"{self.assets_rel}/{name}/"
+        if (rec is None or None in rec[0]) and (tracked is None or any(
+                f"{base}{phase}.md" in dirty or f"{base}{phase}.md" not in tracked
+                for phase in PHASES)):
+            # before the documents: a file added meanwhile changes it (not needed when
+            # git's index names all four, unchanged: no document is looked for)
+            self._folder_sig(name)
         keys: list[Any] = []
         sigs: list[Any] = []
         for position, phase in enumerate(PHASES):

@@ -92,9 +92,9 @@ class Child:
             found, pending = marshal.loads(data)
             for root, kind, items in found:
                 target = cache.for_root(Path(root), kind)
-                if target is not None:
-                    for key, value in items:
-                        target.put(key, value)
+                if target is not None and items:
+                    target.entries.update(items)  # new entries: no comparison with old ones
+                    target.dirty = True
             shared = shared_rows.pending()
             for key, value in pending:
                 shared[tuple(key)] = value

@@ -299,3 +299,16 @@ def test_the_fast_match_is_taken_on_what_sddkit_writes() -> None:
     assert plain_yaml.mapping(WRITTEN) == plain_yaml.mapping(WRITTEN, fast=False)
     assert plain_yaml._LINE.fullmatch("approved_sha256: " + "8c95" * 16).group(3)  # type: ignore[union-attr]
     assert plain_yaml._LINE.fullmatch("approved_by: Grace Hopper").group(2) == "Grace Hopper"  # type: ignore[union-attr]
+
+
+def test_a_line_read_before_reads_the_same_and_duplicates_are_still_refused() -> None:
+    plain_yaml._read_lines.clear()
+    first = plain_yaml.mapping("status: approved\nphase: spec\nnotes: \"\"\ncount: 3\n")
+    assert "status: approved" in plain_yaml._read_lines
+    again = plain_yaml.mapping("status: approved\nphase: spec\nnotes: \"\"\ncount: 3\n")
+    assert first == again == {"status": "approved", "phase": "spec", "notes": "", "count": 3}
+    assert plain_yaml.mapping("status: approved\nstatus: approved\n") is None
+    # a collection is never shared between answers
+    one = plain_yaml.mapping("based_on: {}\n")
+    two = plain_yaml.mapping("based_on: {}\n")
+    assert one == two and one["based_on"] is not two["based_on"]  # type: ignore[index]

@@ -64,6 +64,12 @@ _CLOSER = {"[": "]", "{": "}"}
 #: Returned by the value readers for "not in the subset".
 _OUT = object()
 
+#: Lines read before, with their key and value (a scalar: nothing a caller could change):
+#: three lines in four of a repository's front matters repeat one read before
+#: (``status: approved``, a project's name in its four documents, a shared commit).
+_read_lines: dict[str, tuple[str, Any]] = {}
+_READ_LINES_KEPT = 16384  # (about 3 MB)
+
 
 def _plain(text: str) -> Any:
     """The value of a plain scalar already matched as one, or ``_OUT``."""
@@ -162,7 +168,8 @@ def mapping(text: str, *, fast: bool = True) -> dict[str, Any] | None:
 
     ``fast`` (the default) reads the two commonest value shapes, a plain word and a hex
     digest, in the line's own match (:data:`_LINE`, :data:`_FLOW_PAIR_FAST`): a cold
-    listing reads 33,500 front matters. ``fast=False`` reads every value through
+    listing reads 33,500 front matters), and a line read before as a scalar entry from
+    what it read then (:data:`_read_lines`). ``fast=False`` reads every line through
     :func:`_value`; ``tests/test_plain_yaml.py`` holds the two to the same answer.
     """
     out: dict[str, Any] = {}
@@ -181,6 +188,12 @@ def mapping(text: str, *, fast: bool = True) -> dict[str, Any] | None:
                 return None
             continue
         if fast:
+            known = _read_lines.get(line)
+            if known is not None:
+                if known[0] in out:
+                    return None  # a duplicate key: PyYAML's error
+                out[known[0]] = known[1]
+                continue
             entry = _LINE.fullmatch(line)
             if entry is None:
                 return None
@@ -194,9 +207,11 @@ def mapping(text: str, *, fast: bool = True) -> dict[str, Any] | None:
             return None
         if word is not None:  # (printable ASCII: what _value checks is known)
             out[key] = _BOOLS[word] if word in _BOOLS else None if word in _NULLS else word
+            _remember(line, key, out[key])
             continue
         if digest is not None and not digest.startswith("0b"):
             out[key] = digest  # (no "." and a letter: no int or float of YAML 1.1)
+            _remember(line, key, digest)
             continue
         if digest is not None:
             raw = digest
@@ -218,4 +233,14 @@ def mapping(text: str, *, fast: bool = True) -> dict[str, Any] | None:
         if value is _OUT:
             return None
         out[key] = value
+        if fast and (value is None or type(value) in (str, int, bool)) and raw == entry.group(4):
+            _remember(line, key, value)  # (a scalar written on this line alone)
     return out or None
+
+
+def _remember(line: str, key: str, value: Any) -> None:
+    """``line`` reads as ``key: value`` wherever it stands (outside a flow collection that
+    continues over lines, which is never remembered)."""
+    if len(_read_lines) >= _READ_LINES_KEPT:
+        _read_lines.clear()
+    _read_lines[line] = (key, value)

@@ -95,7 +95,7 @@ def test_hand_edited_status_without_approval_fields(spec_in_review: Path, sdd: I
     found = json.loads(result.stdout)["findings"]
     # caught before history is read: the approval has no hash (SDD-001)
     assert [f["rule"] for f in found if f["path"] == SPEC] == ["SDD-001"]
-    assert "approve with `sdd approve`" in found[0]["message"]
+    assert "have a person run `sdd approve demo`" in found[0]["message"]
 
 
 def test_uncommitted_approvals_wait_for_the_commit(spec_in_review: Path, sdd: Invoke) -> None:

@@ -406,3 +406,35 @@ def test_the_shared_store_keeps_one_history(tmp_path: Path,
     with pytest.raises(ValueError):
         shared_rows.put("x", (), (), table="nope")
     cache.reset()
+
+
+def test_a_document_rewritten_while_its_row_is_worked_out_leaves_no_record(
+        repo: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row worked out from bytes that changed after they were keyed (a person saving,
+    while a cold listing's child works for seconds) is not recorded under the old keys:
+    once the file holds the keyed bytes again, the answer is theirs, not the row's."""
+    from test_check_cache import _forget_caches
+
+    from sddkit.io import content_keys
+
+    truth = uncached(sdd, repo, monkeypatch)
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    original = tasks.read_bytes()
+    keyed = content_keys.Snapshot.project_keys
+    rewritten: list[str] = []
+
+    def then_rewritten(self: content_keys.Snapshot, name: str) -> tuple[object, ...]:
+        keys = keyed(self, name)
+        if name == "demo" and not rewritten:
+            tasks.write_bytes(original.replace(b"- [ ] T001", b"- [x] T001", 1))
+            rewritten.append(name)
+        return keys
+
+    _forget_caches(repo)
+    cache.reset()
+    with monkeypatch.context() as patch:
+        patch.setattr(content_keys.Snapshot, "project_keys", then_rewritten)
+        assert sdd(repo, "status", "--json").exit_code == 0
+    assert rewritten
+    tasks.write_bytes(original)  # the bytes that were keyed, again
+    assert answers(sdd, repo) == truth

@@ -281,6 +281,52 @@ def test_sdd005_a_verify_command_nothing_runs_is_a_warning(initialised: Path,
     assert all(severity == "warning" for _l, severity, _m, _h in result)
 
 
+@pytest.mark.parametrize("command", [
+    "$ `make`", "$ ``make test``", "$ `pytest -q` && `ruff check`", "$ $(make check)",
+    "$ $(cd src && make)",
+])
+def test_sdd005_a_command_substitution_run_as_the_command_is_a_warning(
+        initialised: Path, sdd: Invoke, command: str) -> None:
+    """`` verify: $ `make` `` runs make, then runs what make printed as a command: a
+    Markdown code span inside a check, or a `$( )` around all of it, never meant that."""
+    walk_to(initialised, sdd, "demo", upto="plan")
+    fill(assets(initialised) / "tasks.md", "## Phase 1: core\n\n"
+         f"- [ ] T001 a\n  - verify: {command}\n"
+         "- [ ] T002 b\n  - verify: $ $(which python3) -m pytest -q\n"  # a real idiom
+         "- [ ] T003 c\n  - verify: $ test -n \"`date`\"\n"
+         f"- [x] T004 d\n  - verify: {command}\n")
+    result = [f for f in found(initialised) if f.rule == "SDD-005"]
+    assert [(f.severity, f.message, f.hint) for f in result] == [(
+        "warning", f"T001's `verify:` command is a shell command substitution ({command}): "
+        "the shell would run it, then run what it prints as a command",
+        "write the command itself after `$ `, without backticks or `$( )` around it: "
+        "`verify: $ make test`")]
+
+
+def test_sdd005_a_verify_finding_points_at_its_verify_line(initialised: Path,
+                                                           sdd: Invoke) -> None:
+    """Each unrunnable `verify:` is reported at its own line (a task may have several, a
+    subtask's lines are its own even when its parent's say the same), in every spelling
+    the task reader accepts (`**verify**:`, a numbered child)."""
+    walk_to(initialised, sdd, "demo", upto="plan")
+    tasks = ("## Phase 1: core\n\n"
+             "- [ ] T001 a\n  - verify: $ pytest -q\n  - verify: $ `make`\n"
+             "- [ ] T002 b\n"
+             "  - [ ] T003 c\n    - verify: $\n"
+             "  - verify: $\n"
+             "- [ ] T004 d\n  - **Verify**: `$ make lint`\n"
+             "1. [ ] T005 e\n   1. verify: $ $(make)\n")
+    doc = assets(initialised) / "tasks.md"
+    fill(doc, tasks)
+    text = doc.read_text().split("\n")
+    result = sorted((f.line, f.message.split("'")[0]) for f in found(initialised)
+                    if f.rule == "SDD-005")
+    assert [key for _line, key in result] == ["T001", "T003", "T002", "T004", "T005"]
+    assert [text[line - 1].strip() for line, _key in result] == [
+        "- verify: $ `make`", "- verify: $", "- verify: $", "- **Verify**: `$ make lint`",
+        "1. verify: $ $(make)"]
+
+
 # --- SDD-006 generated blocks --------------------------------------------------------------
 
 

@@ -205,3 +205,27 @@ def test_next_lists_gates_waiting_for_a_person(implementing: Path, sdd: Invoke) 
                                                "(`sdd approve other`)")
     text = sdd(implementing, "next").stdout
     assert "Needs a person: other: spec awaits approval" in text
+
+
+def test_next_names_a_few_projects_waiting_for_a_person_and_counts_the_rest(
+        implementing: Path, sdd: Invoke) -> None:
+    """At 10,000 projects a line per waiting project made `sdd next` 120 KB of text, read
+    at every session start; the JSON and `sdd next --all` keep every one."""
+    from conftest import fill
+
+    from sddkit.projects.next_step import SHOWN
+
+    names = [f"wait-{i:02d}" for i in range(SHOWN + 3)]
+    for name in names:
+        assert sdd(implementing, "new", name).exit_code == 0
+        fill(implementing / f"AGENTS.ctx/sdd/assets/{name}/constitution.md")
+        assert sdd(implementing, "ready", name).exit_code == 0
+    text = sdd(implementing, "next").stdout
+    waiting = [line for line in text.splitlines() if line.startswith("Needs a person:")]
+    assert waiting[:SHOWN] == [f"Needs a person: {name}: constitution awaits approval by a "
+                               f"person (`sdd approve {name}`)" for name in names[:SHOWN]]
+    assert waiting[SHOWN:] == ["Needs a person: 3 more projects (`sdd next --all` lists them)"]
+    data = nxt(sdd, implementing)
+    assert [o["project"] for o in data["others"] if o["needs_person"]] == names
+    listed = sdd(implementing, "next", "--all").stdout
+    assert all(f"Needs a person: {name}:" in listed for name in names)

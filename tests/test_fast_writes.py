@@ -103,7 +103,7 @@ def test_every_grammar_is_the_click_commands() -> None:
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    full = {k: v for k, v in os.environ.items() if k != "SDDKIT_DEBUG"}
+    full = {k: v for k, v in os.environ.items() if k not in ("SDDKIT_DEBUG", "PYTHONIOENCODING")}
     full.update(env or {})
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=full, timeout=120)
     return done.returncode, TIME.sub("<time>", done.stdout), TIME.sub("<time>", done.stderr)
@@ -171,6 +171,20 @@ CASES: list[tuple[list[str], dict[str, str]]] = [
     (["unblock", "demo"], {}),
     (["unblock", "T003", "--project", "demo"], {}),
     (["unblock", "T003", "-p", "demo", "--dry-run"], {}),
+    # dry runs that would change nothing: the real run's answer, on both paths
+    (["undo", "T001", "-p", "demo", "--dry-run"], {}),
+    (["release", "T001", "-p", "demo", "--dry-run"], {}),
+    (["release", "T001", "-p", "demo", "--json", "--dry-run"], {}),
+    (["unblock", "T001", "-p", "demo", "--dry-run"], {}),
+    (["block", "T003", "-p", "demo", "--reason", "waiting for the vendor", "--dry-run"], {}),
+    (["ready", "demo", "--dry-run"], {}),
+    (["new", "demo", "--dry-run"], {}),
+    # an ASCII locale: arguments typed in UTF-8 are read, written and shown as UTF-8
+    (["new", "cafe", "--title", "Café crème"], {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    (["block", "T001", "-p", "demo", "--reason", "attente du réseau"],
+     {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    (["start", "T001", "-p", "demo", "--as", "Zoë"], {"LC_ALL": "C", "PYTHONUTF8": "0"}),
+    (["done", "T003", "-p", "demo"], {"LC_ALL": "C", "PYTHONUTF8": "0"}),
 ]
 
 
@@ -214,3 +228,46 @@ def test_done_json_next_is_the_next_commands_answer(repo: Path) -> None:
     done = data("done", "T001", "--project", "demo", "--json")
     assert isinstance(done, dict) and done["changed"]
     assert done["next"] == data("next", "demo", "--json")
+
+
+#: (commands run and committed first, a command whose real run changes nothing)
+NO_OPS: list[tuple[list[list[str]], list[str]]] = [
+    ([["done", "T001", "-p", "demo"]], ["done", "T001", "-p", "demo"]),
+    ([["done", "T001", "-p", "demo"]], ["done", "T001", "-p", "demo", "--json"]),
+    ([["done", "T001", "-p", "demo"]], ["done", "T001", "-p", "demo", "--commit"]),
+    ([], ["undo", "T001", "-p", "demo"]),
+    ([["start", "T001", "-p", "demo", "--as", "agent-a"]],
+     ["start", "T001", "-p", "demo", "--as", "agent-a"]),
+    ([], ["release", "T001", "-p", "demo"]),
+    ([], ["block", "T003", "-p", "demo", "--reason", "waiting for the vendor"]),
+    ([["block", "demo", "--reason", "on hold"]], ["block", "demo", "--reason", "on hold"]),
+    ([], ["unblock", "T001", "-p", "demo"]),
+    ([], ["unblock", "demo"]),
+    ([], ["approve", "demo", "--by", "Grace"]),
+    ([], ["ready", "demo"]),
+    ([], ["new", "demo", "--title", "Again"]),
+    ([], ["init"]),
+    ([], ["inventory"]),
+    ([], ["adopt"]),
+    ([["agents", "install", "--agent", "cursor"]], ["agents", "install", "--agent", "cursor"]),
+    ([], ["agents", "remove", "--agent", "cursor"]),
+]
+
+
+@pytest.mark.parametrize(("setup", "args"), NO_OPS, ids=[" ".join(a) for _s, a in NO_OPS])
+def test_a_dry_run_that_would_change_nothing_says_what_the_real_run_says(
+        repo: Path, setup: list[list[str]], args: list[str]) -> None:
+    """``--dry-run`` of a write that has nothing to do (a task already done, a claim already
+    held, a block already recorded...) answers as the real run does (same exit code, stdout
+    and stderr, never silence) and writes nothing; so does the real run."""
+    exe = sdd_executable()
+    for step in setup:
+        assert run([exe, *step], repo)[0] == 0, step
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "setup")
+    before = files(repo)
+    code, out, err = run([exe, *args, "--dry-run"], repo)
+    assert files(repo) == before and not git(repo, "status", "--porcelain")
+    assert out or err, "a dry run said nothing"
+    assert (code, out, err) == run([exe, *args], repo)
+    assert files(repo) == before and not git(repo, "status", "--porcelain")

@@ -42,7 +42,12 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from sddkit.io.markdown import markdown_code_lines, scan_code_lines, scanner_is_exact  # noqa: E402
+from sddkit.io.markdown import (  # noqa: E402
+    markdown_code_lines,
+    may_hold_code,
+    scan_code_lines,
+    scanner_is_exact,
+)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -80,8 +85,35 @@ LINE = st.sampled_from([
 ])
 
 
+#: A line opening list items and block quotes (any nesting), then whitespace, then text:
+#: five or more columns after a marker start indented code inside the container
+#: (CommonMark 0.31, 5.2 rule 2 and 5.1), four or fewer do not.
+CONTAINER_LINE = st.builds(
+    lambda indent, markers, gap, text: indent + markers + gap + text,
+    st.sampled_from(["", " ", "   ", "    "]),
+    st.lists(st.sampled_from(["-", "*", "+", "1.", "10)", ">", "- ", "> ", "1. "]),
+             min_size=1, max_size=3).map("".join),
+    st.sampled_from(["", " ", "  ", "    ", "     ", "      ", "        ", "\t", " \t", "\t\t",
+                     "\t ", "  \t", "   \t  "]),
+    st.sampled_from(["code", "- item", "```", "~~~", "> q", "", "[ ] T001 task"]))
+
+
+def test_five_spaces_after_a_marker_start_indented_code() -> None:
+    """A list item or block quote whose text starts five columns or more after its marker
+    holds indented code, as markdown-it reads it, with or without a fence elsewhere."""
+    for text in ("-     code\n", ">     code\n", "1.     code\n", "- >     code\n",
+                 "-\t\tcode\n", "text\n-     code\n", "```\nx\n```\n\n*      code\n",
+                 "> 1)      code\n"):
+        lines = split_lines(text)
+        assert code_lines(lines)[-1] is True, text
+        assert code_lines(lines) == markdown_code_lines(lines), text
+        assert may_hold_code(text), text
+    for text in ("-    text\n", ">    text\n", "- text\n"):  # four columns or fewer: prose
+        assert code_lines(split_lines(text)) == [False], text
+
+
 @settings(max_examples=500, deadline=None)
-@given(st.lists(LINE, max_size=14))
+@given(st.lists(st.one_of(LINE, CONTAINER_LINE), max_size=14))
 def test_the_scanner_agrees_with_markdown_it_wherever_it_answers(rows: list[str]) -> None:
     lines = [row + "\n" for row in rows]
     oracle = markdown_code_lines(lines)
@@ -93,8 +125,6 @@ def test_the_scanner_agrees_with_markdown_it_wherever_it_answers(rows: list[str]
 
 # --- a long document without code is not scanned line by line (issue 15) ------------------
 
-from sddkit.io.markdown import may_hold_code  # noqa: E402
-
 PROSE_LINE = st.sampled_from([
     "", "text", "| a | b |", "    ", "\t", "  \t ", "    \r", "   three spaces", "  - item",
     "1. first", "> quote", "<!-- sddkit:inventory:start -->", "``inline``", "~~", "`` `",
@@ -103,7 +133,8 @@ PROSE_LINE = st.sampled_from([
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.one_of(LINE, PROSE_LINE), max_size=14), st.sampled_from(["\n", "\r\n"]),
+@given(st.lists(st.one_of(LINE, PROSE_LINE, CONTAINER_LINE), max_size=14),
+       st.sampled_from(["\n", "\r\n"]),
        st.booleans())
 def test_no_code_candidate_means_no_code_line(rows: list[str], newline: str,
                                              last_newline: bool) -> None:

@@ -443,8 +443,9 @@ def test_sdd012_done_without_a_recorded_pass(project: Path, sdd: Invoke) -> None
     assert (rule, severity) == ("SDD-012", "error")
     assert message.startswith("T003 is done but no pass of its runnable checks is recorded")
     result = sdd(project, "check")
-    assert "(run `sdd verify T003 --project demo`, or undo it and tick it with `sdd done`)" \
-        in result.stdout and result.exit_code == 1
+    assert ("(run `sdd verify T003 --project demo`, or `sdd undo T003 --project demo` and "
+            "tick it with `sdd done T003 --project demo`)") in result.stdout
+    assert result.exit_code == 1
 
 
 SPEC_TESTS = """- EC-002 Passes. test: tests/test_refs.py::test_passes

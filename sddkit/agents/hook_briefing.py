@@ -80,7 +80,7 @@ def build(ws: Workspace) -> str:
     out += [
         "",
         "Work: `sdd next`, do the step, run its verify check, then `sdd done TASK`. "
-        "Never approve a phase yourself: a person runs `sdd approve`.",
+        "Never approve a phase yourself: a person runs `sdd approve PROJECT`.",
     ]
     return _cut("\n".join(out) + "\n", MAX_CHARS, "run `sdd open sdd` for the rest")
 

@@ -86,7 +86,8 @@ def _simple_commands(words: list[str]) -> list[list[str]]:
 
 
 def _sdd_act(argv: list[str], depth: int = 0) -> str | None:
-    """The person's act ``argv`` runs (``"sdd approve"``...), looking into ``sh -c``."""
+    """The person's act ``argv`` runs, as a command the person can run themselves
+    (``"sdd approve demo"``, ``"sdd done T001 --force"``); looks into ``sh -c``."""
     for i, word in enumerate(argv):
         name = PurePosixPath(word).name
         rest: list[str] | None = None
@@ -105,10 +106,10 @@ def _sdd_act(argv: list[str], depth: int = 0) -> str | None:
         if rest is None:
             continue
         sub = _subcommand(rest)
-        if sub in ("approve", "reopen"):
-            return f"sdd {sub}"
-        if sub == "done" and "--force" in rest:
-            return "sdd done --force"
+        if sub in ("approve", "reopen") or (sub == "done" and "--force" in rest):
+            import shlex
+
+            return shlex.join(["sdd", *rest])
         return None
     return None
 
@@ -141,10 +142,13 @@ def check_command(command: str) -> Denial | None:
     act = _scan_shell(command)
     if act:
         return Denial(f"sddkit guard: `{act}` is refused here; {PERSON}")
-    if (_PHASE_DOC_IN_TEXT.search(command) and _GATE_KEY_IN_TEXT.search(command)
-            and _WRITERS.search(command)):
+    doc = _PHASE_DOC_IN_TEXT.search(command)
+    if doc is not None and _GATE_KEY_IN_TEXT.search(command) and _WRITERS.search(command):
+        path = PurePosixPath(doc.group(0))
         return Denial("sddkit guard: this command rewrites the gate keys (status, approved_*) "
-                      f"of a phase document by hand; {PERSON} (`sdd approve`, `sdd reopen`)")
+                      f"of a phase document by hand; {PERSON} (`sdd approve "
+                      f"{path.parent.name}`, `sdd reopen {path.parent.name} {path.stem} "
+                      "--reason WHY`)")
     return None
 
 
@@ -162,8 +166,10 @@ def _gate_fields(text: str | None) -> dict[str, Any]:
 
 
 def _edit_denial(path: str) -> Denial:
+    project = PurePosixPath(path.replace("\\", "/")).parent.name
     return Denial(f"sddkit guard: editing the gate keys (status, approved_*, based_on) of {path} "
-                  f"by hand is refused; `sdd ready` moves a draft to review, and {PERSON}")
+                  f"by hand is refused; `sdd ready {project}` moves a draft to review, and "
+                  f"{PERSON}")
 
 
 def check_edit(path: str, old: str | None, new: str | None, whole: bool, cwd: Path) -> Denial | None:

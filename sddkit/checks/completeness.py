@@ -11,7 +11,8 @@ from sddkit.workspace import Workspace
 
 _HINTS = {
     "SDD-007": "settle the question and check it ([x]) with the answer",
-    "SDD-008": "fill it in; `sdd reopen` first if the document must change",
+    "SDD-008": "fill it in; `sdd reopen {project} {phase} --reason WHY` first if the "
+               "document must change",
 }
 def inherits(ws: Workspace, project: Project) -> tuple[str, int, str] | None:
     """(the context the constitution ``inherits``, its line, the constitution's path), or None."""
@@ -40,5 +41,6 @@ def check(ws: Workspace, project: Project) -> list[Finding]:
         for problem in facts(ws, doc).problems:
             found.append(Finding(ws.rel(doc.path), problem.line, problem.rule, ERROR,
                                  f"{doc.phase} is {doc.status}: {problem.message}",
-                                 _HINTS.get(problem.rule, "")))
+                                 _HINTS.get(problem.rule, "").format(
+                                     project=project.name, phase=doc.phase)))
     return found

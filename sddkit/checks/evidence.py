@@ -91,7 +91,9 @@ def check(ws: Workspace, project: Project) -> list[Finding]:
             found.append(Finding(path, line, RULE, ERROR,
                                  f"{key} is done but no pass of its runnable checks is "
                                  "recorded (ticked by hand, or before the check was added)",
-                                 f"run `{verify_cmd}`, or undo it and tick it with `sdd done`"))
+                                 f"run `{verify_cmd}`, or `sdd undo {key} --project "
+                                 f"{project.name}` and tick it with `sdd done {key} --project "
+                                 f"{project.name}`"))
     return found
 
 

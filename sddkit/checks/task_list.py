@@ -2,8 +2,10 @@
 lines a person reads as tasks that sddkit cannot read as tasks, unknown checkbox markers,
 dependencies written without an id, copies, parents ticked over open subtasks, open
 tasks without a ``verify:`` line (the template and the agents' pointer files promise a
-check per task), and open tasks whose ``verify:`` command nothing will run (in backticks,
-or ``$`` alone).
+check per task), and open tasks whose ``verify:`` command will not run as written: in
+backticks (prose to sddkit), ``$`` alone, or a shell command substitution run as the
+command (`` $ `make` ``, ``$ $(make)``: the shell runs it, then what it printed).
+Those findings point at the ``verify:`` line itself.
 
 The findings depend only on the task list's bytes (and this code), so they are kept in the
 check cache under the document's content key, in the file of this code's stamp
@@ -12,11 +14,14 @@ change."""
 
 from __future__ import annotations
 
+import re
+
 from sddkit.checks.rule_ids import ERROR, WARNING
-from sddkit.io import cache as _cache
 from sddkit.findings import Finding
+from sddkit.io import cache as _cache
 from sddkit.projects.project import Project
-from sddkit.tasks.model import CHECK_PREFIX
+from sddkit.tasks.lines import read_directive
+from sddkit.tasks.model import CHECK_PREFIX, Task, TaskList
 from sddkit.workspace import Workspace
 
 RULE = "SDD-005"
@@ -28,17 +33,104 @@ _HINTS = {
     "backticked": "write it as `verify: $ CMD`, without the backticks, for `sdd done` to "
                   "run it",
     "empty": "write the command after `$ `, or say in words how to check the task",
+    "substituted": "write the command itself after `$ `, without backticks or `$( )` "
+                   "around it: `verify: $ make test`",
 }
+#: ``$`` and the command in a code span (any number of backticks around it): prose
+_BACKTICKED = re.compile(r"(`+)\s*\$.*\1|\$`.*`", re.DOTALL)
+#: what may come before a child line's text: block quote markers, a list item's marker
+_CHILD_LEAD = re.compile(r"[ \t>]*(?:(?:[-*+]|[0-9]{1,9}[.)])[ \t]+)?")
 
 
 def _unrunnable(line: str) -> str | None:
-    """What is wrong with a ``verify:`` line meant as a command that nothing will run:
-    "backticked" (`` `$ CMD` ``, read as prose) or "empty" (``$`` alone); None otherwise."""
-    if line.startswith("`$") and line.rstrip().endswith("`"):
+    """What is wrong with a ``verify:`` line (its text after the colon) meant as a command
+    that will not run as written: "backticked" (`` `$ CMD` ``, ````` ``$ CMD`` `````,
+    `` $`CMD` ``: read as prose), "empty" (``$`` alone) or "substituted" (the command is
+    a shell command substitution run as the command, `` $ `CMD` ``, ``$ $(CMD)``: POSIX
+    Shell Command Language 2.6.3, the shell runs CMD, then its output as a command); None
+    otherwise."""
+    line = line.strip()
+    if _BACKTICKED.fullmatch(line):
         return "backticked"
     if line == "$" or (line.startswith(CHECK_PREFIX) and not line[2:].strip()):
         return "empty"
+    if line.startswith(CHECK_PREFIX) and _substituted(line[2:].strip()):
+        return "substituted"
     return None
+
+
+def _substituted(command: str) -> bool:
+    """Whether the shell would run ``command``'s output as the command: it starts with a
+    backquoted substitution (in Markdown, a code span: `` `make` ``, `` `make` && `test` ``)
+    or is one ``$( )`` substitution whole (``$(make)``; ``$(which python) -m pytest`` is a
+    real shell idiom and is not flagged)."""
+    if command.startswith("`"):
+        return True
+    if not (command.startswith("$(") and command.endswith(")")):
+        return False
+    depth = 0
+    for index, char in enumerate(command[1:], start=1):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return index == len(command) - 1
+    return False
+
+
+def _verify_line(lines: list[str], start: int, end: int, value: str,
+                 taken: set[int]) -> int | None:
+    """The 1-based number of the first line in ``lines[start:end]`` (0-based bounds) not in
+    ``taken`` that is a ``verify:`` child line whose text is ``value``; None when none is."""
+    for number in range(start, min(end, len(lines))):
+        if number + 1 in taken:
+            continue
+        raw = lines[number]
+        if "verify" not in raw.lower():
+            continue
+        lead = _CHILD_LEAD.match(raw)
+        found = read_directive(raw[lead.end() if lead else 0:])
+        if found is not None and found.name == "verify" and found.value == value:
+            return number + 1
+    return None
+
+
+def _unrunnable_findings(tasks: TaskList, text: str | None, rel: str) -> list[Finding]:
+    """A warning per open task's ``verify:`` line that will not run as written, at that
+    line (at the task's line when it cannot be found in ``text``)."""
+    bad: list[tuple[Task, str, str]] = [
+        (task, line, kind) for task in tasks.tasks if not tasks.is_closed(task)
+        for line in task.verify if (kind := _unrunnable(line)) is not None]
+    if not bad:
+        return []
+    lines = text.split("\n") if text is not None else []
+    ends: dict[int, int] = {}  # id(task) -> the 0-based line its subtree ends before
+    open_tasks: list[Task] = []  # the task read last and the ones enclosing it
+    for task in tasks.tasks:
+        while open_tasks and open_tasks[-1].depth >= task.depth:
+            ends[id(open_tasks.pop())] = task.line - 1
+        open_tasks.append(task)
+    ends.update((id(task), len(lines)) for task in open_tasks)
+    taken: set[int] = set()
+    located: dict[tuple[int, int], int] = {}
+    # deepest and latest first: a subtask's own lines are its, before its parent looks
+    for index, (task, line, _kind) in sorted(enumerate(bad), key=lambda e: -e[1][0].line):
+        where = _verify_line(lines, task.line, ends[id(task)], line, taken)
+        if where is not None:
+            taken.add(where)
+            located[(id(task), index)] = where
+    found = []
+    for index, (task, line, kind) in enumerate(bad):
+        where = located.get((id(task), index), task.line)
+        if kind == "backticked":
+            message = (f"{task.key}'s `verify:` holds a command in backticks ({line}), read "
+                       "as prose: nothing runs it")
+        elif kind == "empty":
+            message = f"{task.key}'s `verify: $` names no command: nothing runs"
+        else:
+            message = (f"{task.key}'s `verify:` command is a shell command substitution "
+                       f"({line}): the shell would run it, then run what it prints as a "
+                       "command")
+        found.append(Finding(rel, where, RULE, WARNING, message, _HINTS[kind]))
+    return found
 
 
 def check(ws: Workspace, project: Project) -> list[Finding]:
@@ -85,18 +177,7 @@ def _compute(project: Project, rel: str) -> list[Finding]:
                     _HINTS["no-verify"])
             for task in unchecked
         ]
-    for task in tasks.tasks:  # a command meant to run that nothing runs: say so
-        if tasks.is_closed(task):
-            continue
-        for line in task.verify:
-            kind = _unrunnable(line)
-            if kind == "backticked":
-                found.append(Finding(rel, task.line, RULE, WARNING,
-                                     f"{task.key}'s `verify:` holds a command in backticks "
-                                     f"({line}), read as prose: nothing runs it",
-                                     _HINTS[kind]))
-            elif kind == "empty":
-                found.append(Finding(rel, task.line, RULE, WARNING,
-                                     f"{task.key}'s `verify: $` names no command: nothing "
-                                     "runs", _HINTS[kind]))
+    # a command meant to run that will not run as written: say so, at its line
+    doc = project.docs.get("tasks")
+    found += _unrunnable_findings(tasks, doc.text if doc is not None else None, rel)
     return found

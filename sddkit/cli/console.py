@@ -37,6 +37,27 @@ def echo(message: str, nl: bool = True, err: bool = False) -> None:
     stream.flush()
 
 
+def utf8_streams() -> None:
+    """Make an ASCII standard stream (a C or POSIX locale with ``PYTHONUTF8=0``, where
+    Python neither coerces the locale nor enters UTF-8 mode: PEP 538, PEP 540) speak UTF-8,
+    keeping its error handler: files are UTF-8 whatever the locale, so a title or a name
+    with "é" in it is shown and read as written, on stderr as on stdout (``click.echo``
+    already writes stdout as UTF-8 there). Other encodings are left alone."""
+    import codecs
+
+    for name in ("stdin", "stdout", "stderr"):
+        stream = getattr(sys, name, None)
+        encoding = getattr(stream, "encoding", None)
+        reconfigure = getattr(stream, "reconfigure", None)
+        if not encoding or reconfigure is None:
+            continue
+        try:
+            if codecs.lookup(encoding).name == "ascii":
+                reconfigure(encoding="utf-8", errors=getattr(stream, "errors", None))
+        except (LookupError, ValueError, OSError):
+            continue  # an unknown codec, or a stream that cannot change now
+
+
 def plain_streams() -> bool:
     """Whether :func:`echo` writes what ``click.echo`` would: POSIX, and neither standard
     stream ASCII-encoded (click re-wraps those as UTF-8)."""
@@ -72,10 +93,13 @@ def print_json(data: Any, echo: Echo) -> None:
 
 def emit(outcome: Outcome, as_json: bool, echo: Echo) -> int:
     """Show an operation's outcome: its warnings on stderr, then the diff (``--dry-run``),
-    the JSON (``--json``) or the text on stdout. Returns its exit code."""
+    the JSON (``--json``) or the text on stdout. Returns its exit code.
+
+    A dry run that would change nothing has no diff: it shows what the real run would (its
+    JSON or text: "already done", "nothing changed"), never an empty answer."""
     for line in outcome.warnings:
         echo(line, err=True)
-    if outcome.dry_run:
+    if outcome.dry_run and outcome.diff:
         echo(outcome.diff, nl=False)
     elif as_json and outcome.data is not None:
         print_json(outcome.data, echo)

@@ -120,7 +120,11 @@ def _fast(args: list[str]) -> Callable[[], int | None] | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
+    from sddkit.cli.console import utf8_streams
+    from sddkit.io.reading import os_text
+
+    utf8_streams()  # a C locale: UTF-8 in and out, as the files are
+    args = [os_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     command = _fast(args)
     if command is None:
         from sddkit.cli.group import main as click_main

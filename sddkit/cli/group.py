@@ -132,8 +132,15 @@ def _strict(ctx: click.Context) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point (``sdd`` and ``sddkit``)."""
+    """Console entry point (``sdd`` and ``sddkit``). Under an ASCII locale the standard
+    streams speak UTF-8 (:func:`sddkit.cli.console.utf8_streams`) and arguments typed in
+    UTF-8 are read as UTF-8 (:func:`sddkit.io.reading.os_text`)."""
+    from sddkit.cli.console import utf8_streams
+    from sddkit.io.reading import os_text
+
+    utf8_streams()
+    args = [os_text(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     try:
-        cli.main(args=argv, prog_name="sdd")
+        cli.main(args=args, prog_name="sdd")
     except KeyboardInterrupt:  # pragma: no cover - click maps most of these itself
         sys.exit(130)

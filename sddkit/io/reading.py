@@ -29,6 +29,24 @@ def decode(data: bytes, path: Path | str) -> str:
         ) from None
 
 
+def os_text(text: str) -> str:
+    """A string the operating system gave (a command-line argument, an environment variable,
+    a login name) as the UTF-8 it was typed in. Under a locale whose encoding is not UTF-8
+    (``LC_ALL=C`` with ``PYTHONUTF8=0``: ASCII) Python reads such bytes with the
+    ``surrogateescape`` error handler (PEP 383), so "Café" arrives holding lone surrogates
+    that no file can hold; their bytes are read again as UTF-8. Text without such
+    surrogates, or whose bytes are not UTF-8 either, is returned unchanged (a write then
+    refuses the latter, naming it)."""
+    if text.isascii() or not any("\udc80" <= char <= "\udcff" for char in text):
+        return text
+    import os
+
+    try:
+        return os.fsencode(text).decode("utf-8")
+    except (UnicodeError, ValueError):
+        return text
+
+
 def check_text(text: str, path: Path) -> None:
     """Refuse text that :func:`decode` would refuse when read back (a NUL byte, or a lone
     surrogate that cannot be written as UTF-8), so no write makes a file unreadable."""

@@ -165,6 +165,8 @@ def complete(ws: Workspace, task: str, project: str | None = None, force: bool =
     if not dry_run:
         after, mark, missing = _after_done(ws, name, result.task.key, result.changed)
         warnings += missing
+    elif not result.changed:  # nothing to write: the mark in the file is the answer
+        mark = result.task.done_mark
     data = {
         "schema": DONE_SCHEMA,
         "project": name,

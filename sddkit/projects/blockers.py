@@ -149,7 +149,7 @@ class Blocker(NamedTuple):
             return f"{update}re-approve {phase} ({REASONS[self.kind]})"
         if self.kind == IN_REVIEW:
             return f"approve {phase} (a person)"
-        return f"write {phase}, then `sdd ready`"
+        return f"write {phase}, then `sdd ready {self.project}`"
 
     def message(self, rel: str) -> str:
         """What ``sdd next`` says: the sentence and what opens the gate (``rel``: the

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from sddkit import json_shapes as shape
 
 SCHEMA: Final = "sddkit.next/1"
+#: Other projects the text names (open ones, then those waiting for a person); the rest
+#: are counted. At 10,000 projects a line for each waiting one made 120 KB, read by an
+#: agent at every session start. ``--json`` lists them all; ``sdd next --all`` too.
+SHOWN: Final = 8
 #: Projects whose task lists held claims when a step was worked out in this process (the
 #: answer then depends on the clock: :mod:`sddkit.io.next_memo` does not keep it).
 CLAIMS_READ: list[str] = []
@@ -237,9 +241,12 @@ def to_text(ws: Workspace, step: Step) -> str:
 
         lines.append(f"Read first: {read_text(first)}")
     if step.others:
-        shown = ", ".join(f"{p.name} ({p.state})" for p in step.others[:8])
-        more = f" and {len(step.others) - 8} more" if len(step.others) > 8 else ""
+        shown = ", ".join(f"{p.name} ({p.state})" for p in step.others[:SHOWN])
+        more = f" and {len(step.others) - SHOWN} more" if len(step.others) > SHOWN else ""
         lines.append(f"Also open: {shown}{more}")
-        lines += [f"Needs a person: {p.name}: {why}" for p in step.others
-                  if (why := needs_person(p)) is not None]
+        waiting = [(p, why) for p in step.others if (why := needs_person(p)) is not None]
+        lines += [f"Needs a person: {p.name}: {why}" for p, why in waiting[:SHOWN]]
+        if len(waiting) > SHOWN:
+            lines.append(f"Needs a person: {len(waiting) - SHOWN} more projects "
+                         "(`sdd next --all` lists them)")
     return "\n".join(lines) + "\n"

@@ -239,7 +239,8 @@ def validate(path: Path | str, text: str, meta: dict[str, Any], project: str,
         raise _type_error(path, text, "blocked", "a reason (string) or null", blocked)
     if status == "approved" and sha is None:
         raise FrontMatterError(
-            "status is 'approved' but 'approved_sha256' is missing; approve with `sdd approve`",
+            "status is 'approved' but 'approved_sha256' is missing; set 'status: review' and "
+            f"have a person run `sdd approve {project}`",
             path,
             key_line(text, "status"),
         )

@@ -260,8 +260,9 @@ class _Loader:
         if text is None:  # pragma: no cover - raced with a deletion
             return None
         doc = load_doc(file, text, name, phase)
-        if cache is not None and data is not None and _cache.blob_id(data) == key:
+        if key is not None and data is not None and _cache.blob_id(data) == key:
             doc.key = key  # the bytes read are the ones the key names: safe to remember
+        if cache is not None and doc.key is not None:
             summary_tuple = None
             if phase == "tasks":
                 doc.summary = memo.summary_of(memo.parsed_tasks(text, file))
@@ -315,7 +316,8 @@ class _Loader:
             project.docs[phase] = doc
         if "constitution" not in project.docs:
             raise SddkitError(
-                "project folder has no constitution.md; recreate it with `sdd new` or restore it",
+                f"project folder has no constitution.md; recreate it with `sdd new {path.name}` "
+                "or restore it",
                 path,
             )
         return project

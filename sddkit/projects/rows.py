@@ -336,13 +336,28 @@ def _row(ws: Workspace, name: str, loader: Any, snapshot: content_keys.Snapshot 
             found, cached = None, False
         if found is not None:
             return found
-    row = row_of(loader.project(name))
+    project = loader.project(name)
+    row = row_of(project)
     if cached and snapshot is not None:
         if name in pending:
             snapshot.put_staged_row(name, pending[name], to_record(row))
-        else:
+        elif _read_as_keyed(project, snapshot.keys.get(name)):
             snapshot.put_row(name, to_record(row))
     return row
+
+
+def _read_as_keyed(project: Project, keys: tuple[Any, ...] | None) -> bool:
+    """Whether every document of ``project`` was read from the bytes its content key in
+    ``keys`` names (and a document keyed as missing was missing): a file rewritten
+    between the keying and the reading (by a person, or while a child works) gives a
+    row of other bytes, which must not be recorded under these keys."""
+    if keys is None:
+        return False
+    for phase, key in zip(PHASES, keys):
+        doc = project.docs.get(phase)
+        if (doc is None) != (key is None) or (doc is not None and doc.key != key):
+            return False
+    return True
 
 
 def sort_key(row: ProjectRow) -> tuple[int, tuple[tuple[int, int | str], ...], str]:

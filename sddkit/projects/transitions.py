@@ -225,10 +225,12 @@ def approver(root: Path, by: str | None) -> str:
         return name
     import getpass
 
+    from sddkit.io.reading import os_text
+
     try:
-        return getpass.getuser()
+        return os_text(getpass.getuser())
     except (KeyError, OSError):  # no passwd entry (containers)
-        return os.environ.get("USER") or "unknown"
+        return os_text(os.environ.get("USER") or "unknown")
 
 
 def committed_with(root: Path, doc: PhaseDoc) -> str | None:

@@ -10,6 +10,7 @@ import os
 import re
 
 from sddkit.errors import SddkitError
+from sddkit.io.reading import os_text
 
 _NAME = re.compile(r"[^\s<>`]+(?: [^\s<>`]+)*")
 
@@ -21,7 +22,7 @@ def agent_name(given: str | None) -> str:
     (empty, or holding ``<``, ``>``, a backtick or a line break).
     """
     name = given if given is not None else os.environ.get("SDDKIT_AGENT") or _login()
-    name = " ".join(name.split())
+    name = " ".join(os_text(name).split())
     if not _NAME.fullmatch(name):
         raise SddkitError(f"a claimant name cannot be empty or hold <, > or a backtick: {name!r}")
     return name

@@ -39,10 +39,10 @@ def adopt(ctx: click.Context, as_json: bool, dry_run: bool) -> None:
         return
     for step in steps:
         click.echo(step.to_text())
-    if dry_run:
+    if dry_run and changed:
         click.echo(tx.diff(), nl=False)
         return
-    if not changed:
+    if not changed:  # a dry run too: what the real run would say
         click.echo("Nothing to adopt: everything found was imported before." if steps else
                    "Nothing to adopt: no spec-kit, OpenSpec, Kiro or agent-os work and no agent "
                    "instruction files with rules of their own.")

@@ -187,6 +187,27 @@ def test_sdd002_history_successor_committed_before_predecessor_approval(
     assert found(drafting) == []
 
 
+@pytest.mark.parametrize("folder", ['the "docs"', "back\\slash"])
+def test_sdd002_history_under_a_folder_git_quotes(
+        git_repo: Path, sdd: Invoke, folder: str) -> None:
+    """sddkit's root in a folder of the repository whose name git prints C-quoted (a double
+    quote, a backslash): the adding commits are found as for a plain folder (the quoted
+    names matched no path, so the skipped gate went unreported)."""
+    root = git_repo / folder
+    root.mkdir()
+    assert sdd(root, "init", "--root", str(root)).exit_code == 0
+    assert sdd(root, "new", "demo").exit_code == 0
+    spec_text = (Path(__file__).parents[1] / "templates/spec.md.j2").read_text()
+    spec_text = re.sub(r"\{\{ (project|title)( \| yaml)? \}\}", "demo", spec_text)
+    spec_text = re.sub(r"\{%.*?%\}", "", spec_text, flags=re.DOTALL)
+    (assets(root) / "spec.md").write_text(spec_text)
+    _commit(git_repo, "spec early", "2020-01-01T00:00:00+00:00")
+    walk_to(root, sdd, "demo", upto="constitution")
+    _commit(git_repo, "constitution approved")
+    [finding] = found(root)
+    assert finding.rule == "SDD-002" and "spec.md was added in commit" in finding.message
+
+
 def test_history_successor_added_with_predecessor_approved_then_reapproved(
         approved: Path, sdd: Invoke) -> None:
     # everything committed long ago (backdated), the constitution approved again since

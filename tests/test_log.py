@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conftest import Invoke, fill, git, walk_to
 
 A = Path("AGENTS.ctx/sdd/assets/demo")
@@ -80,3 +82,39 @@ def test_empty_record(initialised: Path, sdd: Invoke) -> None:
     result = sdd(initialised, "log")
     assert result.exit_code == 0 and "No approvals" in result.stdout
     assert sdd(initialised, "log", "ghost").exit_code == 1
+
+
+@pytest.mark.parametrize("folder", ["my docs", 'the "docs"', "tab\there", "back\\slash"])
+def test_the_record_under_a_folder_git_writes_with_a_tab_or_quotes(
+        git_repo: Path, sdd: Invoke, folder: str) -> None:
+    """sddkit's root in a folder of the repository whose name holds a space (git ends the
+    ``+++ b/PATH`` line with a tab then) or a character git quotes (``"b/..."`` with C
+    escapes): the record is the one a plain folder gives (it was empty: no path matched)."""
+    root = git_repo / folder
+    root.mkdir()
+    assert sdd(root, "init", "--root", str(root)).exit_code == 0
+    _commit(git_repo, "sdd init")
+    walk_to(root, sdd, "demo", upto="spec")
+    _commit(git_repo, "approved")
+    result = sdd(root, "log", "demo", "--json")
+    assert result.exit_code == 0, result.stderr
+    events = [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
+    assert events == [("constitution", "approved"), ("spec", "approved")]
+
+
+def test_the_record_reads_the_first_commit_whatever_log_showroot_says(
+        tmp_path: Path, sdd: Invoke) -> None:
+    """Approvals made in a repository's first commit (a project imported with its
+    history squashed) are in the record although the user's git configuration sets
+    ``log.showRoot=false`` (``git log -p`` then shows no patch for the root commit)."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    git(root, "config", "log.showRoot", "false")
+    assert sdd(root, "init", "--root", str(root)).exit_code == 0
+    walk_to(root, sdd, "demo", upto="spec")
+    _commit(root, "everything in one first commit")
+    result = sdd(root, "log", "demo", "--json")
+    assert result.exit_code == 0, result.stderr
+    events = [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
+    assert events == [("constitution", "approved"), ("spec", "approved")]

@@ -148,3 +148,37 @@ def test_a_store_that_is_not_a_database_is_started_again(
 
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT count(*) FROM records").fetchone()[0] > 0
+
+
+def test_a_merged_branch_reads_as_the_whole_history(
+        initialised: Path, sdd: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history kept at a HEAD is extended with the commits after it only when they
+    form a line: a merge brings in a branch's commits, which ``git log`` shows among the
+    older ones by date, where the commits after the kept HEAD were put first (``sdd log``
+    listed the branch's block after the later one on the main line)."""
+    root = initialised
+    for name in ("demo", "other"):
+        assert sdd(root, "new", name).exit_code == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "two projects")
+    assert sdd(root, "log").exit_code == 0  # the history kept at this HEAD
+
+    def commit(message: str, date: str) -> None:
+        git(root, "add", "-A")
+        subprocess.run(["git", "commit", "-qm", message], cwd=root, check=True,
+                       env={**__import__("os").environ, "GIT_AUTHOR_DATE": date,
+                            "GIT_COMMITTER_DATE": date})
+
+    git(root, "checkout", "-qb", "side")
+    assert sdd(root, "block", "demo", "--reason", "on the side").exit_code == 0
+    commit("side", "2030-01-02T00:00:00+00:00")
+    git(root, "checkout", "-q", "-")
+    assert sdd(root, "block", "other", "--reason", "on the main line").exit_code == 0
+    commit("main line", "2030-01-03T00:00:00+00:00")
+    assert sdd(root, "log").exit_code == 0  # kept again, one commit later
+    git(root, "merge", "-q", "--no-edit", "side")
+    cached = sdd(root, "log", "--json").stdout
+    monkeypatch.setenv("SDDKIT_NO_CACHE", "1")
+    truth = sdd(root, "log", "--json").stdout
+    assert [e["detail"] for e in json.loads(truth)["events"]] == ["on the side", "on the main line"]
+    assert cached == truth

@@ -68,8 +68,9 @@ def scalar(text: str) -> str:
     return value.split(" #", 1)[0].strip()
 
 
-#: Bump when :class:`Change` or :data:`GATE_REGEX` changes: cached histories are then dropped.
-_CACHE_FORMAT = 3
+#: Bump when :class:`Change`, :data:`GATE_REGEX` or the reading of git's output changes: cached
+#: histories are then dropped (4: paths git ends with a tab or quotes; the root commit shown).
+_CACHE_FORMAT = 4
 
 
 def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
@@ -97,7 +98,7 @@ def read(ws: Workspace, under: Path | None = None) -> list[Change] | None:
 
 def _all(ws: Workspace) -> list[Change] | None:
     from sddkit.io import cache as _cache
-    from sddkit.io.git import head_commit, is_ancestor, log_patches
+    from sddkit.io.git import extends_in_line, head_commit, log_patches
 
     head = head_commit(ws.root)
     if head is None:
@@ -122,12 +123,12 @@ def _all(ws: Workspace) -> list[Change] | None:
         old_head, rows, _shape = cached
         if old_head == head:
             return [_row_change(r) for r in rows]
-        if is_ancestor(ws.root, old_head, head):
+        if extends_in_line(ws.root, old_head, head):  # git lists the new commits first
             known, since = [_row_change(r) for r in rows], old_head
-    found = log_patches(ws.root, ws.assets, GATE_REGEX, since)
-    if found is None:
+    reader = _Reader()
+    if log_patches(ws.root, ws.assets, GATE_REGEX, since, reader.feed) is None:
         return None
-    changes = _parse(*found) + known
+    changes = reader.changes + known
     if cache is not None:
         value = (head, [_change_row(c) for c in changes], shape)
         cache.put(key, value)
@@ -174,19 +175,52 @@ def _row_change(row: tuple[str, str, str, str, str, tuple[str, ...], tuple[str, 
     return Change(commit, author, email, date, path, tuple(added), tuple(removed))
 
 
-def _parse(scope: str, out: bytes) -> list[Change]:
-    """The changes in ``git log -p`` output over ``scope`` (see
-    :func:`sddkit.io.git.log_patches`), paths made relative to ``scope``."""
-    strip = len(scope) + 1 if scope != "." else 0
-    changes: list[Change] = []
-    for record in out.decode("utf-8", "surrogateescape").split("\x00")[1:]:
-        header, _nl, patch = record.partition("\n")
-        commit, author, email, date = [*header.split("\x1f"), "", "", "", ""][:4]
+class _Reader:
+    """The changes in ``git log -p`` output (see :func:`sddkit.io.git.log_patches`), read
+    in the pieces git's output is cut into: each piece starts a commit (``\\x00``) or a
+    file's patch (``\\ndiff --git ``), so splitting a piece reads it as splitting the
+    whole output would. Paths are made relative to ``scope``, the folder read."""
+
+    def __init__(self) -> None:
+        self.strip = 0
+        self.changes: list[Change] = []
+        self.commit: tuple[str, str, str, str] | None = None  # the commit being read
+
+    def feed(self, scope: str, piece: bytes) -> None:
+        self.strip = len(scope) + 1 if scope != "." else 0
+        records = piece.decode("utf-8", "surrogateescape").split("\x00")
+        self._patch(records[0])  # the rest of the commit read so far (none at the start)
+        for record in records[1:]:
+            header, _nl, patch = record.partition("\n")
+            commit, author, email, date = [*header.split("\x1f"), "", "", "", ""][:4]
+            self.commit = (commit, author, email, date.strip())
+            self._patch(patch)
+
+    def _patch(self, patch: str) -> None:
+        if self.commit is None:
+            return
         for section in patch.split("\ndiff --git "):  # the text before the first is empty
-            path, added, removed = _section(section, strip)
+            path, added, removed = _section(section, self.strip)
             if path is not None and (added or removed):
-                changes.append(Change(commit, author, email, date.strip(), path, added, removed))
-    return changes
+                self.changes.append(Change(*self.commit, path, added, removed))
+
+
+def _parse(scope: str, out: bytes) -> list[Change]:
+    """The changes in the whole ``git log -p`` output ``out`` over ``scope``, paths made
+    relative to ``scope``: the reference :class:`_Reader` is held to (one piece)."""
+    reader = _Reader()
+    reader.feed(scope, out)
+    return reader.changes
+
+
+def _header_name(name: str) -> str:
+    """The path of a ``+++ `` line as git wrote it (``diff.c``): a name holding a space is
+    followed by a tab (for GNU patch); one holding a control character, a double quote or
+    a backslash is C-quoted (:func:`sddkit.io.git.unquote_path`). Unquoted names never
+    hold a tab, and a quoted one holds its tabs escaped."""
+    from sddkit.io.git import unquote_path
+
+    return unquote_path(name.rstrip("\t"))
 
 
 def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
@@ -198,6 +232,7 @@ def _section(section: str, strip: int) -> tuple[str | None, tuple[str, ...], tup
     text = "\n" + section
     path: str | None = None
     for name in _PATCH_PATH.findall(text):
+        name = _header_name(name)
         path = name[2 + strip :] if name.startswith("b/") else None
     found = {m.start(): m.groups() for m in _PATCH_KEY.finditer(text)}
     if "forced" in section:  # rare: a forced done mark

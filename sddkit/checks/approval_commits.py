@@ -47,12 +47,36 @@ class Approved(NamedTuple):
     @classmethod
     def of(cls, ws: Workspace, doc: PhaseDoc) -> Approved:
         at = doc.meta.get("approved_at")
+        found = key_lines(doc.text, _LINE_KEYS)
         return cls(ws.rel(doc.path), doc.project, doc.phase, None if at is None else str(at),
-                   (doc.line_of("status"), doc.line_of("approved_by"),
-                    doc.line_of("approved_at")))
+                   (found["status"], found["approved_by"], found["approved_at"]))
 
     def line_of(self, key: str) -> int:
         return self.lines[("status", "approved_by", "approved_at").index(key)]
+
+
+_LINE_KEYS = ("status", "approved_by", "approved_at")
+
+
+def key_lines(text: str, keys: tuple[str, ...]) -> dict[str, int]:
+    """:func:`sddkit.projects.phases.key_line` of each of ``keys`` (the 1-based line of the
+    top-level key in the front matter, 2 when absent), in one pass over the front matter's
+    lines instead of splitting the whole document once per key."""
+    found: dict[str, int] = {}
+    heads = {key: (f"{key}:", f"{key} :") for key in keys}
+    start = text.find("\n") + 1  # key_line looks from the second line
+    index = 2
+    while 0 < start < len(text) and len(found) < len(keys):
+        end = text.find("\n", start) + 1 or len(text)
+        line = text[start:end]
+        for key, (colon, spaced) in heads.items():
+            if key not in found and line.startswith((colon, spaced)):
+                found[key] = index
+        if line.rstrip() in ("---", "..."):
+            break
+        start = end
+        index += 1
+    return {key: found.get(key, 2) for key in keys}
 
 
 def _introducing(doc: Approved, changes: list[Change]) -> tuple[Change | None, Change | None]:

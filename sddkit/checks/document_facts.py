@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sddkit.io import cache as _cache
 from sddkit.projects.phases import PhaseDoc
-from sddkit.projects.readiness import Problem, problems
+from sddkit.projects.readiness import Problem, outline, problems
 from sddkit.workspace import Workspace
 
 
@@ -37,12 +37,22 @@ def unsuppressed(doc: PhaseDoc) -> PhaseDoc:
 
 
 def _compute(doc: PhaseDoc) -> Facts:
+    """The facts of ``doc``, its text read once (:func:`~sddkit.projects.readiness.outline`)
+    for both the readiness problems and the test references."""
     from sddkit.checks.testrefs import references
 
     text = doc.text
     has_ignore = "sddkit:ignore" in text
-    found = problems(unsuppressed(doc)) if doc.status in ("review", "approved") else []
-    refs = [(r.line, r.text) for r in references(text)] if doc.phase == "spec" else []
+    shape = None
+    found: list[Problem] = []
+    if doc.status in ("review", "approved"):
+        checked = unsuppressed(doc)
+        if checked is doc and doc.phase == "spec":  # else read once anyway, or read as blanked
+            shape = outline(text)
+        found = problems(checked, shape)
+    refs: list[tuple[int, str]] = []
+    if doc.phase == "spec":
+        refs = [(r.line, r.text) for r in references(text, shape or outline(text))]
     return Facts(has_ignore, found, refs)
 
 

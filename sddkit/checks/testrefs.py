@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from sddkit.io.markdown import code_lines
-from sddkit.projects.readiness import sections
+from sddkit.projects.readiness import Outline, sections
 
 SECTIONS = ("edge cases", "acceptance criteria")
 _TEST = re.compile(r"(?<![\w/-])tests?:[ \t]*", re.IGNORECASE)
@@ -42,15 +42,20 @@ def _looks_like_reference(token: str) -> bool:
     return bool(path) and ("::" in token or "/" in path or bool(_EXTENSION.search(path)))
 
 
-def references(text: str) -> list[Reference]:
-    """Every ``test:`` reference of the spec's edge cases and acceptance criteria."""
+def references(text: str, shape: Outline | None = None) -> list[Reference]:
+    """Every ``test:`` reference of the spec's edge cases and acceptance criteria.
+    ``shape``: the :func:`~sddkit.projects.readiness.outline` of ``text``, when the caller
+    has it; without it, each section's code lines are read from its lines alone (the
+    answer ``tests/test_check_facts.py`` holds the outline's to)."""
     found = []
-    for section in sections(text):
+    for section in (shape.sections if shape is not None else sections(text)):
         if section.level != 2 or section.title.lower() not in SECTIONS:
             continue
         comment = False
-        in_code = code_lines([line for _n, line in section.content])
-        for (number, line), code in zip(section.content, in_code, strict=True):
+        content = section.content
+        in_code = (shape.code_of(section) if shape is not None
+                   else code_lines([line for _n, line in content]))
+        for (number, line), code in zip(content, in_code, strict=True):
             if code:
                 continue
             visible, comment = _without_comments(line, comment)

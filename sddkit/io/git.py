@@ -25,6 +25,13 @@ def user_name(root: Path) -> str | None:
     return text or None
 
 
+#: Settings every git process sddkit reads runs with, whatever the user's configuration
+#: says: paths as bytes (not C-quoted octal), and the root commit's patch shown by
+#: ``git log`` (``log.showRoot=false`` hides it: approvals made in a repository's first
+#: commit vanished from the gate history, files it added from SDD-002's).
+PINNED = ("-c", "core.quotepath=off", "-c", "log.showRoot=true")
+
+
 def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = False
              ) -> bytes | None:
     """``git ARGS`` in ``cwd`` without GitPython (its import alone costs ~0.12 s): stdout,
@@ -33,7 +40,7 @@ def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = F
     import subprocess
 
     try:
-        done = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd,
+        done = subprocess.run(["git", *PINNED, *args], cwd=cwd,
                               input=stdin, capture_output=True, check=False)
     except OSError:
         return None
@@ -75,6 +82,21 @@ def added_commits(root: Path, under: Path) -> dict[Path, tuple[str, str]] | None
     return {top / name: commit for name, commit in names.items()}
 
 
+def unquote_path(name: str) -> str:
+    """A path as git prints it outside ``-z`` output: a name holding a control character,
+    a double quote or a backslash comes C-quoted (``"a\\tb"``, ``"say \\"hi\\""``, octal
+    bytes: git's ``quote.c``) whatever ``core.quotepath`` says; others as they are."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    import codecs
+
+    try:
+        raw = codecs.escape_decode(name[1:-1].encode("utf-8", "surrogateescape"))[0]
+        return raw.decode("utf-8", "surrogateescape")
+    except (ValueError, UnicodeDecodeError):
+        return name
+
+
 def added_names(root: Path, under: Path) -> tuple[Path, dict[str, tuple[str, str]]] | None:
     """:func:`added_commits` as (the work tree's top folder, resolved; {path relative to it,
     POSIX: (commit, date)}): no path object per file, for ``sdd check`` on many projects."""
@@ -93,7 +115,7 @@ def added_names(root: Path, under: Path) -> tuple[Path, dict[str, tuple[str, str
             sha, _sep, date = line[1:].partition(" ")
             commit = (sha, date.strip())
         elif line.strip():
-            found.setdefault(line, commit)  # newest first: keep the latest addition
+            found.setdefault(unquote_path(line), commit)  # newest first: the latest addition
     return top, found
 
 
@@ -285,13 +307,24 @@ def commit_files(root: Path, paths: list[Path], message: str, sign: bool = False
     return out.decode().strip() if out else ""
 
 
-def log_patches(root: Path, under: Path, regex: str, since: str | None = None
-                ) -> tuple[str, bytes] | None:
-    """(``under`` relative to the top level, POSIX; output) of ``git log -p -U0 -G REGEX``
-    over ``under``: every commit whose diff adds or removes a line matching the extended
-    ``regex``, newest first, each introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE``
-    and followed by its zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
-    None outside git or before the first commit."""
+#: How much of ``git log -p``'s output :func:`log_patches` reads at a time, in bytes.
+LOG_PIECE = 1 << 20
+
+
+def log_patches(root: Path, under: Path, regex: str, since: str | None,
+                feed: Callable[[str, bytes], None]) -> str | None:
+    """``git log -p -U0 -G REGEX`` over ``under``, read as git writes it: every commit whose
+    diff adds or removes a line matching the extended ``regex``, newest first, each
+    introduced by ``\\x00SHA\\x1fAUTHOR\\x1fEMAIL\\x1fDATE`` and followed by its
+    zero-context patch; with ``since``, only the commits after it (``since..HEAD``).
+    ``feed`` gets (``under`` relative to the top level, POSIX; a piece of the output), the
+    pieces each cut right before a ``\\x00`` or a
+    ``\\ndiff --git `` (never inside a UTF-8 sequence, a line or a file's patch): at
+    10,000 projects the first commit's patch is over 100 MB, never held whole. Returns
+    that relative path; None outside git, before the first commit or when git fails (then
+    what was fed is to be dropped)."""
+    import subprocess
+
     scoped = _scope(root, under)
     if scoped is None:
         return None
@@ -299,11 +332,31 @@ def log_patches(root: Path, under: Path, regex: str, since: str | None = None
     revisions = [f"{since}..HEAD"] if since else []
     # the patch's form pinned against the user's configuration (diff.noprefix, mnemonic or
     # custom prefixes, a textconv driver, a log output encoding): the parse reads "+++ b/"
-    out = _run_git(top, "log", "-p", "-U0", "--no-color", "--no-renames", "--no-ext-diff",
-                   "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/", "--encoding=UTF-8",
-                   f"-G{regex}", "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions,
-                   "--", scope)
-    return None if out is None else (scope, out)
+    args = ["git", *PINNED, "log", "-p", "-U0", "--no-color",
+            "--no-renames", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
+            "--dst-prefix=b/", "--encoding=UTF-8", f"-G{regex}",
+            "--format=%x00%H%x1f%an%x1f%ae%x1f%aI", *revisions, "--", scope]
+    try:
+        process = subprocess.Popen(args, cwd=top, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    assert process.stdout is not None
+    with process:
+        rest = b""
+        while True:
+            chunk = process.stdout.read1(LOG_PIECE)
+            if not chunk:
+                break
+            start = max(0, len(rest) - 12)  # a cut begins in what came before at most so far
+            rest += chunk
+            cut = max(rest.rfind(b"\x00", start), rest.rfind(b"\ndiff --git ", start))
+            if cut > 0:
+                feed(scope, rest[:cut])
+                rest = rest[cut:]
+        if rest:
+            feed(scope, rest)
+    return scope if process.returncode == 0 else None
 
 
 def head_commit(root: Path) -> str | None:
@@ -317,6 +370,17 @@ def head_commit(root: Path) -> str | None:
 def is_ancestor(root: Path, older: str, newer: str) -> bool:
     """Whether commit ``older`` is an ancestor of (or is) ``newer``."""
     return _run_git(root, "merge-base", "--is-ancestor", older, newer) is not None
+
+
+def extends_in_line(root: Path, older: str, newer: str) -> bool:
+    """Whether ``newer`` is ``older`` or descends from it through commits of one parent each
+    (no merge). Then ``git log newer`` lists ``older..newer`` and then what ``git log
+    older`` lists, in that order; a merge brings in a branch whose commits ``git log``
+    places among the older ones by date."""
+    if not is_ancestor(root, older, newer):
+        return False
+    out = _run_git(root, "rev-list", "--count", "--min-parents=2", f"{older}..{newer}")
+    return out is not None and out.strip() == b"0"
 
 
 def is_shallow(root: Path) -> bool:

@@ -13,6 +13,8 @@ where it answers, agrees with markdown-it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from itertools import accumulate
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 # fence characters after indentation, list markers or quote markers: only markdown-it knows
@@ -119,15 +121,80 @@ def markdown_code_lines(lines: list[str]) -> list[bool]:
 def code_lines(lines: list[str]) -> list[bool]:
     """For each line, whether it belongs to a code block (fence lines included), as
     markdown-it reads it (see the module docstring for the fast path)."""
-    if not any("```" in line or "~~~" in line for line in lines):
+    return code_lines_sliceable(lines)[0]
+
+
+def code_lines_sliceable(lines: list[str]) -> tuple[list[bool], bool]:
+    """(:func:`code_lines` of ``lines``, whether the answer holds for its parts): True when
+    the line scanner answered (or no line can be code). Then for any part ``lines[i:j]``
+    that starts at the first line or right after a line that is not code,
+    ``code_lines(lines[i:j]) == code[i:j]``: the scanner's state is closed after a line
+    outside code, so it reads the part as it read the whole, and every condition of
+    :func:`scanner_is_exact` that held for the whole holds for the part. (markdown-it's
+    answer has no such property: a heading inside an HTML block starts no block of its
+    own.) ``tests/test_check_facts.py`` holds the parts to :func:`code_lines`."""
+    joined = "\n".join(lines)  # a line ends at most with its "\n": no match spans two
+    if "```" not in joined and "~~~" not in joined:
         # no fence anywhere (both patterns above need one): only a line indented as code
         # (at the margin or after a marker) can make code, and then markdown-it decides, as
         # scanner_is_exact would have it
-        if any((line[:1] in (" ", "\t") and _INDENTED.match(line) and line.strip())
-               or _marked_indent(line) for line in lines):
-            return markdown_code_lines(lines)
-        return [False] * len(lines)
-    code = scan_code_lines(lines)
-    if scanner_is_exact(lines, code):
-        return code
-    return markdown_code_lines(lines)
+        led = "\n" + joined
+        if _INDENTED_LINE.search(led) or (("\t" in joined or "     " in joined)
+                                          and _MARKED_LINE.search(led)):
+            return markdown_code_lines(lines), False
+        return [False] * len(lines), True
+    code = _scanned(lines, joined)
+    if code is not None:
+        return code, True
+    return markdown_code_lines(lines), False
+
+
+#: The line patterns above, each found by the newline before its line (a literal start: a
+#: search in C skips to it, where "^" is tried at every character).
+_FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})([^\n]*)")
+_NESTED_FENCE_LINE = re.compile("\n" + _NESTED_FENCE.pattern[1:])
+#: A line indented as code with something on it (``_INDENTED`` and ``line.strip()``: ``\S``
+#: is what ``str.strip`` keeps).
+_INDENTED_LINE = re.compile(r"\n(?: {4}|\t| {1,3}\t)[^\n]*?\S")
+_HTML_LINE = re.compile(r"\n {0,3}<")
+_MARKED_LINE = re.compile("\n" + _MARKED)
+
+
+def _scanned(lines: list[str], joined: str) -> list[bool] | None:
+    """:func:`scan_code_lines` of ``lines`` when :func:`scanner_is_exact` holds, else None,
+    found with searches of ``joined`` (the lines joined by ``"\\n"``) instead of a regular
+    expression per line: only the fence lines move the scanner, and only a line some
+    search finds can make it inexact. ``tests/test_check_facts.py`` holds the two equal."""
+    joined = "\n" + joined  # every line after a newline
+    ends = list(accumulate(map(len, lines)))
+
+    def line_at(position: int) -> int:  # the newline before line i is at ends[i-1] + i
+        return bisect_left(range(len(lines)), position, key=lambda i: ends[i] + i)
+
+    code = [False] * len(lines)
+    fences = [(line_at(m.start()), m) for m in _FENCE_LINE.finditer(joined)]
+    opened = -1
+    open_char, open_len = "", 0
+    for index, match in fences:
+        fence, info = match.group(1), match.group(2)
+        if not open_char:
+            if not (fence[0] == "`" and "`" in info):
+                open_char, open_len, opened = fence[0], len(fence), index
+        elif fence[0] == open_char and len(fence) >= open_len and not info.strip():
+            code[opened : index + 1] = [True] * (index + 1 - opened)
+            open_char = ""
+    if open_char:
+        code[opened:] = [True] * (len(lines) - opened)
+    for index, match in fences:  # an indented fence line in code: it may be a list item's
+        if code[index] and match.group(0)[1:2] == " ":
+            return None
+    searches = [_NESTED_FENCE_LINE, _INDENTED_LINE]
+    if "\t" in joined or "     " in joined:  # a marker, then five columns or a tab: text
+        searches.append(_MARKED_LINE)
+    if opened >= 0:  # an HTML block beside a fence
+        searches.append(_HTML_LINE)
+    for search in searches:
+        for match in search.finditer(joined):
+            if not code[line_at(match.start())]:
+                return None
+    return code

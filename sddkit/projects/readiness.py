@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sddkit.io import frontmatter
-from sddkit.io.markdown import code_lines
+from sddkit.io.markdown import code_lines, code_lines_sliceable
 from sddkit.io.markers import split_lines
 from sddkit.projects.phases import PhaseDoc
 
@@ -69,31 +69,60 @@ class Section:
         return [(i + 1, lines[i].rstrip("\r\n")) for i in range(self.line, self.end)]
 
 
+@dataclass(frozen=True)
+class Outline:
+    """A document read once for every rule that reads its sections: its lines (with their
+    endings), the index of its body's first line, which body lines are code and its
+    sections (:func:`sections`)."""
+
+    lines: list[str]
+    offset: int
+    code: list[bool]  # one per body line: lines[offset:]
+    #: whether ``code`` holds for a part of the body that starts after a line outside
+    #: code, such as a section's content (:func:`sddkit.io.markdown.code_lines_sliceable`)
+    sliceable: bool
+    sections: list[Section]
+
+    def code_of(self, section: Section) -> list[bool]:
+        """:func:`~sddkit.io.markdown.code_lines` of ``section``'s content lines (a heading
+        is never code, so a sliceable answer is read off; else the lines are read alone)."""
+        if self.sliceable:
+            return self.code[section.line - self.offset : section.end - self.offset]
+        return code_lines([text for _n, text in section.content])
+
+
+def outline(text: str) -> Outline:
+    """``text`` read for its sections once (see :class:`Outline`)."""
+    lines = split_lines(text)
+    offset = frontmatter.body_line_offset(text)
+    code, sliceable = code_lines_sliceable(lines[offset:])
+    return Outline(lines, offset, code, sliceable, _sections(lines, offset, code))
+
+
 def sections(text: str) -> list[Section]:
     """The headings of the body (outside code fences) with their content lines."""
-    return _sections(split_lines(text), frontmatter.body_line_offset(text))
+    return outline(text).sections
 
 
-def _sections(lines: list[str], offset: int) -> list[Section]:
-    """:func:`sections` of a document's ``lines`` whose body starts at index ``offset``."""
+def _sections(lines: list[str], offset: int, in_code: list[bool]) -> list[Section]:
+    """:func:`sections` of a document's ``lines`` whose body starts at index ``offset``,
+    ``in_code`` telling which body lines are code."""
     heads: list[tuple[int, int, str]] = []
     body = lines[offset:]
-    in_code = code_lines(body)
-    for index, line in enumerate(body, start=offset):
-        if "#" not in line or in_code[index - offset]:  # no heading without a "#"
+    for index in [i for i, line in enumerate(body) if "#" in line]:  # no heading without one
+        if in_code[index]:
             continue
-        match = _HEADING.match(line.rstrip("\r\n"))
+        match = _HEADING.match(body[index].rstrip("\r\n"))
         if match:
-            heads.append((index, len(match.group(1)), match.group(2).strip()))
-    out = []
-    for pos, (index, level, title) in enumerate(heads):
-        end = len(lines)
-        for later, later_level, _t in heads[pos + 1 :]:
-            if later_level <= level:
-                end = later
-                break
-        out.append(Section(title, level, index + 1, lines, end))
-    return out
+            heads.append((index + offset, len(match.group(1)), match.group(2).strip()))
+    ends = [len(lines)] * len(heads)  # a section ends at the next heading as high as its own
+    open_heads: list[int] = []  # positions in heads of the sections not ended yet
+    for pos, (index, level, _title) in enumerate(heads):
+        while open_heads and heads[open_heads[-1]][1] >= level:
+            ends[open_heads.pop()] = index
+        open_heads.append(pos)
+    return [Section(title, level, index + 1, lines, end)
+            for (index, level, title), end in zip(heads, ends, strict=True)]
 
 
 def required_sections(doc: PhaseDoc) -> tuple[str, ...]:
@@ -112,28 +141,46 @@ def required_sections(doc: PhaseDoc) -> tuple[str, ...]:
     return titles
 
 
-def problems(doc: PhaseDoc) -> list[Problem]:
-    """Everything that keeps ``doc`` from being ready for review."""
+def problems(doc: PhaseDoc, shape: Outline | None = None) -> list[Problem]:
+    """Everything that keeps ``doc`` from being ready for review. ``shape``: the
+    :func:`outline` of ``doc.text``, when the caller has it."""
     text = doc.text
     found: list[Problem] = []
-    offset = frontmatter.body_line_offset(text)
-    lines = split_lines(text)
+    titles = required_sections(doc)
     if PLACEHOLDER in text:
-        for number, line in enumerate(lines, start=1):
+        offset = frontmatter.body_line_offset(text) if shape is None else shape.offset
+        for number, line in enumerate(split_lines(text), start=1):
             if number > offset and PLACEHOLDER in line:
                 found.append(
                     Problem("SDD-008", number, "unfilled template placeholder <!-- fill: ... -->")
                 )
+    if titles or doc.phase == "spec":  # else no section is read (a task list, say)
+        found += _section_problems(doc, titles, outline(text) if shape is None else shape)
+    if "sddkit:ignore" not in text:
+        return found
+    from sddkit.suppressions import scan  # the same grammar `sdd check` honours
+
+    suppressed = scan("", text).lines
+    return [p for p in found if p.rule not in suppressed.get(p.line, set())]
+
+
+def _section_problems(doc: PhaseDoc, titles: tuple[str, ...], shape: Outline) -> list[Problem]:
+    """The problems of :func:`problems` that read sections: a required one missing or
+    empty (``titles``), an open question of a spec."""
+    found: list[Problem] = []
+    offset = shape.offset
+    lines = shape.lines
     by_title: dict[str, Section] = {}
-    for section in _sections(lines, offset):
+    for section in shape.sections:
         if section.level == 2:
             by_title.setdefault(section.title.lower(), section)
-    for title in required_sections(doc):
+    for title in titles:
         required = by_title.get(title.lower())
         if required is None:
             found.append(Problem("SDD-008", offset + 1, f"required section '## {title}' missing"))
             continue
-        substance = _COMMENT.sub("", "\n".join(t for _n, t in required.content)).strip()
+        # the content's lines as they are: a "\r" before a "\n" is blank like the "\n"
+        substance = _COMMENT.sub("", "".join(lines[required.line : required.end])).strip()
         if not substance:
             found.append(Problem("SDD-008", required.line, f"section '## {title}' is empty"))
     if doc.phase == "spec":
@@ -149,7 +196,4 @@ def problems(doc: PhaseDoc) -> list[Problem]:
                             "answer",
                         )
                     )
-    from sddkit.suppressions import scan  # the same grammar `sdd check` honours
-
-    suppressed = scan("", text).lines
-    return [p for p in found if p.rule not in suppressed.get(p.line, set())]
+    return found

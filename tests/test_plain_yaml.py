@@ -251,3 +251,64 @@ def test_locating_the_block_keeps_bom_crlf_and_the_size_bound() -> None:
         fm.parse(big)
     with pytest.raises(FrontMatterError, match="never closed"):
         fm.parse("---\na: b\n")
+
+
+# --- the fast line match against the reading it shortcuts ----------------------------------
+
+DIGESTS = ["0b1010", "0b10a1", "0bff", "0b", "0ba26438", "1e5", "0123abc", "00ff", "0xab",
+           "9f19782083", "1234", "0e1", "1_a", "1a.b", "ab12", "0B1a", "1A2b", "12abc ", "0b_1a"]
+fast_scalar = st.one_of(scalar, st.sampled_from(DIGESTS), st.from_regex(
+    r"[0-9][0-9a-fA-F_b]{0,12}", fullmatch=True))
+
+
+def same_reading(text: str) -> None:
+    fast, slow = plain_yaml.mapping(text), plain_yaml.mapping(text, fast=False)
+    assert (fast is None) == (slow is None) and same(fast, slow), (
+        f"{text!r}: fast {fast!r}, slow {slow!r}")
+    agrees(text)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(entry(), min_size=1, max_size=8), st.sampled_from(["\n", "\r\n"]))
+def test_the_fast_line_match_reads_what_the_value_readers_read(lines: list[str],
+                                                               newline: str) -> None:
+    same_reading("".join(line + newline for line in lines))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(KEYS[:8]), fast_scalar,
+                          st.sampled_from(["", " ", "  ", " # c"])), min_size=1, max_size=5),
+       st.sampled_from(["plain", "flow"]))
+def test_the_fast_match_on_digests_and_words(entries: list[tuple[str, str, str]],
+                                             shape: str) -> None:
+    if shape == "plain":
+        same_reading("".join(f"{k}: {v}{tail}\n" for k, v, tail in entries))
+    else:
+        inner = ", ".join(f"{k}: {v}{tail}" for k, v, tail in entries)
+        same_reading(f"based_on: {{{inner}}}\n")
+
+
+@pytest.mark.parametrize("digest", DIGESTS + TRAPS)
+def test_each_digest_and_trap_reads_the_same_either_way(digest: str) -> None:
+    for text in (f"k: {digest}\n", f"k: {{a: {digest}}}\n", f"k: {{a: {digest}, b: x}}\n",
+                 f"k: {digest}  \n", f"k:  {digest}\r\n"):
+        same_reading(text)
+
+
+def test_the_fast_match_is_taken_on_what_sddkit_writes() -> None:
+    assert plain_yaml.mapping(WRITTEN) == plain_yaml.mapping(WRITTEN, fast=False)
+    assert plain_yaml._LINE.fullmatch("approved_sha256: " + "8c95" * 16).group(3)  # type: ignore[union-attr]
+    assert plain_yaml._LINE.fullmatch("approved_by: Grace Hopper").group(2) == "Grace Hopper"  # type: ignore[union-attr]
+
+
+def test_a_line_read_before_reads_the_same_and_duplicates_are_still_refused() -> None:
+    plain_yaml._read_lines.clear()
+    first = plain_yaml.mapping("status: approved\nphase: spec\nnotes: \"\"\ncount: 3\n")
+    assert "status: approved" in plain_yaml._read_lines
+    again = plain_yaml.mapping("status: approved\nphase: spec\nnotes: \"\"\ncount: 3\n")
+    assert first == again == {"status": "approved", "phase": "spec", "notes": "", "count": 3}
+    assert plain_yaml.mapping("status: approved\nstatus: approved\n") is None
+    # a collection is never shared between answers
+    one = plain_yaml.mapping("based_on: {}\n")
+    two = plain_yaml.mapping("based_on: {}\n")
+    assert one == two and one["based_on"] is not two["based_on"]  # type: ignore[index]

@@ -33,13 +33,57 @@ def nested_lists(draw: st.DrawFn) -> str:
 def test_the_ranking_agrees_with_the_search(text: str) -> None:
     tasks = parse_tasks(text, front_matter=False)
     found = [[t.key for t in ring] for ring in cycles_module.cycles(tasks)]
-    original = cycles_module._ranked
+    assert found == searched_cycles(tasks), text
+
+
+def searched_cycles(tasks: object) -> list[list[str]]:
+    """The cycles the full search finds, with both shortcuts (the flat check, the ranking)
+    turned off."""
+    ranked, backward = cycles_module._ranked, cycles_module._backward
     cycles_module._ranked = lambda _tasks, _edges: False  # the full search, always
+    cycles_module._backward = lambda _tasks: False
     try:
-        searched = [[t.key for t in ring] for ring in cycles_module.cycles(tasks)]
+        return [[t.key for t in ring] for ring in cycles_module.cycles(tasks)]  # type: ignore[arg-type]
     finally:
-        cycles_module._ranked = original
-    assert found == searched, text
+        cycles_module._ranked, cycles_module._backward = ranked, backward
+
+
+@st.composite
+def flat_lists(draw: st.DrawFn) -> str:
+    """Flat lists (no nesting): dependencies backwards, forwards, on themselves, on ids
+    the list lacks, by number (``depends: 2``), repeated ids."""
+    count = draw(st.integers(1, 10))
+    lines: list[str] = []
+    for number in range(1, count + 1):
+        ident = draw(st.sampled_from([f"T{number}", f"T{number}", f"T{number}",
+                                      f"T{max(1, number - 1)}", ""]))
+        lines.append(f"- [ ] {ident} step {number}".replace("  ", " "))
+        if draw(st.integers(0, 1)) == 0:
+            refs = draw(st.lists(st.integers(0, count + 1), min_size=1, max_size=3))
+            spell = draw(st.sampled_from(["T{}", "T{}", "{}"]))
+            lines.append("  - depends: " + ", ".join(spell.format(r) for r in refs))
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=600, deadline=None)
+@given(flat_lists())
+def test_the_flat_check_agrees_with_the_search(text: str) -> None:
+    tasks = parse_tasks(text, front_matter=False)
+    found = [[t.key for t in ring] for ring in cycles_module.cycles(tasks)]
+    assert found == searched_cycles(tasks), text
+
+
+def test_the_flat_check_answers_for_backward_lists_only() -> None:
+    backward = parse_tasks("- [ ] T1 a\n- [ ] T2 b\n  - depends: T1\n", front_matter=False)
+    forward = parse_tasks("- [ ] T1 a\n  - depends: T2\n- [ ] T2 b\n", front_matter=False)
+    itself = parse_tasks("- [ ] T1 a\n  - depends: T1\n", front_matter=False)
+    nested = parse_tasks("- [ ] T1 a\n  - [ ] T2 b\n- [ ] T3 c\n  - depends: T1\n",
+                         front_matter=False)
+    assert cycles_module._backward(backward)
+    assert not cycles_module._backward(forward)
+    assert not cycles_module._backward(itself)
+    assert not cycles_module._backward(nested)
+    assert [p.kind for p in itself.problems] == ["cycle"]
 
 
 def test_a_task_waiting_on_its_parent_is_a_cycle() -> None:

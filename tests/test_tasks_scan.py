@@ -424,6 +424,8 @@ GATE_EXTRA = st.sampled_from([
     "- [x] T003 c <!-- done a --> <!-- done b -->  ", "  - claimed: me 2026-01-01",
     "1. [X] T004 d\r", "- T005 [x] e  ", "* 1. [-] f <!-- note -->  ", "[x] bare box  ",
     "- [x]", "\t- [ ] g\t", "- [x] T006 <!--done-->\\", "",
+    "- [x] T007 h <!-- x --> <!-- done 1 -->  ", "- [x] T008 \t<!--done--><!-- done -->",
+    "- [x] T009 <!-- done", "- [x] <!-- done -->", "- [x] T010 <!--<!-- done -->",
     "  - cla\u0130med: me", "  - cla\u0131med: me", "  - bloc\u212aed: why", "  - NOTES: x",
 ])
 
@@ -435,6 +437,30 @@ def test_the_one_pass_gate_view_is_the_line_by_line_one(parts: list[str]) -> Non
 
     body = "\n".join(parts)
     assert gate_view(body) == _gate_view_by_lines(body), body
+
+
+MARK_PIECES = st.sampled_from([
+    "<!--", "-->", "<!-- done", "<!--done-->", " done ", "done", "doner", " ", "\t", "  ",
+    "x", "T001", "[x]", "- ", "2026-01-02", "<!-- note -->", "<!-- done 2026-01-02 abc -->",
+    "\n", "-", ">", "<", "!", "\u00a0", "<!---->", "<!-- DONE -->",
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(MARK_PIECES, max_size=12))
+def test_done_marks_found_from_their_opening_are_the_pattern_s(pieces: list[str]) -> None:
+    from sddkit.tasks.lines import DONE_MARK, without_done_marks
+
+    line = "".join(pieces)
+    assert without_done_marks(line) == DONE_MARK.sub("", line), line
+
+
+def test_done_marks_removed_in_a_line() -> None:
+    from sddkit.tasks.lines import without_done_marks
+
+    line = "- [x] T1 a \t<!-- note --> <!-- done 1 --><!--done 2-->  end <!-- done"
+    assert without_done_marks(line) == "- [x] T1 a \t<!-- note -->  end <!-- done"
+    assert without_done_marks("- [x] T1 a") == "- [x] T1 a"
 
 
 def test_the_gate_view_drops_tracking_lines_spelt_with_odd_letters() -> None:

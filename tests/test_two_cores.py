@@ -247,3 +247,47 @@ def test_the_child_works_out_the_rows_of_its_share(
     assert children, "no child ran"
     assert 0 < len(worked_out) <= len(projects) - int(len(projects) * rows.CHILD_SHARE)
     assert len(set(worked_out)) == len(worked_out)
+
+
+def test_a_cold_check_lists_the_inventory_from_the_rows_its_halves_recorded(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sdd check` loads every project; each half records the rows as it goes, so SDD-006's
+    listing works out none again (0.64 s of the parent's time alone at 10,000 projects)."""
+    truth = uncached(sdd, repo, monkeypatch)[3]
+    worked_out: list[str] = []
+    row_of = rows.row_of
+    monkeypatch.setattr(rows, "row_of", lambda project: (worked_out.append(project.name),
+                                                         row_of(project))[1])
+    cache.reset()
+    _forget_caches(repo)
+    found = sdd(repo, "check", "--json")
+    assert (found.exit_code, found.stdout, found.stderr) == truth
+    projects = [p for p in (repo / ASSETS).iterdir() if p.is_dir()]
+    assert children, "no child ran"
+    assert 0 < len(worked_out) <= len(projects) - int(len(projects) * checks.CHILD_SHARE)
+    assert len(set(worked_out)) == len(worked_out)
+
+
+def test_the_check_s_child_reads_the_test_files_its_half_names(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SDD-009 parses each test file a spec names; the child parses those of its half and
+    hands them back, so the parent parses none after it joins (a second of a cold check at
+    10,000 projects, alone on one core)."""
+    from sddkit.checks import references
+
+    truth = uncached(sdd, repo, monkeypatch)[3]
+    for test_file in (repo / "tests").glob("*.py"):  # not changed in the last two seconds:
+        os.utime(test_file, (1_600_000_000, 1_600_000_000))  # their signatures are kept
+    joined: list[bool] = []
+    parsed_after: list[Path] = []
+    join = two_cores.Child.join  # the counting one of `children`
+    monkeypatch.setattr(two_cores.Child, "join", lambda self: (join(self), joined.append(True)))
+    module = references._module
+    monkeypatch.setattr(references, "_module", lambda path: (
+        parsed_after.append(path) if joined else None, module(path))[1])
+    cache.reset()
+    _forget_caches(repo)
+    found = sdd(repo, "check", "--json")
+    assert (found.exit_code, found.stdout, found.stderr) == truth
+    assert joined, "no child ran"
+    assert parsed_after == []

@@ -33,6 +33,7 @@ from sddkit.checks.rule_ids import ERROR, RULES, WARNING
 from sddkit.errors import SddkitError
 from sddkit.findings import Finding
 from sddkit.names import check_slug, shown
+from sddkit.projects import rows
 from sddkit.projects.project import known_listing
 from sddkit.workspace import Workspace
 
@@ -146,6 +147,7 @@ def _record(ws: Workspace, memo: Memo, name: str, findings: list[Finding]) -> Re
     findings += problems
     if project is None:
         return None
+    rows.remember(ws, project)  # SDD-006's listing finds it (in the child, too)
     try:
         record = compute(ws, project)
     except SddkitError as exc:  # e.g. a task list nested too deeply to read
@@ -187,16 +189,18 @@ def _second_core(ws: Workspace, memo: Memo, names: list[str]) -> tuple[Any, str 
         except Exception:  # noqa: BLE001 - the parent reads it and reports the problem
             pass
         judge = approval_commits.Approvals(ws)
+        resolver = references.Resolver(ws)
         for name in share:
             try:
                 record = _record(ws, memo, name, [])
                 if record is not None:
                     judge.judge(record.approved)  # into the approvals cache
+                    references.check(record.spec, resolver)  # test files read: their cache
             except Exception:  # noqa: BLE001, S112 - the parent checks it and reports it
                 continue
 
     child = two_cores.start(work, ws.root, ("parse", "records", "check", "states", "history",
-                                            "approvals"))
+                                            "approvals", "rows", "testfiles"))
     return (child, share[0]) if child is not None else (None, None)
 
 

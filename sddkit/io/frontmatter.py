@@ -90,7 +90,7 @@ def _loader() -> Any:
     return Loader
 
 
-def load_yaml(text: str, path: Path | None, first_line: int = 1) -> Any:
+def load_yaml(text: str, path: Path | str | None, first_line: int = 1) -> Any:
     """Parse YAML safely; errors name ``path`` and the file line (``first_line`` = line 1 of text)."""
     import yaml
 
@@ -143,10 +143,30 @@ def split(text: str, path: Path | None = None) -> Split | None:
     return Split(0, close, lines)
 
 
-def _locate(text: str, path: Path | None) -> tuple[int, int, int] | None:
+#: The last answers of :func:`_locate`, by the id of the text (kept, so the id names that very
+#: string): loading a document asks for its front matter, its body, its body's first line
+#: and its gate hash, each of which used to find the block again.
+_located: dict[int, tuple[str, tuple[int, int, int] | None]] = {}
+_LOCATED_KEPT = 8  # a project's four documents and a tasks parse between them
+
+
+def _locate(text: str, path: Path | str | None) -> tuple[int, int, int] | None:
     """Where the front matter is, as offsets into ``text``: (start of the YAML, start of the
     closing line, start of the body); None without front matter. Only the lines up to
-    the closing one are looked at (a task list can be megabytes long)."""
+    the closing one are looked at (a task list can be megabytes long). The answer for the
+    very same string object is remembered (errors are not: they are raised each time)."""
+    known = _located.get(id(text))
+    if known is not None and known[0] is text:
+        return known[1]
+    found = _find(text, path)
+    if len(_located) >= _LOCATED_KEPT:
+        del _located[next(iter(_located))]
+    _located[id(text)] = (text, found)
+    return found
+
+
+def _find(text: str, path: Path | str | None) -> tuple[int, int, int] | None:
+    """:func:`_locate`, worked out."""
     size = len(text)
     end = text.find("\n")
     start = size if end < 0 else end + 1
@@ -170,7 +190,7 @@ def _locate(text: str, path: Path | None) -> tuple[int, int, int] | None:
     raise FrontMatterError("front matter opened with '---' is never closed", path, 1)
 
 
-def parse(text: str, path: Path | None = None) -> dict[str, Any] | None:
+def parse(text: str, path: Path | str | None = None) -> dict[str, Any] | None:
     """The front matter mapping, or None when there is none. Not a mapping is an error.
 
     The plain subset sddkit writes is read by :func:`sddkit.io.plain_yaml.mapping`
@@ -195,7 +215,7 @@ def parse(text: str, path: Path | None = None) -> dict[str, Any] | None:
     return data
 
 
-def body(text: str, path: Path | None = None) -> str:
+def body(text: str, path: Path | str | None = None) -> str:
     """The text after the closing ``---`` line (the whole text when there is no front matter)."""
     found = _locate(text, path)
     if found is None:
@@ -203,7 +223,7 @@ def body(text: str, path: Path | None = None) -> str:
     return text[found[2] :]
 
 
-def body_line_offset(text: str, path: Path | None = None) -> int:
+def body_line_offset(text: str, path: Path | str | None = None) -> int:
     """How many lines precede the body (0 without front matter)."""
     found = _locate(text, path)
     return 0 if found is None else text.count("\n", 0, found[1]) + 1

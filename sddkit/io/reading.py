@@ -13,7 +13,7 @@ from pathlib import Path
 from sddkit.errors import SddkitError, UnsafePath
 
 
-def decode(data: bytes, path: Path) -> str:
+def decode(data: bytes, path: Path | str) -> str:
     """UTF-8 text of ``data``, or a one-line error naming the line of the first bad byte."""
     nul = data.find(b"\x00")
     if nul != -1:

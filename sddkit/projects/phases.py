@@ -171,7 +171,7 @@ class PhaseDoc:
         return key_line(self.text, key)
 
 
-def _type_error(doc_path: Path, text: str, key: str, wanted: str, value: Any) -> FrontMatterError:
+def _type_error(doc_path: Path | str, text: str, key: str, wanted: str, value: Any) -> FrontMatterError:
     return FrontMatterError(
         f"'{key}' must be {wanted}, found {type(value).__name__} {value!r:.40}",
         doc_path,
@@ -179,13 +179,14 @@ def _type_error(doc_path: Path, text: str, key: str, wanted: str, value: Any) ->
     )
 
 
-def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: str) -> None:
+def validate(path: Path | str, text: str, meta: dict[str, Any], project: str,
+             phase: str) -> None:
     """Refuse a phase document whose front matter has the wrong shape (SDD-001)."""
     claimed = meta.get("phase")
     if claimed != phase:
         if claimed in PHASES:
             raise FrontMatterError(
-                f"{path.name} claims phase '{claimed}', which belongs to {claimed}.md; "
+                f"{Path(path).name} claims phase '{claimed}', which belongs to {claimed}.md; "
                 f"set 'phase: {phase}'",
                 path,
                 key_line(text, "phase"),
@@ -245,7 +246,9 @@ def validate(path: Path, text: str, meta: dict[str, Any], project: str, phase: s
         )
 
 
-def load_doc(path: Path, text: str, project: str, phase: str) -> PhaseDoc:
+def load_doc(path: Path | str, text: str, project: str, phase: str) -> PhaseDoc:
+    """The phase document ``text`` read from ``path`` (a Path is built only for an error),
+    its front matter validated; :class:`FrontMatterError` naming the file and line."""
     from sddkit.io import frontmatter
 
     meta = frontmatter.parse(text, path)

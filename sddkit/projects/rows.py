@@ -346,6 +346,30 @@ def _row(ws: Workspace, name: str, loader: Any, snapshot: content_keys.Snapshot 
     return row
 
 
+def remember(ws: Workspace, project: Project) -> None:
+    """Record the row of ``project``, loaded for another purpose through this run's
+    snapshot (``sdd check`` loads every project), so that the listing later in the run
+    (SDD-006's inventory) and the next command find it instead of loading the project
+    again; as :func:`_row` would record it. Nothing is recorded without caching, for a
+    linked folder, for documents not read as keyed, or for a project whose row cannot be
+    worked out (the listing reports that)."""
+    snapshot = content_keys.for_workspace(ws.root, ws.assets)
+    if snapshot is None:
+        return
+    name = project.name
+    keys = snapshot.keys.get(name)
+    if keys is None or not _read_as_keyed(project, keys):
+        return
+    record = snapshot.record(name)
+    if record is not None and record[0] == keys:
+        return
+    try:
+        row = row_of(project)
+    except SddkitError:
+        return
+    snapshot.put_row(name, to_record(row))
+
+
 def _read_as_keyed(project: Project, keys: tuple[Any, ...] | None) -> bool:
     """Whether every document of ``project`` was read from the bytes its content key in
     ``keys`` names (and a document keyed as missing was missing): a file rewritten

@@ -15,6 +15,8 @@ def cycles(tasks: TaskList) -> list[list[Task]]:
     """
     if not any(task.depends for task in tasks.tasks):
         return []  # parent -> child edges alone form a forest: no cycle without a dependency
+    if _backward(tasks):
+        return []
     edges: dict[int, list[int]] = {}  # position -> positions it waits for
     for task in tasks.tasks:
         targets = [child.position for child in tasks.children_of(task)]
@@ -25,6 +27,22 @@ def cycles(tasks: TaskList) -> list[list[Task]]:
     if _ranked(tasks, edges):
         return []
     return [[tasks.tasks[p - 1] for p in ring[:-1]] for ring in find_cycles(edges)]
+
+
+def _backward(tasks: TaskList) -> bool:
+    """Whether the list is flat (no task has a parent, so none has children) and every
+    dependency names an earlier task or none: then each edge :func:`cycles` would build
+    points back, which :func:`_ranked` would prove acyclic (the rank of a task in a flat
+    list is its position), without building the edges (a cold listing checks 7,000 lists)."""
+    get = tasks.get
+    for task in tasks.tasks:
+        if task.parent is not None:
+            return False
+        for ref in task.depends:
+            target = get(ref)
+            if target is not None and target.position >= task.position:
+                return False
+    return True
 
 
 def _ranked(tasks: TaskList, edges: dict[int, list[int]]) -> bool:

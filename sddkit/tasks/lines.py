@@ -160,12 +160,13 @@ _PLAIN_HEAD = re.compile(
 _PLAIN_MARKER = re.compile(r"\[P\]|\(P\)|\[US[0-9]+\]")
 
 
-def read_plain_head(content: str) -> Head | None:
-    """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
-    ``[x] T002 [P] [US1] Do it <!-- done DATE -->``, ``[ ] Do it``: see ``_PLAIN_HEAD``) in
-    one match; None when ``content`` is not that shape (then :func:`read_head` reads it:
-    None is no answer about whether it is a task). ``tests/test_tasks_scan.py`` holds the
-    two to the same answer."""
+#: What :func:`plain_head` reads: (marker, id, text, done mark, parallel, story, optional).
+PlainHead = tuple[str, "str | None", str, "str | None", bool, "str | None", bool]
+
+
+def plain_head(content: str) -> PlainHead | None:
+    """The fields :func:`read_plain_head` reads, as a tuple (no :class:`Head` is built: the
+    line scanner makes a task of them directly); None where it gives None."""
     found = _PLAIN_HEAD.fullmatch(content)
     if found is None or "\n" in content:
         return None
@@ -179,15 +180,27 @@ def read_plain_head(content: str) -> Head | None:
         if not start.isalpha() or start in "tTsS\u017f" or (start in "cCrRdDoOwW"
                                                           and _CANCEL_PREFIX.match(first)):
             return None
-    markers = _PLAIN_MARKER.findall(lead) if lead else []
     text = first.strip()
-    return Head(
-        marker=marker, optional=text[:1] in "oO" and bool(_OPTIONAL.search(text)),
-        id=task_id, text=text, done_mark=done_mark,
-        parallel="[P]" in markers or "(P)" in markers,
-        story=next((m[1:-1] for m in markers if m.startswith("[US")), None) if markers else None,
-        depends=[], unread_depends=[],
-    )
+    optional = text[:1] in "oO" and bool(_OPTIONAL.search(text))
+    if not lead:
+        return marker, task_id, text, done_mark, False, None, optional
+    markers = _PLAIN_MARKER.findall(lead)
+    return (marker, task_id, text, done_mark, "[P]" in markers or "(P)" in markers,
+            next((m[1:-1] for m in markers if m.startswith("[US")), None), optional)
+
+
+def read_plain_head(content: str) -> Head | None:
+    """:func:`read_head` of ``content`` for the common task line (``[ ] T001 Do it``,
+    ``[x] T002 [P] [US1] Do it <!-- done DATE -->``, ``[ ] Do it``: see ``_PLAIN_HEAD``) in
+    one match; None when ``content`` is not that shape (then :func:`read_head` reads it:
+    None is no answer about whether it is a task). ``tests/test_tasks_scan.py`` holds the
+    two to the same answer."""
+    fields = plain_head(content)
+    if fields is None:
+        return None
+    marker, task_id, text, done_mark, parallel, story, optional = fields
+    return Head(marker=marker, optional=optional, id=task_id, text=text, done_mark=done_mark,
+                parallel=parallel, story=story, depends=[], unread_depends=[])
 
 
 def explicit_none(value: str) -> bool:
@@ -254,6 +267,43 @@ def read_claim(value: str) -> tuple[str, str | None]:
 
 
 _TRACKING_WORDS = ("claimed", "blocked", "note")
+# DONE_MARK from its "<!--" on, and its opening alone
+_DONE_MARK_AT = re.compile(r"<!--\s*done\b\s*(.*?)\s*-->")
+_DONE_OPEN = re.compile(r"<!--\s*done\b")
+
+
+def without_done_marks(line: str) -> str:
+    r"""``DONE_MARK.sub("", line)``, found from each ``<!--`` (``str.find``) rather than
+    tried at every position of the line (its leading ``[ \t]*`` matches anywhere), and
+    ended at the first ``-->`` after ``done`` (where the lazy ``\s*(.*?)\s*-->`` ends
+    when no line break comes first): the tasks gate strips the mark of every done task.
+    ``tests/test_tasks_scan.py`` holds the two to the same answer."""
+    parts: list[str] = []
+    kept = 0  # where the text not yet copied starts (the end of the last mark)
+    at = line.find("<!--")
+    while at >= 0:
+        opening = _DONE_OPEN.match(line, at)
+        close = -1 if opening is None else line.find("-->", opening.end())
+        if close < 0:
+            at = line.find("<!--", at + 1)
+            continue
+        end = close + 3
+        if "\n" in line[opening.end() : close]:  # type: ignore[union-attr]
+            mark = _DONE_MARK_AT.match(line, at)  # ("." stops at a line break, "\s" not)
+            if mark is None:
+                at = line.find("<!--", at + 1)
+                continue
+            end = mark.end()
+        start = at
+        while start > kept and line[start - 1] in " \t":
+            start -= 1
+        parts.append(line[kept:start])
+        kept = end
+        at = line.find("<!--", kept)
+    if not parts:
+        return line
+    parts.append(line[kept:])
+    return "".join(parts)
 
 
 def gate_view(body: str) -> str:
@@ -275,7 +325,7 @@ def gate_view(body: str) -> str:
         if "[" in line and (box := source_box(line)):
             line = box.group(1) + "[ ]" + line[box.end() :]
             if "<!--" in line:
-                line = DONE_MARK.sub("", line)
+                line = without_done_marks(line)
             out[number] = line.rstrip(" \t")
     return "\n".join(out)
 

@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     from sddkit.tasks.summary import TaskSummary
 
 _KEPT = 4  # entries of each memo: a command works on one or two lists at a time
-_parsed: dict[Path, tuple[str, TaskList]] = {}
+_parsed: dict[str, tuple[str, TaskList]] = {}  # by the path as a str
 _summaries: dict[int, tuple[TaskList, TaskSummary]] = {}
 
 
 def parsed_tasks(text: str, path: Path | str) -> TaskList:
     """:func:`sddkit.tasks.parse_tasks` of ``text`` (the tasks document at ``path``),
     shared with every earlier call for the same text at that path."""
-    known = _parsed.get(Path(path))
+    known = _parsed.get(str(path))
     if known is not None and (known[0] is text or known[0] == text):
         return known[1]
     from sddkit.tasks.parse import parse_tasks
@@ -38,7 +38,7 @@ def parsed_tasks(text: str, path: Path | str) -> TaskList:
 def keep(path: Path | str, text: str, tasks: TaskList) -> None:
     """``tasks`` is what parsing ``text`` at ``path`` gives (parsed, or derived by a
     ``done``): later :func:`parsed_tasks` calls for that text use it."""
-    key = Path(path)  # documents from the parse cache carry a str
+    key = str(path)  # documents from the parse cache carry a str
     _parsed.pop(key, None)
     while len(_parsed) >= _KEPT:
         del _parsed[next(iter(_parsed))]

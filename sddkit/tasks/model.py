@@ -148,6 +148,11 @@ class TaskList:
         """The dependency refs of ``task`` and of its ancestors, in order, each once (a
         parent's wait is its children's too)."""
         refs: list[str] = []
+        if task.parent is None:  # (no ancestors: the common case, without the generator)
+            for ref in task.depends:
+                if ref not in refs:
+                    refs.append(ref)
+            return refs
         for owner in (task, *self.ancestors(task)):
             refs.extend(ref for ref in owner.depends if ref not in refs)
         return refs

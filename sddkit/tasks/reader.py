@@ -17,6 +17,7 @@ from sddkit.tasks.lines import (
     explicit_none,
     read_claim,
     read_directive,
+    plain_head,
     read_head,
     read_plain_head,
 )
@@ -110,6 +111,24 @@ class Reader:
                 self._unread(items[-1], _apply_directives(items[-1], content.split("\n")))
         return task
 
+    def bullet(self, start: int, content: str, items: list[Task | None],
+               heading: str | None) -> Task | None:
+        """:meth:`item` for an item of a bullet list whose first paragraph is one line (what
+        the line scanner reads most): the common task line and the common ``verify:``
+        child line are read without the general path. The same answer as :meth:`item`
+        (``tests/test_tasks_scan.py`` compares the scanner, which calls this, with
+        markdown-it, which calls :meth:`item`)."""
+        if content[:1] == "[":
+            fields = plain_head(content)
+            if fields is not None:
+                marker, task_id, text, done_mark, parallel, story, optional = fields
+                return self._task(start, content, items, heading, None, marker, task_id, text,
+                                  done_mark, parallel, story, optional, False, [], [])
+        elif items and (outer := items[-1]) is not None and content.startswith("verify: "):
+            outer.verify.append(content[8:].strip())
+            return None
+        return self.item(start, content, items, heading, None)
+
     def _add(self, start: int, content: str, items: list[Task | None], heading: str | None,
              number: str | None) -> Task | None:
         head = read_plain_head(content)
@@ -117,35 +136,38 @@ class Reader:
             head = read_head(content)
         if head is None:
             return None
+        return self._task(start, content, items, heading, number, head.marker, head.id,
+                          head.text, head.done_mark, head.parallel, head.story, head.optional,
+                          head.cancelled, head.depends, head.unread_depends)
+
+    def _task(self, start: int, content: str, items: list[Task | None], heading: str | None,
+              number: str | None, marker: str, task_id: str | None, text: str,
+              done_mark: str | None, parallel: bool, story: str | None, optional: bool,
+              cancelled: bool, depends: list[str], unread: list[str]) -> Task | None:
+        """The task of the item :meth:`_add` read (its :class:`~.lines.Head`'s fields)."""
         line = self.offset + start + 1
         self.task_lines.add(start)
-        key = head.id.upper() if head.id is not None else None
+        key = task_id.upper() if task_id is not None else None
         first = self.first_by_id.get(key) if key is not None else None
         if (first is not None and first.heading != heading
-                and " ".join(first.text.split()).lower() == " ".join(head.text.split()).lower()):
+                and " ".join(first.text.split()).lower() == " ".join(text.split()).lower()):
             self.problems.append(TaskProblem(
                 line, "copy", f"a copy of {first.id} (line {first.line}): not counted; "
                 "keep one list, or strike the copy out of the checklist", "warning"))
             return None
-        state = KNOWN_MARKERS.get(head.marker, "unknown")
-        if head.cancelled:
-            state = "cancelled"
-        task = Task(
-            key="", id=head.id, position=len(self.tasks) + 1, text=head.text, state=state,
-            line=line, depends=head.depends, parallel=head.parallel, story=head.story,
-            heading=heading, done_mark=head.done_mark, marker=head.marker,
-            optional=head.optional,
-        )
+        state = "cancelled" if cancelled else KNOWN_MARKERS.get(marker, "unknown")
+        task = Task("", task_id, len(self.tasks) + 1, text, state, line, depends=depends,
+                    parallel=parallel, story=story, heading=heading, done_mark=done_mark,
+                    marker=marker, optional=optional)
         if key is not None:
             self.first_by_id.setdefault(key, task)
-        unread = head.unread_depends
         if "\n" in content:
             unread = unread + _apply_directives(task, content.split("\n")[1:])
         if unread:
             self._unread(task, unread)
         if state == "unknown":
             self.problems.append(TaskProblem(
-                line, "unknown-marker", f"checkbox marker [{head.marker}] is not one sddkit "
+                line, "unknown-marker", f"checkbox marker [{marker}] is not one sddkit "
                 "knows: counted as open, never offered by `sdd next`; write [ ], [-] or [x]",
                 "warning"))
         parent = None

@@ -192,9 +192,12 @@ class _Scan:
             return
         start, number, parts = self.first
         self.first = None
-        content = (parts[0] if len(parts) == 1 else "\n".join(parts)).strip()
         items = self.items
-        outer = [item.task for item in items[:-1]]
+        outer = [item.task for item in items[:-1]] if len(items) > 1 else []
+        if len(parts) == 1 and number is None:
+            items[-1].task = self.reader.bullet(start, parts[0].strip(), outer, self.heading)
+            return
+        content = "\n".join(parts).strip()
         items[-1].task = self.reader.item(start, content, outer, self.heading, number)
 
     def close_to(self, depth: int) -> None:

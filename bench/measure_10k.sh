@@ -11,7 +11,7 @@
 
 label=$1; S=$2; SRC=$3; OUT=${4:-$PWD/measure-results.txt}
 W=$(mktemp -d)/w-$label; mkdir -p $W
-t() { local case=$1; shift; /usr/bin/time -f "%U %S %e %M" -o $W/t.txt "$@" >/dev/null 2>&1; read u s e m < $W/t.txt; echo "$label $case $(python3 -c "print(round($u+$s,3))") $e $m" >> $OUT; }
+t() { local case=$1; shift; /usr/bin/time -f "%U %S %e %M" -o $W/t.txt "$@" >/dev/null 2>&1; read u s e m < <(tail -n 1 $W/t.txt); echo "$label $case $(python3 -c "print(round($u+$s,3))") $e $m" >> $OUT; }
 export XDG_CACHE_HOME=$W/xdg
 git clone -q $SRC $W/repo; cd $W/repo
 t next-cold-emptycache $S next

@@ -229,43 +229,41 @@ def test_a_new_clone_whose_rows_this_machine_holds_starts_no_child(
     assert started == []
 
 
-def test_the_child_works_out_the_rows_of_its_share(
-        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The child hands back rows, not only parses: this process works out the rows of
-    its own part and finds the child's in the rows cache (it built each of them again
-    from the parse cache, 0.45 s of a cold `next` at 10,000 projects)."""
-    truth = uncached(sdd, repo, monkeypatch)[1]
+def assert_parent_works_out_only_its_half(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch,
+        command: str, share: float) -> None:
+    """A cold ``sdd COMMAND --json`` answers as one core does, and this process works out
+    the rows of its own half only, each once (``share``: the child's part)."""
+    truth = dict(zip([args[0] for args in COMMANDS], uncached(sdd, repo, monkeypatch)))
     worked_out: list[str] = []
     row_of = rows.row_of
     monkeypatch.setattr(rows, "row_of", lambda project: (worked_out.append(project.name),
                                                          row_of(project))[1])
     cache.reset()
     _forget_caches(repo)
-    found = sdd(repo, "next", "--json")
-    assert (found.exit_code, found.stdout, found.stderr) == truth
+    found = sdd(repo, command, "--json")
+    assert (found.exit_code, found.stdout, found.stderr) == truth[command]
     projects = [p for p in (repo / ASSETS).iterdir() if p.is_dir()]
     assert children, "no child ran"
-    assert 0 < len(worked_out) <= len(projects) - int(len(projects) * rows.CHILD_SHARE)
+    assert 0 < len(worked_out) <= len(projects) - int(len(projects) * share)
     assert len(set(worked_out)) == len(worked_out)
+
+
+def test_the_child_works_out_the_rows_of_its_share(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child hands back rows, not only parses: this process works out the rows of
+    its own part and finds the child's in the rows cache (it built each of them again
+    from the parse cache, 0.45 s of a cold `next` at 10,000 projects)."""
+    assert_parent_works_out_only_its_half(repo, sdd, children, monkeypatch, "next",
+                                          rows.CHILD_SHARE)
 
 
 def test_a_cold_check_lists_the_inventory_from_the_rows_its_halves_recorded(
         repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     """`sdd check` loads every project; each half records the rows as it goes, so SDD-006's
     listing works out none again (0.64 s of the parent's time alone at 10,000 projects)."""
-    truth = uncached(sdd, repo, monkeypatch)[3]
-    worked_out: list[str] = []
-    row_of = rows.row_of
-    monkeypatch.setattr(rows, "row_of", lambda project: (worked_out.append(project.name),
-                                                         row_of(project))[1])
-    cache.reset()
-    _forget_caches(repo)
-    found = sdd(repo, "check", "--json")
-    assert (found.exit_code, found.stdout, found.stderr) == truth
-    projects = [p for p in (repo / ASSETS).iterdir() if p.is_dir()]
-    assert children, "no child ran"
-    assert 0 < len(worked_out) <= len(projects) - int(len(projects) * checks.CHILD_SHARE)
-    assert len(set(worked_out)) == len(worked_out)
+    assert_parent_works_out_only_its_half(repo, sdd, children, monkeypatch, "check",
+                                          checks.CHILD_SHARE)
 
 
 def test_the_check_s_child_reads_the_test_files_its_half_names(

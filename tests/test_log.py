@@ -78,6 +78,12 @@ def test_log_needs_git(tmp_path: Path, sdd: Invoke) -> None:
     assert sdd(tmp_path, "log", "../up").exit_code == 1
 
 
+def logged(sdd: Invoke, root: Path) -> list[tuple[str, str]]:
+    """(phase, event) of each entry of ``sdd log demo --json``."""
+    result = sdd(root, "log", "demo", "--json")
+    assert result.exit_code == 0, result.stderr
+    return [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
+
 def test_empty_record(initialised: Path, sdd: Invoke) -> None:
     result = sdd(initialised, "log")
     assert result.exit_code == 0 and "No approvals" in result.stdout
@@ -96,10 +102,7 @@ def test_the_record_under_a_folder_git_writes_with_a_tab_or_quotes(
     _commit(git_repo, "sdd init")
     walk_to(root, sdd, "demo", upto="spec")
     _commit(git_repo, "approved")
-    result = sdd(root, "log", "demo", "--json")
-    assert result.exit_code == 0, result.stderr
-    events = [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
-    assert events == [("constitution", "approved"), ("spec", "approved")]
+    assert logged(sdd, root) == [("constitution", "approved"), ("spec", "approved")]
 
 
 def test_the_record_reads_the_first_commit_whatever_log_showroot_says(
@@ -114,7 +117,4 @@ def test_the_record_reads_the_first_commit_whatever_log_showroot_says(
     assert sdd(root, "init", "--root", str(root)).exit_code == 0
     walk_to(root, sdd, "demo", upto="spec")
     _commit(root, "everything in one first commit")
-    result = sdd(root, "log", "demo", "--json")
-    assert result.exit_code == 0, result.stderr
-    events = [(e["phase"], e["event"]) for e in json.loads(result.stdout)["events"]]
-    assert events == [("constitution", "approved"), ("spec", "approved")]
+    assert logged(sdd, root) == [("constitution", "approved"), ("spec", "approved")]

@@ -1,4 +1,5 @@
-"""The click-free fast path of `sdd next` answers exactly as the click command does."""
+"""The click-free fast paths of `sdd next` and `sdd open` answer exactly as the click
+commands do."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke, sdd_executable, walk_to
 
-from sddkit.cli.entry import _parse_next
+from sddkit.cli.entry import _parse_next, _parse_open
 
 CLICK = [sys.executable, "-c", "import sys; from sddkit.cli.group import main; main(sys.argv[1:])"]
 
@@ -79,3 +80,62 @@ def test_fast_and_click_answers_are_identical(initialised: Path, sdd: Invoke,
     ]
     for args, cwd in cases:
         assert run([*fast, *args], cwd) == run([*CLICK, *args], cwd), args
+
+
+@pytest.mark.parametrize(
+    ("argv", "parsed"),
+    [
+        (["open"], (None, False, [], None)),
+        (["open", "sdd", "--json"], (None, True, ["sdd"], None)),
+        (["open", "--json", "backend", "sdd"], (None, True, ["backend", "sdd"], None)),
+        (["--root", ".", "open", "sdd"], (".", False, ["sdd"], None)),
+        (["open", "--brief"], (None, False, [], "plain")),
+        (["open", "--brief", "--hook", "claude"], (None, False, [], "claude")),
+        (["--root=.", "open", "--brief", "--hook", "cursor"], (".", False, [], "cursor")),
+        (["open", "--brief", "--hook", "nope"], None),
+        (["open", "--brief", "--json"], None),
+        (["open", "--hook", "claude"], None),
+        (["open", "sdd", "--brief"], None),
+        (["open", "--json", "--json"], None),
+        (["open", "--help"], None),
+        (["open", ""], None),
+        (["--root", "/nonexistent-folder", "open"], None),
+        (["--root=", "open"], None),
+    ],
+)
+def test_only_plain_open_takes_the_fast_path(argv: list[str], parsed: object) -> None:
+    assert _parse_open(argv) == parsed
+
+
+def test_fast_and_click_open_are_identical(initialised: Path, sdd: Invoke,
+                                           tmp_path: Path) -> None:
+    walk_to(initialised, sdd, "demo", tasks="- [ ] T001 One\n  - verify: ok\n")
+    assert sdd(initialised, "ctx", "new", "backend").exit_code == 0
+    fast = [sdd_executable()]
+    payload = tmp_path / "payload.json"
+    payload.write_text(f'{{"cwd": "{initialised}", "hook_event_name": "SessionStart"}}')
+    cases = [
+        ["open"], ["open", "--json"], ["open", "sdd"], ["open", "backend", "--json"],
+        ["open", "nope"], ["open", "--brief"], ["open", "--brief", "--hook", "codex"],
+        ["--root", str(initialised), "open", "sdd"],
+    ]
+    for args in cases:
+        for cwd in (initialised, tmp_path):  # the second: outside any repository
+            with payload.open() as stdin:
+                fast_run = subprocess.run([*fast, *args], cwd=cwd, capture_output=True,
+                                          text=True, stdin=stdin, timeout=120)
+            with payload.open() as stdin:
+                click_run = subprocess.run([*CLICK, *args], cwd=cwd, capture_output=True,
+                                           text=True, stdin=stdin, timeout=120)
+            assert (fast_run.returncode, fast_run.stdout, fast_run.stderr) == \
+                (click_run.returncode, click_run.stdout, click_run.stderr), (args, cwd)
+
+
+def test_open_takes_no_click(initialised: Path) -> None:
+    code = ("import sys; from sddkit.cli.entry import main\n"
+            "for args in (['open'], ['open', 'sdd', '--json'], ['open', '--brief']):\n"
+            "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
+            "assert 'click' not in sys.modules, 'click was imported'\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=initialised, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr

@@ -135,7 +135,8 @@ CODE_OWN = CODE.replace("import sys\n", "import sys, re\nbefore = set(sys.module
     .replace("sorted(sys.modules)", "sorted(set(sys.modules) - before)")
 
 
-@pytest.mark.parametrize("args", [("next",), ("next", "--json")])
+@pytest.mark.parametrize("args", [("next",), ("next", "--json"), ("open",),
+                                  ("open", "sdd", "--json"), ("open", "--brief")])
 def test_a_kept_next_loads_only_what_checks_that_nothing_changed(
         working: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
     from test_next_memo import age_tree

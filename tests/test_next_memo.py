@@ -281,3 +281,63 @@ def test_what_appears_while_the_answer_is_worked_out_is_not_kept_as_seen(
         before = run_next(repo, capsys, "--json")
     assert run_next(repo, capsys, "--json") == truth(repo, capsys, monkeypatch, "--json") \
         != before
+
+
+#: `sdd open` and the hooks' `sdd open --brief` keep their answers as `sdd next` does, each
+#: command in its own file (a session start runs the hook's, then `next`).
+OPENS = [("open",), ("open", "--json"), ("open", "sdd"), ("open", "--brief")]
+
+
+def run_cmd(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    cache.reset()
+    with pytest.raises(SystemExit) as stop:
+        entry.main(["--root", str(root), *args])
+    out = capsys.readouterr()
+    assert stop.value.code == 0, out.err
+    return out.out
+
+
+def open_truth(root: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch,
+               args: tuple[str, ...]) -> str:
+    with mp.context() as patch:
+        patch.setenv("SDDKIT_NO_CACHE", "1")
+        return run_cmd(root, capsys, *args)
+
+
+def open_kept(root: Path, capsys: pytest.CaptureFixture[str], mp: pytest.MonkeyPatch,
+              args: tuple[str, ...]) -> str:
+    """The answer given from the memo: working it out is made impossible."""
+    from sddkit.agents import hook_briefing
+
+    with mp.context() as patch:
+        patch.setattr(operations, "open_briefing", lambda *a, **k: pytest.fail("computed"))
+        patch.setattr(hook_briefing, "work_out", lambda *a, **k: pytest.fail("computed"))
+        return run_cmd(root, capsys, *args)
+
+
+@pytest.mark.parametrize("args", OPENS, ids=" ".join)
+def test_open_keeps_its_answer_and_sees_the_rules_and_contexts_change(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    assert sdd(repo, "ctx", "new", "payments").exit_code == 0
+    age_tree(repo)
+    before = run_cmd(repo, capsys, *args)
+    assert before == open_truth(repo, capsys, monkeypatch, args)
+    assert open_kept(repo, capsys, monkeypatch, args) == before
+    assert run_next(repo, capsys) == kept(repo, capsys, monkeypatch)  # next's own file
+    assert open_kept(repo, capsys, monkeypatch, args) == before  # still kept
+    rules = repo / "AGENTS.ctx" / "CONTEXT.md"  # the root rules: same size, same mtime
+    edit_in_place(rules, "Never approve a phase yourself", "NEVER approve a phase yourself")
+    after = run_cmd(repo, capsys, *args)
+    assert after == open_truth(repo, capsys, monkeypatch, args)
+    if args != ("open", "sdd"):  # `open sdd` shows the sdd context, not the root rules
+        assert after != before and "NEVER approve" in after
+    context = repo / "AGENTS.ctx" / "payments" / "CONTEXT.md"
+    text = context.read_text()
+    context.write_text(text.replace("description: ", "description: Cards. ", 1))
+    old = context.stat().st_mtime_ns - 60 * 10**9
+    os.utime(context, ns=(old, old))
+    described = run_cmd(repo, capsys, *args)
+    assert described == open_truth(repo, capsys, monkeypatch, args)
+    if args != ("open", "sdd"):
+        assert "Cards." in described and described != after

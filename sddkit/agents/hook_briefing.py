@@ -24,14 +24,16 @@ The agent's hook payload arrives as JSON on stdin; its ``cwd`` (Claude, Codex, G
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from sddkit.workspace import Workspace
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: a kept briefing imports no typing
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_CHARS = 8000
 RULES_MAX = 2500
@@ -54,7 +56,24 @@ def _cut(text: str, limit: int, hint: str) -> str:
 
 
 def build(ws: Workspace) -> str:
-    """The briefing text for ``ws`` (at most :data:`MAX_CHARS` characters).
+    """The briefing text for ``ws`` (at most :data:`MAX_CHARS` characters): the last run's
+    when nothing it rests on changed (:mod:`sddkit.io.next_memo`), else :func:`work_out`'s.
+    """
+    from sddkit.io import next_memo
+
+    next_memo.start(ws.root, ws.assets, "brief")  # git looks at the files meanwhile
+
+    def answers() -> tuple[dict[str, Any], bool]:
+        from sddkit.projects.next_step import worked_out
+
+        return worked_out(lambda: {"text": work_out(ws)})
+
+    return next_memo.remembered(ws.root, ws.assets, ws.ctx, next_memo.question("brief"),
+                                "text", answers)
+
+
+def work_out(ws: Workspace) -> str:
+    """The briefing text for ``ws`` (at most :data:`MAX_CHARS` characters), worked out.
 
     A broken root context, project or ``contexts:`` list is reported inside the text (and
     recorded, a warning on stderr) instead.
@@ -89,6 +108,8 @@ def render(text: str, fmt: str) -> str:
     """``text`` in the hook output format ``fmt`` (one of :data:`FORMATS`), newline-ended."""
     if fmt == "plain":
         return text if text.endswith("\n") else text + "\n"
+    import json
+
     if fmt == "cursor":
         data: dict[str, Any] = {"additional_context": text}
     else:
@@ -121,6 +142,8 @@ def read_payload(stream: Any) -> Any:
     data = stream.buffer.read(PAYLOAD_MAX) if hasattr(stream, "buffer") else stream.read(PAYLOAD_MAX)
     if isinstance(data, bytes):
         data = data.decode("utf-8", "replace")
+    import json
+
     try:
         return json.loads(data) if data.strip() else None
     except ValueError:

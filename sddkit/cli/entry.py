@@ -1,16 +1,23 @@
-"""The ``sdd`` entry point. ``sdd next`` and the plain write commands run without click.
+"""The ``sdd`` entry point. ``sdd next``, ``sdd open`` and the plain write commands run
+without click.
 
-Agents run ``sdd next`` at every session start, and click's import is about half of what
-the command costs. When the arguments are exactly ``[--root DIR] next [--json] [PROJECT | --project PROJECT]``,
-this module answers with the same operation (``sddkit.operations.next_step``) and the
-same error boundary the click command uses; any other arguments (help, options it does not know) go to click, so the
-behaviour and the messages are the click command's (``tests/test_entry.py`` compares them).
+Agents run ``sdd next`` and ``sdd open`` (their hooks ``sdd open --brief``) at every
+session start, and click's import is about half of what the command costs. When the
+arguments are exactly ``[--root DIR] next [--json] [PROJECT | --project PROJECT]``,
+``[--root DIR] open [--json] [NAME...]`` or ``[--root DIR] open --brief [--hook FORMAT]``,
+this module answers with the same operation (``sddkit.operations.next_step``,
+``open_briefing``, ``sddkit.agents.hook_briefing.run_hook``) and the same error boundary
+the click command uses, from the answer kept by the last run when nothing it rests on
+changed (:mod:`sddkit.io.next_memo`); any other arguments (help, options it does not
+know) go to click, so the behaviour and the messages are the click command's
+(``tests/test_entry.py`` compares them).
 The write commands (``done``, ``approve``, ``ready``, ``new``, claims, blocks) do the same
 through :mod:`sddkit.cli.fast_writes` (``tests/test_fast_writes.py``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,14 +28,18 @@ if TYPE_CHECKING:
     from sddkit.workspace import Workspace
 
 
+def _root_option(argv: list[str]) -> tuple[str | None, list[str]]:
+    """(the ``--root`` value or None, the arguments after it)."""
+    if argv and argv[0] == "--root" and len(argv) > 1:
+        return argv[1], argv[2:]
+    if argv and argv[0].startswith("--root="):
+        return argv[0].split("=", 1)[1], argv[1:]
+    return None, list(argv)
+
+
 def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
     """(root, as_json, project) for a plain ``next`` invocation, or None to defer to click."""
-    root: str | None = None
-    args = list(argv)
-    if args and args[0] == "--root" and len(args) > 1:
-        root, args = args[1], args[2:]
-    elif args and args[0].startswith("--root="):
-        root, args = args[0].split("=", 1)[1], args[1:]
+    root, args = _root_option(argv)
     if not args or args[0] != "next":
         return None
     as_json = False
@@ -45,7 +56,7 @@ def _parse_next(argv: list[str]) -> tuple[str | None, bool, str | None] | None:
             project = arg
         else:
             return None
-    if root is not None and (not root or not Path(root).is_dir()):
+    if root is not None and (not root or not os.path.isdir(root)):
         return None  # let click word the usage error
     return root, as_json, project
 
@@ -58,7 +69,86 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
         from sddkit.io import next_memo
 
         next_memo.start(ws.root, ws.assets)  # git looks at the files during the imports
-    answer = _answer(ws, as_json, project)
+    _show(_answer(ws, as_json, project), as_json)
+
+
+def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
+    """The step's JSON data or text: the last run's when nothing it rests on changed
+    (:mod:`sddkit.io.next_memo`), else worked out (and kept for the next run)."""
+    from sddkit.io import next_memo
+
+    def work_out() -> tuple[dict[str, object], bool]:
+        from sddkit.operations import next_step
+        from sddkit.projects.next_step import worked_out
+
+        def answers() -> dict[str, object]:
+            outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login
+            return {"data": outcome.data, "text": outcome.text}
+
+        return worked_out(answers)
+
+    key = "data" if as_json else "text"
+    if project is not None:
+        return work_out()[0][key]
+    return next_memo.remembered(ws.root, ws.assets, ws.ctx, next_memo.question("next"), key,
+                                work_out)
+
+
+def _parse_open(argv: list[str]) -> tuple[str | None, bool, list[str], str | None] | None:
+    """(root, as_json, context names, hook format or None) for a plain ``open``
+    (``[--root DIR] open [--json] [NAME...]``) or ``open --brief [--hook FORMAT]``
+    invocation (hook format ``"plain"`` without ``--hook``), else None to defer to click."""
+    root, args = _root_option(argv)
+    if not args or args[0] != "open" or (root is not None and (not root
+                                                               or not os.path.isdir(root))):
+        return None
+    rest = args[1:]
+    if rest[:1] == ["--brief"]:
+        if rest[1:] == []:
+            return root, False, [], "plain"
+        from sddkit.agents.hook_briefing import FORMATS
+
+        if len(rest) == 3 and rest[1] == "--hook" and rest[2] in FORMATS:
+            return root, False, [], rest[2]
+        return None
+    as_json = "--json" in rest
+    names = [arg for arg in rest if arg != "--json"]
+    if rest.count("--json") > 1 or any(not name or name.startswith("-") for name in names):
+        return None
+    return root, as_json, names, None
+
+
+def _open(root: str | None, as_json: bool, names: list[str], hook: str | None) -> int:
+    from sddkit.workspace import Workspace
+
+    if hook is not None:  # the session-start hooks' briefing: exit 0 whatever happens
+        from sddkit.agents.hook_briefing import run_hook
+
+        return run_hook(Path(root) if root is not None else None, hook,
+                        sys.stdin if hook != "plain" else None, sys.stdout)
+    ws = Workspace.find(override=Path(root) if root is not None else None)
+    from sddkit.io import next_memo
+
+    next_memo.start(ws.root, ws.assets, "open")  # git looks at the files during the imports
+
+    def work_out() -> tuple[dict[str, object], bool]:
+        from sddkit.operations import open_briefing
+        from sddkit.projects.next_step import worked_out
+
+        def answers() -> dict[str, object]:
+            outcome = open_briefing(ws, names)
+            return {"data": outcome.data, "text": outcome.text}
+
+        return worked_out(answers)
+
+    key = "data" if as_json else "text"
+    answer = next_memo.remembered(ws.root, ws.assets, ws.ctx,
+                                  next_memo.question("open", tuple(names)), key, work_out)
+    _show(answer, as_json)
+    return 0
+
+
+def _show(answer: object, as_json: bool) -> None:
     from sddkit.cli.console import echo, print_json
 
     if as_json:
@@ -67,51 +157,19 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
         echo(answer, nl=False)  # type: ignore[arg-type]
 
 
-def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
-    """The step's JSON data or text: the last run's when nothing it rests on changed
-    (:mod:`sddkit.io.next_memo`), else worked out (and kept for the next run)."""
-    import os
-
-    from sddkit.io import next_memo
-
-    # Who claims: $SDDKIT_AGENT, else the login name, which getpass.getuser() takes from the
-    # first of these variables set, else from the user id (its documented order). Their
-    # values are the question: importing getpass is a cost every warm `next` would pay.
-    login = (*(os.environ.get(name) for name in ("LOGNAME", "USER", "LNAME", "USERNAME")),
-             os.getuid() if hasattr(os, "getuid") else None)
-    question = ("next", project, os.environ.get("SDDKIT_AGENT"), login)
-    key = "data" if as_json else "text"
-    places = (ws.root, ws.assets, ws.ctx)
-    if project is None:
-        kept = next_memo.lookup(*places, question, key)
-        if kept is not None:
-            return kept
-    from sddkit.operations import next_step
-    from sddkit.projects import fault_isolation
-    from sddkit.projects import next_step as steps
-
-    steps.CLAIMS_READ.clear()
-    outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login name
-    answers = {"data": outcome.data, "text": outcome.text}
-    if project is None and not steps.CLAIMS_READ and not fault_isolation.recorded():
-        try:
-            entries = os.listdir(ws.assets)
-        except OSError:
-            return answers[key]
-        next_memo.store(*places, question, answers, entries)
-    return answers[key]
-
-
 def _fast(args: list[str]) -> Callable[[], int | None] | None:
     """The command ``args`` names, run without click, or None when click must parse them."""
-    import os
-
     if "_SDD_COMPLETE" in os.environ:  # click's shell completion
         return None
     parsed = _parse_next(args)
     if parsed is not None:
         return lambda: _next(*parsed)
-    from sddkit.cli import console, fast_writes
+    from sddkit.cli import console
+
+    opened = _parse_open(args)
+    if opened is not None and console.plain_streams():
+        return lambda: _open(*opened)
+    from sddkit.cli import fast_writes
 
     write = fast_writes.parse(args)
     if write is None or not console.plain_streams():

@@ -1,10 +1,13 @@
-"""The last ``sdd next`` answer, kept with everything it was computed from (issue 15).
+"""The last ``sdd next`` and ``sdd open`` answers, kept with everything they were computed
+from (issue 15).
 
-Agents run ``sdd next`` at every session start, and most of the time nothing changed since
+Agents run ``sdd next`` and ``sdd open`` (or ``sdd open --brief``, from their session-start
+hooks) at every session start, and most of the time nothing changed since
 the last run. At 10,000 projects the answer costs loading every project's row; knowing
 that nothing changed costs one ``git diff-files`` (git compares its index's stat data with
 the files, in C) and a handful of ``lstat`` calls. So the answer is kept in the git
-directory (``sddkit-next-v<VERSION>``, ``marshal``), with:
+directory (``sddkit-<command>-v<VERSION>``: one file per command of :data:`KINDS`;
+``marshal``), with:
 
 - what was asked: the root, ``--json``, the project named, the claimant, sddkit's code
   (its modules' sizes and modification times);
@@ -36,6 +39,7 @@ from sddkit.io import cache
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: a warm ``sdd next`` imports no typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 _CODE: list[Any] = []
@@ -60,9 +64,14 @@ def _code_stamp() -> tuple[int, int, int]:
     return _CODE[0]
 
 
-def _path(root: Path) -> Path | None:
+#: The commands whose answers are kept, each in its own file: an agent's session start
+#: runs ``sdd open --brief`` (its hook) and then ``sdd next``; one file would keep neither.
+KINDS = ("next", "open", "brief")
+
+
+def _path(root: Path, kind: str) -> Path | None:
     git_dir = cache.git_dir(root)
-    return None if git_dir is None else git_dir / f"sddkit-next-v{cache.VERSION}"
+    return None if git_dir is None else git_dir / f"sddkit-{kind}-v{cache.VERSION}"
 
 
 def _index(root: Path) -> Any:
@@ -80,12 +89,20 @@ def _folders(assets: Path) -> Any:
 
 
 def _contexts(ctx: Path) -> list[tuple[str, Any]] | None:
-    """Stat signatures of ``AGENTS.ctx/`` and of each context's ``CONTEXT.md``; None when a
-    ``CONTEXT.md`` is a symbolic link (its target's edits leave the link's own stat as it
+    """Stat signatures of ``AGENTS.ctx/``, of its own ``CONTEXT.md`` (the root rules) and of
+    each context's ``CONTEXT.md``; None when a ``CONTEXT.md`` is a symbolic link (its target's edits leave the link's own stat as it
     was, so no answer resting on it is kept)."""
     out: list[tuple[str, Any]] = []
     try:
         out.append((str(ctx), cache.signature(os.lstat(ctx))))
+        root = os.path.join(ctx, "CONTEXT.md")  # the root rules (``sdd open``)
+        try:
+            st = os.lstat(root)
+            if stat.S_ISLNK(st.st_mode):
+                return None
+            out.append((root, cache.signature(st)))
+        except FileNotFoundError:
+            out.append((root, None))
         for name in sorted(os.listdir(ctx)):
             file = os.path.join(ctx, name, "CONTEXT.md")
             try:
@@ -105,6 +122,35 @@ def _question(root: Path, question: tuple[Any, ...]) -> tuple[Any, ...]:
     return (str(root), _code_stamp(), *question)
 
 
+def question(*asked: Any) -> tuple[Any, ...]:
+    """The inputs of an answer besides the files: what was asked (the command and its
+    arguments) and who claims: ``$SDDKIT_AGENT``, else the login name, which
+    ``getpass.getuser()`` takes from the first of ``LOGNAME``, ``USER``, ``LNAME``,
+    ``USERNAME`` set, else from the user id (its documented order). Their values are the
+    question: importing ``getpass`` is a cost every kept answer would pay."""
+    login = (*(os.environ.get(name) for name in ("LOGNAME", "USER", "LNAME", "USERNAME")),
+             os.getuid() if hasattr(os, "getuid") else None)
+    return (*asked, os.environ.get("SDDKIT_AGENT"), login)
+
+
+def remembered(root: Path, assets: Path, ctx: Path, asked: tuple[Any, ...], key: str,
+               work_out: Callable[[], tuple[dict[str, Any], bool]]) -> Any:
+    """The answer ``key`` to ``asked`` (see :func:`question`): the kept one when nothing it
+    rests on changed (:func:`lookup`), else ``work_out()``'s, which gives (key -> answer,
+    whether it may be kept), kept for the next run when it may (:func:`store`)."""
+    kept = lookup(root, assets, ctx, asked, key)
+    if kept is not None:
+        return kept
+    answers, keep = work_out()
+    if keep:
+        try:
+            names = os.listdir(assets)  # listed after the answer: each must have been read
+        except OSError:
+            return answers[key]
+        store(root, assets, ctx, asked, answers, names)
+    return answers[key]
+
+
 _started: dict[tuple[Path, str], Any] = {}
 
 
@@ -115,10 +161,11 @@ def _rel(root: Path, assets: Path) -> str | None:
         return None
 
 
-def start(root: Path, assets: Path) -> None:
-    """Start git's look at the files now, when an answer is kept: the command's imports
-    then overlap with git's work (two cores), and :func:`lookup` waits for it."""
-    path = _path(root) if cache.enabled() else None
+def start(root: Path, assets: Path, kind: str = "next") -> None:
+    """Start git's look at the files now, when an answer to the command ``kind`` (one of
+    :data:`KINDS`) is kept: the command's imports then overlap with git's work (two cores),
+    and :func:`lookup` waits for it."""
+    path = _path(root, kind) if cache.enabled() else None
     rel = _rel(root, assets)
     if path is None or rel is None or not path.is_file():
         return
@@ -135,7 +182,7 @@ _seen: dict[tuple[Path, Path, Path], tuple[Any, Any]] = {}
 
 def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: str) -> Any:
     """The answer ``key`` (``"text"`` or ``"data"``) kept for ``question`` (a tuple of the
-    command's inputs) when nothing it rests on changed since, else None. On a miss, what git
+    command's inputs, the command first: see :func:`question`) when nothing it rests on changed since, else None. On a miss, what git
     said is handed to the listing that follows (:func:`sddkit.io.content_keys.prefetch_git`):
     git looks once."""
     rel = _rel(root, assets)
@@ -144,7 +191,7 @@ def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: 
     if not cache.enabled() or rel is None:
         return None
     seen = _seen[(root, assets, ctx)] = (_folders(assets), _contexts(ctx))
-    path = _path(root)
+    path = _path(root, question[0])
     memo, answer = _read(path, key) if path is not None else (None, None)
     if not isinstance(memo, dict) or memo.get("question") != _question(root, question):
         if started is not None:
@@ -239,7 +286,7 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...],
     seen = _seen.pop((root, assets, ctx), None)
     if not cache.enabled() or seen is None:
         return
-    path = _path(root)
+    path = _path(root, question[0])
     from sddkit.io import content_keys
 
     snapshot = content_keys.for_workspace(root, assets)

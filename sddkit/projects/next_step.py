@@ -13,6 +13,8 @@ from sddkit.tasks.handout import needs_person
 from sddkit.workspace import Workspace
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sddkit import json_shapes as shape
 
 SCHEMA: Final = "sddkit.next/1"
@@ -23,6 +25,16 @@ SHOWN: Final = 8
 #: Projects whose task lists held claims when a step was worked out in this process (the
 #: answer then depends on the clock: :mod:`sddkit.io.next_memo` does not keep it).
 CLAIMS_READ: list[str] = []
+
+
+def worked_out(make: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """``make()``'s answers (key -> answer) and whether they may be kept for the next run
+    (:func:`sddkit.io.next_memo.remembered`): not when a task list holding claims was read
+    (the answer depends on the clock) or a project or context could not be read (its
+    warning is due on every run)."""
+    CLAIMS_READ.clear()
+    answers = make()
+    return answers, not CLAIMS_READ and not recorded()
 
 
 @dataclass

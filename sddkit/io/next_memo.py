@@ -90,8 +90,9 @@ def _folders(assets: Path) -> Any:
 
 def _contexts(ctx: Path) -> list[tuple[str, Any]] | None:
     """Stat signatures of ``AGENTS.ctx/``, of its own ``CONTEXT.md`` (the root rules) and of
-    each context's ``CONTEXT.md``; None when a ``CONTEXT.md`` is a symbolic link (its target's edits leave the link's own stat as it
-    was, so no answer resting on it is kept)."""
+    each context's ``CONTEXT.md``; None when a ``CONTEXT.md`` is a symbolic link (its
+    target's edits leave the link's own stat as it was, so no answer resting on it is
+    kept)."""
     out: list[tuple[str, Any]] = []
     try:
         out.append((str(ctx), cache.signature(os.lstat(ctx))))
@@ -182,9 +183,9 @@ _seen: dict[tuple[Path, Path, Path], tuple[Any, Any]] = {}
 
 def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: str) -> Any:
     """The answer ``key`` (``"text"`` or ``"data"``) kept for ``question`` (a tuple of the
-    command's inputs, the command first: see :func:`question`) when nothing it rests on changed since, else None. On a miss, what git
-    said is handed to the listing that follows (:func:`sddkit.io.content_keys.prefetch_git`):
-    git looks once."""
+    command's inputs, the command first: see :func:`question`) when nothing it rests on
+    changed since, else None. On a miss, what git said is handed to the listing that
+    follows (:func:`sddkit.io.content_keys.prefetch_git`): git looks once."""
     rel = _rel(root, assets)
     started = _started.pop((root, rel), None) if rel is not None else None
     _seen.pop((root, assets, ctx), None)  # an earlier run's, in this process: never stored
@@ -257,32 +258,36 @@ def _prefetch(root: Path, rel: str, answer: Any) -> None:
 def _unchanged(assets: Path, files: list[tuple[str, Any]]) -> bool:
     """Whether each file (a path relative to ``assets``) has the stat signature recorded.
     Looked up from the open folder (``fstatat``) where the system allows it: the kernel
-    walks two names per file, not ten."""
-    if os.lstat not in os.supports_dir_fd:  # Windows
-        return all(_same(f"{assets}/{file}", sig, None) for file, sig in files)
+    walks two names per file, not ten. (One loop, no call per file: 2,750 files at 10,000
+    projects of the bench mix.)"""
+    folder: int | None = None
+    prefix = ""
+    if os.lstat in os.supports_dir_fd:
+        try:
+            folder = os.open(assets, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return False
+    else:  # Windows
+        prefix = f"{assets}/"
+    lstat, signature = os.lstat, cache.signature
     try:
-        folder = os.open(assets, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        for file, sig in files:
+            if signature(lstat(prefix + file, dir_fd=folder)) != sig:
+                return False
     except OSError:
         return False
-    try:
-        return all(_same(file, sig, folder) for file, sig in files)
     finally:
-        os.close(folder)
-
-
-def _same(file: str, sig: Any, folder: int | None) -> bool:
-    try:
-        return cache.signature(os.lstat(file, dir_fd=folder)) == sig
-    except OSError:
-        return False
+        if folder is not None:
+            os.close(folder)
+    return True
 
 
 def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...],
           answers: dict[str, Any], names: list[str]) -> None:
-    """Keep ``answers`` (key -> answer: ``"text"``, ``"data"``) to ``question``, computed in this run (after :func:`lookup`) from the
-    projects ``names``, listed after it was worked out (each read through the run's content
-    keys: see the module doc for what is recorded and when nothing is). Errors are ignored:
-    a memo is only a shortcut."""
+    """Keep ``answers`` (key -> answer: ``"text"``, ``"data"``) to ``question``, computed in
+    this run (after :func:`lookup`) from the projects ``names``, listed after it was worked
+    out (each read through the run's content keys: see the module doc for what is recorded
+    and when nothing is). Errors are ignored: a memo is only a shortcut."""
     seen = _seen.pop((root, assets, ctx), None)
     if not cache.enabled() or seen is None:
         return

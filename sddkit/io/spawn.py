@@ -10,9 +10,9 @@ stdin is ``/dev/null``, stdout and stderr are pipes) and ``select.poll`` to read
 to their end without either filling up. Python ignores SIGPIPE, and the child inherits
 that (``subprocess`` sets it back to the default, at the cost of importing
 :mod:`signal`'s enums); it only matters to a child whose reader leaves early, and the
-pipes here are always read to the end. ``posix_spawn`` has no working-folder argument, and changing the parent's would race
-its other threads (the MCP server's), so the process runs in the current folder: git is
-given ``-C FOLDER``. Where ``os.posix_spawnp`` does not exist (Windows), it is
+pipes here are always read to the end. ``posix_spawn`` has no working-folder argument,
+and changing the parent's would race its other threads (the MCP server's), so the
+process runs in the current folder: git is given ``-C FOLDER``. Where ``os.posix_spawnp`` does not exist (Windows), it is
 :mod:`subprocess` itself.
 """
 

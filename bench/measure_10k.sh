@@ -21,6 +21,11 @@ git clone -q $SRC $W/repo; cd $W/repo
 t next-cold-emptycache $S next
 t next-second $S next
 for i in 1 2 3; do t next-warm $S next; done
+git status -uno >/dev/null  # git refreshes its index (as an agent's or editor's first status)
+$S next >/dev/null 2>&1; $S open >/dev/null 2>&1; $S open --brief >/dev/null 2>&1
+for i in 1 2 3; do t next-warm-refreshed $S next; done
+for i in 1 2 3; do t open-warm $S open; done
+for i in 1 2 3; do t brief-warm $S open --brief; done
 t check-first $S check  # the clone's first check: its records computed (next filled the rows)
 for i in 1 2 3; do t check-warm $S check; done
 for i in 1 2 3; do git checkout -q -- .; t done $S done --project accounts-csv-import-00235 T011 --no-verify; done

@@ -18,6 +18,9 @@ from pathlib import Path
 #: The cases in the order of the issue's table, with the words the table uses.
 CASES = {
     "next-warm": "warm `sdd next`",
+    "next-warm-refreshed": "warm `sdd next`, after a `git status` in the clone",
+    "open-warm": "warm `sdd open` (the session-start briefing)",
+    "brief-warm": "warm `sdd open --brief` (the agents' session-start hook)",
     "next-second": "second `sdd next` after `git clone`",
     "next-cold-emptycache": "first `sdd next` after `git clone`, empty user cache",
     "next-cold-usercache": "first `sdd next` after `git clone`, this machine's user cache",

@@ -317,3 +317,23 @@ def test_racy_is_judged_when_a_signature_is_taken_not_when_the_answer_is_kept(
     age_tree(repo)
     fresh(repo, capsys, monkeypatch)  # once old enough, the answer is kept
     assert memo.exists()
+
+
+@pytest.mark.skipif(os.stat not in os.supports_dir_fd, reason="no fstatat here")
+def test_the_files_a_kept_answer_rests_on_are_looked_up_from_the_open_projects_folder(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    git(repo, "rm", "-r", "-q", "--cached", ASSETS)  # untracked: their signatures are recorded
+    git(repo, "commit", "-q", "-m", "untrack the projects")
+    age_tree(repo)
+    fresh(repo, capsys, monkeypatch)
+    real, looked = os.lstat, []
+
+    def lstat(path: str, *, dir_fd: int | None = None) -> os.stat_result:
+        looked.append((str(path), dir_fd))
+        return real(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    kept(repo, capsys, monkeypatch)
+    assert ("demo/tasks.md", None) not in looked
+    assert any(path == "demo/tasks.md" and fd is not None for path, fd in looked), looked

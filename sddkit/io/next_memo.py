@@ -216,8 +216,9 @@ def _prefetch(root: Path, rel: str, answer: Any) -> None:
 def _unchanged(assets: Path, files: list[tuple[str, Any]]) -> bool:
     """Whether each file (a path relative to ``assets``) has the stat signature recorded.
     Looked up from the open folder (``fstatat``) where the system allows it: the kernel
-    walks two names per file, not ten."""
-    if os.lstat not in os.supports_dir_fd:  # Windows
+    walks two names per file, not ten. (``os.supports_dir_fd`` names ``os.stat``, never
+    ``os.lstat``, which is ``os.stat`` without following the last link.)"""
+    if not files or os.stat not in os.supports_dir_fd:  # nothing to look at; Windows
         return all(_same(f"{assets}/{file}", sig, None) for file, sig in files)
     try:
         folder = os.open(assets, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

@@ -145,6 +145,7 @@ def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: 
     git looks once."""
     rel = _rel(root, assets)
     started = _started.pop((root, rel), None) if rel is not None else None
+    _seen.pop((root, assets, ctx), None)  # an earlier run's, in this process: never stored
     if not cache.enabled() or rel is None:
         return None
     looked = time.time_ns()  # before the looks: a racy judgement errs on the safe side

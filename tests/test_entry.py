@@ -139,3 +139,18 @@ def test_open_takes_no_click(initialised: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=initialised, capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("args", [["next"], ["next", "--json"], ["open"], ["open", "--brief"],
+                                  ["status"], ["--strict", "next"], ["done", "T001", "-p", "demo"]])
+def test_a_closed_stdout_takes_nothing_and_is_no_error(initialised: Path, sdd: Invoke,
+                                                        args: list[str]) -> None:
+    """`sdd next >&-`: Python's sys.stdout is None. click's echo writes nothing then; every
+    path does the same (the command's work is done, exit 0), never an internal error."""
+    walk_to(initialised, sdd, "demo", tasks="- [ ] T001 One\n  - verify: ok\n- [ ] T002 Two\n")
+    done = subprocess.run([sdd_executable(), *args], cwd=initialised, capture_output=False,
+                          stderr=subprocess.PIPE, text=True, timeout=120,
+                          preexec_fn=lambda: os.close(1))  # noqa: PLW1509 (a test's child)
+    assert (done.returncode, done.stderr) == (0, ""), args
+    if args[0] == "done":
+        assert "- [x] T001" in (initialised / "AGENTS.ctx/sdd/assets/demo/tasks.md").read_text()

@@ -195,10 +195,12 @@ def run_hook(root: Path | None, fmt: str, stdin: Any, stdout: Any) -> int:
     if text is None:
         text = (f"sddkit: the briefing took longer than {limit:g} s and was skipped; "
                 "run `sdd open` and `sdd next` by hand.\n")
-    stdout.write(render(text, fmt))
-    stdout.flush()
+    if stdout is not None:  # None: a closed stdout, which takes nothing
+        stdout.write(render(text, fmt))
+        stdout.flush()
     if worker.is_alive():  # do not wait for a stuck read at interpreter exit
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
         os._exit(0)
     return 0
 

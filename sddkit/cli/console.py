@@ -27,8 +27,12 @@ Echo = Callable[..., None]
 
 
 def echo(message: str, nl: bool = True, err: bool = False) -> None:
-    """``click.echo(message, nl=nl, err=err)`` for text (see the module docstring)."""
+    """``click.echo(message, nl=nl, err=err)`` for text (see the module docstring). A
+    closed stream (``sdd next >&-``: Python's ``sys.stdout`` is None) takes nothing, as
+    click's does."""
     stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
     out = message + "\n" if nl else message
     if out:
         if "\x1b[" in out and not _isatty(stream):
@@ -89,7 +93,7 @@ def print_json(data: Any, echo: Echo) -> None:
     """JSON on stdout: indented for a person at a terminal, compact (and fast) for a program."""
     import json
 
-    indent = 2 if sys.stdout.isatty() else None
+    indent = 2 if sys.stdout is not None and _isatty(sys.stdout) else None
     echo(json.dumps(data, indent=indent, ensure_ascii=False))
 
 

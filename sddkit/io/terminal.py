@@ -75,9 +75,11 @@ class escaped_output:  # noqa: N801 (used as a function: ``with escaped_output()
 
     def __enter__(self) -> None:
         self.saved = sys.stdout, sys.stderr
-        if not isinstance(self.saved[0], EscapingStream):
+        # A closed stream (None: ``sdd next >&-``) stays None, which click's echo and
+        # :func:`sddkit.cli.console.echo` skip.
+        if self.saved[0] is not None and not isinstance(self.saved[0], EscapingStream):
             sys.stdout = EscapingStream(self.saved[0])  # type: ignore[assignment]
-        if not isinstance(self.saved[1], EscapingStream):
+        if self.saved[1] is not None and not isinstance(self.saved[1], EscapingStream):
             sys.stderr = EscapingStream(self.saved[1])  # type: ignore[assignment]
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,

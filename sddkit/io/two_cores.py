@@ -129,8 +129,9 @@ def start(work: Callable[[], None], root: Path, kinds: tuple[str, ...]) -> Child
     except OSError:
         return None
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):  # None: closed (``sdd next >&-``)
+            if stream is not None:
+                stream.flush()
         pid = os.fork()
     except OSError:
         os.close(read_end)

@@ -9,7 +9,9 @@ command, and a stat signature does not survive a clone or a checkout. So:
   index's stat data with the files, in C, and re-reads "racily clean" ones) lists the
   documents that differ from the index; every other tracked document's content key is its
   blob id in the index (``git ls-files -s``). That listing is asked again only when the
-  index file changed since the last run (a commit, a checkout, ``git add``, a stash).
+  index file changed since the last run (a commit, a checkout, ``git add``, a stash);
+  that run lets git refresh its index (:mod:`sddkit.io.index_refresh`), so the next
+  ``git diff-files`` need not read "racily clean" files again.
 - **Everything else** (untracked, modified, no git at all): the file's stat signature, or,
   when it differs from the recorded one, the blob id of its bytes. A signature is recorded
   only when the file is older than two seconds (:data:`sddkit.io.cache.RACY_NS`); a racy file
@@ -72,7 +74,9 @@ class Snapshot:
         self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
         self.index_seen: Any = None  # git's index signature when git was asked
         self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
+        self._refreshing = False  # git's index refresh started (see :meth:`listed`)
         self._tracked: dict[str, str] | None = None
+        self._listing: bytes | None = None  # what git listed for ``_tracked``
         self.keys: dict[str, tuple[Any, ...]] = {}
         self._sigs: dict[str, tuple[Any, ...]] = {}
         self._folders: dict[str, Any] = {}
@@ -113,19 +117,32 @@ class Snapshot:
         keyed with: only now, with each record keyed again or dropped (a broken project's
         record is of other bytes), is the new index stored. A run that keyed a few
         projects (``sdd check NAME``) leaves the others' records unconfirmed, so it must
-        not store it."""
+        not store it. When git refreshed its index meanwhile (started by
+        :meth:`trusted_rows`: :mod:`sddkit.io.index_refresh`) and the records hold under
+        the index it wrote, that index is stored (and is the one the ``sdd next`` answer
+        kept after this listing rests on), else the one they were keyed under."""
         assert self.rows is not None
         for name in broken:
             self.rows.pop(name)
         if self._new_index is not None:
-            self.rows.append(_INDEX, self._new_index)
+            index = None
+            if self._refreshing:
+                from sddkit.io import index_refresh
+
+                assert self._listing is not None
+                index = index_refresh.settled(self.root, self.assets_rel, self._listing)
+                self._refreshing = False
+            if index is not None:
+                self.index_seen = index  # the answer kept after the listing rests on it
+            self.rows.append(_INDEX, index if index is not None else self._new_index)
             self._new_index = None
 
     def _tracked_blobs(self) -> dict[str, str]:
         if self._tracked is None:
             from sddkit.io import git
 
-            self._tracked = git.index_blobs(self.root, self.assets_rel) or {}
+            self._listing = git.index_listing(self.root, self.assets_rel)
+            self._tracked = {} if self._listing is None else git.blobs_in_listing(self._listing)
         return self._tracked
 
     def trusted_rows(self, names: list[str]) -> dict[str, tuple[Any, ...]]:
@@ -145,6 +162,11 @@ class Snapshot:
         entries = self.rows.entries  # read while git looks at the files
         dirty, index_changed = self._git_state()
         if index_changed:
+            if self._new_index is not None and not self._refreshing:
+                from sddkit.io import index_refresh
+
+                self._tracked_blobs()  # what the records are keyed with, read before git works
+                self._refreshing = index_refresh.start(self.root, self._listing)
             return {}
         touched = {path.rsplit("/", 2)[-2] for path in dirty if path.count("/") >= 2}
         assets = str(self.assets)
@@ -381,7 +403,13 @@ def for_workspace(root: Path, assets: Path) -> Snapshot | None:
 
 
 def forget() -> None:
-    """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`)."""
+    """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`), once every git
+    process they started has ended."""
+    import sys
+
+    refresh = sys.modules.get("sddkit.io.index_refresh")
+    if refresh is not None:
+        refresh.wait()
     _snapshots.clear()
     _prefetched.clear()
     shared_rows.forget()

@@ -1,0 +1,87 @@
+"""Refresh git's index after a listing keyed every document again, as ``git status`` does.
+
+``git clone`` (or a checkout touching many files) writes the work tree's files in the same
+second as its index, and git cannot trust the stat data of an entry whose file is not
+older than the index file ("racily clean": git's ``Documentation/technical/racy-git.txt``).
+Until git writes its index again, every ``git diff-files`` reads and hashes those files:
+at 10,000 projects 0.21 s instead of 0.06 s, on every warm ``sdd next``
+(:mod:`sddkit.io.next_memo` asks git that once per run). Any ``git status`` ends it; a
+person cannot be relied on to run one.
+
+So a listing that keyed every project again, because git's index changed
+(:meth:`sddkit.io.content_keys.Snapshot.listed`), starts ``git status --porcelain -uno``
+(:func:`start`, output discarded) while it works, and waits for it at its end
+(:func:`wait`). Git refreshes the stat data in its index and writes the index only when
+it can take ``index.lock`` at once: someone else's git command holding it means no
+write, no wait, no message (``git status``'s "optional lock", which
+``GIT_OPTIONAL_LOCKS=0`` turns off, and then nothing is started). Before writing, git
+checks that the index file is still the one it read, so a ``git add`` made meanwhile is
+never overwritten. A refresh changes stat data only: what is staged, the blob ids, stays.
+
+Every process started here is waited for by the end of the command
+(:func:`sddkit.io.content_keys.forget`, called by :func:`sddkit.io.cache.flush`): none
+outlives ``sdd``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+_running: list[Any] = []  # subprocess.Popen objects, waited for by :func:`wait`
+
+
+def start(root: Path, listing: bytes | None) -> bool:
+    """Start git's opportunistic index refresh for the work tree at ``root``, whose index
+    listed ``listing`` (:func:`settled` compares); whether one was started. Not started
+    without a listing, when someone holds ``index.lock`` now (git could not write: its
+    work would be wasted), when ``GIT_OPTIONAL_LOCKS=0`` asks git commands to take no
+    lock they can do without, or when git cannot run."""
+    from sddkit.io import cache
+
+    git_dir = cache.git_dir(root)
+    if listing is None or git_dir is None or os.path.lexists(git_dir / "index.lock") \
+            or os.environ.get("GIT_OPTIONAL_LOCKS", "").strip() == "0":
+        return False
+    import subprocess
+
+    try:
+        # -uno: no untracked files (the costly part); no renames and no submodules
+        # looked into: the status itself is discarded, only the refresh is wanted
+        _running.append(subprocess.Popen(
+            ["git", "status", "--porcelain", "-uno", "--no-renames",
+             "--ignore-submodules=all"], cwd=root, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    except OSError:
+        return False
+    return True
+
+
+def wait() -> None:
+    """Wait for every refresh this process started (git's exit status is of no interest:
+    a refresh that could not write changed nothing)."""
+    while _running:
+        _running[-1].wait()
+        _running.pop()
+
+
+def settled(root: Path, under: str, listing: bytes) -> Any:
+    """Once the refreshes ended (:func:`wait`): the signature of git's index
+    (:func:`sddkit.io.cache.index_signature`) when it lists under ``under`` exactly the
+    entries of ``listing`` (what :func:`sddkit.io.git.index_listing` gave when the run's
+    records were keyed: tag, mode, blob id, stage and path, byte for byte), else None.
+
+    A refresh rewrites stat data only, so the records keyed under the old index hold under
+    the new one; but a person's ``git add`` may come before, during or after it. The
+    listing is read between two looks at the signature, which must agree: the signature
+    returned is that of the index listed. Anything else (the entries differ, the index
+    changed while being read, git failing) gives None, and the next run keys again."""
+    from sddkit.io import cache, git
+
+    wait()
+    before = cache.index_signature(root)
+    if before is None or git.index_listing(root, under) != listing \
+            or cache.index_signature(root) != before:
+        return None
+    return before

@@ -125,16 +125,17 @@ class Snapshot:
         for name in broken:
             self.rows.pop(name)
         if self._new_index is not None:
-            index = None
-            if self._refreshing:
+            index = self._new_index
+            if self._refreshing and self._git is not None and self._listing is not None:
                 from sddkit.io import index_refresh
 
-                assert self._listing is not None
-                index = index_refresh.settled(self.root, self.assets_rel, self._listing)
                 self._refreshing = False
-            if index is not None:
-                self.index_seen = index  # the answer kept after the listing rests on it
-            self.rows.append(_INDEX, index if index is not None else self._new_index)
+                found = index_refresh.settled(self.root, self.assets_rel, self._listing,
+                                              index, self._git[0])
+                if found is not None:  # the answer kept after the listing rests on it
+                    index = self.index_seen = found[0]
+                    self._git = (found[1], True)
+            self.rows.append(_INDEX, index)
             self._new_index = None
 
     def _tracked_blobs(self) -> dict[str, str]:

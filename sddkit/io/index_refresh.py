@@ -66,22 +66,31 @@ def wait() -> None:
         _running.pop()
 
 
-def settled(root: Path, under: str, listing: bytes) -> Any:
-    """Once the refreshes ended (:func:`wait`): the signature of git's index
-    (:func:`sddkit.io.cache.index_signature`) when it lists under ``under`` exactly the
-    entries of ``listing`` (what :func:`sddkit.io.git.index_listing` gave when the run's
-    records were keyed: tag, mode, blob id, stage and path, byte for byte), else None.
+def settled(root: Path, under: str, listing: bytes, index: Any, dirty: set[str]
+            ) -> tuple[Any, set[str]] | None:
+    """Once the refreshes ended (:func:`wait`): (the signature of git's index now, the
+    files under ``under`` ``git diff-files`` reports changed under it) when the index
+    lists under ``under`` exactly the entries of ``listing`` (what
+    :func:`sddkit.io.git.index_listing` gave when the run's records were keyed: tag, mode,
+    blob id, stage and path, byte for byte), else None. ``index`` and ``dirty`` are the
+    signature and the changed files seen before: when git did not write its index, or
+    reported no file then, they stand; else git is asked again (files it reported for
+    their stat data alone are clean now: a checkout that touched every file).
 
     A refresh rewrites stat data only, so the records keyed under the old index hold under
     the new one; but a person's ``git add`` may come before, during or after it. The
-    listing is read between two looks at the signature, which must agree: the signature
-    returned is that of the index listed. Anything else (the entries differ, the index
-    changed while being read, git failing) gives None, and the next run keys again."""
+    listing is read between two looks at the signature, which must agree: what is
+    returned is of the index listed. Anything else (the entries differ, the index changed
+    while being read, git failing) gives None, and the next run keys again."""
     from sddkit.io import cache, git
 
     wait()
-    before = cache.index_signature(root)
-    if before is None or git.index_listing(root, under) != listing \
-            or cache.index_signature(root) != before:
+    now = cache.index_signature(root)
+    if now is None or git.index_listing(root, under) != listing:
         return None
-    return before
+    if now != index and dirty:
+        found = git.modified_files(root, under)
+        if found is None:
+            return None
+        dirty = found
+    return (now, dirty) if cache.index_signature(root) == now else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Invoke, git, walk_to
@@ -22,6 +23,7 @@ from test_next_memo import kept, run_next, seen, truth
 
 from sddkit.cli import entry
 from sddkit.io import cache, content_keys, index_refresh
+from sddkit.io import git as git_module
 
 
 @pytest.fixture
@@ -112,7 +114,7 @@ def test_staged_and_unstaged_changes_stay_as_they_were(
     os.utime(tasks, (past, past))
     make_racy(clone)
     first = run_next(clone, capsys)
-    assert "T001" in first
+    assert first.startswith("Next: T001")
     # git refreshed its index (the file changed since it was staged stays as it was)...
     assert stale_entries(clone) == [f"{ASSETS}/demo/tasks.md"]
     assert index_entries(clone) == staged  # ...and what is staged is what was
@@ -144,37 +146,47 @@ def test_an_index_lock_someone_holds_changes_nothing(
     assert first == truth(clone, capsys, monkeypatch)
 
 
-@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("when", ["keyed", "refreshed"])
 def test_a_git_add_racing_the_refresh_leaves_no_wrong_signature(
         clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         when: str) -> None:
-    """A person stages a task ticked off while git refreshes its index (just before it
-    starts, or once it wrote the index): the records of this run are of the bytes before,
-    so the index stored with them must not be the one holding the new bytes."""
+    """A person stages a task ticked off while git refreshes its index (right after the
+    run read the index entries it keys the projects with, or once git wrote the index):
+    the records of this run are of the bytes before, so the index stored with them must
+    not be the one holding the new bytes, and the next run sees them."""
     tasks = clone / ASSETS / "demo" / "tasks.md"
-    real_start = index_refresh.start
+    raced: list[bool] = []
 
-    def racing(root: Path, listing: bytes | None) -> bool:
-        def add() -> None:
+    def add() -> None:
+        if not raced:
+            raced.append(True)
             tasks.write_text(tasks.read_text().replace("- [ ] T001", "- [x] T001"))
             git(clone, "add", "--", str(tasks))
 
-        if when == "before":
+    if when == "keyed":  # the listing the projects are keyed with, then the add
+        real_listing = git_module.index_listing
+
+        def listing(*args: Any) -> Any:
+            out = real_listing(*args)
             add()
-        started = real_start(root, listing)
-        if when == "after":
+            return out
+
+        monkeypatch.setattr(git_module, "index_listing", listing)
+    else:  # git wrote its index, then the add, then the run looks at the index again
+        real_settled = index_refresh.settled
+
+        def settled(*args: Any) -> Any:
             index_refresh.wait()
             add()
-        return started
+            return real_settled(*args)
 
-    monkeypatch.setattr(index_refresh, "start", racing)
+        monkeypatch.setattr(index_refresh, "settled", settled)
     before = run_next(clone, capsys)
-    assert "T001" in before
-    monkeypatch.setattr(index_refresh, "start", real_start)
+    assert before.startswith("Next: T001") and raced
+    monkeypatch.undo()
     rows = cache.for_root(clone, "rows")
     assert rows is not None and rows.get(content_keys._INDEX) != cache.index_signature(clone)
-    after = seen(clone, capsys, monkeypatch, before)
-    assert "T002" in after
+    assert seen(clone, capsys, monkeypatch, before).startswith("Next: T002")
 
 
 def test_a_hand_edit_after_the_refresh_is_seen(
@@ -184,6 +196,6 @@ def test_a_hand_edit_after_the_refresh_is_seen(
     before = run_next(clone, capsys)
     assert stale_entries(clone) == []
     edit_in_place(clone / ASSETS / "demo" / "tasks.md", "- [ ] T001", "- [x] T001")
-    assert "T002" in seen(clone, capsys, monkeypatch, before)
+    assert seen(clone, capsys, monkeypatch, before).startswith("Next: T002")
     edit_in_place(clone / ASSETS / "demo" / "tasks.md", "- [x] T001", "- [ ] T001")
     assert seen(clone, capsys, monkeypatch, "") == before

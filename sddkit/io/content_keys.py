@@ -75,6 +75,7 @@ class Snapshot:
         self.index_seen: Any = None  # git's index signature when git was asked
         self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
         self._refreshing = False  # git's index refresh started (see :meth:`listed`)
+        self._refresh_from: Any = None  # the index signature when it was started
         self._tracked: dict[str, str] | None = None
         self._listing: bytes | None = None  # what git listed for ``_tracked``
         self.keys: dict[str, tuple[Any, ...]] = {}
@@ -131,7 +132,7 @@ class Snapshot:
 
                 self._refreshing = False
                 found = index_refresh.settled(self.root, self.assets_rel, self._listing,
-                                              index, self._git[0])
+                                              self._refresh_from, self._git[0])
                 if found is not None:  # the answer kept after the listing rests on it
                     index = self.index_seen = found[0]
                     self._git = (found[1], True)
@@ -161,13 +162,16 @@ class Snapshot:
 
             self._pending_git = git.modified_files_later(self.root, self.assets_rel)
         entries = self.rows.entries  # read while git looks at the files
-        dirty, index_changed = self._git_state()
-        if index_changed:
-            if self._new_index is not None and not self._refreshing:
+        if not self._refreshing and (self._git is None or self._new_index is not None):
+            self._refresh_from = self._index_signature()
+            if self._refresh_from is not None and entries.get(_INDEX) != self._refresh_from:
                 from sddkit.io import index_refresh
 
-                self._tracked_blobs()  # what the records are keyed with, read before git works
-                self._refreshing = index_refresh.start(self.root, self._listing)
+                # every project is keyed again: git refreshes its index meanwhile (on
+                # the core left idle while this process waits for git diff-files)
+                self._refreshing = index_refresh.start(self.root)
+        dirty, index_changed = self._git_state()
+        if index_changed:
             return {}
         touched = {path.rsplit("/", 2)[-2] for path in dirty if path.count("/") >= 2}
         assets = str(self.assets)

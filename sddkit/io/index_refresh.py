@@ -8,15 +8,18 @@ at 10,000 projects 0.21 s instead of 0.06 s, on every warm ``sdd next``
 (:mod:`sddkit.io.next_memo` asks git that once per run). Any ``git status`` ends it; a
 person cannot be relied on to run one.
 
-So a listing that keyed every project again, because git's index changed
-(:meth:`sddkit.io.content_keys.Snapshot.listed`), starts ``git status --porcelain -uno``
-(:func:`start`, output discarded) while it works, and waits for it at its end
-(:func:`wait`). Git refreshes the stat data in its index and writes the index only when
-it can take ``index.lock`` at once: someone else's git command holding it means no
-write, no wait, no message (``git status``'s "optional lock", which
-``GIT_OPTIONAL_LOCKS=0`` turns off, and then nothing is started). Before writing, git
-checks that the index file is still the one it read, so a ``git add`` made meanwhile is
-never overwritten. A refresh changes stat data only: what is staged, the blob ids, stays.
+So a listing that keys every project again, because git's index changed since the rows
+were recorded (:meth:`sddkit.io.content_keys.Snapshot.trusted_rows`), starts
+``git status --porcelain -uno`` (:func:`start`, output discarded) on the core left idle
+while it waits for ``git diff-files``, and waits for it at its end (:func:`settled`).
+Git refreshes the stat data in its index and writes the index only when it can take
+``index.lock`` at once: someone else's git command holding it means no write, no wait,
+no message (``git status``'s "optional lock"; with ``GIT_OPTIONAL_LOCKS=0`` nothing is
+started). Before writing, git checks that the index file is still the one it read, so a
+``git add`` made meanwhile is never overwritten. A refresh changes stat data only: what
+is staged, the blob ids, stays; so the rows keyed in the run are recorded under the
+refreshed index when it lists the same entries (:func:`settled`), and the next run is
+warm.
 
 Every process started here is waited for by the end of the command
 (:func:`sddkit.io.content_keys.forget`, called by :func:`sddkit.io.cache.flush`): none
@@ -32,16 +35,15 @@ from typing import Any
 _running: list[Any] = []  # subprocess.Popen objects, waited for by :func:`wait`
 
 
-def start(root: Path, listing: bytes | None) -> bool:
-    """Start git's opportunistic index refresh for the work tree at ``root``, whose index
-    listed ``listing`` (:func:`settled` compares); whether one was started. Not started
-    without a listing, when someone holds ``index.lock`` now (git could not write: its
-    work would be wasted), when ``GIT_OPTIONAL_LOCKS=0`` asks git commands to take no
+def start(root: Path) -> bool:
+    """Start git's opportunistic index refresh for the work tree at ``root``; whether one
+    was started. Not started when someone holds ``index.lock`` now (git could not write:
+    its work would be wasted), when ``GIT_OPTIONAL_LOCKS=0`` asks git commands to take no
     lock they can do without, or when git cannot run."""
     from sddkit.io import cache
 
     git_dir = cache.git_dir(root)
-    if listing is None or git_dir is None or os.path.lexists(git_dir / "index.lock") \
+    if git_dir is None or os.path.lexists(git_dir / "index.lock") \
             or os.environ.get("GIT_OPTIONAL_LOCKS", "").strip() == "0":
         return False
     import subprocess
@@ -72,13 +74,15 @@ def settled(root: Path, under: str, listing: bytes, index: Any, dirty: set[str]
     files under ``under`` ``git diff-files`` reports changed under it) when the index
     lists under ``under`` exactly the entries of ``listing`` (what
     :func:`sddkit.io.git.index_listing` gave when the run's records were keyed: tag, mode,
-    blob id, stage and path, byte for byte), else None. ``index`` and ``dirty`` are the
-    signature and the changed files seen before: when git did not write its index, or
-    reported no file then, they stand; else git is asked again (files it reported for
-    their stat data alone are clean now: a checkout that touched every file).
+    blob id, stage and path, byte for byte), else None. ``index`` is the signature when
+    the refresh started, ``dirty`` what ``git diff-files`` reported changed then: when
+    the index is the same, or git reported no file, it stands; else git is asked again
+    (files it reported for their stat data alone are clean now: a checkout that touched
+    every file).
 
-    A refresh rewrites stat data only, so the records keyed under the old index hold under
-    the new one; but a person's ``git add`` may come before, during or after it. The
+    A refresh rewrites stat data only, so records keyed under the old index hold under the
+    new one whenever it lists the same entries, whatever the order of the refresh, the
+    listing the records were keyed with and a person's ``git add``. The
     listing is read between two looks at the signature, which must agree: what is
     returned is of the index listed. Anything else (the entries differ, the index changed
     while being read, git failing) gives None, and the next run keys again."""

@@ -199,3 +199,53 @@ def test_a_hand_edit_after_the_refresh_is_seen(
     assert seen(clone, capsys, monkeypatch, before).startswith("Next: T002")
     edit_in_place(clone / ASSETS / "demo" / "tasks.md", "- [x] T001", "- [ ] T001")
     assert seen(clone, capsys, monkeypatch, "") == before
+
+
+def test_no_refresh_in_the_second_git_wrote_its_index(
+        clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """Git compares whole seconds: an index written in the second of the files it lists
+    leaves them racy, so no refresh is started before that second is over (here: never,
+    the clock held back), and the run records the index it keyed the projects under."""
+    monkeypatch.setattr(index_refresh, "clock", lambda: 0.0)
+    started: list[Path] = []
+    monkeypatch.setattr(index_refresh, "start", lambda root: bool(started.append(root)))
+    index = cache.index_signature(clone)
+    first = run_next(clone, capsys)
+    assert started == [] and cache.index_signature(clone) == index
+    assert stale_entries(clone) == sorted(git(clone, "ls-files", "--", ASSETS).splitlines())
+    assert kept(clone, capsys, monkeypatch) == first
+
+
+def test_the_refresh_starts_once_due_and_only_in_this_process(
+        clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        tmp_path: Path) -> None:
+    """The listing begins in the index's second (the clock says so once) and goes on past
+    it on two cores: this process starts git's refresh at its next project, the child
+    forked to work out the later projects never does (it ends without waiting)."""
+    from sddkit.io import two_cores
+    from sddkit.projects import rows as rows_module
+
+    if not two_cores.usable():
+        pytest.skip("no second core for this process (or not Linux)")
+    monkeypatch.setattr(rows_module, "TWO_CORES_FROM", 1)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "machine"))  # rows never seen here
+    ticks = iter([0.0])
+    monkeypatch.setattr(index_refresh, "clock", lambda: next(ticks, float("inf")))
+    real_start = index_refresh.start
+    starters = tmp_path / "starters"
+
+    def start(root: Path) -> bool:
+        with starters.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real_start(root)
+
+    monkeypatch.setattr(index_refresh, "start", start)
+    joined: list[bool] = []
+    join = two_cores.Child.join
+    monkeypatch.setattr(two_cores.Child, "join", lambda self: joined.append(True) or join(self))
+    first = run_next(clone, capsys)
+    assert joined, "the listing took the two-core path"
+    assert starters.read_text() == f"{os.getpid()}\n"
+    assert stale_entries(clone) == []
+    assert kept(clone, capsys, monkeypatch) == first == truth(clone, capsys, monkeypatch)

@@ -74,8 +74,7 @@ class Snapshot:
         self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
         self.index_seen: Any = None  # git's index signature when git was asked
         self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
-        self._refreshing = False  # git's index refresh started (see :meth:`listed`)
-        self._refresh_from: Any = None  # the index signature when it was started
+        self._refresh: Any = None  # git's index refresh (see :meth:`listed`)
         self._tracked: dict[str, str] | None = None
         self._listing: bytes | None = None  # what git listed for ``_tracked``
         self.keys: dict[str, tuple[Any, ...]] = {}
@@ -118,21 +117,18 @@ class Snapshot:
         keyed with: only now, with each record keyed again or dropped (a broken project's
         record is of other bytes), is the new index stored. A run that keyed a few
         projects (``sdd check NAME``) leaves the others' records unconfirmed, so it must
-        not store it. When git refreshed its index meanwhile (started by
-        :meth:`trusted_rows`: :mod:`sddkit.io.index_refresh`) and the records hold under
-        the index it wrote, that index is stored (and is the one the ``sdd next`` answer
-        kept after this listing rests on), else the one they were keyed under."""
+        not store it. When git refreshed its index meanwhile (:mod:`sddkit.io.index_refresh`,
+        begun by :meth:`trusted_rows`, started when due by :meth:`row`) and the records
+        hold under the index it wrote, that index is stored (and is the one the ``sdd
+        next`` answer kept after this listing rests on), else the one they were keyed
+        under."""
         assert self.rows is not None
         for name in broken:
             self.rows.pop(name)
         if self._new_index is not None:
-            index = self._new_index
-            if self._refreshing and self._git is not None and self._listing is not None:
-                from sddkit.io import index_refresh
-
-                self._refreshing = False
-                found = index_refresh.settled(self.root, self.assets_rel, self._listing,
-                                              self._refresh_from, self._git[0])
+            index, refresh, self._refresh = self._new_index, self._refresh, None
+            if refresh is not None and self._git is not None and self._listing is not None:
+                found = refresh.settled(self.assets_rel, self._listing, self._git[0])
                 if found is not None:  # the answer kept after the listing rests on it
                     index = self.index_seen = found[0]
                     self._git = (found[1], True)
@@ -162,14 +158,13 @@ class Snapshot:
 
             self._pending_git = git.modified_files_later(self.root, self.assets_rel)
         entries = self.rows.entries  # read while git looks at the files
-        if not self._refreshing and (self._git is None or self._new_index is not None):
-            self._refresh_from = self._index_signature()
-            if self._refresh_from is not None and entries.get(_INDEX) != self._refresh_from:
+        if self._refresh is None and (self._git is None or self._new_index is not None):
+            index = self._index_signature()
+            if index is not None and entries.get(_INDEX) != index:
                 from sddkit.io import index_refresh
 
-                # every project is keyed again: git refreshes its index meanwhile (on
-                # the core left idle while this process waits for git diff-files)
-                self._refreshing = index_refresh.start(self.root)
+                # every project is keyed again: git refreshes its index meanwhile
+                self._refresh = index_refresh.Refresh(self.root, index)
         dirty, index_changed = self._git_state()
         if index_changed:
             return {}
@@ -313,6 +308,8 @@ class Snapshot:
     # --- rows --------------------------------------------------------------------------------
     def row(self, name: str) -> tuple[Any, ...] | None:
         """The cached row of ``name`` (its record: values in field order) if its documents are unchanged."""
+        if self._refresh is not None:
+            self._refresh.poll()
         keys = self.project_keys(name)
         rec = self.record(name)
         if rec is not None and rec[0] == keys:

@@ -29,10 +29,53 @@ outlives ``sdd``.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 _running: list[Any] = []  # subprocess.Popen objects, waited for by :func:`wait`
+
+#: The clock :func:`due` times are read on (seconds since the epoch).
+clock = time.time
+
+
+def due(index: Any) -> float:
+    """When (on :data:`clock`) a refresh of the index whose signature is ``index``
+    (:func:`sddkit.io.cache.index_signature`) is worth starting: once the clock has left
+    the whole second the index file was written in. Git compares timestamps in whole
+    seconds unless built with ``USE_NSEC`` (Debian's git 2.39, measured here, is not): an index
+    written in the same second as the files it describes leaves them racily clean, so a
+    refresh that soon would write an index as racy as the old one."""
+    return index[1] // 1_000_000_000 + 1.01
+
+
+class Refresh:
+    """Git's refresh of the index of the work tree at ``root`` for one listing, begun when
+    the index had the signature ``index``: started (:func:`start`) as soon as it is due
+    (:func:`due`; :meth:`poll` is called as the listing goes), by the process that began
+    it only (a child forked to share the listing ends without waiting for anything), and
+    :meth:`settled` at the end of the listing."""
+
+    def __init__(self, root: Path, index: Any) -> None:
+        self.root = root
+        self.index = index
+        self.at: float | None = due(index)
+        self.started = False
+        self._pid = os.getpid()
+        self.poll()
+
+    def poll(self) -> None:
+        """Start git's refresh if its time has come (at most once)."""
+        if self.at is not None and clock() >= self.at:
+            self.at = None
+            if os.getpid() == self._pid:
+                self.started = start(self.root)
+
+    def settled(self, under: str, listing: bytes, dirty: set[str]
+                ) -> tuple[Any, set[str]] | None:
+        """:func:`settled` for this refresh; None when it never started (nor will)."""
+        self.at = None
+        return settled(self.root, under, listing, self.index, dirty) if self.started else None
 
 
 def start(root: Path) -> bool:

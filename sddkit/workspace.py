@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -34,11 +33,24 @@ def find_root(start: Path | None = None, override: Path | str | None = None) -> 
     )
 
 
-@dataclass(frozen=True)
 class Workspace:
-    """Paths of one repository's ``AGENTS.ctx/``."""
+    """Paths of one repository's ``AGENTS.ctx/``: ``root`` is the folder holding it.
 
-    root: Path
+    Two workspaces are equal when their roots are. A plain class, not a dataclass: every
+    command builds one, and ``dataclasses`` (with ``inspect``) is a fifth of a warm
+    ``sdd next``'s imports."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Workspace) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    def __repr__(self) -> str:
+        return f"Workspace(root={self.root!r})"
 
     @classmethod
     def find(cls, start: Path | None = None, override: Path | str | None = None) -> Workspace:

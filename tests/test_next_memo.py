@@ -247,3 +247,37 @@ def test_no_answer_is_kept_when_the_index_changed_while_it_was_worked_out(
     assert not memo.exists()
     monkeypatch.undo()
     fresh(repo, capsys, monkeypatch)
+
+
+@pytest.mark.parametrize("made", ["project", "context"])
+def test_what_appears_while_the_answer_is_worked_out_is_not_kept_as_seen(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, made: str) -> None:
+    """A cold run works for seconds: a project folder or a context made meanwhile, and old
+    enough by the end not to be racy, must not be recorded as part of what the kept answer
+    rests on (the folders are looked at before the answer is worked out, not after)."""
+    constitution = repo / ASSETS / "demo" / "constitution.md"
+    text = constitution.read_text()
+    constitution.write_text(text.replace("---\n", "---\ncontexts: [payments]\n", 1))
+    assert sdd(repo, "ctx", "new", "payments").exit_code == 0
+    aside = repo.parent / f"{repo.name}-aside"
+    moved = (repo / "AGENTS.ctx" / "payments" if made == "context"
+             else repo / ASSETS / "other")
+    moved.rename(aside)
+    age_tree(repo)
+    fresh(repo, capsys, monkeypatch)
+    cache.reset()
+    (cache.git_dir(repo) / f"sddkit-next-v{cache.VERSION}").unlink()  # type: ignore[operator]
+    real = operations.next_step
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        outcome = real(*args, **kwargs)  # type: ignore[arg-type]
+        aside.rename(moved)  # made while the answer was worked out
+        return outcome
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "RACY_NS", 0)  # as if the run took longer than two seconds
+        patch.setattr(operations, "next_step", meanwhile)
+        before = run_next(repo, capsys, "--json")
+    assert run_next(repo, capsys, "--json") == truth(repo, capsys, monkeypatch, "--json") \
+        != before

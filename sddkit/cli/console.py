@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TextIO
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing on ``sdd next``
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from sddkit.io.command_runner import RunResult
     from sddkit.operations import Outcome
     from sddkit.tasks import Task

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing on ``sdd next``
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -70,22 +70,22 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
 def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
     """The step's JSON data or text: the last run's when nothing it rests on changed
     (:mod:`sddkit.io.next_memo`), else worked out (and kept for the next run)."""
-    import getpass
     import os
 
     from sddkit.io import next_memo
 
-    try:
-        login: str | None = getpass.getuser()
-    except Exception:  # no login name: the claimant is worked out below (and may fail)
-        login = None
+    # Who claims: $SDDKIT_AGENT, else the login name, which getpass.getuser() takes from the
+    # first of these variables set, else from the user id (its documented order). Their
+    # values are the question: importing getpass is a cost every warm `next` would pay.
+    login = (*(os.environ.get(name) for name in ("LOGNAME", "USER", "LNAME", "USERNAME")),
+             os.getuid() if hasattr(os, "getuid") else None)
     question = ("next", project, os.environ.get("SDDKIT_AGENT"), login)
     key = "data" if as_json else "text"
     places = (ws.root, ws.assets, ws.ctx)
     if project is None:
-        kept = next_memo.lookup(*places, question)
-        if isinstance(kept, dict) and key in kept:
-            return kept[key]
+        kept = next_memo.lookup(*places, question, key)
+        if kept is not None:
+            return kept
     from sddkit.operations import next_step
     from sddkit.projects import fault_isolation
     from sddkit.projects import next_step as steps

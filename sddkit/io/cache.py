@@ -36,9 +36,12 @@ import marshal
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from sddkit.io.git_dirs import git_dirs
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing on ``sdd next``
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Bump when a cached value changes shape (8: rows and task summaries carry Blockers; 9:
 #: rows are tuples, and written rows go to a log beside the file).

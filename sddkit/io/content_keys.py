@@ -193,11 +193,12 @@ class Snapshot:
         return out
 
     def recorded_files(self, entries: list[str]) -> tuple[set[str], list[tuple[str, Any]]] | None:
-        """(the documents git reported changed, (path, stat signature) of every file this
-        run's keys rest on that git did not vouch for) for the folder ``entries`` of
-        ``assets``: a project read through the keys gives its hashed documents and, with a
-        document missing, its folder; any other entry gives its own signature. None when
-        that cannot be said exactly: a racy file, a symbolic link, git not asked."""
+        """(the documents git reported changed, (path relative to ``assets``, stat
+        signature) of every file this run's keys rest on that git did not vouch for) for the
+        folder ``entries`` of ``assets``: a project read through the keys gives its hashed
+        documents and, with a document missing, its folder; any other entry gives its own
+        signature. None when that cannot be said exactly: a racy file, a symbolic link, git
+        not asked."""
         if self._git is None:
             return None
         dirty, _changed = self._git
@@ -213,19 +214,19 @@ class Snapshot:
                 sig = cache.signature(st)
                 if stat.S_ISLNK(st.st_mode) or cache.racy(sig):
                     return None
-                files.append((f"{assets}/{name}", sig))
+                files.append((name, sig))
                 continue
             if None in keys:
                 folder = self._folders.get(name)
                 if folder is None or cache.racy(folder):
                     return None
-                files.append((f"{assets}/{name}", folder))
+                files.append((name, folder))
             for phase, key, sig in zip(PHASES, keys, sigs):
                 if sig is False or (sig is None and key is not None
                                     and f"{self.assets_rel}/{name}/{phase}.md" in dirty):
                     return None
                 if sig is not None:
-                    files.append((f"{assets}/{name}/{phase}.md", sig))
+                    files.append((f"{name}/{phase}.md", sig))
         return dirty, files
 
     # --- keys --------------------------------------------------------------------------------

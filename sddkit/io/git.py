@@ -234,20 +234,18 @@ def modified_files(root: Path, under: str) -> set[str] | None:
 def modified_files_later(root: Path, under: str) -> Callable[[], set[str] | None]:
     """:func:`modified_files`, started now: git looks at the files while the caller does
     other work (on two cores, the two overlap); the returned function waits for git and
-    gives its answer (call it once)."""
-    import subprocess
+    gives its answer (call it once). Started with :mod:`sddkit.io.spawn`, which spares
+    ``sdd next`` the import of :mod:`subprocess` before git can start."""
+    from sddkit.io import spawn
 
-    try:
-        proc = subprocess.Popen(
-            ["git", "-c", "core.quotepath=off", "diff-files", "--relative", "--name-only",
-             "-z", "--", under], cwd=root, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError:
+    finish = spawn.start(["git", "-C", str(root), "-c", "core.quotepath=off", "diff-files",
+                          "--relative", "--name-only", "-z", "--", under])
+    if finish is None:
         return lambda: None
 
     def answer() -> set[str] | None:
-        out, err = proc.communicate()
-        if proc.returncode != 0 or err.strip():
+        code, out, err = finish()
+        if code != 0 or err.strip():
             return None
         return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 

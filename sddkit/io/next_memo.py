@@ -11,10 +11,11 @@ directory (``sddkit-next-v<VERSION>``, ``marshal``), with:
 - git's index (its stat signature; a commit, checkout, ``git add`` or stash changes it)
   and the documents ``git diff-files`` reported changed then: the same set is required,
   so a document edited, reverted or deleted since is seen;
-- the project folders (their names) and the stat signature of every file the answer
-  rests on that git does not vouch for: documents outside the index or modified (hashed
-  then), folders of projects with a missing document, the contexts (``read first``);
-  a signature is only ever recorded for a file older than two seconds
+- the stat signatures of the projects folder (a project added, removed or renamed changes
+  its modification time) and of the contexts (``read first``), both taken before the
+  answer is worked out, and of every file the answer rests on that git does not vouch
+  for: documents outside the index or modified (hashed then), folders of projects with a
+  missing document; a signature is only ever recorded for a file older than two seconds
   (:data:`sddkit.io.cache.RACY_NS`), so an edit within the same second is never missed.
 
 An answer is not kept when it read a task list holding claims (claims expire with the
@@ -26,14 +27,16 @@ off. ``tests/test_next_memo.py`` edits behind its back (same size and mtime incl
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 from sddkit.io import cache
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: a warm ``sdd next`` imports no typing
+if TYPE_CHECKING:
+    from typing import Any
 
 _CODE: list[Any] = []
 
@@ -66,12 +69,14 @@ def _index(root: Path) -> Any:
     return cache.index_signature(root)
 
 
-def _folders(assets: Path) -> str:
+def _folders(assets: Path) -> Any:
+    """The stat signature of the projects folder: a folder's modification time changes
+    whenever an entry is added to it, removed or renamed (POSIX ``mtime`` of a directory),
+    so an unchanged signature (never recorded while racy) means the same project names."""
     try:
-        names = sorted(os.listdir(assets))
+        return cache.signature(os.stat(assets))
     except OSError:
-        return ""
-    return hashlib.sha1("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()  # noqa: S324
+        return None
 
 
 def _contexts(ctx: Path) -> list[tuple[str, Any]] | None:
@@ -122,61 +127,117 @@ def start(root: Path, assets: Path) -> None:
     _started[(root, rel)] = git.modified_files_later(root, rel)
 
 
-def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...]) -> Any:
-    """The answer kept for ``question`` (a tuple of the command's inputs) when nothing it
-    rests on changed since, else None. On a miss, what git said is handed to the listing
-    that follows (:func:`sddkit.io.content_keys.prefetch_git`): git looks once."""
+#: (folders signature, contexts) seen by :func:`lookup` before the answer was worked out, by
+#: (root, assets, ctx): :func:`store` records these, never a later look (a folder or context
+#: added while a cold run worked for seconds would be recorded, and missed by the answer).
+_seen: dict[tuple[Path, Path, Path], tuple[Any, Any]] = {}
+
+
+def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: str) -> Any:
+    """The answer ``key`` (``"text"`` or ``"data"``) kept for ``question`` (a tuple of the
+    command's inputs) when nothing it rests on changed since, else None. On a miss, what git
+    said is handed to the listing that follows (:func:`sddkit.io.content_keys.prefetch_git`):
+    git looks once."""
     rel = _rel(root, assets)
     started = _started.pop((root, rel), None) if rel is not None else None
+    _seen.pop((root, assets, ctx), None)  # an earlier run's, in this process: never stored
     if not cache.enabled() or rel is None:
         return None
-    from sddkit.io import content_keys
-
+    seen = _seen[(root, assets, ctx)] = (_folders(assets), _contexts(ctx))
     path = _path(root)
-    memo: Any = None
-    if path is not None:
-        try:
-            memo = marshal.loads(path.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            memo = None
+    memo, answer = _read(path, key) if path is not None else (None, None)
     if not isinstance(memo, dict) or memo.get("question") != _question(root, question):
         if started is not None:
-            content_keys.prefetch_git(root, rel, started)
+            _prefetch(root, rel, started)
         return None
     from sddkit.io import git
 
     dirty = started or git.modified_files_later(root, rel)  # git looks meanwhile
     try:
-        contexts = _contexts(ctx)
-        same = (memo["index"] == _index(root) and memo["folders"] == _folders(assets)
-                and contexts is not None and memo["contexts"] == contexts
-                and _unchanged(memo["files"]))
+        same = (memo["index"] == _index(root) and seen[1] is not None
+                and (memo["folders"], memo["contexts"]) == seen
+                and _unchanged(assets, memo["files"]))
     except (KeyError, TypeError, ValueError):
         same = False
     found = dirty()
     if not same or found is None or sorted(found) != memo.get("dirty"):
         if found is not None:
-            content_keys.prefetch_git(root, rel, lambda: found)
+            _prefetch(root, rel, lambda: found)
         return None
-    return memo.get("answer")
+    return answer
 
 
-def _unchanged(files: list[tuple[str, Any]]) -> bool:
-    for file, sig in files:
-        try:
-            if cache.signature(os.lstat(file)) != sig:
-                return False
-        except OSError:
-            return False
-    return True
+#: The memo file: the header's length (4 bytes, big-endian), the header (``marshal``: what
+#: the answer rests on, and where each answer lies after it), then the answers, each its own
+#: ``marshal`` (``sdd next`` reads its 2 KB text, not the JSON that lists every project).
+_LENGTH = 4
 
 
-def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], answer: Any,
-          names: list[str]) -> None:
-    """Keep ``answer`` to ``question``, computed in this run from the projects ``names``
-    (each read through the run's content keys: see the module doc for what is recorded and
-    when nothing is). Errors are ignored: a memo is only a shortcut."""
-    if not cache.enabled():
+def _read(path: Path, key: str) -> tuple[Any, Any]:
+    """(the header, the answer ``key``) of the memo file at ``path``; (None, None) when it
+    cannot be read whole."""
+    try:
+        with open(path, "rb") as file:
+            size = int.from_bytes(file.read(_LENGTH), "big")
+            memo = marshal.loads(file.read(size))
+            start, length = memo["parts"][key]
+            file.seek(_LENGTH + size + start)
+            part = file.read(length)
+            if len(part) != length:
+                return None, None
+            return memo, marshal.loads(part)
+    except (OSError, EOFError, ValueError, TypeError, KeyError):
+        return None, None
+
+
+def _dumps(memo: dict[str, Any], answers: dict[str, Any]) -> bytes:
+    parts, offset, blobs = {}, 0, []
+    for key, answer in answers.items():
+        blob = marshal.dumps(answer)
+        parts[key] = (offset, len(blob))
+        offset += len(blob)
+        blobs.append(blob)
+    header = marshal.dumps({**memo, "parts": parts})
+    return b"".join((len(header).to_bytes(_LENGTH, "big"), header, *blobs))
+
+
+def _prefetch(root: Path, rel: str, answer: Any) -> None:
+    from sddkit.io import content_keys
+
+    content_keys.prefetch_git(root, rel, answer)
+
+
+def _unchanged(assets: Path, files: list[tuple[str, Any]]) -> bool:
+    """Whether each file (a path relative to ``assets``) has the stat signature recorded.
+    Looked up from the open folder (``fstatat``) where the system allows it: the kernel
+    walks two names per file, not ten."""
+    if os.lstat not in os.supports_dir_fd:  # Windows
+        return all(_same(f"{assets}/{file}", sig, None) for file, sig in files)
+    try:
+        folder = os.open(assets, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return False
+    try:
+        return all(_same(file, sig, folder) for file, sig in files)
+    finally:
+        os.close(folder)
+
+
+def _same(file: str, sig: Any, folder: int | None) -> bool:
+    try:
+        return cache.signature(os.lstat(file, dir_fd=folder)) == sig
+    except OSError:
+        return False
+
+
+def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...],
+          answers: dict[str, Any], names: list[str]) -> None:
+    """Keep ``answers`` (key -> answer: ``"text"``, ``"data"``) to ``question``, computed in this run (after :func:`lookup`) from the
+    projects ``names``, listed after it was worked out (each read through the run's content
+    keys: see the module doc for what is recorded and when nothing is). Errors are ignored:
+    a memo is only a shortcut."""
+    seen = _seen.pop((root, assets, ctx), None)
+    if not cache.enabled() or seen is None:
         return
     path = _path(root)
     from sddkit.io import content_keys
@@ -189,13 +250,13 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], answer
     if recorded is None or index is None or index != snapshot.index_seen:
         return  # the index changed while the answer was worked out: it may rest on both
     dirty, files = recorded
-    contexts = _contexts(ctx)
-    if contexts is None or any(sig is not None and cache.racy(sig) for _file, sig in contexts):
+    folders, contexts = seen
+    if folders is None or cache.racy(folders) or contexts is None \
+            or any(sig is not None and cache.racy(sig) for _file, sig in contexts):
         return
-    memo = {"question": _question(root, question), "index": index,
-            "folders": _folders(assets), "contexts": contexts, "files": files,
-            "dirty": sorted(dirty), "answer": answer}
+    memo = {"question": _question(root, question), "index": index, "folders": folders,
+            "contexts": contexts, "files": files, "dirty": sorted(dirty)}
     try:
-        cache.replace_file(path, marshal.dumps(memo))
+        cache.replace_file(path, _dumps(memo, answers))
     except (OSError, ValueError):
         pass

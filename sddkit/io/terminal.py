@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any, TextIO
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: ``sdd next`` imports neither typing nor contextlib
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import TracebackType
+    from typing import Any, TextIO
 
 #: C0 controls but tab and newline; CR unless a newline follows; DEL; C1; bidi controls.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
@@ -66,16 +69,17 @@ class EscapingStream:
         return getattr(self.inner, name)
 
 
-@contextmanager
-def escaped_output() -> Iterator[None]:
-    """For the duration of the block, ``sys.stdout`` and ``sys.stderr`` escape control
+class escaped_output:  # noqa: N801 (used as a function: ``with escaped_output():``)
+    """For the duration of a ``with`` block, ``sys.stdout`` and ``sys.stderr`` escape control
     characters; the streams in place before are restored afterwards (nesting is harmless)."""
-    saved = sys.stdout, sys.stderr
-    if not isinstance(saved[0], EscapingStream):
-        sys.stdout = EscapingStream(saved[0])  # type: ignore[assignment]
-    if not isinstance(saved[1], EscapingStream):
-        sys.stderr = EscapingStream(saved[1])  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
+
+    def __enter__(self) -> None:
+        self.saved = sys.stdout, sys.stderr
+        if not isinstance(self.saved[0], EscapingStream):
+            sys.stdout = EscapingStream(self.saved[0])  # type: ignore[assignment]
+        if not isinstance(self.saved[1], EscapingStream):
+            sys.stderr = EscapingStream(self.saved[1])  # type: ignore[assignment]
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        sys.stdout, sys.stderr = self.saved

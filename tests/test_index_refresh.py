@@ -209,7 +209,7 @@ def test_no_refresh_in_the_second_git_wrote_its_index(
     the clock held back), and the run records the index it keyed the projects under."""
     monkeypatch.setattr(index_refresh, "clock", lambda: 0.0)
     started: list[Path] = []
-    monkeypatch.setattr(index_refresh, "start", lambda root: bool(started.append(root)))
+    monkeypatch.setattr(index_refresh, "start", lambda *args: bool(started.append(args[0])))
     index = cache.index_signature(clone)
     first = run_next(clone, capsys)
     assert started == [] and cache.index_signature(clone) == index
@@ -235,10 +235,10 @@ def test_the_refresh_starts_once_due_and_only_in_this_process(
     real_start = index_refresh.start
     starters = tmp_path / "starters"
 
-    def start(root: Path) -> bool:
+    def start(*args: Any) -> bool:
         with starters.open("a") as out:
             out.write(f"{os.getpid()}\n")
-        return real_start(root)
+        return real_start(*args)
 
     monkeypatch.setattr(index_refresh, "start", start)
     joined: list[bool] = []

@@ -128,7 +128,7 @@ class Snapshot:
         if self._new_index is not None:
             index, refresh, self._refresh = self._new_index, self._refresh, None
             if refresh is not None and self._git is not None and self._listing is not None:
-                found = refresh.settled(self.assets_rel, self._listing, self._git[0])
+                found = refresh.settled(self._listing, self._git[0])
                 if found is not None:  # the answer kept after the listing rests on it
                     index = self.index_seen = found[0]
                     self._git = (found[1], True)
@@ -158,13 +158,14 @@ class Snapshot:
 
             self._pending_git = git.modified_files_later(self.root, self.assets_rel)
         entries = self.rows.entries  # read while git looks at the files
-        if self._refresh is None and (self._git is None or self._new_index is not None):
+        if self._refresh is None and self.assets_rel \
+                and (self._git is None or self._new_index is not None):
             index = self._index_signature()
             if index is not None and entries.get(_INDEX) != index:
                 from sddkit.io import index_refresh
 
                 # every project is keyed again: git refreshes its index meanwhile
-                self._refresh = index_refresh.Refresh(self.root, index)
+                self._refresh = index_refresh.Refresh(self.root, self.assets_rel, index)
         dirty, index_changed = self._git_state()
         if index_changed:
             return {}

@@ -50,14 +50,15 @@ def due(index: Any) -> float:
 
 
 class Refresh:
-    """Git's refresh of the index of the work tree at ``root`` for one listing, begun when
-    the index had the signature ``index``: started (:func:`start`) as soon as it is due
+    """Git's refresh of the entries under ``under`` in the index of the work tree at
+    ``root``, for one listing, begun when the index had the signature ``index``: started (:func:`start`) as soon as it is due
     (:func:`due`; :meth:`poll` is called as the listing goes), by the process that began
     it only (a child forked to share the listing ends without waiting for anything), and
     :meth:`settled` at the end of the listing."""
 
-    def __init__(self, root: Path, index: Any) -> None:
+    def __init__(self, root: Path, under: str, index: Any) -> None:
         self.root = root
+        self.under = under
         self.index = index
         self.at: float | None = due(index)
         self.started = False
@@ -69,20 +70,22 @@ class Refresh:
         if self.at is not None and clock() >= self.at:
             self.at = None
             if os.getpid() == self._pid:
-                self.started = start(self.root)
+                self.started = start(self.root, self.under)
 
-    def settled(self, under: str, listing: bytes, dirty: set[str]
-                ) -> tuple[Any, set[str]] | None:
+    def settled(self, listing: bytes, dirty: set[str]) -> tuple[Any, set[str]] | None:
         """:func:`settled` for this refresh; None when it never started (nor will)."""
         self.at = None
-        return settled(self.root, under, listing, self.index, dirty) if self.started else None
+        return settled(self.root, self.under, listing, self.index, dirty) \
+            if self.started else None
 
 
-def start(root: Path) -> bool:
-    """Start git's opportunistic index refresh for the work tree at ``root``; whether one
-    was started. Not started when someone holds ``index.lock`` now (git could not write:
-    its work would be wasted), when ``GIT_OPTIONAL_LOCKS=0`` asks git commands to take no
-    lock they can do without, or when git cannot run."""
+def start(root: Path, under: str) -> bool:
+    """Start git's opportunistic index refresh for the work tree at ``root``, of the
+    entries under ``under`` (relative to ``root``: a large repository's other files are
+    not looked at); whether one was started. Not started when someone holds
+    ``index.lock`` now (git could not write: its work would be wasted), when
+    ``GIT_OPTIONAL_LOCKS=0`` asks git commands to take no lock they can do without, or
+    when git cannot run."""
     from sddkit.io import cache
 
     git_dir = cache.git_dir(root)
@@ -95,8 +98,8 @@ def start(root: Path) -> bool:
         # -uno: no untracked files (the costly part); no renames and no submodules
         # looked into: the status itself is discarded, only the refresh is wanted
         _running.append(subprocess.Popen(
-            ["git", "status", "--porcelain", "-uno", "--no-renames",
-             "--ignore-submodules=all"], cwd=root, stdin=subprocess.DEVNULL,
+            ["git", "--literal-pathspecs", "status", "--porcelain", "-uno", "--no-renames",
+             "--ignore-submodules=all", "--", under], cwd=root, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     except OSError:
         return False

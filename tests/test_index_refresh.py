@@ -17,22 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Invoke, git, walk_to
-from test_cache import ASSETS, TASKS, edit_in_place
+from conftest import git
+from test_cache import ASSETS, edit_in_place
+from test_cache import repo as repo  # the repository cloned (two projects, committed)
 from test_next_memo import kept, run_next, seen, truth
 
 from sddkit.cli import entry
 from sddkit.io import cache, content_keys, index_refresh
 from sddkit.io import git as git_module
-
-
-@pytest.fixture
-def origin(initialised: Path, sdd: Invoke) -> Path:
-    walk_to(initialised, sdd, "demo", tasks=TASKS)
-    walk_to(initialised, sdd, "other", upto="spec")
-    git(initialised, "add", "-A")
-    git(initialised, "commit", "-q", "-m", "projects")
-    return initialised
 
 
 def stale_entries(root: Path) -> list[str]:
@@ -62,10 +54,10 @@ def make_racy(root: Path) -> None:
 
 
 @pytest.fixture
-def clone(origin: Path, tmp_path: Path) -> Path:
-    """A fresh clone of ``origin``, every entry of its index racily clean."""
+def clone(repo: Path, tmp_path: Path) -> Path:
+    """A fresh clone of ``repo``, every entry of its index racily clean."""
     root = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(origin), str(root))
+    git(tmp_path, "clone", "-q", str(repo), str(root))
     # folders and contexts are not git's documents under ASSETS: older than two seconds,
     # as after a clone of a large repository, so that the answer is kept
     past = time.time() - 60

@@ -9,6 +9,7 @@ does), each call a fresh run; each answer is compared with ``SDDKIT_NO_CACHE=1``
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,58 @@ def test_what_appears_while_the_answer_is_worked_out_is_not_kept_as_seen(
         before = run_next(repo, capsys, "--json")
     assert run_next(repo, capsys, "--json") == truth(repo, capsys, monkeypatch, "--json") \
         != before
+
+
+@pytest.mark.parametrize("changed", ["projects folder", "context", "project folder"])
+def test_racy_is_judged_when_a_signature_is_taken_not_when_the_answer_is_kept(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        changed: str) -> None:
+    """A folder or file changed a moment before it was looked at cannot be trusted by its
+    stat: a second change within the same timestamp tick (a whole second on some file
+    systems) leaves its signature as it was. The projects folder and the contexts are looked
+    at before the answer is worked out, a draft's folder while the projects are listed, and
+    a cold run at 10,000 projects takes seconds: judged when the answer is kept, the
+    signature would seem old enough, and be recorded."""
+    memo = cache.git_dir(repo) / f"sddkit-next-v{cache.VERSION}"  # type: ignore[operator]
+    memo.unlink(missing_ok=True)
+    if changed == "projects folder":  # a project made and removed just now
+        (repo / ASSETS / "gone").mkdir()
+        (repo / ASSETS / "gone").rmdir()
+    elif changed == "context":
+        os.utime(repo / "AGENTS.ctx" / "sdd" / "CONTEXT.md")
+    else:  # `other` is a draft: its missing plan and tasks rest on its folder's signature
+        os.utime(repo / ASSETS / "other")
+    real_next, real_ns = operations.next_step, time.time_ns
+    with monkeypatch.context() as patch:
+
+        def slow(*args: object, **kwargs: object) -> object:
+            outcome = real_next(*args, **kwargs)  # type: ignore[arg-type]
+            patch.setattr(time, "time_ns", lambda: real_ns() + 3 * 10**9)  # seconds later
+            return outcome
+
+        patch.setattr(operations, "next_step", slow)
+        run_next(repo, capsys)
+    assert not memo.exists()
+    age_tree(repo)
+    fresh(repo, capsys, monkeypatch)  # once old enough, the answer is kept
+    assert memo.exists()
+
+
+@pytest.mark.skipif(os.stat not in os.supports_dir_fd, reason="no fstatat here")
+def test_the_files_a_kept_answer_rests_on_are_looked_up_from_the_open_projects_folder(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    git(repo, "rm", "-r", "-q", "--cached", ASSETS)  # untracked: their signatures are recorded
+    git(repo, "commit", "-q", "-m", "untrack the projects")
+    age_tree(repo)
+    fresh(repo, capsys, monkeypatch)
+    real, looked = os.lstat, []
+
+    def lstat(path: str, *, dir_fd: int | None = None) -> os.stat_result:
+        looked.append((str(path), dir_fd))
+        return real(path, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    kept(repo, capsys, monkeypatch)
+    assert ("demo/tasks.md", None) not in looked
+    assert any(path == "demo/tasks.md" and fd is not None for path, fd in looked), looked

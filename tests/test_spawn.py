@@ -5,12 +5,18 @@ their sizes, stdin empty, the exit code as subprocess gives it."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from conftest import Invoke, git, sdd_executable, walk_to
+from test_cache import ASSETS
+from test_next_memo import age_tree
 
-from sddkit.io import spawn
+from sddkit.io import cache, spawn
 
 #: A child that fills stderr past a pipe's buffer before it writes stdout: read in that
 #: order without polling, both would wait for ever.
@@ -52,3 +58,51 @@ def test_no_pipe_is_left_open() -> None:
         finish = spawn.start([sys.executable, "-c", "print('x')"])
         assert finish is not None and finish()[1].strip() == b"x"
     assert sorted(os.listdir("/proc/self/fd")) == before
+
+
+@pytest.fixture
+def sigchld_ignored() -> Iterator[None]:
+    """SIGCHLD ignored in this process, as a parent may leave it for its children (the
+    disposition survives exec): the system reaps each child itself, and ``waitpid`` fails."""
+    if not hasattr(signal, "SIGCHLD"):
+        pytest.skip("no SIGCHLD here")
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+
+
+def test_a_child_the_system_reaped_gives_its_output_and_no_exit_code(
+        sigchld_ignored: None) -> None:
+    finish = spawn.start([sys.executable, "-c", "print('x')\nraise SystemExit(3)\n"])
+    assert finish is not None
+    assert finish() == (None, b"x\n", b"")  # how it ended is not known: not 3, not 0
+
+
+def test_sdd_next_and_status_answer_as_before_when_sigchld_is_ignored(
+        initialised: Path, sdd: Invoke) -> None:
+    """A supervisor that ignores SIGCHLD passes that on to ``sdd``: its git processes are
+    reaped by the system, and every command still answers as with no cache at all."""
+    walk_to(initialised, sdd, "demo", upto="spec")
+    git(initialised, "add", "-A")
+    git(initialised, "commit", "-q", "-m", "demo")
+    spec = initialised / ASSETS / "demo" / "spec.md"
+    spec.write_text(spec.read_text() + "\nOne more line.\n")  # a document git reports
+    age_tree(initialised)  # old enough for the answer to be kept
+
+    def run(*args: str, ignored: bool, cached: bool = True) -> tuple[int, str, str]:
+        env = {**os.environ, **({} if cached else {"SDDKIT_NO_CACHE": "1"})}
+        done = subprocess.run(
+            [sdd_executable(), *args], cwd=initialised, env=env, capture_output=True,
+            text=True, timeout=120,
+            preexec_fn=(lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+            if ignored else None)
+        return done.returncode, done.stdout, done.stderr
+
+    for args in (["next"], ["next", "--json"], ["status", "--json"]):
+        truth = run(*args, ignored=False, cached=False)
+        assert truth[0] == 0, truth
+        run(*args, ignored=False)  # a memo and caches made as usual
+        assert run(*args, ignored=True) == truth, args
+    assert (cache.git_dir(initialised) / f"sddkit-next-v{cache.VERSION}").exists()

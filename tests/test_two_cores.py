@@ -10,6 +10,7 @@ too, and with a child that fails.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -198,6 +199,19 @@ def test_a_failing_child_hands_back_nothing_and_changes_no_answer(
     assert cold(sdd, repo) == truth
     assert children and all(count == 0 for count in children), children
 
+
+
+def test_a_child_the_system_reaped_hands_back_nothing_and_changes_no_answer(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGCHLD ignored (a supervisor may leave it so, and exec keeps it): the system reaps
+    the child itself and its exit status is lost, so what it handed back is not taken."""
+    truth = uncached(sdd, repo, monkeypatch)
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        assert cold(sdd, repo) == truth
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert children and all(count == 0 for count in children), children
 
 def test_no_child_from_a_process_with_threads() -> None:
     stop = threading.Event()

@@ -79,6 +79,9 @@ class Snapshot:
         self._listing: bytes | None = None  # what git listed for ``_tracked``
         self.keys: dict[str, tuple[Any, ...]] = {}
         self._sigs: dict[str, tuple[Any, ...]] = {}
+        #: Project folder -> its stat signature, None when it cannot be read, False when
+        #: it was racy when looked at (judged then: by the time a cold run keeps its answer,
+        #: seconds later, a folder changed just before the look would seem old enough).
         self._folders: dict[str, Any] = {}
 
     # --- what git says ---------------------------------------------------------------------
@@ -219,7 +222,7 @@ class Snapshot:
                 continue
             if None in keys:
                 folder = self._folders.get(name)
-                if folder is None or cache.racy(folder):
+                if not folder:  # unreadable, or racy when looked at
                     return None
                 files.append((name, folder))
             for phase, key, sig in zip(PHASES, keys, sigs):
@@ -234,9 +237,10 @@ class Snapshot:
     def _folder_sig(self, name: str) -> Any:
         if name not in self._folders:
             try:
-                self._folders[name] = cache.signature(os.lstat(f"{self.assets}/{name}"))
+                sig = cache.signature(os.lstat(f"{self.assets}/{name}"))
             except OSError:
-                self._folders[name] = None
+                sig = None
+            self._folders[name] = False if sig is not None and cache.racy(sig) else sig
         return self._folders[name]
 
     def record(self, name: str) -> Record | None:
@@ -388,9 +392,7 @@ class Snapshot:
 
     def _remember(self, name: str, row: tuple[Any, ...]) -> None:
         assert self.rows is not None
-        folder = self._folders.get(name) if None in self.keys[name] else None
-        if folder is not None and cache.racy(folder):
-            folder = None
+        folder = (self._folders.get(name) or None) if None in self.keys[name] else None
         self.rows.append(name, (self.keys[name], self._sigs[name], folder, row))
 
 

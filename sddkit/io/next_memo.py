@@ -30,6 +30,7 @@ from __future__ import annotations
 import marshal
 import os
 import stat
+import time
 from pathlib import Path
 
 from sddkit.io import cache
@@ -127,10 +128,14 @@ def start(root: Path, assets: Path) -> None:
     _started[(root, rel)] = git.modified_files_later(root, rel)
 
 
-#: (folders signature, contexts) seen by :func:`lookup` before the answer was worked out, by
-#: (root, assets, ctx): :func:`store` records these, never a later look (a folder or context
-#: added while a cold run worked for seconds would be recorded, and missed by the answer).
-_seen: dict[tuple[Path, Path, Path], tuple[Any, Any]] = {}
+#: (folders signature, contexts, when they were looked at: ns since the epoch) seen by
+#: :func:`lookup` before the answer was worked out, by (root, assets, ctx): :func:`store`
+#: records these, never a later look (a folder or context added while a cold run worked for
+#: seconds would be recorded, and missed by the answer), and judges whether they are racy
+#: as of that look, not of its own clock (by then, seconds later, a folder changed just
+#: before the look seems old; a second change within its timestamp's tick would leave the
+#: signature as recorded).
+_seen: dict[tuple[Path, Path, Path], tuple[Any, Any, int]] = {}
 
 
 def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: str) -> Any:
@@ -143,7 +148,9 @@ def lookup(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...], key: 
     _seen.pop((root, assets, ctx), None)  # an earlier run's, in this process: never stored
     if not cache.enabled() or rel is None:
         return None
-    seen = _seen[(root, assets, ctx)] = (_folders(assets), _contexts(ctx))
+    looked = time.time_ns()  # before the looks: a racy judgement errs on the safe side
+    seen = (_folders(assets), _contexts(ctx))
+    _seen[(root, assets, ctx)] = (*seen, looked)
     path = _path(root)
     memo, answer = _read(path, key) if path is not None else (None, None)
     if not isinstance(memo, dict) or memo.get("question") != _question(root, question):
@@ -210,8 +217,9 @@ def _prefetch(root: Path, rel: str, answer: Any) -> None:
 def _unchanged(assets: Path, files: list[tuple[str, Any]]) -> bool:
     """Whether each file (a path relative to ``assets``) has the stat signature recorded.
     Looked up from the open folder (``fstatat``) where the system allows it: the kernel
-    walks two names per file, not ten."""
-    if os.lstat not in os.supports_dir_fd:  # Windows
+    walks two names per file, not ten. (``os.supports_dir_fd`` names ``os.stat``, never
+    ``os.lstat``, which is ``os.stat`` without following the last link.)"""
+    if not files or os.stat not in os.supports_dir_fd:  # nothing to look at; Windows
         return all(_same(f"{assets}/{file}", sig, None) for file, sig in files)
     try:
         folder = os.open(assets, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -250,9 +258,9 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...],
     if recorded is None or index is None or index != snapshot.index_seen:
         return  # the index changed while the answer was worked out: it may rest on both
     dirty, files = recorded
-    folders, contexts = seen
-    if folders is None or cache.racy(folders) or contexts is None \
-            or any(sig is not None and cache.racy(sig) for _file, sig in contexts):
+    folders, contexts, looked = seen
+    if folders is None or cache.racy(folders, looked) or contexts is None \
+            or any(sig is not None and cache.racy(sig, looked) for _file, sig in contexts):
         return
     memo = {"question": _question(root, question), "index": index, "folders": folders,
             "contexts": contexts, "files": files, "dirty": sorted(dirty)}

@@ -25,8 +25,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 #: What :func:`start` gives: a function that waits for the process and returns (exit code,
-#: stdout bytes, stderr bytes); a negative code is the signal that ended it, as in subprocess.
-Finished = tuple[int, bytes, bytes]
+#: stdout bytes, stderr bytes); a negative code is the signal that ended it, as in
+#: subprocess; None when the system reaped the child before it could be waited for (this
+#: process inherited SIGCHLD ignored, as some supervisors leave it: POSIX ``waitpid`` then
+#: fails with ECHILD), so how it ended is not known and its output must not be trusted.
+Finished = tuple[int | None, bytes, bytes]
 
 
 def start(argv: list[str]) -> Callable[[], Finished] | None:
@@ -52,7 +55,10 @@ def start(argv: list[str]) -> Callable[[], Finished] | None:
 
     def finish() -> Finished:
         out, err = _drain(out_r, err_r)
-        _pid, status = os.waitpid(pid, 0)
+        try:
+            _pid, status = os.waitpid(pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored: already reaped, its status lost
+            return None, out, err
         return os.waitstatus_to_exitcode(status), out, err
 
     return finish

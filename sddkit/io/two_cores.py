@@ -85,7 +85,10 @@ class Child:
             with os.fdopen(self.read_end, "rb") as answer:
                 data = answer.read()
         finally:
-            _, status = os.waitpid(self.pid, 0)
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:  # SIGCHLD ignored (inherited): reaped, status lost
+                status = -1  # how it ended is not known: as a failed child
         if status != 0:
             return
         try:

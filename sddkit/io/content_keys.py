@@ -9,7 +9,9 @@ command, and a stat signature does not survive a clone or a checkout. So:
   index's stat data with the files, in C, and re-reads "racily clean" ones) lists the
   documents that differ from the index; every other tracked document's content key is its
   blob id in the index (``git ls-files -s``). That listing is asked again only when the
-  index file changed since the last run (a commit, a checkout, ``git add``, a stash).
+  index file changed since the last run (a commit, a checkout, ``git add``, a stash);
+  that run lets git refresh its index (:mod:`sddkit.io.index_refresh`), so the next
+  ``git diff-files`` need not read "racily clean" files again.
 - **Everything else** (untracked, modified, no git at all): the file's stat signature, or,
   when it differs from the recorded one, the blob id of its bytes. A signature is recorded
   only when the file is older than two seconds (:data:`sddkit.io.cache.RACY_NS`); a racy file
@@ -72,7 +74,9 @@ class Snapshot:
         self._pending_git: Any = None  # git diff-files, started (see :meth:`trusted_rows`)
         self.index_seen: Any = None  # git's index signature when git was asked
         self._new_index: Any = None  # the index signature, when it changed (see :meth:`listed`)
+        self._refresh: Any = None  # git's index refresh (see :meth:`listed`)
         self._tracked: dict[str, str] | None = None
+        self._listing: bytes | None = None  # what git listed for ``_tracked``
         self.keys: dict[str, tuple[Any, ...]] = {}
         self._sigs: dict[str, tuple[Any, ...]] = {}
         #: Project folder -> its stat signature, None when it cannot be read, False when
@@ -116,19 +120,30 @@ class Snapshot:
         keyed with: only now, with each record keyed again or dropped (a broken project's
         record is of other bytes), is the new index stored. A run that keyed a few
         projects (``sdd check NAME``) leaves the others' records unconfirmed, so it must
-        not store it."""
+        not store it. When git refreshed its index meanwhile (:mod:`sddkit.io.index_refresh`,
+        begun by :meth:`trusted_rows`, started when due by :meth:`row`) and the records
+        hold under the index it wrote, that index is stored (and is the one the ``sdd
+        next`` answer kept after this listing rests on), else the one they were keyed
+        under."""
         assert self.rows is not None
         for name in broken:
             self.rows.pop(name)
         if self._new_index is not None:
-            self.rows.append(_INDEX, self._new_index)
+            index, refresh, self._refresh = self._new_index, self._refresh, None
+            if refresh is not None and self._git is not None and self._listing is not None:
+                found = refresh.settled(self._listing, self._git[0])
+                if found is not None:  # the answer kept after the listing rests on it
+                    index = self.index_seen = found[0]
+                    self._git = (found[1], True)
+            self.rows.append(_INDEX, index)
             self._new_index = None
 
     def _tracked_blobs(self) -> dict[str, str]:
         if self._tracked is None:
             from sddkit.io import git
 
-            self._tracked = git.index_blobs(self.root, self.assets_rel) or {}
+            self._listing = git.index_listing(self.root, self.assets_rel)
+            self._tracked = {} if self._listing is None else git.blobs_in_listing(self._listing)
         return self._tracked
 
     def trusted_rows(self, names: list[str]) -> dict[str, tuple[Any, ...]]:
@@ -146,6 +161,14 @@ class Snapshot:
 
             self._pending_git = git.modified_files_later(self.root, self.assets_rel)
         entries = self.rows.entries  # read while git looks at the files
+        if self._refresh is None and self.assets_rel \
+                and (self._git is None or self._new_index is not None):
+            index = self._index_signature()
+            if index is not None and entries.get(_INDEX) != index:
+                from sddkit.io import index_refresh
+
+                # every project is keyed again: git refreshes its index meanwhile
+                self._refresh = index_refresh.Refresh(self.root, self.assets_rel, index)
         dirty, index_changed = self._git_state()
         if index_changed:
             return {}
@@ -291,6 +314,8 @@ class Snapshot:
     # --- rows --------------------------------------------------------------------------------
     def row(self, name: str) -> tuple[Any, ...] | None:
         """The cached row of ``name`` (its record: values in field order) if its documents are unchanged."""
+        if self._refresh is not None:
+            self._refresh.poll()
         keys = self.project_keys(name)
         rec = self.record(name)
         if rec is not None and rec[0] == keys:
@@ -384,7 +409,13 @@ def for_workspace(root: Path, assets: Path) -> Snapshot | None:
 
 
 def forget() -> None:
-    """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`)."""
+    """Drop this process's snapshots (see :func:`sddkit.io.cache.reset`), once every git
+    process they started has ended."""
+    import sys
+
+    refresh = sys.modules.get("sddkit.io.index_refresh")
+    if refresh is not None:
+        refresh.wait()
     _snapshots.clear()
     _prefetched.clear()
     shared_rows.forget()

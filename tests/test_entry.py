@@ -89,7 +89,8 @@ def test_fast_and_click_answers_are_identical(initialised: Path, sdd: Invoke,
         (["open", "sdd", "--json"], (None, True, ["sdd"], None)),
         (["open", "--json", "backend", "sdd"], (None, True, ["backend", "sdd"], None)),
         (["--root", ".", "open", "sdd"], (".", False, ["sdd"], None)),
-        (["open", "--brief"], (None, False, [], "plain")),
+        (["open", "--brief"], (None, False, [], "")),
+        (["open", "--brief", "--hook", "plain"], (None, False, [], "plain")),
         (["open", "--brief", "--hook", "claude"], (None, False, [], "claude")),
         (["--root=.", "open", "--brief", "--hook", "cursor"], (".", False, [], "cursor")),
         (["open", "--brief", "--hook", "nope"], None),
@@ -117,6 +118,7 @@ def test_fast_and_click_open_are_identical(initialised: Path, sdd: Invoke,
     cases = [
         ["open"], ["open", "--json"], ["open", "sdd"], ["open", "backend", "--json"],
         ["open", "nope"], ["open", "--brief"], ["open", "--brief", "--hook", "codex"],
+        ["open", "--brief", "--hook", "plain"],  # reads the payload as every --hook does
         ["--root", str(initialised), "open", "sdd"],
     ]
     for args in cases:

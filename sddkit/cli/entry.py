@@ -95,9 +95,11 @@ def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
 
 
 def _parse_open(argv: list[str]) -> tuple[str | None, bool, list[str], str | None] | None:
-    """(root, as_json, context names, hook format or None) for a plain ``open``
-    (``[--root DIR] open [--json] [NAME...]``) or ``open --brief [--hook FORMAT]``
-    invocation (hook format ``"plain"`` without ``--hook``), else None to defer to click."""
+    """(root, as_json, context names, hook) for a plain ``open``
+    (``[--root DIR] open [--json] [NAME...]``, hook None) or ``open --brief [--hook FORMAT]``
+    invocation (hook: the ``--hook`` FORMAT, whose payload is read on stdin, ``plain``
+    included; ``""`` for ``--brief`` alone: plain text, stdin left alone, as the click
+    command does), else None to defer to click."""
     root, args = _root_option(argv)
     if not args or args[0] != "open" or (root is not None and (not root
                                                                or not os.path.isdir(root))):
@@ -105,7 +107,7 @@ def _parse_open(argv: list[str]) -> tuple[str | None, bool, list[str], str | Non
     rest = args[1:]
     if rest[:1] == ["--brief"]:
         if rest[1:] == []:
-            return root, False, [], "plain"
+            return root, False, [], ""
         from sddkit.agents.hook_briefing import FORMATS
 
         if len(rest) == 3 and rest[1] == "--hook" and rest[2] in FORMATS:
@@ -124,8 +126,8 @@ def _open(root: str | None, as_json: bool, names: list[str], hook: str | None) -
     if hook is not None:  # the session-start hooks' briefing: exit 0 whatever happens
         from sddkit.agents.hook_briefing import run_hook
 
-        return run_hook(Path(root) if root is not None else None, hook,
-                        sys.stdin if hook != "plain" else None, sys.stdout)
+        return run_hook(Path(root) if root is not None else None, hook or "plain",
+                        sys.stdin if hook else None, sys.stdout)
     ws = Workspace.find(override=Path(root) if root is not None else None)
     from sddkit.io import next_memo
 

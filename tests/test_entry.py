@@ -156,3 +156,26 @@ def test_a_closed_stdout_takes_nothing_and_is_no_error(initialised: Path, sdd: I
     assert (done.returncode, done.stderr) == (0, ""), args
     if args[0] == "done":
         assert "- [x] T001" in (initialised / "AGENTS.ctx/sdd/assets/demo/tasks.md").read_text()
+
+
+@pytest.mark.parametrize("args", [["open"], ["open", "--json"], ["open", "--brief"],
+                                  ["open", "--brief", "--hook", "claude"], ["ctx", "list"]])
+@pytest.mark.parametrize("path", ["fast", "click"])
+def test_a_closed_stderr_takes_the_warnings_and_is_no_error(initialised: Path, sdd: Invoke,
+                                                           args: list[str], path: str) -> None:
+    """`sdd open 2>&-` with a context that cannot be read: its warning has nowhere to go,
+    and the briefing is still printed with exit 0 (a session-start hook never fails), as
+    with stderr open; a closed stderr is no error, as a closed stdout is not."""
+    walk_to(initialised, sdd, "demo", tasks="- [ ] T001 One\n  - verify: ok\n")
+    assert sdd(initialised, "ctx", "new", "backend").exit_code == 0
+    broken = initialised / "AGENTS.ctx" / "backend" / "CONTEXT.md"
+    broken.write_text(broken.read_text().replace("name: backend", "name: [backend", 1))
+    cmd = [sdd_executable()] if path == "fast" else CLICK
+    env = {k: v for k, v in os.environ.items() if k != "SDDKIT_DEBUG"}
+    shown = subprocess.run([*cmd, *args], cwd=initialised, capture_output=True, text=True,
+                           input="{}", env=env, timeout=120)
+    assert shown.returncode == 0 and "backend" in shown.stderr, shown.stderr
+    closed = subprocess.run([*cmd, *args], cwd=initialised, stdout=subprocess.PIPE, text=True,
+                            input="{}", env=env, timeout=120,
+                            preexec_fn=lambda: os.close(2))  # noqa: PLW1509 (a test's child)
+    assert (closed.returncode, closed.stdout) == (0, shown.stdout), args

@@ -14,13 +14,20 @@ from pathlib import Path
 from sddkit.errors import SddkitError
 
 
+def _say(line: str) -> None:
+    """``line`` on stderr; a closed stderr (``2>&-``: Python's ``sys.stderr`` is None) takes
+    nothing, as click's echo does: a warning that cannot be shown is no error."""
+    if sys.stderr is not None:
+        sys.stderr.write(line)
+
+
 def handle(exc: BaseException) -> int:
     """Report ``exc`` on stderr and return the exit code (re-raises it under SDDKIT_DEBUG)."""
     if isinstance(exc, SddkitError):
-        sys.stderr.write(f"sdd: {exc.located(Path.cwd())}\n")
+        _say(f"sdd: {exc.located(Path.cwd())}\n")
         return 1
     if isinstance(exc, KeyboardInterrupt):
-        sys.stderr.write("sdd: interrupted\n")
+        _say("sdd: interrupted\n")
         return 130
     if isinstance(exc, BrokenPipeError):  # `sdd status | head`: the reader left; say nothing
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -28,11 +35,11 @@ def handle(exc: BaseException) -> int:
         return 1
     if isinstance(exc, OSError):
         where = f"{_user_path(exc.filename)}: " if exc.filename else ""
-        sys.stderr.write(f"sdd: {where}{exc.strerror or exc}\n")
+        _say(f"sdd: {where}{exc.strerror or exc}\n")
         return 1
     if os.environ.get("SDDKIT_DEBUG") or not isinstance(exc, Exception):
         raise exc
-    sys.stderr.write(
+    _say(
         f"sdd: internal error: {type(exc).__name__}: {exc} (a bug in sddkit; run with "
         "SDDKIT_DEBUG=1 for the traceback and report it)\n"
     )
@@ -52,9 +59,9 @@ def report_faults(strict: bool, error: BaseException | None = None) -> int:
     lines = faults.warning_lines(Path.cwd())
     faults.reset()
     for line in lines:
-        sys.stderr.write(line + "\n")
+        _say(line + "\n")
     if lines and strict:
-        sys.stderr.write(f"sdd: --strict: {len(lines)} project(s) or context(s) cannot be read\n")
+        _say(f"sdd: --strict: {len(lines)} project(s) or context(s) cannot be read\n")
         return 1
     return 0
 

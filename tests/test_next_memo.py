@@ -9,6 +9,7 @@ does), each call a fresh run; each answer is compared with ``SDDKIT_NO_CACHE=1``
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -395,3 +396,37 @@ def test_the_files_a_kept_answer_rests_on_are_looked_up_from_the_open_projects_f
     kept(repo, capsys, monkeypatch)
     assert ("demo/tasks.md", None) not in looked
     assert any(path == "demo/tasks.md" and fd is not None for path, fd in looked), looked
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS bounds Linux's")
+@pytest.mark.parametrize("args", [("next",), ("open",), ("open", "--brief")], ids=" ".join)
+def test_a_memo_file_of_the_earlier_format_is_refused_unread(
+        repo: Path, args: tuple[str, ...]) -> None:
+    """Before its header had a length, ``sddkit-next-v9`` was one ``marshal`` dict; its
+    first four bytes read as a length of about 2 GB. The file is refused, not read: a read of
+    that size asks for the memory first (``MemoryError`` under a bounded address space, which
+    ended `sdd next` in an internal error and made the hook's briefing a note)."""
+    import marshal
+    import resource
+    import subprocess
+
+    from conftest import sdd_executable
+
+    kind = "brief" if "--brief" in args else args[0]
+    memo = cache.git_dir(repo) / f"sddkit-{kind}-v{cache.VERSION}"  # type: ignore[operator]
+    memo.write_bytes(marshal.dumps({"question": ("an earlier build",), "answer": "stale"}))
+    assert int.from_bytes(memo.read_bytes()[:4], "big") > 2**30
+
+    def bounded() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    def run(env: dict[str, str], limit: object = None) -> tuple[int, str, str]:
+        done = subprocess.run([sdd_executable(), *args], cwd=repo, capture_output=True,
+                              text=True, env={**os.environ, **env}, timeout=120,
+                              preexec_fn=limit)  # type: ignore[arg-type]  # noqa: PLW1509
+        return done.returncode, done.stdout, done.stderr
+
+    expected = run({"SDDKIT_NO_CACHE": "1"})
+    assert expected[0] == 0 and "sddkit: no briefing" not in expected[1]
+    assert run({}, bounded) == expected
+    assert int.from_bytes(memo.read_bytes()[:4], "big") < memo.stat().st_size  # kept anew

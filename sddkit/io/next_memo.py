@@ -230,12 +230,20 @@ _LENGTH = 4
 
 def _read(path: Path, key: str) -> tuple[Any, Any]:
     """(the header, the answer ``key``) of the memo file at ``path``; (None, None) when it
-    cannot be read whole."""
+    cannot be read whole. A length beyond the file's end (a damaged file, or one of the
+    same name written before the header had its length: a plain ``marshal`` dict, whose
+    first bytes read as about 2 GB) is refused before anything is read: a read of that size
+    asks for the memory first (``MemoryError`` where address space is bounded)."""
     try:
         with open(path, "rb") as file:
+            total = os.fstat(file.fileno()).st_size
             size = int.from_bytes(file.read(_LENGTH), "big")
+            if _LENGTH + size > total:
+                return None, None
             memo = marshal.loads(file.read(size))
             start, length = memo["parts"][key]
+            if not 0 <= start <= start + length <= total - _LENGTH - size:
+                return None, None
             file.seek(_LENGTH + size + start)
             part = file.read(length)
             if len(part) != length:

@@ -430,3 +430,34 @@ def test_a_memo_file_of_the_earlier_format_is_refused_unread(
     assert expected[0] == 0 and "sddkit: no briefing" not in expected[1]
     assert run({}, bounded) == expected
     assert int.from_bytes(memo.read_bytes()[:4], "big") < memo.stat().st_size  # kept anew
+
+
+@pytest.mark.parametrize("config", [("core.trustctime", "false"), ("core.checkStat", "minimal")],
+                         ids="=".join)
+def test_an_edit_git_is_configured_to_overlook_is_seen(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        config: tuple[str, str]) -> None:
+    """git's comparison of its index with the files can be loosened in its configuration:
+    ``core.trustctime=false`` ignores the inode change time (for backup tools that touch
+    it), ``core.checkStat=minimal`` the inode number too. A hand edit that keeps the size
+    and mtime (in place a second later; or saved through a new file, as editors do) then
+    looks clean to git; sddkit asks git for its full comparison, so every answer that
+    trusts git (kept ones, cached rows) sees the edit."""
+    git(repo, "config", *config)
+    git(repo, "status", "--porcelain")  # git's index refreshed: the aged files' stat data
+    commands = [("next",), ("open",), ("open", "--brief"), ("status",)]
+    before = {args: run_cmd(repo, capsys, *args) for args in commands}
+    assert kept(repo, capsys, monkeypatch) == before[("next",)]
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    if config[0] == "core.trustctime":
+        time.sleep(1.1)  # git compares whole seconds: a change time a second later
+        edit_in_place(tasks, "- [ ] T001", "- [x] T001")
+    else:
+        st = tasks.stat()
+        saved = tasks.with_name("tasks.md.saved")
+        saved.write_text(tasks.read_text().replace("- [ ] T001", "- [x] T001", 1))
+        os.utime(saved, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.replace(saved, tasks)
+    for args in commands:
+        after = run_cmd(repo, capsys, *args)
+        assert after == open_truth(repo, capsys, monkeypatch, args) != before[args], args

@@ -6,7 +6,8 @@ bytes. Knowing that for 40,000 files by ``lstat`` alone costs more than the rest
 command, and a stat signature does not survive a clone or a checkout. So:
 
 - **Tracked files git reports clean.** ``git diff-files`` (one process; git compares its
-  index's stat data with the files, in C, and re-reads "racily clean" ones) lists the
+  index's stat data with the files in C, fully whatever its configuration loosens:
+  :data:`sddkit.io.git.FULL_STAT`, and re-reads "racily clean" ones) lists the
   documents that differ from the index; every other tracked document's content key is its
   blob id in the index (``git ls-files -s``). That listing is asked again only when the
   index file changed since the last run (a commit, a checkout, ``git add``, a stash);

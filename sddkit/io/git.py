@@ -30,6 +30,12 @@ def user_name(root: Path) -> str | None:
 #: ``git log`` (``log.showRoot=false`` hides it: approvals made in a repository's first
 #: commit vanished from the gate history, files it added from SDD-002's).
 PINNED = ("-c", "core.quotepath=off", "-c", "log.showRoot=true")
+#: git's full comparison of its index with the files, whatever the user's configuration
+#: loosened: ``core.trustctime=false`` ignores the inode change time and
+#: ``core.checkStat=minimal`` compares whole-second times and sizes only, so an edit that
+#: keeps a file's size and mtime would look clean, and the caches that trust git's "clean"
+#: (content keys, kept answers) would serve what the file held before (git-config(1)).
+FULL_STAT = ("-c", "core.trustctime=true", "-c", "core.checkStat=default")
 
 
 def _run_git(cwd: Path, *args: str, stdin: bytes | None = None, silent: bool = False
@@ -238,8 +244,8 @@ def modified_files_later(root: Path, under: str) -> Callable[[], set[str] | None
     ``sdd next`` the import of :mod:`subprocess` before git can start."""
     from sddkit.io import spawn
 
-    finish = spawn.start(["git", "-C", str(root), "-c", "core.quotepath=off", "diff-files",
-                          "--relative", "--name-only", "-z", "--", under])
+    finish = spawn.start(["git", "-C", str(root), "-c", "core.quotepath=off", *FULL_STAT,
+                          "diff-files", "--relative", "--name-only", "-z", "--", under])
     if finish is None:
         return lambda: None
 

@@ -87,6 +87,7 @@ def start(root: Path, under: str) -> bool:
     ``GIT_OPTIONAL_LOCKS=0`` asks git commands to take no lock they can do without, or
     when git cannot run."""
     from sddkit.io import cache
+    from sddkit.io.git import FULL_STAT
 
     git_dir = cache.git_dir(root)
     if git_dir is None or os.path.lexists(git_dir / "index.lock") \
@@ -98,8 +99,9 @@ def start(root: Path, under: str) -> bool:
         # -uno: no untracked files (the costly part); no renames and no submodules
         # looked into: the status itself is discarded, only the refresh is wanted
         _running.append(subprocess.Popen(
-            ["git", "--literal-pathspecs", "status", "--porcelain", "-uno", "--no-renames",
-             "--ignore-submodules=all", "--", under], cwd=root, stdin=subprocess.DEVNULL,
+            ["git", *FULL_STAT, "--literal-pathspecs", "status", "--porcelain", "-uno",
+             "--no-renames", "--ignore-submodules=all", "--", under], cwd=root,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     except OSError:
         return False

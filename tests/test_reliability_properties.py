@@ -102,7 +102,9 @@ def document(draw: st.DrawFn) -> tuple[str, str]:
 def block_document(draw: st.DrawFn) -> tuple[str, str]:
     """Random text with one managed block ``inventory`` in it; returns (text, newline)."""
     newline = draw(st.sampled_from(["\n", "\r\n"]))
-    no_marker = prose.filter(lambda s: "sddkit:" not in s and "\r" not in s and "\n" not in s)
+    # no marker, and no fence: a fence around a marker makes it an example, not the block
+    no_marker = prose.filter(lambda s: "sddkit:" not in s and "\r" not in s and "\n" not in s
+                             and "```" not in s and "~~~" not in s)
     before = draw(st.lists(no_marker, min_size=1, max_size=5))
     inside = draw(st.lists(no_marker, max_size=5))
     after = draw(st.lists(no_marker, max_size=5))

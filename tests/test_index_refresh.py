@@ -241,3 +241,29 @@ def test_the_refresh_starts_once_due_and_only_in_this_process(
     assert starters.read_text() == f"{os.getpid()}\n"
     assert stale_entries(clone) == []
     assert kept(clone, capsys, monkeypatch) == first == truth(clone, capsys, monkeypatch)
+
+
+def test_no_git_process_outlives_a_run_that_failed_midway(
+        clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """Git's refresh started, then the listing never reaches its end (Ctrl-C): the command
+    still waits for git before it exits."""
+    real_start = index_refresh.start
+    processes: list[Any] = []
+
+    def start(*args: Any) -> bool:
+        started = real_start(*args)
+        processes.extend(index_refresh._running)
+        return started
+
+    def interrupted(self: Any, broken: list[str]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index_refresh, "start", start)
+    monkeypatch.setattr(content_keys.Snapshot, "listed", interrupted)
+    cache.reset()
+    with pytest.raises(SystemExit) as stop:
+        entry.main(["--root", str(clone), "next"])
+    assert stop.value.code == 130
+    assert len(processes) == 1 and processes[0].returncode is not None
+    assert index_refresh._running == []

@@ -241,3 +241,52 @@ def test_the_refresh_starts_once_due_and_only_in_this_process(
     assert starters.read_text() == f"{os.getpid()}\n"
     assert stale_entries(clone) == []
     assert kept(clone, capsys, monkeypatch) == first == truth(clone, capsys, monkeypatch)
+
+
+def test_no_git_process_outlives_a_run_that_failed_midway(
+        clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """Git's refresh started, then the listing never reaches its end (Ctrl-C): the command
+    still waits for git before it exits."""
+    real_start = index_refresh.start
+    processes: list[Any] = []
+
+    def start(*args: Any) -> bool:
+        started = real_start(*args)
+        processes.extend(index_refresh._running)
+        return started
+
+    def interrupted(self: Any, broken: list[str]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(index_refresh, "start", start)
+    monkeypatch.setattr(content_keys.Snapshot, "listed", interrupted)
+    cache.reset()
+    with pytest.raises(SystemExit) as stop:
+        entry.main(["--root", str(clone), "next"])
+    assert stop.value.code == 130
+    assert len(processes) == 1 and processes[0].returncode is not None
+    assert index_refresh._running == []
+
+
+def test_git_optional_locks_off_means_no_refresh(
+        clone: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """``GIT_OPTIONAL_LOCKS=0`` (an editor's or a person's wish that git take no lock it
+    can do without): git is not asked to refresh, the index stays as it was."""
+    monkeypatch.setenv("GIT_OPTIONAL_LOCKS", "0")
+    real_start = index_refresh.start
+    started: list[bool] = []
+    monkeypatch.setattr(index_refresh, "start",
+                        lambda *args: started.append(real_start(*args)) or started[-1])
+    index = cache.index_signature(clone)
+    first = run_next(clone, capsys)
+    assert started == [False]  # asked, and git was not started
+    assert cache.index_signature(clone) == index
+    assert stale_entries(clone) == sorted(git(clone, "ls-files", "--", ASSETS).splitlines())
+    assert kept(clone, capsys, monkeypatch) == first
+
+
+def test_a_refresh_is_due_once_the_clock_left_the_index_second() -> None:
+    written = 1_700_000_000_250_000_000  # ns: 0.25 s into a second
+    assert index_refresh.due((0, written, written, 1)) == pytest.approx(1_700_000_001.01)

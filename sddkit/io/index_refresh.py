@@ -43,18 +43,18 @@ def due(index: Any) -> float:
     """When (on :data:`clock`) a refresh of the index whose signature is ``index``
     (:func:`sddkit.io.cache.index_signature`) is worth starting: once the clock has left
     the whole second the index file was written in. Git compares timestamps in whole
-    seconds unless built with ``USE_NSEC`` (Debian's git 2.39, measured here, is not): an index
-    written in the same second as the files it describes leaves them racily clean, so a
-    refresh that soon would write an index as racy as the old one."""
+    seconds unless built with ``USE_NSEC`` (Debian's git 2.39, measured here, is not):
+    an index written in the same second as the files it describes leaves them racily
+    clean, so a refresh that soon would write an index as racy as the old one."""
     return index[1] // 1_000_000_000 + 1.01
 
 
 class Refresh:
     """Git's refresh of the entries under ``under`` in the index of the work tree at
-    ``root``, for one listing, begun when the index had the signature ``index``: started (:func:`start`) as soon as it is due
-    (:func:`due`; :meth:`poll` is called as the listing goes), by the process that began
-    it only (a child forked to share the listing ends without waiting for anything), and
-    :meth:`settled` at the end of the listing."""
+    ``root``, for one listing, begun when the index had the signature ``index``: started
+    (:func:`start`) as soon as it is due (:func:`due`; :meth:`poll` is called as the
+    listing goes), by the process that began it only (a child forked to share the
+    listing ends without waiting for anything), and :meth:`settled` at its end."""
 
     def __init__(self, root: Path, under: str, index: Any) -> None:
         self.root = root
@@ -123,10 +123,10 @@ def settled(root: Path, under: str, listing: bytes, index: Any, dirty: set[str]
     lists under ``under`` exactly the entries of ``listing`` (what
     :func:`sddkit.io.git.index_listing` gave when the run's records were keyed: tag, mode,
     blob id, stage and path, byte for byte), else None. ``index`` is the signature when
-    the refresh started, ``dirty`` what ``git diff-files`` reported changed then: when
-    the index is the same, or git reported no file, it stands; else git is asked again
-    (files it reported for their stat data alone are clean now: a checkout that touched
-    every file).
+    the listing began, ``dirty`` what ``git diff-files`` reported changed then: when the
+    index is the same, or git reported no file (a refresh only ever makes fewer files
+    differ by their stat data), it stands; else git is asked again (files it reported
+    for their stat data alone are clean now: a checkout that touched every file).
 
     A refresh rewrites stat data only, so records keyed under the old index hold under the
     new one whenever it lists the same entries, whatever the order of the refresh, the

@@ -69,6 +69,28 @@ def racy(sig: Signature, now_ns: int | None = None) -> bool:
     return (time.time_ns() if now_ns is None else now_ns) - sig[1] < RACY_NS
 
 
+#: The longest timestamp tick (ns) of a file system that keeps sub-second times: ext4, XFS
+#: and Btrfs stamp files from the kernel's coarse clock (a jiffy: 1-10 ms), APFS and NTFS
+#: in nanoseconds or 100 ns, exFAT in 10 ms. One that keeps whole seconds (FAT's two, HFS+,
+#: ext3) gives times without a fraction: :func:`settled` never trusts those early.
+FINE_TICK_NS = 50_000_000
+
+
+def settled(then: Signature, looked_ns: int, now: Signature | None,
+            now_ns: int | None = None) -> bool:
+    """Whether a signature that was racy when it was taken (at ``looked_ns``) may be trusted
+    for what was read since: the file's stat is ``now`` the same, no longer racy, and the
+    look came at least :data:`FINE_TICK_NS` after its last change on a file system whose
+    times have a fraction of a second. A change after the look then had to fall in a later
+    tick, so it would have given another signature (git's racy-git.txt reasoning, with the
+    tick bounded instead of assumed to be a second). A first ``sdd next`` right after a
+    clone keeps its answer by this (:mod:`sddkit.io.next_memo`)."""
+    if now is None or now != then or racy(now, now_ns):
+        return False
+    changed = max(then[1], then[2])  # mtime, ctime: a write moves both
+    return changed % 1_000_000_000 != 0 and looked_ns - changed >= FINE_TICK_NS
+
+
 def blob_id(data: bytes) -> str:
     """Git's blob id of ``data`` (SHA-1 of ``blob <size>\\0`` and the bytes): the content key."""
     import hashlib

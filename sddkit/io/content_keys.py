@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,9 @@ class Snapshot:
         #: it was racy when looked at (judged then: by the time a cold run keeps its answer,
         #: seconds later, a folder changed just before the look would seem old enough).
         self._folders: dict[str, Any] = {}
+        #: Project folder -> (its signature, when it was taken: ns) for those racy then, so
+        #: that :meth:`recorded_files` can tell whether they settled (:func:`cache.settled`).
+        self._racy_folders: dict[str, tuple[Any, int]] = {}
 
     # --- what git says ---------------------------------------------------------------------
     def _index_signature(self) -> Any:
@@ -222,8 +226,8 @@ class Snapshot:
                 files.append((name, sig))
                 continue
             if None in keys:
-                folder = self._folders.get(name)
-                if not folder:  # unreadable, or racy when looked at
+                folder = self._folders.get(name) or self._settled_folder(name)
+                if not folder:  # unreadable, or racy when looked at and not settled since
                     return None
                 files.append((name, folder))
             for phase, key, sig in zip(PHASES, keys, sigs):
@@ -237,12 +241,27 @@ class Snapshot:
     # --- keys --------------------------------------------------------------------------------
     def _folder_sig(self, name: str) -> Any:
         if name not in self._folders:
+            taken = time.time_ns()
             try:
                 sig = cache.signature(os.lstat(f"{self.assets}/{name}"))
             except OSError:
                 sig = None
-            self._folders[name] = False if sig is not None and cache.racy(sig) else sig
+            self._folders[name] = False if sig is not None and cache.racy(sig, taken) else sig
+            if self._folders[name] is False:
+                self._racy_folders[name] = (sig, taken)
         return self._folders[name]
+
+    def _settled_folder(self, name: str) -> Any:
+        """The folder's signature now, when it was racy when looked at and has settled
+        since (:func:`sddkit.io.cache.settled`); else None."""
+        then = self._racy_folders.get(name)
+        if then is None:
+            return None
+        try:
+            now = cache.signature(os.lstat(f"{self.assets}/{name}"))
+        except OSError:
+            return None
+        return now if cache.settled(then[0], then[1], now) else None
 
     def record(self, name: str) -> Record | None:
         assert self.rows is not None

@@ -270,6 +270,17 @@ def _prefetch(root: Path, rel: str, answer: Any) -> None:
     content_keys.prefetch_git(root, rel, answer)
 
 
+def _contexts_settled(ctx: Path, contexts: list[tuple[str, Any]], looked: int) -> bool:
+    """Whether the contexts look as they did (``contexts``, taken at ``looked``), each racy
+    one then settled since (:func:`sddkit.io.cache.settled`)."""
+    now = _contexts(ctx)
+    if now is None or [file for file, _sig in now] != [file for file, _sig in contexts]:
+        return False
+    return all(sig == then if then is None or not cache.racy(then, looked)
+               else cache.settled(then, looked, sig)
+               for (_file, sig), (_same, then) in zip(now, contexts))
+
+
 def _unchanged(assets: Path, files: list[tuple[str, Any]]) -> bool:
     """Whether each file (a path relative to ``assets``) has the stat signature recorded.
     Looked up from the open folder (``fstatat``) where the system allows it: the kernel
@@ -321,8 +332,12 @@ def store(root: Path, assets: Path, ctx: Path, question: tuple[Any, ...],
         return  # the index changed while the answer was worked out: it may rest on both
     dirty, files = recorded
     folders, contexts, looked = seen
-    if folders is None or cache.racy(folders, looked) or contexts is None \
-            or any(sig is not None and cache.racy(sig, looked) for _file, sig in contexts):
+    if folders is None or contexts is None:
+        return
+    if cache.racy(folders, looked) and not cache.settled(folders, looked, _folders(assets)):
+        return
+    if any(sig is not None and cache.racy(sig, looked) for _file, sig in contexts) \
+            and not _contexts_settled(ctx, contexts, looked):
         return
     memo = {"question": _question(root, question), "index": index, "folders": folders,
             "contexts": contexts, "files": files, "dirty": sorted(dirty)}

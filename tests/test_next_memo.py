@@ -461,3 +461,64 @@ def test_an_edit_git_is_configured_to_overlook_is_seen(
     for args in commands:
         after = run_cmd(repo, capsys, *args)
         assert after == open_truth(repo, capsys, monkeypatch, args) != before[args], args
+
+
+def test_a_look_that_settled_since_is_trusted_only_on_fine_timestamps() -> None:
+    """`cache.settled`: a signature racy when taken is trusted later only when unchanged, no
+    longer racy, on a file system with sub-second times, and looked at a tick after its
+    change (a change after the look would have moved it)."""
+    now = 1_800_000_000 * 10**9
+    fine = (10, now - 5 * 10**9 + 123_456_789, now - 5 * 10**9 + 123_456_789, 7)
+    looked = fine[2] + cache.FINE_TICK_NS
+    assert cache.settled(fine, looked, fine, now)
+    assert not cache.settled(fine, fine[2] + cache.FINE_TICK_NS - 1, fine, now)  # same tick
+    assert not cache.settled(fine, looked, (11, *fine[1:]), now)  # changed since
+    assert not cache.settled(fine, looked, None, now)  # gone
+    assert not cache.settled(fine, looked, fine, fine[1] + 10**9)  # still racy now
+    coarse = (10, now - 5 * 10**9, now - 5 * 10**9, 7)  # whole seconds: FAT, HFS+, ext3
+    assert not cache.settled(coarse, coarse[2] + 10**9, coarse, now)
+
+
+@pytest.mark.parametrize("wait", [True, False], ids=["settled", "same-tick"])
+def test_a_first_run_just_after_a_clone_keeps_its_answer_once_its_looks_settle(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, wait: bool) -> None:
+    """Right after `git clone` the projects folder, the contexts and a draft's folder are
+    younger than the racy window: the first run (seconds long at 10,000 projects) keeps its
+    answer when each has settled by its end, so the second run is warm; not when the look
+    fell in the tick of their last change."""
+    import time
+
+    assert sdd(repo, "new", "draft-two").exit_code == 0  # a draft: its folder is looked at
+    assert sdd(repo, "ctx", "new", "payments").exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "draft and context")
+    memo = cache.git_dir(repo) / f"sddkit-next-v{cache.VERSION}"  # type: ignore[operator]
+    memo.unlink(missing_ok=True)
+    for folder in (repo / ASSETS, repo / "AGENTS.ctx", repo / ASSETS / "draft-two",
+                   repo / "AGENTS.ctx" / "payments"):  # changed just now, as by a clone
+        (folder / ".touch").write_text("")
+        (folder / ".touch").unlink()
+    (repo / "AGENTS.ctx" / "payments" / "CONTEXT.md").write_text(
+        (repo / "AGENTS.ctx" / "payments" / "CONTEXT.md").read_text())
+    if wait:
+        time.sleep(2 * cache.FINE_TICK_NS / 1e9)  # the look comes a tick later
+    real = operations.next_step
+
+    def slow(*args: object, **kwargs: object) -> object:
+        time.sleep(0.5)  # the run outlasts the racy window below
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "RACY_NS", 400_000_000)
+        if not wait:  # a tick longer than the time between the change and the look
+            patch.setattr(cache, "FINE_TICK_NS", 60 * 10**9)
+        patch.setattr(operations, "next_step", slow)
+        first = run_next(repo, capsys)
+    if not wait:  # looked at within the tick of the change: nothing may be trusted
+        assert not memo.exists()
+        return
+    assert memo.exists()
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "RACY_NS", 400_000_000)
+        assert kept(repo, capsys, patch) == first == truth(repo, capsys, patch)

@@ -522,3 +522,24 @@ def test_a_first_run_just_after_a_clone_keeps_its_answer_once_its_looks_settle(
     with monkeypatch.context() as patch:
         patch.setattr(cache, "RACY_NS", 400_000_000)
         assert kept(repo, capsys, patch) == first == truth(repo, capsys, patch)
+
+
+def test_an_open_that_lists_no_projects_starts_no_git(
+        repo: Path, sdd: Invoke, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sdd open NAME` (a context other than sdd) lists no projects and keeps nothing: git's
+    look at the files, which only a kept answer or a listing reads, is not started (it
+    would run unread, and outlive the command)."""
+    from sddkit.io import git as git_module
+
+    assert sdd(repo, "ctx", "new", "payments").exit_code == 0
+    age_tree(repo)
+    run_cmd(repo, capsys, "open")  # an `open` answer is kept: its memo file exists
+    calls: list[str] = []
+    real = git_module.modified_files_later
+    monkeypatch.setattr(git_module, "modified_files_later",
+                        lambda *a: calls.append("diff-files") or real(*a))  # type: ignore[func-returns-value]
+    assert "payments" in run_cmd(repo, capsys, "open", "payments")
+    assert calls == []
+    run_cmd(repo, capsys, "open")
+    assert calls == ["diff-files"]  # the kept briefing still asks git once

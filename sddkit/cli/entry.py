@@ -131,7 +131,8 @@ def _open(root: str | None, as_json: bool, names: list[str], hook: str | None) -
     ws = Workspace.find(override=Path(root) if root is not None else None)
     from sddkit.io import next_memo
 
-    next_memo.start(ws.root, ws.assets, "open")  # git looks at the files during the imports
+    if not names or names == ["sdd"]:  # the briefings that list the projects (kept ones)
+        next_memo.start(ws.root, ws.assets, "open")  # git looks during the imports
 
     def work_out() -> tuple[dict[str, object], bool]:
         from sddkit.operations import open_briefing

@@ -75,22 +75,32 @@ def _next(root: str | None, as_json: bool, project: str | None) -> None:
 def _answer(ws: Workspace, as_json: bool, project: str | None) -> object:
     """The step's JSON data or text: the last run's when nothing it rests on changed
     (:mod:`sddkit.io.next_memo`), else worked out (and kept for the next run)."""
+
+    def answers() -> dict[str, object]:
+        from sddkit.operations import next_step
+
+        outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login
+        return {"data": outcome.data, "text": outcome.text}
+
+    key = "data" if as_json else "text"
+    if project is not None:  # one project's step: read afresh, never kept
+        return answers()[key]
+    return _remembered(ws, ("next",), key, answers)
+
+
+def _remembered(ws: Workspace, asked: tuple[object, ...], key: str,
+                answers: Callable[[], dict[str, object]]) -> object:
+    """The answer ``key`` to the command ``asked`` (:func:`sddkit.io.next_memo.question`):
+    kept from the last run when nothing it rests on changed, else ``answers()``'s, kept
+    when it may be (:func:`sddkit.projects.next_step.worked_out`)."""
     from sddkit.io import next_memo
 
     def work_out() -> tuple[dict[str, object], bool]:
-        from sddkit.operations import next_step
         from sddkit.projects.next_step import worked_out
-
-        def answers() -> dict[str, object]:
-            outcome = next_step(ws, project)  # the claimant: $SDDKIT_AGENT, else the login
-            return {"data": outcome.data, "text": outcome.text}
 
         return worked_out(answers)
 
-    key = "data" if as_json else "text"
-    if project is not None:
-        return work_out()[0][key]
-    return next_memo.remembered(ws.root, ws.assets, ws.ctx, next_memo.question("next"), key,
+    return next_memo.remembered(ws.root, ws.assets, ws.ctx, next_memo.question(*asked), key,
                                 work_out)
 
 
@@ -134,19 +144,13 @@ def _open(root: str | None, as_json: bool, names: list[str], hook: str | None) -
     if not names or names == ["sdd"]:  # the briefings that list the projects (kept ones)
         next_memo.start(ws.root, ws.assets, "open")  # git looks during the imports
 
-    def work_out() -> tuple[dict[str, object], bool]:
+    def answers() -> dict[str, object]:
         from sddkit.operations import open_briefing
-        from sddkit.projects.next_step import worked_out
 
-        def answers() -> dict[str, object]:
-            outcome = open_briefing(ws, names)
-            return {"data": outcome.data, "text": outcome.text}
+        outcome = open_briefing(ws, names)
+        return {"data": outcome.data, "text": outcome.text}
 
-        return worked_out(answers)
-
-    key = "data" if as_json else "text"
-    answer = next_memo.remembered(ws.root, ws.assets, ws.ctx,
-                                  next_memo.question("open", tuple(names)), key, work_out)
+    answer = _remembered(ws, ("open", tuple(names)), "data" if as_json else "text", answers)
     _show(answer, as_json)
     return 0
 

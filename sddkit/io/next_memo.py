@@ -82,7 +82,8 @@ def _index(root: Path) -> Any:
 def _folders(assets: Path) -> Any:
     """The stat signature of the projects folder: a folder's modification time changes
     whenever an entry is added to it, removed or renamed (POSIX ``mtime`` of a directory),
-    so an unchanged signature (never recorded while racy) means the same project names."""
+    so an unchanged signature means the same project names (recorded only when it was not
+    racy at the look, or has settled since: :func:`sddkit.io.cache.settled`)."""
     try:
         return cache.signature(os.stat(assets))
     except OSError:

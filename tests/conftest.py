@@ -31,6 +31,7 @@ def isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
     """Point HOME and git's config at ``home``, with a pinned identity (for module fixtures
     too, which cannot use the function-scoped autouse fixture)."""
     mp.setenv("HOME", str(home))
+    mp.delenv("XDG_CACHE_HOME", raising=False)  # the user cache under this HOME, not theirs
     mp.setenv("GIT_CONFIG_NOSYSTEM", "1")
     mp.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     for key, value in GIT_IDENTITY.items():
@@ -42,16 +43,22 @@ def isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """No test sees the developer's HOME, git config, sddkit variables or the variables a
-    coding agent sets in its shells (the suite passes inside Claude Code, Codex...)."""
+    coding agent sets in its shells (the suite passes inside Claude Code, Codex...).
+
+    A patcher of its own, not the test's ``monkeypatch``: a test that calls
+    ``monkeypatch.undo()`` to drop its own patches keeps the isolation (it used to run
+    the rest with the developer's HOME, user cache and git identity)."""
     home = tmp_path_factory.mktemp("home")
-    isolate(monkeypatch, home)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    for key in list(os.environ):
-        if key.startswith("SDDKIT_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("SDDKIT_DEBUG", "1")  # a bug shows its traceback in the tests
+    with pytest.MonkeyPatch.context() as mp:
+        isolate(mp, home)
+        mp.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+        for key in list(os.environ):
+            if key.startswith("SDDKIT_"):
+                mp.delenv(key)
+        mp.setenv("SDDKIT_DEBUG", "1")  # a bug shows its traceback in the tests
+        yield
 
 
 def git(repo: Path, *args: str) -> str:

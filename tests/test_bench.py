@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import isolate
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 SDD = Path(sys.executable).parent / "sdd"
@@ -40,8 +41,10 @@ def available(repo: Path, command: str) -> bool:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bench") / "repo"
-    done = subprocess.run([sys.executable, str(BENCH / "generate.py"), "50", str(root)],
-                          capture_output=True, text=True)
+    with pytest.MonkeyPatch.context() as mp:  # set up before the per-test isolation
+        isolate(mp, tmp_path_factory.mktemp("bench-home"))
+        done = subprocess.run([sys.executable, str(BENCH / "generate.py"), "50", str(root)],
+                              capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return root
 

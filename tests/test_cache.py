@@ -292,6 +292,29 @@ def test_a_long_log_is_folded_into_the_file(tmp_path: Path,
     assert cache.Cache(tmp_path, "rows").entries == {f"p{n}": (n,) for n in range(5)}
 
 
+def test_records_another_process_encoded_are_logged_after_the_file_is_saved(
+        tmp_path: Path) -> None:
+    """A two-core child's entries this run does not read (:meth:`Cache.append_encoded`)
+    reach the log after the save, whether it rewrote the file (which removes the log it
+    folded in) or only appended, and are not decoded in this process."""
+    for dirty in (True, False):
+        folder = tmp_path / str(dirty)
+        store = cache.Cache(folder, "parse")
+        if dirty:
+            store.put("mine", (1,))  # loaded and changed: the file is rewritten
+        else:
+            store.append("mine", (1,))  # not loaded: appended to the log
+        store.append_encoded(cache.encode_log([("child-a", (2,)), ("child-b", (3,))]))
+        store.append_encoded(b"")
+        if dirty:
+            assert "child-a" not in store.entries
+        store.save()
+        assert cache.Cache(folder, "parse").entries == {
+            "mine": (1,), "child-a": (2,), "child-b": (3,)}
+        store.save()  # written once
+        assert len(cache._read_log(store.log_path)) == (2 if dirty else 3)
+
+
 def test_other_code_computes_the_rows_again(repo: Path, sdd: Invoke, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A row depends on the code that made it: after an upgrade, or in a worktree running

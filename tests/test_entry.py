@@ -179,3 +179,24 @@ def test_a_closed_stderr_takes_the_warnings_and_is_no_error(initialised: Path, s
                             input="{}", env=env, timeout=120,
                             preexec_fn=lambda: os.close(2))  # noqa: PLW1509 (a test's child)
     assert (closed.returncode, closed.stdout) == (0, shown.stdout), args
+
+
+def test_the_collector_is_off_only_in_a_command_s_own_process(initialised: Path) -> None:
+    """`sdd` run as a command leaves Python's cyclic garbage collector off to its exit (a
+    cold listing's objects are never walked again); a program that calls ``main`` with
+    its own arguments, a test included, keeps its collector."""
+    import gc
+
+    from sddkit.cli.entry import main
+
+    assert gc.isenabled()
+    with pytest.raises(SystemExit) as ended:
+        main(["--root", str(initialised), "next"])
+    assert ended.value.code == 0
+    assert gc.isenabled()
+    probe = ("import gc, sys; from sddkit.cli import entry; sys.argv = ['sdd', 'next']\n"
+             "try:\n    entry.main()\nexcept SystemExit:\n    pass\n"
+             "print(gc.isenabled(), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=initialised,
+                          capture_output=True, text=True)
+    assert done.stderr.strip().splitlines()[-1] == "False", done.stderr

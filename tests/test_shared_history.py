@@ -182,3 +182,24 @@ def test_a_merged_branch_reads_as_the_whole_history(
     truth = sdd(root, "log", "--json").stdout
     assert [e["detail"] for e in json.loads(truth)["events"]] == ["on the side", "on the main line"]
     assert cached == truth
+
+
+def test_a_child_writes_its_shared_entries_but_leaves_the_history_to_the_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A two-core child writes its rows and records to the shared store itself
+    (:func:`shared_rows.write_now`); a table that keeps only the last run's entries (the
+    history) is emptied by the run's own flush, so the child hands those back. When the
+    store cannot be written, it hands back everything."""
+    from sddkit.io import cache, shared_rows
+
+    cache.reset()
+    row, history = (("rows", "stamp\0p1\0k"), (1,)), (("history", "head"), (2,))
+    assert shared_rows.write_now([row, history]) == [history]
+    assert shared_rows.write_now([history]) == [history]
+    db = shared_rows._db()
+    assert db.execute("SELECT key FROM rows").fetchall() == [("stamp\0p1\0k",)]
+    assert db.execute("SELECT key FROM history").fetchall() == []
+    cache.reset()
+    monkeypatch.setattr(shared_rows, "_db", lambda: None)
+    assert shared_rows.write_now([row, history]) == [row, history]
+    cache.reset()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Invoke, git
+from conftest import Invoke, git, isolate
 from test_cache import edit_in_place
 from test_check_cache import _forget_caches
 
@@ -35,8 +35,10 @@ COMMANDS = (["status", "--json"], ["next", "--json"], ["open", "sdd", "--json"],
 def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("two-cores") / "bench"
     generate = Path(__file__).resolve().parent.parent / "bench" / "generate.py"
-    done = subprocess.run([sys.executable, str(generate), "40", str(root)],
-                          capture_output=True, text=True)
+    with pytest.MonkeyPatch.context() as mp:  # set up before the per-test isolation
+        isolate(mp, tmp_path_factory.mktemp("two-cores-home"))
+        done = subprocess.run([sys.executable, str(generate), "40", str(root)],
+                              capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return root
 
@@ -58,10 +60,11 @@ def children(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     received: list[int] = []
     join = two_cores.Child.join
 
-    def counted(self: two_cores.Child) -> None:
+    def counted(self: two_cores.Child) -> Any:
         before = sum(len(e) for e in cache.loaded_entries().values())
-        join(self)
+        result = join(self)
         received.append(sum(len(e) for e in cache.loaded_entries().values()) - before)
+        return result
 
     monkeypatch.setattr(two_cores.Child, "join", counted)
     return received
@@ -104,8 +107,8 @@ def test_a_cold_run_on_two_cores_answers_as_one_core(repo: Path, sdd: Invoke,
 
 def test_what_the_child_checked_reaches_the_store_the_clones_share(
         repo: Path, sdd: Invoke, children: list[int]) -> None:
-    """The records the child computed are written to the machine's shared store by the
-    parent (a next clone's first check finds every project there)."""
+    """The records the child computed reach the machine's shared store (the child writes
+    them itself; a next clone's first check finds every project there)."""
     import sqlite3
 
     cold(sdd, repo)
@@ -188,12 +191,12 @@ def test_a_failing_child_hands_back_nothing_and_changes_no_answer(
     truth = uncached(sdd, repo, monkeypatch)
     start = two_cores.start
 
-    def failing(work: Any, root: Path, kinds: tuple[str, ...]) -> Any:
+    def failing(work: Any, root: Path, kinds: tuple[str, ...], **options: Any) -> Any:
         def crash() -> None:
             work()
             os._exit(3)
 
-        return start(crash, root, kinds)
+        return start(crash, root, kinds, **options)
 
     monkeypatch.setattr(two_cores, "start", failing)
     assert cold(sdd, repo) == truth
@@ -293,7 +296,8 @@ def test_the_check_s_child_reads_the_test_files_its_half_names(
     joined: list[bool] = []
     parsed_after: list[Path] = []
     join = two_cores.Child.join  # the counting one of `children`
-    monkeypatch.setattr(two_cores.Child, "join", lambda self: (join(self), joined.append(True)))
+    monkeypatch.setattr(two_cores.Child, "join",
+                        lambda self: (join(self), joined.append(True))[0])
     module = references._module
     monkeypatch.setattr(references, "_module", lambda path: (
         parsed_after.append(path) if joined else None, module(path))[1])
@@ -303,3 +307,93 @@ def test_the_check_s_child_reads_the_test_files_its_half_names(
     assert (found.exit_code, found.stdout, found.stderr) == truth
     assert joined, "no child ran"
     assert parsed_after == []
+
+
+def _child_share(repo: Path) -> list[str]:
+    """The names of the projects the listing's child works out (its share of all of them,
+    as every project is cold)."""
+    names = sorted(p.name for p in (repo / ASSETS).iterdir() if p.is_dir())
+    return names[int(len(names) * (1 - rows.CHILD_SHARE)):]
+
+
+def test_the_listing_s_child_hands_its_parse_entries_to_the_log_and_writes_its_shared_rows(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The listing reads the child's rows, not its parse entries: those cross as encoded
+    log records this process never decodes (7 MB at 10,000 projects, a tenth of a second),
+    appended to the parse cache's log after its file is saved, so the next command finds
+    every document. The child writes its rows to the store the clones share itself: none
+    crosses to this process."""
+    import sqlite3
+
+    share = _child_share(repo)
+    seen: dict[str, Any] = {}
+    join = two_cores.Child.join  # the counting one of `children`
+
+    def looked(self: two_cores.Child) -> Any:
+        result = join(self)
+        seen["parse"] = set(cache.for_root(repo, "parse").entries)
+        seen["shared"] = {key[1].split("\0")[1] for key in shared_rows.pending()}
+        return result
+
+    from sddkit.io import shared_rows
+
+    monkeypatch.setattr(two_cores.Child, "join", looked)
+    truth = uncached(sdd, repo, monkeypatch)[0]
+    cache.reset()
+    _forget_caches(repo)
+    listed = sdd(repo, "status", "--json")
+    assert (listed.exit_code, listed.stdout, listed.stderr) == truth
+    assert children, "no child ran"
+    assert not any(key.split("/")[0] in share for key in seen["parse"])
+    assert not seen["shared"] & set(share)
+    documents = {f"{p.name}/{doc.stem}" for p in (repo / ASSETS).iterdir() if p.is_dir()
+                 for doc in p.glob("*.md")}
+    kept = cache.Cache(repo.absolute(), "parse")
+    assert kept.log_path.exists()
+    assert {key.rsplit("/", 1)[0] for key in kept.entries} == documents
+    store = cache.location(Path("."), "shared-rows").with_suffix(".sqlite")
+    with sqlite3.connect(store) as db:
+        names = {key.split("\0")[1] for (key,) in db.execute("SELECT key FROM rows")}
+    assert names == {p.name for p in (repo / ASSETS).iterdir() if p.is_dir()}
+    cache.reset()
+    assert answers(sdd, repo) == uncached(sdd, repo, monkeypatch)
+
+
+def test_the_parent_keys_none_of_the_child_s_projects_and_its_kept_answer_rests_on_them(
+        repo: Path, sdd: Invoke, children: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child hands back the keys it read its projects' documents under, and the folder
+    looks of those missing one: this process keys only its own share, and the ``sdd next``
+    answer it keeps is given up when a document appears in a folder of the child's."""
+    from sddkit.io import content_keys
+
+    share = _child_share(repo)
+    drafts = [name for name in share if not (repo / ASSETS / name / "tasks.md").exists()]
+    assert drafts, "the workload has no project without a task list in the child's share"
+    keyed_here: list[str] = []
+    project_keys = content_keys.Snapshot.project_keys
+    parent = os.getpid()
+
+    def spied(self: content_keys.Snapshot, name: str) -> Any:
+        if os.getpid() == parent and name not in self.keys:
+            keyed_here.append(name)
+        return project_keys(self, name)
+
+    monkeypatch.setattr(content_keys.Snapshot, "project_keys", spied)
+    cache.reset()
+    _forget_caches(repo)
+    first = sdd(repo, "next", "--json")
+    assert first.exit_code == 0, first.stderr
+    assert children, "no child ran"
+    assert keyed_here and not set(keyed_here) & set(share)
+    cache.reset()
+    assert sdd(repo, "next", "--json").stdout == first.stdout
+    project = repo / ASSETS / drafts[0]
+    (project / "tasks.md").write_text("no front matter here\n")
+    cache.reset()
+    after = sdd(repo, "next", "--json")
+    with monkeypatch.context() as patch:
+        patch.setenv("SDDKIT_NO_CACHE", "1")
+        truth = sdd(repo, "next", "--json")
+    assert (after.exit_code, after.stdout, after.stderr) == (
+        truth.exit_code, truth.stdout, truth.stderr)
+    assert drafts[0] in after.stderr

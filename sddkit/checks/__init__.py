@@ -286,6 +286,7 @@ def check_workspace(ws: Workspace, projects: list[str] | None = None,
         texts.update(report.texts)
         findings += generated.check(ws, listable, report.contexts,
                                     report.registration, report.root_text)
+        rows.release(ws)  # SDD-006 was their last reader
         from sddkit.projects.fault_isolation import reset
 
         reset()  # the projects that cannot be read are findings here (SDD-001), not warnings

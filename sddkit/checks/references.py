@@ -11,6 +11,7 @@ done a reference may point at a test still to be written: a warning; then an err
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -37,7 +38,7 @@ class _Module:
     (then any member may exist, so nothing is reported).
     """
 
-    names: set[str] = field(default_factory=set)
+    names: set[str] | _SortedNames = field(default_factory=set)
     classes: dict[str, list[str] | None] = field(default_factory=dict)
 
 
@@ -87,6 +88,21 @@ def _module(path: Path) -> _Module | str:
     return module
 
 
+class _SortedNames:
+    """Membership in a sorted list of names, by bisection: a cached test file's names as
+    the cache holds them, without the set a lookup would build beside them (48,000 names
+    at 10,000 projects: 1.7 MiB of a warm ``sdd check``)."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def __contains__(self, name: object) -> bool:
+        at = bisect_left(self.names, name)  # type: ignore[arg-type]
+        return at < len(self.names) and self.names[at] == name
+
+
 def _cached_module(ws: Workspace, path: Path) -> _Module | str:
     """:func:`_module`, through the check cache (keyed by the file's signature)."""
     from sddkit.io import cache as _cache
@@ -103,7 +119,7 @@ def _cached_module(ws: Workspace, path: Path) -> _Module | str:
             if isinstance(hit, str):
                 return hit
             names, classes = hit
-            return _Module(set(names), dict(classes))
+            return _Module(_SortedNames(names), dict(classes))
     module = _module(path)
     if cache is not None:
         value = module if isinstance(module, str) else (sorted(module.names), module.classes)

@@ -171,6 +171,7 @@ class Cache:
         self.path = location(root, kind)
         self._entries: dict[Any, Any] | None = None
         self._appended: list[tuple[Any, Any]] = []
+        self._encoded: list[bytes] = []  # log records another process encoded (see below)
         self.dirty = False
 
     @property
@@ -205,6 +206,14 @@ class Cache:
         self._appended.append((key, value))
         if self._entries is not None:
             self._entries[key] = value
+
+    def append_encoded(self, records: bytes) -> None:
+        """Add log records another process encoded (:func:`encode_log`) to the log at
+        :meth:`save`, after the file, without decoding them: entries this run will not
+        read (a two-core listing's child parsed them, :mod:`sddkit.io.two_cores`), kept
+        for the next command. This run's :attr:`entries` do not hold them."""
+        if records:
+            self._encoded.append(records)
 
     def get(self, key: Any, sig: Any = None) -> Any:
         """The value stored for ``key``, or None. With ``sig``, only a value stored with that
@@ -247,8 +256,9 @@ class Cache:
             self.dirty = True  # many new entries (a first run): one file, not a long log
         if not self.dirty or self._entries is None:
             if self._appended:
-                _append_log(self.log_path, self._appended)
+                _write_log(self.log_path, encode_log(self._appended))
                 self._appended = []
+            self._write_encoded()
             return
         entries = self._entries
         try:
@@ -264,6 +274,14 @@ class Cache:
             # a cache entry, computed again when needed)
         except (OSError, ValueError):
             pass
+        self._write_encoded()
+
+    def _write_encoded(self) -> None:
+        """The records of :meth:`append_encoded`, after the file's save (which removes the
+        log it folded in): the next load replays them."""
+        if self._encoded:
+            _write_log(self.log_path, b"".join(self._encoded))
+            self._encoded = []
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -310,8 +328,9 @@ def _read_log(path: Path) -> list[tuple[Any, Any]]:
     return out
 
 
-def _append_log(path: Path, records: list[tuple[Any, Any]]) -> None:
-    """Append ``records`` to a cache log in one ``write`` (O_APPEND); errors ignored."""
+def encode_log(records: list[tuple[Any, Any]]) -> bytes:
+    """``records`` ((key, value) pairs) in the log's format (see :class:`Cache`); empty when
+    one cannot be marshalled (nothing is logged then)."""
     import struct
     import zlib
 
@@ -320,13 +339,23 @@ def _append_log(path: Path, records: list[tuple[Any, Any]]) -> None:
         try:
             payload = marshal.dumps(record)
         except ValueError:
-            return
+            return b""
         chunks.append(struct.pack("<II", len(payload), zlib.crc32(payload)) + payload)
+    return b"".join(chunks)
+
+
+def _write_log(path: Path, data: bytes) -> None:
+    """Append ``data`` (encoded records) to a cache log in one ``write`` (O_APPEND); errors
+    ignored."""
+    if not data:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, b"".join(chunks))
+            view = memoryview(data)
+            while view:  # a regular file takes it all at once but for a signal or a full disk
+                view = view[os.write(fd, view):]
         finally:
             os.close(fd)
     except OSError:

@@ -242,6 +242,42 @@ class Snapshot:
         return dirty, files
 
     # --- keys --------------------------------------------------------------------------------
+    def ask_git(self) -> None:
+        """Have git's answers now (the documents it reports changed; its index listing when
+        the records cannot be trusted): a process about to fork a child that keys
+        projects (:mod:`sddkit.io.two_cores`) asks once for both."""
+        _dirty, index_changed = self._git_state()
+        if index_changed:
+            self._tracked_blobs()
+
+    def keyed(self, names: list[str]) -> list[tuple[Any, ...]]:
+        """What this run learnt keying ``names``: (name, keys, doc signatures, the folder's
+        look or (), the racy folder look or ()) for each one keyed; a child's answer to its
+        parent (:meth:`adopt`)."""
+        out = []
+        for name in names:
+            keys = self.keys.get(name)
+            if keys is not None:
+                folder = (self._folders[name],) if name in self._folders else ()
+                out.append((name, keys, self._sigs[name], folder,
+                            self._racy_folders.get(name, ())))
+        return out
+
+    def adopt(self, keyed: list[tuple[Any, ...]]) -> None:
+        """Take in what a child that shares this run's git answers learnt keying its
+        projects (:meth:`keyed`), for those not keyed here: the keys it read the documents
+        under, and the folder looks a kept ``sdd next`` answer rests on
+        (:meth:`recorded_files`)."""
+        for name, keys, sigs, folder, racy_look in keyed:
+            if name in self.keys:
+                continue
+            self.keys[name] = tuple(keys)
+            self._sigs[name] = tuple(sigs)
+            if folder:
+                self._folders[name] = folder[0]
+            if racy_look:
+                self._racy_folders[name] = (racy_look[0], racy_look[1])
+
     def _folder_sig(self, name: str) -> Any:
         if name not in self._folders:
             taken = time.time_ns()

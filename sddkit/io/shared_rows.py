@@ -98,6 +98,11 @@ def get(name: str, keys: tuple[Any, ...], table: str = "rows") -> tuple[Any, ...
     return value if isinstance(value, tuple) else None
 
 
+def holds_any(table: str = "rows") -> bool:
+    """Whether ``table`` of the store holds any entry (a machine's first clone: none)."""
+    return _db() is not None and _table(table) not in _state.get("empty", ())
+
+
 def held(items: list[tuple[str, tuple[Any, ...]]], table: str = "rows") -> set[str]:
     """The names among ``items`` ((project name, content keys)) that ``table`` holds an
     entry for, asked in a few queries (a caller deciding whether work is left to share
@@ -149,20 +154,38 @@ def flush() -> None:
     """Write the rows and records computed in this run to the shared store, in one
     transaction."""
     pending = _state.pop("pending", None)
-    if not pending:
-        return
+    if pending:
+        _write(list(pending.items()))
+
+
+def write_now(entries: list[tuple[tuple[str, str], Any]]) -> list[tuple[tuple[str, str], Any]]:
+    """Write ``entries`` (((table, key), value), as :func:`pending` holds them) of the
+    tables that keep every run's entries to the store now, in one transaction: a two-core
+    child's own (:mod:`sddkit.io.two_cores`), which then need not cross to its parent.
+    Returns those left for the run's :func:`flush`: the :data:`LATEST_ONLY` tables' (a run
+    empties such a table once, at its flush), and all of them when the store could not be
+    written."""
+    now = [entry for entry in entries if entry[0][0] not in LATEST_ONLY]
+    later = [entry for entry in entries if entry[0][0] in LATEST_ONLY]
+    return later if not now or _write(now) else entries
+
+
+def _write(entries: list[tuple[tuple[str, str], Any]]) -> bool:
+    """Write ``entries`` in one transaction (a :data:`LATEST_ONLY` table emptied first);
+    whether that was done."""
     db = _db()
     if db is None:
-        return
+        return False
     import marshal
 
     try:
         with db:
             db.execute("BEGIN")
             for table in TABLES:
-                entries = [(k, marshal.dumps(v)) for (t, k), v in pending.items() if t == table]
-                if entries and table in LATEST_ONLY:
+                rows = [(k, marshal.dumps(v)) for (t, k), v in entries if t == table]
+                if rows and table in LATEST_ONLY:
                     db.execute(f"DELETE FROM {table}")
-                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", entries)
+                db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
     except Exception:
-        pass
+        return False
+    return True

@@ -9,13 +9,18 @@ goes, and hands back every cache entry it added; meanwhile this process works on
 earlier part. Before it reaches the later projects, the caller puts the child's entries
 into its own caches (:meth:`Child.join`) and finds them there, as a warm run would.
 
-Only cache entries cross (and the entries the child would have written to the store
-shared by this machine's clones, :mod:`sddkit.io.shared_rows`, which the parent writes),
-and every cache is keyed by content (a document's blob id, the
-content keys of a project's documents) or by a file signature checked on every read, so
-nothing the child says can be stale: at worst an entry is missing and this process
-computes it. Anything the child cannot read is left to this process, which reports it as
-before; a child that fails (an exception, a signal, a short answer) means no entries.
+Only cache entries cross, and what the work returns (a listing's child: the content keys
+it read its projects under, :meth:`sddkit.io.content_keys.Snapshot.keyed`). Entries the
+parent will not read in this run (a listing's parse entries) cross as encoded log records
+it appends to the cache's log unread. The child writes its entries for the store this
+machine's clones share (:mod:`sddkit.io.shared_rows`) itself, but those of a table a run
+empties once (the gate history), which the parent writes. Every cache is keyed by content
+(a document's blob id, the content keys of a project's documents) or by a file signature
+checked on every read, so nothing the child says can be stale: at worst an entry is
+missing and this process computes it. Anything the child cannot read is left to this
+process, which reports it as before; a child that fails (an exception, a signal, a short
+answer) means no entries taken in (what it wrote to the shared store is of content keys
+too, and stays).
 
 POSIX ``fork`` on Linux only, from a single-threaded process: fork copies one thread, and
 a lock another thread held would never be released in the child.
@@ -78,9 +83,9 @@ class Child:
         self.pid = pid
         self.read_end = read_end
 
-    def join(self) -> None:
+    def join(self) -> Any:
         """Wait for the child and put the entries it added into this process's caches
-        (none when it failed)."""
+        (none when it failed); what its work returned (None when it failed)."""
         try:
             with os.fdopen(self.read_end, "rb") as answer:
                 data = answer.read()
@@ -90,19 +95,24 @@ class Child:
             except ChildProcessError:  # SIGCHLD ignored (inherited): reaped, status lost
                 status = -1  # how it ended is not known: as a failed child
         if status != 0:
-            return
+            return None
         try:
-            found, pending = marshal.loads(data)
+            found, encoded, pending, result = marshal.loads(data)
             for root, kind, items in found:
                 target = cache.for_root(Path(root), kind)
                 if target is not None and items:
                     target.entries.update(items)  # new entries: no comparison with old ones
                     target.dirty = True
+            for root, kind, records in encoded:
+                target = cache.for_root(Path(root), kind)
+                if target is not None:
+                    target.append_encoded(records)
             shared = shared_rows.pending()
             for key, value in pending:
                 shared[tuple(key)] = value
         except (EOFError, ValueError, TypeError):
-            return
+            return None
+        return result
 
     def stop(self) -> None:
         """End a child that is no longer needed (an error stopped the caller)."""
@@ -114,12 +124,19 @@ class Child:
                 pass
 
 
-def start(work: Callable[[], None], root: Path, kinds: tuple[str, ...]) -> Child | None:
+def start(work: Callable[[], Any], root: Path, kinds: tuple[str, ...],
+          unread: tuple[str, ...] = ()) -> Child | None:
     """Fork a child that runs ``work`` (which must write nothing but cache entries, and
-    catch the errors of what it reads) and sends the cache entries it added. The caches
-    ``kinds`` of ``root`` are loaded first, so that the child sends only what it added.
-    The caller calls :meth:`Child.join` before it needs them, or :meth:`Child.stop`.
-    None when no child could be started."""
+    catch the errors of what it reads) and sends the cache entries it added and what
+    ``work`` returned (marshallable). The caches ``kinds`` of ``root`` are loaded first,
+    so that the child sends only what it added. Those of ``unread`` (a subset of ``kinds``)
+    this run will not read again: their entries cross as log records the parent appends to
+    the cache's log at its save (:meth:`sddkit.io.cache.Cache.append_encoded`), never
+    decoded here (at 10,000 projects a listing's parse entries are 7 MB, a tenth of a
+    second to decode). The child writes its entries for the store shared by this machine's
+    clones itself (:func:`sddkit.io.shared_rows.write_now`). The caller calls
+    :meth:`Child.join` before it needs them, or :meth:`Child.stop`. None when no child
+    could be started."""
     for kind in kinds:
         found = cache.for_root(root, kind)
         if found is not None:
@@ -144,8 +161,13 @@ def start(work: Callable[[], None], root: Path, kinds: tuple[str, ...]) -> Child
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             shared_rows.after_fork()
             before = _state()
-            work()
-            data = marshal.dumps(_added(before))
+            result = work()
+            found, pending = _added(before)
+            encoded = [(root_name, kind, cache.encode_log(items))
+                       for root_name, kind, items in found if kind in unread]
+            found = [entry for entry in found if entry[1] not in unread]
+            pending = shared_rows.write_now(pending)
+            data = marshal.dumps((found, encoded, pending, result))
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
             code = 0

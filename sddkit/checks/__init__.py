@@ -199,8 +199,11 @@ def _second_core(ws: Workspace, memo: Memo, names: list[str]) -> tuple[Any, str 
             except Exception:  # noqa: BLE001, S112 - the parent checks it and reports it
                 continue
 
+    # its documents' parse entries and per-document facts are for later runs: this one
+    # reads its records (and what the judging after the loop asks)
     child = two_cores.start(work, ws.root, ("parse", "records", "check", "states", "history",
-                                            "approvals", "rows", "testfiles"))
+                                            "approvals", "rows", "testfiles"),
+                            unread=("parse", "check"))
     return (child, share[0]) if child is not None else (None, None)
 
 

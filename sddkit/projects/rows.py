@@ -305,6 +305,9 @@ def _start_child(ws: Workspace, loader: Any, snapshot: content_keys.Snapshot,
                 keys = snapshot.project_keys(name)
             except content_keys.Uncacheable:
                 continue
+            recorded = snapshot.record(name)
+            if recorded is not None and recorded[0] == keys:
+                continue  # its row is kept (``sdd check`` recorded it in this run, say)
             if any(key is not None and parse.get(f"{name}/{phase}/{key}") is None
                    for phase, key in zip(PHASES, keys)):
                 todo.append(name)

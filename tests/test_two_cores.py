@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -463,3 +464,39 @@ def test_an_edit_of_a_linked_document_s_target_in_the_child_s_share_is_seen(
     os.utime(target, ns=(old, old))
     after = run_next(repo, capsys, "--json")
     assert after == truth(repo, capsys, monkeypatch, "--json") != before
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["tracked", "untracked"])
+def test_the_next_answer_kept_after_a_cold_two_core_run_rests_on_the_child_s_share(
+        repo: Path, children: list[int], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, committed: bool) -> None:
+    """Through ``sdd next``'s own path (:func:`sddkit.cli.entry.main`, which keeps its
+    answer; the click command keeps none): after a cold two-core run, the kept answer is
+    given up when a document of the child's share is edited behind its back (same size
+    and mtime; hashed when git does not track it) or appears in a draft's folder."""
+    from test_next_memo import age_tree, kept, run_next, truth
+
+    if not committed:
+        git(repo, "rm", "-r", "-q", "--cached", ASSETS)
+        git(repo, "commit", "-q", "-m", "untrack the projects")
+    age_tree(repo)
+    git(repo, "status", "--porcelain")  # git refreshes its index: the ageing is no change
+    cache.reset()
+    _forget_caches(repo)
+    before = run_next(repo, capsys, "--json")
+    assert children, "no child ran"
+    assert before == kept(repo, capsys, monkeypatch, "--json") \
+        == truth(repo, capsys, monkeypatch, "--json")
+    late = later_projects(repo)[0]  # implementing: back to drafting, among the others
+    time.sleep(1.1)  # git compares whole seconds: not in the second of the ageing
+    edit_in_place(late / "spec.md", "status: approved", "status: draft   ")
+    after = run_next(repo, capsys, "--json")
+    assert after == truth(repo, capsys, monkeypatch, "--json") != before
+    assert kept(repo, capsys, monkeypatch, "--json") == after
+    share = _child_share(repo)
+    draft = next(repo / ASSETS / name for name in share
+                 if not (repo / ASSETS / name / "tasks.md").exists())
+    (draft / "tasks.md").write_text("no front matter here\n")
+    age_tree(repo)
+    again = run_next(repo, capsys, "--json")
+    assert again == truth(repo, capsys, monkeypatch, "--json") != after

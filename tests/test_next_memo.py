@@ -543,3 +543,26 @@ def test_an_open_that_lists_no_projects_starts_no_git(
     assert calls == []
     run_cmd(repo, capsys, "open")
     assert calls == ["diff-files"]  # the kept briefing still asks git once
+
+
+def test_an_edit_of_a_linked_document_s_target_is_seen(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task list that is a symbolic link to a file elsewhere is read the slow way (not
+    through the content keys): its target's edit changes no signature the kept answer
+    rests on (its folder's, the link's), so no answer is kept."""
+    target = repo / "docs" / "demo-tasks.md"
+    target.parent.mkdir()
+    tasks = repo / ASSETS / "demo" / "tasks.md"
+    target.write_text(tasks.read_text())
+    tasks.unlink()
+    tasks.symlink_to(Path("..") / ".." / ".." / ".." / "docs" / "demo-tasks.md")
+    age_tree(repo)
+    old = target.stat().st_mtime_ns - 60 * 10**9
+    os.utime(target, ns=(old, old))
+    os.utime(tasks, ns=(old, old), follow_symlinks=False)
+    before = run_next(repo, capsys)
+    assert before == run_next(repo, capsys) == truth(repo, capsys, monkeypatch)
+    assert "T001" in before
+    target.write_text(target.read_text().replace("- [ ] T001", "- [x] T001"))
+    os.utime(target, ns=(old, old))
+    assert "T002" in seen(repo, capsys, monkeypatch, before)

@@ -431,3 +431,35 @@ def test_the_check_s_child_hands_its_documents_entries_to_the_logs(
     cache.reset()
     again = sdd(repo, "check", "--json")
     assert (again.exit_code, again.stdout, again.stderr) == truth
+
+
+def test_an_edit_of_a_linked_document_s_target_in_the_child_s_share_is_seen(
+        repo: Path, children: list[int], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project of the child's share whose task list links to a file elsewhere is read
+    the slow way, by both processes: the ``sdd next`` answer kept after a cold two-core
+    run must not rest on its folder alone."""
+    from test_next_memo import age_tree, run_next, truth
+
+    late = [p for p in later_projects(repo) if "- [ ]" in (p / "tasks.md").read_text()][0]
+    target = repo / "docs" / "linked-tasks.md"
+    target.parent.mkdir(exist_ok=True)
+    tasks = late / "tasks.md"
+    target.write_text(tasks.read_text())
+    tasks.unlink()
+    tasks.symlink_to(Path("..") / ".." / ".." / ".." / "docs" / "linked-tasks.md")
+    age_tree(repo)
+    git(repo, "status", "--porcelain")  # git refreshes its index: the ageing is no change
+    old = target.stat().st_mtime_ns - 60 * 10**9
+    os.utime(target, ns=(old, old))
+    os.utime(tasks, ns=(old, old), follow_symlinks=False)
+    cache.reset()
+    _forget_caches(repo)
+    before = run_next(repo, capsys, "--json")
+    assert children, "no child ran"
+    assert before == run_next(repo, capsys, "--json") == truth(repo, capsys, monkeypatch,
+                                                                "--json")
+    target.write_text(target.read_text().replace("- [ ]", "- [x]"))
+    os.utime(target, ns=(old, old))
+    after = run_next(repo, capsys, "--json")
+    assert after == truth(repo, capsys, monkeypatch, "--json") != before

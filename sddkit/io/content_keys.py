@@ -88,6 +88,9 @@ class Snapshot:
         #: Project folder -> (its signature, when it was taken: ns) for those racy then, so
         #: that :meth:`recorded_files` can tell whether they settled (:func:`cache.settled`).
         self._racy_folders: dict[str, tuple[Any, int]] = {}
+        #: Projects with a document that is not a regular file (:class:`Uncacheable`): read
+        #: the slow way, through a link whose target no signature here covers.
+        self._unkeyed: set[str] = set()
 
     # --- what git says ---------------------------------------------------------------------
     def _index_signature(self) -> Any:
@@ -209,14 +212,17 @@ class Snapshot:
         signature) of every file this run's keys rest on that git did not vouch for) for the
         folder ``entries`` of ``assets``: a project read through the keys gives its hashed
         documents and, with a document missing, its folder; any other entry gives its own
-        signature. None when that cannot be said exactly: a racy file, a symbolic link, git
-        not asked."""
+        signature. None when that cannot be said exactly: a racy file, a symbolic link (a
+        linked document too: an edit of its target changes no signature here), git not
+        asked."""
         if self._git is None:
             return None
         dirty, _changed = self._git
         files: list[tuple[str, Any]] = []
         assets = str(self.assets)
         for name in entries:
+            if name in self._unkeyed:
+                return None
             keys, sigs = self.keys.get(name), self._sigs.get(name)
             if keys is None or sigs is None:
                 try:
@@ -342,7 +348,11 @@ class Snapshot:
                     keys.append(blob)
                     sigs.append(None)
                     continue
-            key, sig = self._stat_key(name, phase, position, rec)
+            try:
+                key, sig = self._stat_key(name, phase, position, rec)
+            except Uncacheable:
+                self._unkeyed.add(name)
+                raise
             keys.append(key)
             sigs.append(sig)
         self.keys[name] = out = tuple(keys)

@@ -23,9 +23,10 @@ directory (``sddkit-<command>-v<VERSION>``: one file per command of :data:`KINDS
 
 An answer is not kept when it read a task list holding claims (claims expire with the
 clock), when a project could not be read (its warning goes to stderr on every run), or
-when any project was not read through the content keys (a symlinked folder). Anything else
-gives the full computation, which keeps the answer again. ``SDDKIT_NO_CACHE=1`` turns it
-off. ``tests/test_next_memo.py`` edits behind its back (same size and mtime included).
+when any project was not read through the content keys (a symlinked folder or
+document). Anything else gives the full computation, which keeps the answer again.
+``SDDKIT_NO_CACHE=1`` turns it off. ``tests/test_next_memo.py`` edits behind its back
+(same size and mtime included).
 """
 
 from __future__ import annotations

@@ -258,14 +258,6 @@ def modified_files_later(root: Path, under: str) -> Callable[[], set[str] | None
     return answer
 
 
-def index_blobs(root: Path, under: str) -> dict[str, str] | None:
-    """Path (relative to ``root``, POSIX) -> blob id of every regular file under ``under`` in
-    git's index (``git ls-files -s -v``): stage 0 only, and not marked assume-unchanged or
-    skip-worktree (git does not compare those with the disk). None when git cannot answer."""
-    out = index_listing(root, under)
-    return None if out is None else blobs_in_listing(out)
-
-
 def index_listing(root: Path, under: str) -> bytes | None:
     """What ``git ls-files -s -v -z -- UNDER`` prints in ``root``: git's index entries under
     ``under`` (tag, mode, blob id, stage, path), as bytes; None when git cannot answer."""
@@ -273,7 +265,9 @@ def index_listing(root: Path, under: str) -> bytes | None:
 
 
 def blobs_in_listing(out: bytes) -> dict[str, str]:
-    """:func:`index_blobs` of an :func:`index_listing` answer."""
+    """Path (relative to the root, POSIX) -> blob id of every regular file in an
+    :func:`index_listing` answer: stage 0 only, and not marked assume-unchanged or
+    skip-worktree (git does not compare those with the disk)."""
     found: dict[str, str] = {}
     for entry in out.split(b"\0"):
         meta, _tab, name = entry.partition(b"\t")

@@ -461,3 +461,20 @@ def test_a_document_rewritten_while_its_row_is_worked_out_leaves_no_record(
     assert rewritten
     tasks.write_bytes(original)  # the bytes that were keyed, again
     assert answers(sdd, repo) == truth
+
+
+def test_the_parse_cache_s_cost_counts_its_log(initialised: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a listing loads the parse cache weighs the file and its log: after a cold
+    two-core run half the entries are in the log, read with the file."""
+    from sddkit.workspace import Workspace
+
+    ws = Workspace.find(override=initialised)
+    monkeypatch.setattr(index, "_PARSE_CACHE_BYTES_PER_PROJECT", 500)
+    path = cache.location(ws.root, "parse")
+    assert index._worth_the_parse_cache(ws, 1)  # nothing to load
+    path.write_bytes(b"x" * 100)
+    assert index._worth_the_parse_cache(ws, 1)
+    path.with_name(path.name + ".log").write_bytes(b"x" * 1000)
+    assert not index._worth_the_parse_cache(ws, 1)
+    assert index._worth_the_parse_cache(ws, 3)

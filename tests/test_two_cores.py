@@ -500,3 +500,34 @@ def test_the_next_answer_kept_after_a_cold_two_core_run_rests_on_the_child_s_sha
     age_tree(repo)
     again = run_next(repo, capsys, "--json")
     assert again == truth(repo, capsys, monkeypatch, "--json") != after
+
+
+def test_an_interrupted_join_ends_the_child_without_waiting_for_its_share(
+        tmp_path: Path) -> None:
+    """SIGINT to this process alone (not a terminal's Ctrl-C, which reaches both) while it
+    waits for the child: the child is ended, not waited for until its share is done."""
+    import time
+
+    if not two_cores.usable():
+        pytest.skip("no second core for this process (or not Linux)")
+    finished = tmp_path / "finished"
+
+    def work() -> None:
+        time.sleep(3)
+        finished.write_text("the whole share\n")
+
+    child = two_cores.start(work, tmp_path, ())
+    assert child is not None
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            child.join()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert not finished.exists()

@@ -89,6 +89,12 @@ class Child:
         try:
             with os.fdopen(self.read_end, "rb") as answer:
                 data = answer.read()
+        except BaseException:  # interrupted (SIGINT to this process alone): no waiting for
+            try:  # the child to finish its share
+                os.kill(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            raise
         finally:
             try:
                 _, status = os.waitpid(self.pid, 0)

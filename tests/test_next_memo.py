@@ -83,6 +83,20 @@ def repo(initialised: Path, sdd: Invoke) -> Path:
     return initialised
 
 
+def _linked_elsewhere(repo: Path, link: Path, target: Path, relative: Path) -> int:
+    """Move ``link``'s text to ``target`` (a new folder) and make ``link`` a symbolic link
+    to it (``relative``), every file aged a minute; the age (mtime, ns) they were given."""
+    target.parent.mkdir()
+    target.write_text(link.read_text())
+    link.unlink()
+    link.symlink_to(relative)
+    age_tree(repo)
+    old = target.stat().st_mtime_ns - 60 * 10**9
+    os.utime(target, ns=(old, old))
+    os.utime(link, ns=(old, old), follow_symlinks=False)
+    return old
+
+
 @pytest.mark.parametrize("committed", [True, False], ids=["tracked", "untracked"])
 def test_a_hand_edit_with_the_same_size_and_mtime_is_seen(
         repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
@@ -215,15 +229,8 @@ def test_a_context_file_linked_elsewhere_in_the_repository_is_seen(
     for name in ("payments", "billing"):
         assert sdd(repo, "ctx", "new", name).exit_code == 0
     target = repo / "docs" / "payments.md"
-    target.parent.mkdir()
-    link = repo / "AGENTS.ctx" / "payments" / "CONTEXT.md"
-    target.write_text(link.read_text())
-    link.unlink()
-    link.symlink_to(Path("..") / ".." / "docs" / "payments.md")
-    age_tree(repo)
-    old = target.stat().st_mtime_ns - 60 * 10**9
-    os.utime(target, ns=(old, old))
-    os.utime(link, ns=(old, old), follow_symlinks=False)
+    old = _linked_elsewhere(repo, repo / "AGENTS.ctx" / "payments" / "CONTEXT.md", target,
+                            Path("..") / ".." / "docs" / "payments.md")
     before = run_next(repo, capsys)
     assert before == run_next(repo, capsys) == truth(repo, capsys, monkeypatch)
     assert "context payments" in before and "billing" not in before
@@ -551,15 +558,8 @@ def test_an_edit_of_a_linked_document_s_target_is_seen(
     through the content keys): its target's edit changes no signature the kept answer
     rests on (its folder's, the link's), so no answer is kept."""
     target = repo / "docs" / "demo-tasks.md"
-    target.parent.mkdir()
-    tasks = repo / ASSETS / "demo" / "tasks.md"
-    target.write_text(tasks.read_text())
-    tasks.unlink()
-    tasks.symlink_to(Path("..") / ".." / ".." / ".." / "docs" / "demo-tasks.md")
-    age_tree(repo)
-    old = target.stat().st_mtime_ns - 60 * 10**9
-    os.utime(target, ns=(old, old))
-    os.utime(tasks, ns=(old, old), follow_symlinks=False)
+    old = _linked_elsewhere(repo, repo / ASSETS / "demo" / "tasks.md", target,
+                            Path("..") / ".." / ".." / ".." / "docs" / "demo-tasks.md")
     before = run_next(repo, capsys)
     assert before == run_next(repo, capsys) == truth(repo, capsys, monkeypatch)
     assert "T001" in before

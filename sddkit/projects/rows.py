@@ -279,15 +279,17 @@ TWO_CORES_FROM = 200
 def _start_child(ws: Workspace, loader: Any, snapshot: content_keys.Snapshot,
                  cold: list[str], folders: dict[str, bool]) -> tuple[Any, str | None]:
     """A child working out the rows of the later part of the projects of ``cold`` (names of
-    real folders, sorted) whose documents the parse cache lacks and whose rows the store
-    this machine's clones share does not hold, and the first name it does; (None, None)
-    when not worth it or not possible.
+    real folders, sorted) whose row is not kept for their keys, whose documents the parse
+    cache lacks and whose rows the store this machine's clones share does not hold (when
+    nothing is parsed here and that store holds no row: all of ``cold``, unkeyed), and the
+    first name it does; (None, None) when not worth it or not possible.
 
-    The child records each row as this process would (the rows cache, the shared store)
-    and its documents' parse entries, and hands them all back: this process then finds
-    those rows as a warm run does, and the parse entries serve the next command (a
-    ``check``). A project the child cannot read is left out; this process reads it and
-    reports what is wrong."""
+    The child records each row as this process would (the rows cache; the shared store,
+    which it writes itself) and hands the rows back with the keys it read its projects
+    under (:meth:`~sddkit.io.content_keys.Snapshot.keyed`): this process then finds those
+    rows as a warm run does. Its parse entries go to the parse cache's log undecoded, for
+    the next command (a ``check``). A project the child cannot read is left out; this
+    process reads it and reports what is wrong."""
     from sddkit.io import two_cores
 
     from sddkit.io import shared_rows
